@@ -1,0 +1,52 @@
+"""The Rekonekt web application (Flask-AppBuilder 5)."""
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the application. ``config`` is an object whose upper-case attributes are settings;
+    by default ``config.Config()`` reads the environment."""
+    from flask_appbuilder import AppBuilder
+
+    from app.extensions import csrf, db, migrate
+
+    if config is None:
+        from config import Config
+
+        config = Config()
+
+    app = Flask(__name__)
+    app.config.from_object(config)
+    _configure_logging(app)
+
+    # Import every model so that the metadata is complete (Alembic and FAB both need it).
+    importlib.import_module("app.models")
+
+    db.init_app(app)
+    from core.types import render_alembic_item
+
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True,
+                     render_item=render_alembic_item)
+    # CSRF before AppBuilder: FAB exempts its own API blueprints only when CSRF already exists.
+    csrf.init_app(app)
+
+    with app.app_context():
+        appbuilder = AppBuilder()
+        appbuilder.init_app(app, db.session)
+        from app.registry import register_all
+
+        register_all(app, appbuilder)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.logger.handlers or app.config.get("TESTING"):
+        return
+    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)

@@ -1,0 +1,124 @@
+"""Base class of every Rekonekt API: French JSON errors, CSRF for browser sessions, and the
+mapping from domain exceptions to status codes."""
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import current_app, jsonify, request
+from flask_appbuilder.api import BaseApi
+
+from app.extensions import csrf, db
+from core.errors import Conflict, NotFound, TransitionRefused, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+FORBIDDEN = "Accès refusé : votre rôle ne permet pas cette action."
+UNAUTHORIZED = "Authentification requise : connectez-vous ou envoyez un jeton (Authorization: Bearer …)."
+
+
+class BadBody(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class JsonApi(BaseApi):
+    """Accepts a JWT (``Authorization: Bearer``) or the logged-in browser session.
+
+    FAB can only exempt a whole blueprint from CSRF. We exempt it and check CSRF ourselves for
+    state-changing requests that rely on the session cookie; a JWT request carries no cookie
+    authority and needs no CSRF token.
+    """
+
+    allow_browser_login = True
+    csrf_exempt = True
+    base_permissions = ["can_read", "can_write"]
+
+    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
+        blueprint = super().create_blueprint(appbuilder, endpoint=endpoint, static_folder=static_folder)
+        blueprint.before_request(self._csrf_for_browser_session)
+        return blueprint
+
+    @staticmethod
+    def _csrf_for_browser_session():
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            return None
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()  # raises CSRFError, answered as JSON 400 by the app's handler
+        return None
+
+    # French bodies for FAB's own refusals.
+    def response_401(self):
+        return self.response(401, message=UNAUTHORIZED)
+
+    def response_403(self):
+        return self.response(403, message=FORBIDDEN)
+
+    def response_404(self):
+        return self.response(404, message="Ressource introuvable.")
+
+    @staticmethod
+    def answer(status: int, body: dict):
+        """A JSON answer whose keys may include ``code`` (which ``response()`` cannot take)."""
+        response = jsonify(body)
+        response.status_code = status
+        return response
+
+    @staticmethod
+    def json_body() -> dict:
+        """The request's JSON object, or BadBody with a French message."""
+        if not request.is_json:
+            raise BadBody("Corps JSON attendu (en-tête Content-Type: application/json).")
+        data = request.get_json(silent=True)
+        if data is None:
+            raise BadBody("JSON mal formé : vérifiez la syntaxe du corps de la requête.")
+        if not isinstance(data, dict):
+            raise BadBody("Un objet JSON est attendu ({…}).")
+        return data
+
+    @staticmethod
+    def current_user():
+        """The authenticated user, from the session or the JWT."""
+        return current_app.appbuilder.sm.current_user
+
+    def current_user_id(self) -> int | None:
+        user = self.current_user()
+        return user.id if user is not None else None
+
+    def current_user_name(self) -> str | None:
+        user = self.current_user()
+        if user is None:
+            return None
+        full = f"{user.first_name or ''} {user.last_name or ''}".strip()
+        return full or user.username
+
+
+def domain_endpoint(method):
+    """Run an endpoint and turn domain errors into JSON answers with the right status."""
+
+    @functools.wraps(method)
+    def wrapper(self: JsonApi, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except BadBody as exc:
+            return self.response(400, message=exc.message)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return self.response(422, message=exc.message, errors=exc.errors)
+        except NotFound as exc:
+            db.session.rollback()
+            return self.response(404, message=exc.message)
+        except TransitionRefused as exc:
+            db.session.rollback()
+            return self.response(409, message=exc.message, allowed=exc.allowed)
+        except Conflict as exc:
+            db.session.rollback()
+            body = {"message": exc.message}
+            if getattr(exc, "errors", None):
+                body["errors"] = exc.errors
+            return self.response(409, **body)
+
+    return wrapper

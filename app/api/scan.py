@@ -1,0 +1,86 @@
+"""``POST /api/v1/scan``: the scan station's hot path (a plain endpoint calling one service)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_appbuilder.api import expose
+from flask_appbuilder.security.decorators import permission_name, protect
+
+from app.api.base import JsonApi, domain_endpoint
+from app.extensions import db
+from inventory import queries
+from inventory.representations import collection_json, device_json, event_json, location_json
+from inventory.schemas import ScanIn, load
+from inventory.services.scan import ScanSettings, scan
+
+RECENT_EVENTS = 5
+
+
+def scan_settings() -> ScanSettings:
+    config = current_app.config
+    return ScanSettings(
+        repeat_window=timedelta(seconds=config["SCAN_REPEAT_WINDOW_SECONDS"]),
+        putaway_idle=timedelta(minutes=config["SCAN_PUTAWAY_IDLE_MINUTES"]),
+        strip_prefixes=tuple(config.get("SCAN_STRIP_PREFIXES", ())),
+        strip_suffixes=tuple(config.get("SCAN_STRIP_SUFFIXES", ())),
+    )
+
+
+def outcome_json(outcome) -> dict:
+    """The scan answer: what was scanned, what happened, what can happen next."""
+    if outcome.kind == "device":
+        obj = device_json(outcome.obj)
+        obj["events"] = [event_json(e) for e in queries.history(db.session, outcome.obj.id, last=RECENT_EVENTS)]
+    elif outcome.kind == "location":
+        obj = location_json(outcome.obj)
+    else:
+        obj = collection_json(outcome.obj, queries.registered_count(db.session, outcome.obj.id))
+    return {
+        "code": outcome.code,
+        "kind": outcome.kind,
+        outcome.kind: obj,
+        "allowed": outcome.allowed,
+        "applied": outcome.applied,
+        "moved_to": outcome.moved_to.code if outcome.moved_to else None,
+        "putaway": location_json(outcome.putaway),
+        "repeat": outcome.repeat,
+        "level": outcome.level,
+        "message": outcome.message,
+    }
+
+
+class ScanApi(JsonApi):
+    resource_name = "scan"
+    class_permission_name = "Scan"
+    openapi_spec_tag = "Poste de scan"
+    openapi_spec_component_schemas = (ScanIn,)
+
+    @expose("", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def post(self):
+        """Handle one scan.
+        ---
+        post:
+          summary: Scanner un code (appareil, emplacement LOC-… ou collecte COL-…)
+          description: >
+            Avec un poste (wiping, repair, grading, stock), applique la transition du poste
+            quand le cycle de vie l'autorise. Après un emplacement, chaque appareil scanné y
+            est rangé. Une relecture du même code en moins de 2 s est ignorée.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/ScanIn'}
+          responses:
+            200: {description: "{kind, <objet>, allowed, applied, message, level, repeat}"}
+            404: {description: code inconnu}
+            409: {description: modification concurrente du même appareil}
+            422: {description: code vide ou poste inconnu}
+        """
+        data = load(ScanIn(), self.json_body())
+        outcome = scan(db.session, data["code"], user_id=self.current_user_id(),
+                       station=data.get("station"), settings=scan_settings())
+        return self.answer(200, outcome_json(outcome))

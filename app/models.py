@@ -1,0 +1,4 @@
+"""Imports every model module, so that ``Model.metadata`` describes the whole schema."""
+from core import counters, settings, territory  # noqa: F401
+from inventory import models as inventory_models  # noqa: F401
+from app import security  # noqa: F401  (the extended user)

@@ -1,0 +1,27 @@
+"""The one function that registers every view, API, blueprint, error handler and template
+helper. Imports are local so that importing ``app`` never drags the views in (and no import
+cycle goes through the application object)."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+
+def register_all(app: Flask, appbuilder: AppBuilder) -> None:
+    from app import cli, templating
+    from app.api.inventory import CollectionApi, DeviceApi, OrganisationApi, SiteApi
+    from app.api.scan import ScanApi
+    from app.errors import register_error_handlers
+    from app.extensions import csrf
+    from app.health import blueprint as health_blueprint
+    from app.views import register_views
+
+    app.register_blueprint(health_blueprint)
+    csrf.exempt(health_blueprint)
+    register_error_handlers(app)
+    templating.register(app)
+    cli.register(app)
+
+    for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi):
+        appbuilder.add_api(api)
+    register_views(appbuilder)

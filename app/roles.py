@@ -1,0 +1,69 @@
+"""The roles, defined in code and checked in memory by Flask-AppBuilder (``FAB_ROLES``).
+
+A grant is a pair of regular expressions (resource, permission). FAB matches them with
+``re.match``, which anchors only at the start, so every pattern here is anchored at both ends:
+``^DeviceView$`` must not also grant ``DeviceViewAdmin``.
+
+Resources are the ``class_permission_name`` of views and APIs, and menu names for
+``menu_access``. Adding a view means adding its name here, and ``tests/app/test_roles.py``
+checks every role against every endpoint.
+"""
+from __future__ import annotations
+
+READ = ("can_list", "can_show", "can_read", "can_download", "menu_access")
+WRITE = READ + ("can_add", "can_edit", "can_write", "can_import")
+
+# Resource groups (class permission names and menu names).
+STOCK_READ = (
+    "Devices",          # device list/show (UI) and GET device API
+    "Collections",
+    "Organisations",
+    "Sites",
+    "Inventory",        # menu category
+)
+WORKSHOP = (
+    "Devices",
+    "Collections",
+    "Organisations",
+    "Sites",
+    "Locations",
+    "Scan",
+    "Inventory",
+)
+REFERENCE_READ = ("Communes", "Reference")
+
+
+
+def grant(resources: tuple[str, ...], permissions: tuple[str, ...]) -> list[list[str]]:
+    """Anchored grants of ``permissions`` on ``resources``."""
+    names = "|".join(sorted(set(resources)))
+    perms = "|".join(sorted(set(permissions)))
+    return [[f"^({names})$", f"^({perms})$"]]
+
+
+# The OpenAPI description and its Swagger UI, for every signed-in role.
+API_DOCS = grant(("SwaggerView",), ("can_show",)) + grant(("OpenApi",), ("can_get",))
+
+ADMIN = "Admin"
+TECHNICIEN = "Technicien"
+AGENT_EPCI = "Agent EPCI"
+PARTENAIRE = "Partenaire"
+PRESCRIPTEUR = "Prescripteur"
+ANIMATEUR = "Animateur"
+PUBLIC = "Public"
+
+ROLES: dict[str, list[list[str]]] = {
+    # Everything, including users, roles and reference data.
+    ADMIN: [[".*", ".*"]],
+    # The workshop: collections, devices, scan, erasures, grading, locations. Never households.
+    TECHNICIEN: grant(WORKSHOP, WRITE) + grant(REFERENCE_READ, READ) + API_DOCS,
+    # Households of their EPCI come with the eligibility issue; for now, read-only stock.
+    AGENT_EPCI: grant(STOCK_READ, READ) + grant(REFERENCE_READ, READ) + API_DOCS,
+    # Dashboards come with the reporting issue.
+    PARTENAIRE: API_DOCS,
+    PRESCRIPTEUR: API_DOCS,
+    ANIMATEUR: API_DOCS,
+    PUBLIC: [],
+}
+
+ALL_ROLES = tuple(ROLES)

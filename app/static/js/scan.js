@@ -1,0 +1,282 @@
+/* Rekonekt scan station. A keyboard-wedge scanner types the code then Enter; every scan is
+ * sent to POST /api/v1/scan and answered without reloading the page. The code field keeps the
+ * focus. Single keys on an empty field are shortcuts (1–9: next state; A/B/C: grade), told
+ * apart from a scanner's burst of characters by a short wait. */
+(function () {
+  "use strict";
+  var root = document.getElementById("scan-app");
+  if (!root) { return; }
+  var config = JSON.parse(document.getElementById("scan-config").textContent);
+  var T = config.text;
+  var input = document.getElementById("scan-code");
+  var form = document.getElementById("scan-form");
+  var stationSelect = document.getElementById("scan-station");
+  var banner = document.getElementById("scan-banner");
+  var card = document.getElementById("scan-card");
+  var putawayBox = document.getElementById("scan-putaway");
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var SHORTCUT_WAIT_MS = 150;   // a scanner types much faster than this between two keys
+  var current = null;           // the device shown on the card
+  var pendingKey = null, pendingTimer = null, confirmKey = null;
+  var TERMINAL = { parts: true, recycled: true };
+
+  function url(name, tag) { return root.dataset[name].replace("__TAG__", encodeURIComponent(tag)); }
+
+  // --- sound -------------------------------------------------------------------------------
+  var audio = null;
+  function beep(ok) {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.type = ok ? "sine" : "square";
+      osc.frequency.value = ok ? 1200 : 220;
+      gain.gain.value = 0.15;
+      osc.connect(gain); gain.connect(audio.destination);
+      osc.start(); osc.stop(audio.currentTime + (ok ? 0.08 : 0.45));
+    } catch (e) { /* no sound device: the banner still says it */ }
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { node.textContent = attrs[k]; }
+      else if (k.indexOf("on") === 0) { node.addEventListener(k.slice(2), attrs[k]); }
+      else { node.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { if (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); } });
+    return node;
+  }
+
+  function say(level, message) {
+    banner.className = "rk-banner " + level;
+    banner.textContent = message;
+    if (level === "error") { beep(false); } else if (level === "ok") { beep(true); }
+  }
+
+  function refocus() { input.value = ""; input.focus(); }
+
+  function request(method, address, body) {
+    return fetch(address, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (response) {
+      return response.json().catch(function () { return { message: response.statusText }; })
+        .then(function (data) { data._status = response.status; return data; });
+    });
+  }
+
+  // --- rendering ---------------------------------------------------------------------------
+  function showPutaway(location) {
+    if (location) {
+      putawayBox.hidden = false;
+      putawayBox.textContent = T.putaway + " " + location.code + " — " + location.name;
+    } else { putawayBox.hidden = true; putawayBox.textContent = ""; }
+  }
+
+  function renderDevice(device, allowed, events) {
+    current = { device: device, allowed: allowed || [] };
+    card.innerHTML = "";
+    var title = el("h2", {}, [device.asset_tag + " — " + device.brand + " " + device.model]);
+    var facts = el("dl", {}, [
+      el("dt", { text: T.category }), el("dd", { text: device.category_label }),
+      el("dt", { text: T.serial }), el("dd", { text: device.serial_number || "—" }),
+      el("dt", { text: T.state }), el("dd", {}, [el("span", { "class": "rk-state", text: device.state_label })]),
+      el("dt", { text: T.grade }), el("dd", { text: device.grade || "—" }),
+      el("dt", { text: T.location }), el("dd", { text: device.location ? device.location.code + " — " + device.location.name : T.none }),
+      el("dt", { text: T.collection }), el("dd", { text: device.collection.reference })
+    ]);
+    card.appendChild(title);
+    card.appendChild(facts);
+
+    if (current.allowed.length) {
+      var next = el("div", { "class": "rk-next", role: "group", "aria-label": T.next }, [el("h3", { text: T.next })]);
+      current.allowed.forEach(function (state, index) {
+        next.appendChild(el("button", {
+          type: "button", "class": "btn btn-primary", "data-key": String(index + 1),
+          onclick: function () { chooseTransition(index); }
+        }, [el("kbd", { text: String(index + 1) }), config.states[state]]));
+      });
+      card.appendChild(next);
+    }
+    if (device.state === "grading") {
+      var grades = el("div", { "class": "rk-next", role: "group", "aria-label": T.grade }, [el("h3", { text: T.grade })]);
+      config.grades.forEach(function (grade) {
+        grades.appendChild(el("button", { type: "button", "class": "btn btn-default", onclick: function () { grade_(grade); } },
+          [el("kbd", { text: grade }), grade]));
+      });
+      card.appendChild(grades);
+    }
+    if (device.storage && device.storage.length) {
+      var list = el("ul", { "class": "rk-media" });
+      device.storage.forEach(function (medium) {
+        var label = (config.media[medium.kind] || medium.kind) + (medium.serial_number ? " n° " + medium.serial_number : "");
+        var item = el("li", {}, [label + " — " + (medium.sanitised ? T.sanitised : T.pending) + " "]);
+        if (!medium.sanitised && device.state === "wiping") {
+          var preset = config.default_erasure[medium.kind];
+          item.appendChild(el("button", {
+            type: "button", "class": "btn btn-default",
+            onclick: function () { erase(medium, preset); }
+          }, [T.record_erasure + " (" + config.techniques[preset[1]] + ")"]));
+        }
+        list.appendChild(item);
+      });
+      card.appendChild(el("h3", { text: T.media }));
+      card.appendChild(list);
+    }
+    if (events && events.length) {
+      var table = el("ul", { "class": "rk-events" });
+      events.slice().reverse().forEach(function (e) {
+        var when = new Date(e.at).toLocaleString("fr-FR", { timeZone: "America/Martinique" });
+        table.appendChild(el("li", { text: when + " — " + (config.states[e.to_state] || e.to_state) + " (" + e.kind + ")" + (e.user ? " — " + e.user : "") + (e.location ? " — " + e.location : "") }));
+      });
+      card.appendChild(el("h3", { text: T.history }));
+      card.appendChild(table);
+    }
+    card.appendChild(el("p", {}, [el("a", { href: url("devicePage", device.asset_tag), text: T.open })]));
+  }
+
+  function renderLocation(location) {
+    current = null;
+    card.innerHTML = "";
+    card.appendChild(el("h2", { text: location.code }));
+    card.appendChild(el("p", { text: location.name }));
+  }
+
+  function renderCollection(collection) {
+    current = null;
+    card.innerHTML = "";
+    card.appendChild(el("h2", { text: collection.reference + " — " + collection.donor.name }));
+    card.appendChild(el("p", { text: collection.registered_count + " " + T.registered + " / " + collection.declared_count + " " + T.declared }));
+  }
+
+  // --- actions -----------------------------------------------------------------------------
+  function handleScanAnswer(data) {
+    if (data._status !== 200) { say("error", data.message || ("Erreur " + data._status)); return; }
+    say(data.level || "ok", data.message);
+    showPutaway(data.putaway);
+    if (data.kind === "device") { renderDevice(data.device, data.allowed, data.device.events); }
+    else if (data.kind === "location") { renderLocation(data.location); }
+    else if (data.kind === "collection") { renderCollection(data.collection); }
+  }
+
+  function scan(code) {
+    var station = stationSelect.value;
+    return request("POST", root.dataset.scanUrl, { code: code, station: station === "reception" ? null : station })
+      .then(handleScanAnswer)
+      .catch(function () { say("error", T.network); })
+      .then(refocus);
+  }
+
+  function chooseTransition(index) {
+    if (!current || index >= current.allowed.length) { return; }
+    var target = current.allowed[index];
+    var key = String(index + 1);
+    if (TERMINAL[target] && confirmKey !== key) {
+      confirmKey = key;
+      say("info", T.confirm + " " + config.states[target]);
+      return;
+    }
+    confirmKey = null;
+    var tag = current.device.asset_tag;
+    request("POST", url("transitionUrl", tag), { to: target, version: current.device.version })
+      .then(function (data) {
+        if (data._status === 200) {
+          say("ok", tag + " → " + config.states[data.result.state]);
+          return rescanAfterAction(tag);
+        }
+        say("error", data.message);
+      })
+      .catch(function () { say("error", T.network); })
+      .then(refocus);
+  }
+
+  function rescanAfterAction(tag) {
+    // The repeat guard ignores the same code within 2 s; ask for the device directly instead.
+    return Promise.all([request("GET", url("deviceUrl", tag)), request("GET", url("historyUrl", tag))])
+      .then(function (answers) {
+        var device = answers[0].result;
+        if (!device) { return; }
+        renderDevice(device, device.allowed || [], answers[1].result || []);
+      });
+  }
+
+  function grade_(grade) {
+    if (!current) { return; }
+    var tag = current.device.asset_tag;
+    request("POST", url("gradingUrl", tag), { grade: grade })
+      .then(function (data) {
+        if (data._status === 200) { say("ok", tag + " : " + T.grade + " " + grade); return rescanAfterAction(tag); }
+        say("error", data.message);
+      })
+      .catch(function () { say("error", T.network); })
+      .then(refocus);
+  }
+
+  function erase(medium, preset) {
+    if (!current) { return; }
+    var tag = current.device.asset_tag;
+    var body = { level: preset[0], technique: preset[1], result: "pass", verified: true };
+    if (medium.serial_number) { body.medium_serial = medium.serial_number; }
+    request("POST", url("erasureUrl", tag), body)
+      .then(function (data) {
+        if (data._status === 201) { say("ok", tag + " : " + T.sanitised); return rescanAfterAction(tag); }
+        say("error", data.message);
+      })
+      .catch(function () { say("error", T.network); })
+      .then(refocus);
+  }
+
+  // --- keyboard ----------------------------------------------------------------------------
+  function shortcut(key) {
+    if (/^[1-9]$/.test(key)) { chooseTransition(Number(key) - 1); return true; }
+    var upper = key.toUpperCase();
+    if (current && current.device.state === "grading" && config.grades.indexOf(upper) >= 0) { grade_(upper); return true; }
+    return false;
+  }
+
+  function isShortcutCandidate(key) {
+    if (!current) { return false; }
+    if (/^[1-9]$/.test(key)) { return Number(key) <= current.allowed.length; }
+    return current.device.state === "grading" && config.grades.indexOf(key.toUpperCase()) >= 0;
+  }
+
+  input.addEventListener("keydown", function (event) {
+    if (pendingKey !== null && event.key !== "Enter") {
+      // Another key came quickly: it was typing or a scan, not a shortcut.
+      clearTimeout(pendingTimer);
+      input.value += pendingKey;
+      pendingKey = null;
+    }
+    if (event.key === "Enter") {
+      event.preventDefault();
+      if (pendingKey !== null) { clearTimeout(pendingTimer); input.value += pendingKey; pendingKey = null; }
+      var code = input.value;
+      if (code.trim()) { confirmKey = null; scan(code); }
+      return;
+    }
+    if (input.value === "" && event.key.length === 1 && !event.ctrlKey && !event.altKey && !event.metaKey
+        && isShortcutCandidate(event.key)) {
+      event.preventDefault();
+      pendingKey = event.key;
+      pendingTimer = setTimeout(function () {
+        var key = pendingKey;
+        pendingKey = null;
+        shortcut(key);
+      }, SHORTCUT_WAIT_MS);
+    }
+  });
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+
+  stationSelect.value = window.localStorage.getItem("rk-station") || "reception";
+  stationSelect.addEventListener("change", function () {
+    window.localStorage.setItem("rk-station", stationSelect.value);
+    refocus();
+  });
+  // Wherever a click lands, the next scan must reach the code field.
+  document.addEventListener("click", function (event) {
+    if (event.target.tagName !== "SELECT" && event.target.tagName !== "A") { setTimeout(function () { input.focus(); }, 0); }
+  });
+  input.focus();
+})();

@@ -1,0 +1,66 @@
+"""Template helpers: Martinique time, French numbers, state labels, the demo banner."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+from flask import Flask
+
+from core.clock import to_local
+from inventory.lifecycle import State
+from inventory.vocabulary import Category, Grade, MediumKind, OrganisationKind, Station
+
+DEMO_SETTING = "demo_data_loaded"
+
+
+def local_datetime(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A UTC instant shown in Martinique time."""
+    local = to_local(moment)
+    return local.strftime(fmt) if local else ""
+
+
+def french_date(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def number(value: Decimal | float | int | None, digits: int = 2) -> str:
+    """1 234,5 — French grouping and decimal comma; trailing zeros dropped."""
+    if value is None:
+        return ""
+    return format_decimal(value, format=f"#,##0.{'#' * digits}", locale="fr_FR").replace("\u202f", "\u00a0")
+
+
+def money(value: Decimal | None) -> str:
+    """1 234,56 € — always two decimals."""
+    if value is None:
+        return ""
+    text = format_decimal(value, format="#,##0.00", locale="fr_FR").replace("\u202f", "\u00a0")
+    return f"{text}\u00a0€"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime,
+        french_date=french_date,
+        number=number,
+        money=money,
+        state_label=State.label_of,
+        category_label=Category.label_of,
+        medium_label=MediumKind.label_of,
+        organisation_kind_label=OrganisationKind.label_of,
+        grade_label=Grade.label_of,
+        station_label=Station.label_of,
+    )
+
+    @app.context_processor
+    def demo_banner():
+        from app.extensions import db
+        from core.settings import get_setting
+
+        try:
+            loaded = get_setting(db.session, DEMO_SETTING) == "1"
+        except Exception:  # before the first migration there is no settings table
+            db.session.rollback()
+            loaded = False
+        return {"demo_data_loaded": loaded}

@@ -1,0 +1,27 @@
+"""The web pages (Flask-AppBuilder views). Thin: parse the form, call one service, flash the
+French outcome, render."""
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext as _l
+
+
+def register_views(appbuilder: AppBuilder) -> None:
+    from app.views.collections import CollectionView
+    from app.views.devices import DeviceView
+    from app.views.reference import CommuneView, EpciView, LocationView, OrganisationView, SiteView
+    from app.views.scan import ScanView
+
+    appbuilder.add_view(ScanView, "Scan", label=_l("Scan station"), icon="fa-barcode")
+    appbuilder.add_view(DeviceView, "Devices", label=_l("Devices"), icon="fa-laptop",
+                        category="Inventory", category_label=_l("Inventory"), category_icon="fa-cubes")
+    appbuilder.add_view(CollectionView, "Collections", label=_l("Collections"), icon="fa-truck",
+                        category="Inventory")
+    appbuilder.add_view(OrganisationView, "Organisations", label=_l("Organisations"), icon="fa-building",
+                        category="Inventory")
+    appbuilder.add_view(SiteView, "Sites", label=_l("Sites"), icon="fa-warehouse", category="Inventory")
+    appbuilder.add_view(LocationView, "Locations", label=_l("Locations"), icon="fa-map-marker",
+                        category="Inventory")
+    appbuilder.add_view(CommuneView, "Communes", label=_l("Communes"), icon="fa-map",
+                        category="Reference", category_label=_l("Reference data"), category_icon="fa-book")
+    appbuilder.add_view(EpciView, "EPCI", label=_l("EPCI"), icon="fa-landmark", category="Reference")

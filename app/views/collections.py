@@ -1,0 +1,139 @@
+"""Collection pages: list, opening a collection, its sheet (declared vs registered), CSV import."""
+from __future__ import annotations
+
+import base64
+
+from flask import Response, current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import NumberRange, Optional
+
+from app.extensions import db
+from app.views.forms import decimal_text, drop_none, integer, text
+from core.clock import local_today
+from core.errors import DomainError
+from inventory import queries
+from inventory.models import Collection
+from inventory.schemas import CollectionIn, load
+from inventory.services.collections import create_collection
+from inventory.services.csv_import import import_devices_csv, problems_csv, template_csv
+from inventory.vocabulary import OrganisationKind
+
+
+class CollectionView(ModelView):
+    datamodel = SQLAInterface(Collection)
+    route_base = "/collections"
+    class_permission_name = "Collections"
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_import"]
+
+    list_title = _l("Collections")
+    show_title = _l("Collection")
+    add_title = _l("New collection")
+    edit_title = _l("Edit collection")
+
+    list_columns = ["reference", "donor", "collected_on", "site", "declared_count"]
+    search_columns = ["reference", "donor", "collected_on", "site"]
+    edit_columns = ["declared_count", "weight_kg", "notes"]
+    base_order = ("id", "desc")
+    label_columns = {
+        "reference": _l("Reference"),
+        "donor": _l("Donor"),
+        "collected_on": _l("Collected on"),
+        "site": _l("Site"),
+        "declared_count": _l("Declared devices"),
+        "weight_kg": _l("Gross weight (kg)"),
+        "notes": _l("Notes"),
+    }
+    validators_columns = {
+        "declared_count": [NumberRange(min=0, message="Nombre positif ou nul attendu.")],
+        "weight_kg": [Optional(), NumberRange(min=0, message="Poids positif ou nul attendu.")],
+    }
+
+    def _render_add(self, values: dict, errors: dict):
+        return self.render_template(
+            "inventory/collection_add.html", title=self.add_title, values=values, errors=errors,
+            donor_choices=[(o.id, o.name) for o in queries.organisations(db.session, OrganisationKind.DONOR.value)],
+            site_choices=[(s.id, s.name) for s in queries.sites(db.session)],
+        )
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        if request.method == "GET":
+            return self._render_add({"collected_on": local_today().isoformat(), "declared_count": "0"}, {})
+        form = request.form
+        try:
+            data = load(CollectionIn(), drop_none({
+                "donor": integer(form, "donor"),
+                "collected_on": text(form, "collected_on"),
+                "site": integer(form, "site"),
+                "declared_count": integer(form, "declared_count"),
+                "weight_kg": decimal_text(form, "weight_kg"),
+                "notes": text(form, "notes"),
+            }))
+            collection = create_collection(db.session, **data, user_id=g.user.id)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return self._render_add(form.to_dict(), getattr(exc, "errors", {}) or {}), 422
+        flash(f"Collecte {collection.reference} ouverte. Enregistrez ses appareils.", "success")
+        return redirect(url_for("CollectionView.show", pk=collection.id))
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        collection = db.session.get(Collection, int(pk)) if str(pk).isdigit() else None
+        if collection is None:
+            flash("Collecte introuvable.", "danger")
+            return redirect(url_for("CollectionView.list"))
+        return self._render_show(collection)
+
+    def _render_show(self, collection: Collection, problems=None, report_href=None, status=200):
+        registered = queries.registered_count(db.session, collection.id)
+        page = self.render_template(
+            "inventory/collection_show.html", title=collection.reference, collection=collection,
+            registered=registered, problems=problems, report_href=report_href,
+        )
+        return page, status
+
+    @expose("/<int:pk>/import", methods=["POST"])
+    @has_access
+    @permission_name("import")
+    def import_csv(self, pk: int):
+        collection = db.session.get(Collection, pk)
+        if collection is None:
+            flash("Collecte introuvable.", "danger")
+            return redirect(url_for("CollectionView.list"))
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash("Fichier : choisissez un fichier CSV à importer.", "danger")
+            return redirect(url_for("CollectionView.show", pk=pk))
+        try:
+            result = import_devices_csv(
+                db.session, pk, upload.read(), user_id=g.user.id,
+                tag_prefix=current_app.config["ASSET_TAG_PREFIX"],
+                tag_digits=current_app.config["ASSET_TAG_DIGITS"],
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("CollectionView.show", pk=pk))
+        if not result.ok:
+            report = problems_csv(result.problems).encode("utf-8-sig")
+            href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(report).decode()
+            flash(f"Import refusé : {len(result.problems)} problème(s). Aucun appareil n'a été enregistré.", "danger")
+            return self._render_show(collection, problems=result.problems, report_href=href, status=422)
+        tags = [d.asset_tag for d in result.devices]
+        flash(f"{len(tags)} appareil(s) importé(s) : {tags[0]} à {tags[-1]}.", "success")
+        return redirect(url_for("CollectionView.show", pk=pk))
+
+    @expose("/import-template.csv", methods=["GET"])
+    @has_access
+    @permission_name("import")
+    def import_template(self):
+        return Response(
+            template_csv().encode("utf-8-sig"), mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=rekonekt-modele-appareils.csv"},
+        )

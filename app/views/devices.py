@@ -1,0 +1,273 @@
+"""Device pages: the list (FAB), the device sheet with its actions, and registration."""
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.views.forms import decimal_text, drop_none, integer, text
+from core.errors import DomainError, ValidationFailed
+from inventory import queries
+from inventory.lifecycle import State
+from inventory.models import Device
+from inventory.schemas import DeviceIn, ErasureIn, GradingIn, load
+from inventory.services.common import device_by_tag
+from inventory.services.devices import register_device
+from inventory.services.erasures import record_erasure
+from inventory.services.transitions import allowed_for, move, set_grade, transition
+from inventory.vocabulary import (
+    Category,
+    ErasureLevel,
+    ErasureResult,
+    ErasureTechnique,
+    Grade,
+    MediumKind,
+)
+
+DEVICE_LABELS = {
+    "asset_tag": _l("Asset tag"),
+    "category": _l("Category"),
+    "brand": _l("Brand"),
+    "model": _l("Model"),
+    "serial_number": _l("Serial number"),
+    "imei": _l("IMEI"),
+    "cpu": _l("Processor"),
+    "ram_gb": _l("RAM (GB)"),
+    "storage_summary": _l("Storage"),
+    "screen_in": _l("Screen (inches)"),
+    "os": _l("Operating system"),
+    "weight_kg": _l("Weight (kg)"),
+    "collection": _l("Collection"),
+    "location": _l("Location"),
+    "state": _l("State"),
+    "grade": _l("Grade"),
+    "created_at": _l("Registered on"),
+    "updated_at": _l("Updated on"),
+}
+
+MAX_MEDIA_ROWS = 4
+
+
+def _user_id() -> int | None:
+    return g.user.id if getattr(g, "user", None) is not None and g.user.is_authenticated else None
+
+
+def _user_name() -> str | None:
+    user = g.user
+    full = f"{user.first_name or ''} {user.last_name or ''}".strip()
+    return full or user.username
+
+
+def device_input_from_form(form) -> dict:
+    """The registration form as ``DeviceIn`` input."""
+    storage = []
+    for index in range(MAX_MEDIA_ROWS):
+        kind = text(form, f"medium_kind_{index}")
+        if not kind:
+            continue
+        storage.append(drop_none({
+            "kind": kind,
+            "serial_number": text(form, f"medium_serial_{index}"),
+            "capacity_gb": decimal_text(form, f"medium_capacity_{index}"),
+        }))
+    no_media = form.get("no_media") == "1"
+    data = drop_none({
+        "collection": integer(form, "collection"),
+        "category": text(form, "category"),
+        "brand": text(form, "brand"),
+        "model": text(form, "model"),
+        "serial_number": text(form, "serial_number"),
+        "imei": text(form, "imei"),
+        "weight_kg": decimal_text(form, "weight_kg"),
+        "location": text(form, "location"),
+        "specs": drop_none({
+            "cpu": text(form, "cpu"),
+            "ram_gb": decimal_text(form, "ram_gb"),
+            "storage_summary": text(form, "storage_summary"),
+            "screen_in": decimal_text(form, "screen_in"),
+            "os": text(form, "os"),
+        }),
+    })
+    if storage or no_media:
+        data["storage"] = storage
+    return data
+
+
+class DeviceView(ModelView):
+    datamodel = SQLAInterface(Device)
+    route_base = "/devices"
+    class_permission_name = "Devices"
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+
+    list_title = _l("Devices")
+    show_title = _l("Device")
+    add_title = _l("Register a device")
+    edit_title = _l("Edit device")
+
+    list_columns = ["asset_tag", "category", "brand", "model", "serial_number", "state", "grade",
+                    "location", "collection"]
+    search_columns = ["asset_tag", "serial_number", "imei", "brand", "model", "category", "state",
+                      "grade", "collection", "location"]
+    edit_columns = ["brand", "model", "cpu", "ram_gb", "storage_summary", "screen_in", "os", "weight_kg"]
+    order_columns = ["asset_tag", "category", "brand", "model", "state", "grade"]
+    base_order = ("id", "desc")
+    label_columns = DEVICE_LABELS
+    formatters_columns = {"state": State.label_of, "category": Category.label_of}
+    page_size = 50
+
+    show_template = "inventory/device_show.html"
+
+    def _render_add(self, values: dict, errors: dict):
+        collections = queries.collections(db.session)
+        return self.render_template(
+            "inventory/device_add.html", title=self.add_title, values=values, errors=errors,
+            collections=collections, categories=Category.choices(), media_kinds=MediumKind.choices(),
+            locations=queries.active_locations(db.session), media_rows=range(MAX_MEDIA_ROWS),
+        )
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        if request.method == "GET":
+            values = {}
+            if request.args.get("collection", "").isdigit():
+                values["collection"] = request.args["collection"]
+            return self._render_add(values, {})
+        try:
+            data = load(DeviceIn(), device_input_from_form(request.form))
+            device = register_device(
+                db.session, data, user_id=_user_id(),
+                tag_prefix=current_app.config["ASSET_TAG_PREFIX"],
+                tag_digits=current_app.config["ASSET_TAG_DIGITS"],
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            errors = getattr(exc, "errors", None) or {"_": [exc.message]}
+            flash(exc.message, "danger")
+            return self._render_add(request.form.to_dict(), errors), 422
+        flash(f"{device.asset_tag} enregistré : {device.brand} {device.model} (n° de série {device.serial_number}).", "success")
+        if request.form.get("next") == "another":
+            return redirect(url_for("DeviceView.add", collection=device.collection_id))
+        return redirect(url_for("DeviceView.show", pk=device.id))
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        device = db.session.get(Device, int(pk)) if str(pk).isdigit() else None
+        if device is None:
+            flash("Appareil introuvable.", "danger")
+            return redirect(url_for("DeviceView.list"))
+        widgets = self._show(device.id)
+        return self.render_template(
+            self.show_template, pk=device.id, title=f"{device.asset_tag} — {device.brand} {device.model}",
+            widgets=widgets, related_views=[], device=device,
+            events=queries.history(db.session, device.id), allowed=allowed_for(device),
+            levels=ErasureLevel.choices(), techniques=ErasureTechnique.choices(),
+            results=ErasureResult.choices(), grades=Grade.choices(),
+            locations=queries.active_locations(db.session), State=State,
+        )
+
+    @expose("/tag/<asset_tag>", methods=["GET"])
+    @has_access
+    @permission_name("show")
+    def by_tag(self, asset_tag: str):
+        try:
+            device = device_by_tag(db.session, asset_tag, with_media=False)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+            return redirect(url_for("DeviceView.list"))
+        return redirect(url_for("DeviceView.show", pk=device.id))
+
+    def _back(self, pk: int):
+        return redirect(url_for("DeviceView.show", pk=pk))
+
+    def _device_or_404(self, pk: int) -> Device | None:
+        device = db.session.get(Device, pk)
+        if device is None:
+            flash("Appareil introuvable.", "danger")
+        return device
+
+    @expose("/<int:pk>/transition", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def post_transition(self, pk: int):
+        device = self._device_or_404(pk)
+        if device is None:
+            return redirect(url_for("DeviceView.list"))
+        try:
+            version = request.form.get("version", "")
+            transition(db.session, device.asset_tag, request.form.get("to", ""), user_id=_user_id(),
+                       note=text(request.form, "note"), location=text(request.form, "location"),
+                       version=int(version) if version.isdigit() else None)
+            flash(f"{device.asset_tag} : état « {device.state_label} ».", "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return self._back(pk)
+
+    @expose("/<int:pk>/erasure", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def post_erasure(self, pk: int):
+        device = self._device_or_404(pk)
+        if device is None:
+            return redirect(url_for("DeviceView.list"))
+        form = request.form
+        try:
+            data = load(ErasureIn(), drop_none({
+                "medium_serial": text(form, "medium_serial"),
+                "level": text(form, "level"),
+                "technique": text(form, "technique"),
+                "tool": text(form, "tool"),
+                "operator": text(form, "operator"),
+                "result": text(form, "result"),
+                "verified": form.get("verified") == "1",
+            }))
+            record = record_erasure(db.session, device.asset_tag, data, user_id=_user_id(),
+                                    operator_name=_user_name())
+            flash(f"Effacement enregistré pour le support {record.medium.serial_number or record.medium.kind_label} : "
+                  f"{ErasureResult.label_of(record.result)}{', vérifié' if record.verified else ', non vérifié'}.",
+                  "success" if record.result == ErasureResult.PASS else "warning")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return self._back(pk)
+
+    @expose("/<int:pk>/grade", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def post_grade(self, pk: int):
+        device = self._device_or_404(pk)
+        if device is None:
+            return redirect(url_for("DeviceView.list"))
+        try:
+            data = load(GradingIn(), drop_none({"grade": text(request.form, "grade"),
+                                                "note": text(request.form, "note")}))
+            set_grade(db.session, device.asset_tag, data["grade"], user_id=_user_id(), note=data.get("note"))
+            flash(f"{device.asset_tag} noté {device.grade}.", "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return self._back(pk)
+
+    @expose("/<int:pk>/move", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def post_move(self, pk: int):
+        device = self._device_or_404(pk)
+        if device is None:
+            return redirect(url_for("DeviceView.list"))
+        try:
+            code = text(request.form, "location")
+            if not code:
+                raise ValidationFailed({"location": ["Choisissez un emplacement."]})
+            move(db.session, device.asset_tag, code, user_id=_user_id())
+            flash(f"{device.asset_tag} rangé dans {device.location.code}.", "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return self._back(pk)
+

@@ -1,0 +1,166 @@
+"""Reference pages: organisations, sites, locations (bins), communes and EPCI."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import DataRequired, ValidationError
+
+from app.extensions import db
+from app.views.forms import integer, text
+from core.errors import DomainError, ValidationFailed
+from core.territory import Commune, Epci
+from inventory import queries
+from inventory.codes import siret_problem
+from inventory.models import Location, Organisation, Site
+from inventory.services.reference import check_organisation, create_location
+from inventory.vocabulary import LocationKind, OrganisationKind, SiteKind
+
+
+def _siret_field(form, field) -> None:
+    value = "".join((field.data or "").split())
+    if value:
+        problem = siret_problem(value)
+        if problem:
+            raise ValidationError(f"SIRET invalide : {problem}")
+
+
+class OrganisationView(ModelView):
+    datamodel = SQLAInterface(Organisation)
+    route_base = "/organisations"
+    class_permission_name = "Organisations"
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    list_title = _l("Organisations")
+    show_title = _l("Organisation")
+    add_title = _l("New organisation")
+    edit_title = _l("Edit organisation")
+    list_columns = ["name", "kind", "siret", "commune"]
+    add_columns = edit_columns = ["kind", "name", "siret", "commune"]
+    show_columns = ["name", "kind", "siret", "commune", "created_at"]
+    search_columns = ["name", "kind", "siret", "commune"]
+    label_columns = {"name": _l("Name"), "kind": _l("Kind"), "siret": _l("SIRET"),
+                     "commune": _l("Commune"), "created_at": _l("Created on")}
+    description_columns = {"siret": _l("14 digits, optional.")}
+    formatters_columns = {"kind": OrganisationKind.label_of}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": SelectField(_l("Kind"), choices=OrganisationKind.choices(),
+                            validators=[DataRequired(message="Choisissez un type.")]),
+    }
+    validators_columns = {"siret": [_siret_field]}
+
+    def _check(self, item: Organisation) -> None:
+        cleaned = check_organisation(
+            db.session, kind=item.kind, name=item.name, siret=item.siret,
+            commune_insee=item.commune.insee_code if item.commune else None, exclude_id=item.id,
+        )
+        item.name, item.siret = cleaned["name"], cleaned["siret"]
+
+    def pre_add(self, item: Organisation) -> None:
+        self._check(item)
+
+    def pre_update(self, item: Organisation) -> None:
+        self._check(item)
+
+
+class SiteView(ModelView):
+    datamodel = SQLAInterface(Site)
+    route_base = "/sites"
+    class_permission_name = "Sites"
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    list_title = _l("Sites")
+    show_title = _l("Site")
+    add_title = _l("New site")
+    edit_title = _l("Edit site")
+    list_columns = ["code", "name", "kind", "commune"]
+    add_columns = ["code", "name", "kind", "address", "commune", "organisation"]
+    edit_columns = ["name", "kind", "address", "commune", "organisation"]
+    show_columns = ["code", "name", "kind", "address", "commune", "organisation"]
+    label_columns = {"code": _l("Code"), "name": _l("Name"), "kind": _l("Kind"), "address": _l("Address"),
+                     "commune": _l("Commune"), "organisation": _l("Organisation")}
+    description_columns = {"code": _l("2 to 10 letters or digits; used in location codes (LOC-CODE-…).")}
+    formatters_columns = {"kind": SiteKind.label_of}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "kind": SelectField(_l("Kind"), choices=SiteKind.choices()),
+    }
+
+    def pre_add(self, item: Site) -> None:
+        code = "".join((item.code or "").split()).upper()
+        if not code.isalnum() or not 2 <= len(code) <= 10:
+            raise ValidationFailed({"code": ["Code court de 2 à 10 lettres ou chiffres attendu (par exemple LAM)."]})
+        item.code = code
+
+
+class LocationView(ModelView):
+    datamodel = SQLAInterface(Location)
+    route_base = "/locations"
+    class_permission_name = "Locations"
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    list_title = _l("Locations")
+    show_title = _l("Location")
+    add_title = _l("New location")
+    edit_title = _l("Edit location")
+    list_columns = ["code", "name", "kind", "site", "active"]
+    show_columns = ["code", "name", "kind", "site", "active"]
+    edit_columns = ["name", "kind", "active"]
+    search_columns = ["code", "name", "site", "active"]
+    base_order = ("code", "asc")
+    label_columns = {"code": _l("Code"), "name": _l("Name"), "kind": _l("Kind"), "site": _l("Site"),
+                     "active": _l("Active")}
+    formatters_columns = {"kind": LocationKind.label_of}
+    edit_form_extra_fields = {"kind": SelectField(_l("Kind"), choices=LocationKind.choices())}
+
+    def _render_add(self, values: dict, errors: dict):
+        return self.render_template(
+            "inventory/location_add.html", title=self.add_title, values=values, errors=errors,
+            site_choices=[(s.id, f"{s.code} — {s.name}") for s in queries.sites(db.session)],
+            kinds=LocationKind.choices(),
+        )
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        if request.method == "GET":
+            return self._render_add({"kind": LocationKind.BIN.value}, {})
+        form = request.form
+        try:
+            site_id = integer(form, "site")
+            if not isinstance(site_id, int):
+                raise ValidationFailed({"site": ["Choisissez un site."]})
+            location = create_location(db.session, site_id=site_id, label=text(form, "label") or "",
+                                       name=text(form, "name"), kind=text(form, "kind") or "bin")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return self._render_add(form.to_dict(), getattr(exc, "errors", {}) or {}), 422
+        flash(f"Emplacement {location.code} créé.", "success")
+        return redirect(url_for("LocationView.list"))
+
+
+class CommuneView(ModelView):
+    datamodel = SQLAInterface(Commune)
+    route_base = "/communes"
+    class_permission_name = "Communes"
+    base_permissions = ["can_list", "can_show"]
+    list_title = _l("Communes of Martinique")
+    show_title = _l("Commune")
+    list_columns = ["insee_code", "name", "postal_code_list", "epci"]
+    show_columns = ["insee_code", "name", "postal_code_list", "epci"]
+    search_columns = ["insee_code", "name", "epci"]
+    base_order = ("name", "asc")
+    page_size = 50
+    label_columns = {"insee_code": _l("INSEE code"), "name": _l("Name"),
+                     "postal_code_list": _l("Postal codes"), "epci": _l("EPCI")}
+
+
+class EpciView(ModelView):
+    datamodel = SQLAInterface(Epci)
+    route_base = "/epci"
+    class_permission_name = "Communes"
+    base_permissions = ["can_list", "can_show"]
+    list_title = _l("EPCI of Martinique")
+    show_title = _l("EPCI")
+    list_columns = ["short_name", "official_name", "siren"]
+    show_columns = ["short_name", "official_name", "siren"]
+    label_columns = {"short_name": _l("Name"), "official_name": _l("Official name"), "siren": _l("SIREN")}

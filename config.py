@@ -1,0 +1,135 @@
+"""Configuration: safe defaults, overridden by environment variables.
+
+Environment variables: DATABASE_URL, SECRET_KEY, PORT, DEMO, DEMO_PASSWORD.
+No secret is ever hard-coded: without SECRET_KEY, one is generated once and kept
+under instance/ so that sessions survive a restart.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from app.roles import ROLES
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("REKONEKT_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        # Created with owner-only rights; never committed (instance/ is ignored).
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants psycopg 3.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{INSTANCE_DIR / 'rekonekt.db'}"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "non", "off", ""}
+
+
+class Config:
+    """Production-ready defaults. Everything site-specific comes from the environment."""
+
+    APP_NAME = "Rekonekt"
+    APP_ICON = None
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # hide_parameters: SQL errors never carry the values (personal data) into the logs.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+
+    # Flask-AppBuilder
+    FAB_SECURITY_MANAGER_CLASS = "app.security.RekonektSecurityManager"
+    FAB_BASE_TEMPLATE = "rekonekt/base.html"
+    FAB_INDEX_VIEW = "app.views.home.HomeView"
+    # The schema comes from migrations only, never from create_all at start-up.
+    FAB_CREATE_DB = False
+    # Roles are defined in code (app/roles.py) and checked in memory: no
+    # permission rows to keep in sync.
+    FAB_UPDATE_PERMS = False
+    FAB_ROLES = ROLES
+    FAB_API_SWAGGER_UI = True
+    FAB_ADD_SECURITY_API = False
+    FAB_API_MAX_PAGE_SIZE = 200
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    FAB_PASSWORD_HASH_METHOD = "scrypt"
+    JWT_ACCESS_TOKEN_EXPIRES = 8 * 3600  # one working day
+    RATELIMIT_ENABLED = False
+
+    # Language: French first, English available.
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_FOLDER = "translations"
+    LANGUAGES = {
+        "fr": {"flag": "fr", "name": "Français"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+    DISPLAY_TIMEZONE = "America/Martinique"
+
+    # Input limits
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # 2 MiB: any JSON body or CSV upload
+    WTF_CSRF_TIME_LIMIT = None  # the scan station stays open all day
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+    # Numbering
+    ASSET_TAG_PREFIX = "RK-"
+    ASSET_TAG_DIGITS = 6
+
+    # Scan station
+    SCAN_REPEAT_WINDOW_SECONDS = 2.0
+    SCAN_PUTAWAY_IDLE_MINUTES = 15
+
+    def __init__(self) -> None:
+        # Read at instantiation, so that tests and run.py see the current environment.
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.SECRET_KEY = _secret_key()
+        self.PORT = int(os.environ.get("PORT", "5000"))
+        self.DEMO = _flag("DEMO", True)
+        self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
+        if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            # Writers wait for each other instead of failing at once.
+            self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "connect_args": {"timeout": 15}}
+
+
+class TestConfig(Config):
+    """Used by the test-suite only."""
+
+    TESTING = True
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    WTF_CSRF_ENABLED = True
+
+    def __init__(self, database_url: str) -> None:
+        # Does not call Config.__init__: tests never touch instance/ nor the environment.
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.SECRET_KEY = secrets.token_hex(16)
+        self.PORT = 5000
+        self.DEMO = False
+        self.DEMO_PASSWORD = "demo"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
+        if database_url.startswith("sqlite"):
+            self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"timeout": 15}

@@ -1,0 +1,339 @@
+"""SQLAlchemy models of the workshop domain.
+
+Constraints live here, in the schema, not only in the services: the database refuses a
+negative weight or an unknown state even if some code path forgot to check.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.base import Model
+from core.clock import utcnow
+from core.territory import Commune
+from core.types import UTCDateTime
+from inventory.lifecycle import State
+from inventory.vocabulary import (
+    Category,
+    ErasureLevel,
+    ErasureResult,
+    ErasureTechnique,
+    Grade,
+    LocationKind,
+    MediumKind,
+    OrganisationKind,
+    SiteKind,
+    Station,
+)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key for events.
+EventId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def _in(column: str, values: list[str]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class Organisation(Model):
+    __tablename__ = "organisation"
+    __table_args__ = (
+        CheckConstraint(_in("kind", OrganisationKind.values()), name="kind"),
+        CheckConstraint("siret IS NULL OR length(siret) = 14", name="siret_length"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    siret: Mapped[str | None] = mapped_column(String(14), unique=True)
+    commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee_code"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    commune: Mapped[Commune | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return OrganisationKind.label_of(self.kind)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(Model):
+    __tablename__ = "site"
+    __table_args__ = (CheckConstraint(_in("kind", SiteKind.values()), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    address: Mapped[str | None] = mapped_column(String(250))
+    commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee_code"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+
+    commune: Mapped[Commune | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    locations: Mapped[list["Location"]] = relationship(back_populates="site", order_by="Location.code")
+
+    @property
+    def kind_label(self) -> str:
+        return SiteKind.label_of(self.kind)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(Model):
+    """A bin or shelf inside a site; its ``code`` (LOC-…) is printed as a barcode."""
+
+    __tablename__ = "location"
+    __table_args__ = (
+        CheckConstraint(_in("kind", LocationKind.values()), name="kind"),
+        CheckConstraint("code LIKE 'LOC-%'", name="code_prefix"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), nullable=False, index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, default=LocationKind.BIN.value)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    site: Mapped[Site] = relationship(back_populates="locations")
+
+    @property
+    def kind_label(self) -> str:
+        return LocationKind.label_of(self.kind)
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class Collection(Model):
+    """A donor's batch: the start of the chain of custody."""
+
+    __tablename__ = "collection"
+    __table_args__ = (
+        CheckConstraint("declared_count >= 0", name="declared_count_nonnegative"),
+        CheckConstraint("weight_kg IS NULL OR weight_kg >= 0", name="weight_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
+    collected_on: Mapped[date] = mapped_column(Date, nullable=False)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), nullable=False)
+    declared_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    donor: Mapped[Organisation] = relationship()
+    site: Mapped[Site] = relationship()
+    created_by: Mapped[User | None] = relationship(User)
+    devices: Mapped[list["Device"]] = relationship(back_populates="collection", order_by="Device.id")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Device(Model):
+    __tablename__ = "device"
+    __table_args__ = (
+        CheckConstraint(_in("category", Category.values()), name="category"),
+        CheckConstraint(_in("state", State.values()), name="state"),
+        CheckConstraint("grade IS NULL OR " + _in("grade", Grade.values()), name="grade"),
+        CheckConstraint("weight_kg IS NULL OR weight_kg >= 0", name="weight_nonnegative"),
+        CheckConstraint("ram_gb IS NULL OR ram_gb >= 0", name="ram_nonnegative"),
+        CheckConstraint("screen_in IS NULL OR screen_in > 0", name="screen_positive"),
+        CheckConstraint("imei IS NULL OR length(imei) = 15", name="imei_length"),
+        Index("ix_device_state_category", "state", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_tag: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    category: Mapped[str] = mapped_column(String(20), nullable=False)
+    brand: Mapped[str] = mapped_column(String(80), nullable=False)
+    model: Mapped[str] = mapped_column(String(120), nullable=False)
+    serial_number: Mapped[str | None] = mapped_column(String(100), unique=True)
+    imei: Mapped[str | None] = mapped_column(String(15), unique=True)
+    cpu: Mapped[str | None] = mapped_column(String(120))
+    ram_gb: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    storage_summary: Mapped[str | None] = mapped_column(String(120))
+    screen_in: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    os: Mapped[str | None] = mapped_column(String(80))
+    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(8, 3))
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"), nullable=False, index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), nullable=False, default=State.RECEIVED.value)
+    grade: Mapped[str | None] = mapped_column(String(1))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    collection: Mapped[Collection] = relationship(back_populates="devices")
+    location: Mapped[Location | None] = relationship()
+    media: Mapped[list["StorageMedium"]] = relationship(
+        back_populates="device", order_by="StorageMedium.id", cascade="all, delete-orphan"
+    )
+
+    # Optimistic lock: every UPDATE checks and bumps ``version``; a concurrent writer that read
+    # the old version updates no row and gets a StaleDataError instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def state_label(self) -> str:
+        return State.label_of(self.state)
+
+    @property
+    def category_label(self) -> str:
+        return Category.label_of(self.category)
+
+    def __str__(self) -> str:
+        return self.asset_tag
+
+
+class StorageMedium(Model):
+    """One data-bearing part of a device (a disk, an SSD, a phone's internal memory…)."""
+
+    __tablename__ = "storage_medium"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MediumKind.values()), name="kind"),
+        CheckConstraint("capacity_gb IS NULL OR capacity_gb > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    # Not unique: two drives may report the same serial, and later imports must see that.
+    serial_number: Mapped[str | None] = mapped_column(String(100), index=True)
+    capacity_gb: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    device: Mapped[Device] = relationship(back_populates="media")
+    erasures: Mapped[list["ErasureRecord"]] = relationship(
+        back_populates="medium", order_by="ErasureRecord.id"
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return MediumKind.label_of(self.kind)
+
+
+class ErasureRecord(Model):
+    """One sanitisation attempt on one medium (NIST SP 800-88 level and technique)."""
+
+    __tablename__ = "erasure_record"
+    __table_args__ = (
+        CheckConstraint(_in("level", ErasureLevel.values()), name="level"),
+        CheckConstraint(_in("technique", ErasureTechnique.values()), name="technique"),
+        CheckConstraint(_in("result", ErasureResult.values()), name="result"),
+        CheckConstraint(
+            "started_at IS NULL OR ended_at IS NULL OR ended_at >= started_at", name="time_order"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    medium_id: Mapped[int] = mapped_column(ForeignKey("storage_medium.id"), nullable=False, index=True)
+    level: Mapped[str] = mapped_column(String(10), nullable=False)
+    technique: Mapped[str] = mapped_column(String(20), nullable=False)
+    tool: Mapped[str | None] = mapped_column(String(120))
+    operator: Mapped[str | None] = mapped_column(String(120))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[str] = mapped_column(String(10), nullable=False)
+    verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    medium: Mapped[StorageMedium] = relationship(back_populates="erasures")
+    recorded_by: Mapped[User | None] = relationship(User)
+
+
+class DeviceEvent(Model):
+    """Append-only history: every state change and every move of a device.
+
+    ``kind`` is ``received`` (registration), ``transition`` (state change), ``move`` (new
+    location, same state) or ``graded``. For every kind ``to_state`` is the device's state after
+    the event, so the last event always tells the current state.
+    """
+
+    __tablename__ = "device_event"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ["received", "transition", "move", "graded"]), name="kind"),
+        CheckConstraint(_in("to_state", State.values()), name="to_state"),
+        CheckConstraint(
+            "station IS NULL OR " + _in("station", Station.values()), name="station"
+        ),
+        Index("ix_device_event_device_id_id", "device_id", "id"),
+        Index("ix_device_event_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    station: Mapped[str | None] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    device: Mapped[Device] = relationship()
+    user: Mapped[User | None] = relationship(User)
+    location: Mapped[Location | None] = relationship()
+
+    @property
+    def from_label(self) -> str:
+        return State.label_of(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        return State.label_of(self.to_state)
+
+
+class AppendOnlyViolation(RuntimeError):
+    pass
+
+
+@event.listens_for(DeviceEvent, "before_update")
+def _refuse_event_update(mapper, connection, target) -> None:
+    raise AppendOnlyViolation("device_event is append-only: an event is never updated")
+
+
+@event.listens_for(DeviceEvent, "before_delete")
+def _refuse_event_delete(mapper, connection, target) -> None:
+    raise AppendOnlyViolation("device_event is append-only: an event is never deleted")
+
+
+class ScanContext(Model):
+    """What the scan station remembers between two scans of one user: the last code (to ignore
+    a scanner's double fire) and the location being filled (put-away mode). Kept in the database
+    so that it works across server processes and survives a page reload."""
+
+    __tablename__ = "scan_context"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), primary_key=True)
+    last_code: Mapped[str | None] = mapped_column(String(120))
+    last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+
+    location: Mapped[Location | None] = relationship()

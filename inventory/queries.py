@@ -1,0 +1,49 @@
+"""Read-side queries of the inventory (no writes)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from inventory.models import Collection, Device, DeviceEvent, Location, Organisation, Site
+
+
+def history(session: Session, device_id: int, *, last: int | None = None) -> list[DeviceEvent]:
+    """Events of a device, oldest first; with ``last``, only the most recent ones."""
+    stmt = (
+        select(DeviceEvent)
+        .where(DeviceEvent.device_id == device_id)
+        .options(selectinload(DeviceEvent.user), selectinload(DeviceEvent.location))
+    )
+    if last is None:
+        return list(session.execute(stmt.order_by(DeviceEvent.id)).scalars())
+    recent = list(session.execute(stmt.order_by(DeviceEvent.id.desc()).limit(last)).scalars())
+    return recent[::-1]
+
+
+def registered_count(session: Session, collection_id: int) -> int:
+    return session.execute(
+        select(func.count(Device.id)).where(Device.collection_id == collection_id)
+    ).scalar_one()
+
+
+def organisations(session: Session, kind: str | None = None) -> list[Organisation]:
+    stmt = select(Organisation).order_by(Organisation.name)
+    if kind:
+        stmt = stmt.where(Organisation.kind == kind)
+    return list(session.execute(stmt).scalars())
+
+
+def sites(session: Session) -> list[Site]:
+    return list(
+        session.execute(select(Site).options(selectinload(Site.locations)).order_by(Site.name)).scalars()
+    )
+
+
+def active_locations(session: Session) -> list[Location]:
+    return list(
+        session.execute(select(Location).where(Location.active.is_(True)).order_by(Location.code)).scalars()
+    )
+
+
+def collections(session: Session) -> list[Collection]:
+    return list(session.execute(select(Collection).order_by(Collection.id.desc())).scalars())

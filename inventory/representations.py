@@ -1,0 +1,129 @@
+"""JSON-ready dictionaries of inventory objects, as the API returns them.
+
+Plain functions rather than marshmallow dump schemas: they sit on the scan station's hot path,
+and the shape is simple. Times are ISO 8601 in UTC; numbers are JSON numbers.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from inventory.lifecycle import State, medium_record_sanitises
+from inventory.models import (
+    Collection,
+    Device,
+    DeviceEvent,
+    ErasureRecord,
+    Location,
+    Organisation,
+    Site,
+    StorageMedium,
+)
+from inventory.vocabulary import Category
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _num(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def location_json(location: Location | None) -> dict | None:
+    if location is None:
+        return None
+    return {"id": location.id, "code": location.code, "name": location.name, "kind": location.kind,
+            "site": location.site_id, "active": location.active}
+
+
+def organisation_json(org: Organisation) -> dict:
+    return {"id": org.id, "kind": org.kind, "kind_label": org.kind_label, "name": org.name,
+            "siret": org.siret, "commune": org.commune_insee}
+
+
+def site_json(site: Site) -> dict:
+    return {"id": site.id, "code": site.code, "name": site.name, "kind": site.kind,
+            "address": site.address, "commune": site.commune_insee,
+            "locations": [location_json(loc) for loc in site.locations]}
+
+
+def collection_json(collection: Collection, registered: int | None = None) -> dict:
+    data = {
+        "id": collection.id,
+        "reference": collection.reference,
+        "donor": {"id": collection.donor_id, "name": collection.donor.name},
+        "collected_on": collection.collected_on.isoformat(),
+        "site": collection.site_id,
+        "declared_count": collection.declared_count,
+        "weight_kg": _num(collection.weight_kg),
+        "notes": collection.notes,
+        "created_at": _iso(collection.created_at),
+    }
+    if registered is not None:
+        data["registered_count"] = registered
+    return data
+
+
+def erasure_json(record: ErasureRecord) -> dict:
+    return {
+        "id": record.id, "level": record.level, "technique": record.technique, "tool": record.tool,
+        "operator": record.operator, "started_at": _iso(record.started_at),
+        "ended_at": _iso(record.ended_at), "result": record.result, "verified": record.verified,
+        "recorded_at": _iso(record.recorded_at),
+    }
+
+
+def medium_json(medium: StorageMedium, with_erasures: bool = True) -> dict:
+    data = {
+        "id": medium.id, "kind": medium.kind, "serial_number": medium.serial_number,
+        "capacity_gb": _num(medium.capacity_gb),
+        "sanitised": any(medium_record_sanitises(e.level, e.result, e.verified) for e in medium.erasures),
+    }
+    if with_erasures:
+        data["erasures"] = [erasure_json(e) for e in medium.erasures]
+    return data
+
+
+def device_json(device: Device, *, with_media: bool = True) -> dict:
+    data = {
+        "id": device.id,
+        "asset_tag": device.asset_tag,
+        "category": device.category,
+        "category_label": Category.label_of(device.category),
+        "brand": device.brand,
+        "model": device.model,
+        "serial_number": device.serial_number,
+        "imei": device.imei,
+        "specs": {
+            "cpu": device.cpu, "ram_gb": _num(device.ram_gb), "storage_summary": device.storage_summary,
+            "screen_in": _num(device.screen_in), "os": device.os,
+        },
+        "weight_kg": _num(device.weight_kg),
+        "collection": {"id": device.collection_id, "reference": device.collection.reference},
+        "location": location_json(device.location),
+        "state": device.state,
+        "state_label": State.label_of(device.state),
+        "grade": device.grade,
+        "version": device.version,
+        "created_at": _iso(device.created_at),
+        "updated_at": _iso(device.updated_at),
+    }
+    if with_media:
+        data["storage"] = [medium_json(m) for m in device.media]
+    return data
+
+
+def event_json(event: DeviceEvent) -> dict:
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "to_label": State.label_of(event.to_state),
+        "at": _iso(event.at),
+        "user": event.user.username if event.user else None,
+        "location": event.location.code if event.location else None,
+        "station": event.station,
+        "note": event.note,
+    }

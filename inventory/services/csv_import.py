@@ -1,0 +1,255 @@
+"""Importing a donor's device list (CSV) into a collection: every row is checked, and if any
+row is wrong nothing is imported and the caller gets one problem per line and column.
+
+Accepted files: UTF-8 (with or without BOM) or Windows-1252 as Excel writes them; comma or
+semicolon separated; headers in English (the API field names) or French; decimal comma allowed.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.errors import NotFound
+from inventory.models import Collection, Device
+from inventory.schemas import DeviceIn, FIELD_LABELS, load
+from core.errors import ValidationFailed
+from inventory.services.common import unit_of_work
+from inventory.services.devices import apply_registration, check_device
+from inventory.vocabulary import Category, MediumKind
+
+MAX_ROWS = 5000
+
+# Canonical column → accepted header spellings (compared without accents, case or spaces).
+COLUMNS = {
+    "category": ["category", "categorie", "type"],
+    "brand": ["brand", "marque", "fabricant"],
+    "model": ["model", "modele"],
+    "serial_number": ["serial_number", "serial", "numero de serie", "n de serie", "no de serie", "sn"],
+    "imei": ["imei"],
+    "cpu": ["cpu", "processeur"],
+    "ram_gb": ["ram_gb", "ram", "memoire vive", "ram (go)"],
+    "storage_summary": ["storage_summary", "stockage"],
+    "screen_in": ["screen_in", "ecran", "ecran (pouces)"],
+    "os": ["os", "systeme", "systeme d'exploitation"],
+    "weight_kg": ["weight_kg", "poids", "poids (kg)", "poids_kg"],
+    "storage": ["storage", "supports", "supports de donnees"],
+}
+REQUIRED = ("category", "brand", "model", "serial_number")
+SPEC_COLUMNS = ("cpu", "ram_gb", "storage_summary", "screen_in", "os")
+NUMERIC = ("ram_gb", "screen_in", "weight_kg")
+
+TEMPLATE_HEADER = ["category", "brand", "model", "serial_number", "imei", "cpu", "ram_gb",
+                   "storage_summary", "screen_in", "os", "weight_kg", "storage"]
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    devices: list[Device] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(text.lower().replace("°", "").replace("_", "_").split())
+
+
+_ALIASES = {_fold(alias): canonical for canonical, aliases in COLUMNS.items() for alias in aliases}
+_CATEGORY_BY_LABEL = {_fold(c.label): c.value for c in Category} | {c.value: c.value for c in Category}
+_MEDIUM_BY_NAME = {m.value: m.value for m in MediumKind} | {"disque": "hdd", "disque dur": "hdd", "carte sd": "sdcard"}
+
+
+def _decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationFailed({"file": ["Encodage non reconnu : enregistrez le fichier en CSV UTF-8."]})
+
+
+def _number(value: str) -> str:
+    return value.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+
+
+def _parse_storage(value: str) -> tuple[list[dict], str | None]:
+    """``ssd:SN123:256;hdd:SN456:500`` (kind:serial:capacity in GB, serial and capacity optional)."""
+    media = []
+    for part in [p.strip() for p in value.split(";") if p.strip()]:
+        pieces = [p.strip() for p in part.split(":")]
+        kind = _MEDIUM_BY_NAME.get(_fold(pieces[0]))
+        if kind is None:
+            return [], (f"type de support « {pieces[0]} » inconnu : valeurs acceptées : "
+                        f"{', '.join(MediumKind.values())} (format type:numéro:capacité;…).")
+        medium = {"kind": kind}
+        if len(pieces) > 1 and pieces[1]:
+            medium["serial_number"] = pieces[1]
+        if len(pieces) > 2 and pieces[2]:
+            medium["capacity_gb"] = _number(pieces[2])
+        if len(pieces) > 3:
+            return [], "format attendu : type:numéro:capacité (séparez les supports par « ; »)."
+        media.append(medium)
+    return media, None
+
+
+def template_csv() -> str:
+    """An example file a donor can fill in."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(TEMPLATE_HEADER)
+    writer.writerow(["laptop", "Dell", "Latitude 5490", "5CD1234XYZ", "", "Intel Core i5-8350U", "8",
+                     "SSD 256 Go", "14", "Windows 11", "1,6", "ssd:S3Z9NB0K123456:256"])
+    writer.writerow(["smartphone", "Samsung", "Galaxy A52", "R58R12ABCDE", "356938035643809", "", "6",
+                     "128 Go", "6,5", "Android 13", "0,19", ""])
+    return out.getvalue()
+
+
+def parse_rows(content: bytes) -> tuple[list[tuple[int, dict, dict[str, str]]], list[ImportProblem]]:
+    """Read the file into (line, row data, canonical→header) triples, or file-level problems."""
+    text = _decode(content)
+    if not text.strip():
+        return [], [ImportProblem(1, "", "Fichier vide : une ligne d'en-têtes puis une ligne par appareil attendues.")]
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ";" if text.count(";") > text.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        return [], [ImportProblem(1, "", "Ligne d'en-têtes illisible.")]
+    columns: dict[int, str] = {}
+    headers: dict[str, str] = {}
+    problems: list[ImportProblem] = []
+    for index, raw in enumerate(header):
+        canonical = _ALIASES.get(_fold(raw))
+        if canonical is None:
+            if raw.strip():
+                problems.append(ImportProblem(1, raw, f"Colonne inconnue. Colonnes acceptées : {', '.join(TEMPLATE_HEADER)}."))
+            continue
+        if canonical in headers:
+            problems.append(ImportProblem(1, raw, f"Colonne en double (déjà « {headers[canonical]} »)."))
+            continue
+        columns[index] = canonical
+        headers[canonical] = raw
+    for required in REQUIRED:
+        if required not in headers:
+            problems.append(ImportProblem(1, required, f"Colonne obligatoire absente ({FIELD_LABELS[required]})."))
+    if problems:
+        return [], problems
+
+    rows = []
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            line = reader.line_num
+            if len(values) > len(header):
+                problems.append(ImportProblem(line, "", f"{len(values)} valeurs pour {len(header)} colonnes : vérifiez les séparateurs."))
+                continue
+            row = {columns[i]: v.strip() for i, v in enumerate(values) if i in columns}
+            rows.append((line, row, headers))
+            if len(rows) > MAX_ROWS:
+                return [], [ImportProblem(line, "", f"Trop de lignes : {MAX_ROWS} appareils au plus par fichier.")]
+    except csv.Error as exc:
+        problems.append(ImportProblem(reader.line_num, "", f"Ligne illisible ({exc})."))
+    return rows, problems
+
+
+def _row_input(collection_id: int, row: dict[str, str]) -> tuple[dict, str | None]:
+    data: dict = {"collection": collection_id}
+    specs: dict = {}
+    for key, value in row.items():
+        if not value:
+            continue
+        if key in NUMERIC:
+            value = _number(value)
+        if key == "category":
+            value = _CATEGORY_BY_LABEL.get(_fold(value), value)
+        if key == "storage":
+            media, problem = _parse_storage(value)
+            if problem:
+                return data, problem
+            data["storage"] = media
+        elif key in SPEC_COLUMNS:
+            specs[key] = value
+        else:
+            data[key] = value
+    if specs:
+        data["specs"] = specs
+    return data, None
+
+
+def import_devices_csv(session: Session, collection_id: int, content: bytes, *, user_id: int | None = None,
+                       now: datetime | None = None, tag_prefix: str = "RK-", tag_digits: int = 6) -> ImportResult:
+    """Check every row; import all of them in one transaction, or none. Raises NotFound for an
+    unknown collection; returns the problems otherwise."""
+    if session.get(Collection, collection_id) is None:
+        raise NotFound(f"Collecte n° {collection_id} inconnue.")
+    rows, problems = parse_rows(content)
+    result = ImportResult(problems=problems, rows=len(rows))
+    cleaned_rows = []
+    seen_serials: dict[str, str] = {}
+    seen_imeis: dict[str, str] = {}
+    for line, row, headers in rows:
+        data, storage_problem = _row_input(collection_id, row)
+        if storage_problem:
+            result.problems.append(ImportProblem(line, headers.get("storage", "storage"), storage_problem))
+            continue
+        try:
+            loaded = load(DeviceIn(), data)
+        except ValidationFailed as exc:
+            for path, messages in exc.errors.items():
+                top = path.split(".")[0]
+                column = path.split(".")[-1] if top == "specs" else top
+                for message in messages:
+                    result.problems.append(ImportProblem(line, headers.get(column, column), message))
+            continue
+        cleaned, errors, duplicates = check_device(session, loaded, seen_serials=seen_serials, seen_imeis=seen_imeis)
+        for path, messages in {**errors, **duplicates}.items():
+            for message in messages:
+                result.problems.append(ImportProblem(line, headers.get(path, path), message))
+        if cleaned["serial_number"]:
+            seen_serials.setdefault(cleaned["serial_number"], f"ligne {line}")
+        if cleaned["imei"]:
+            seen_imeis.setdefault(cleaned["imei"], f"ligne {line}")
+        cleaned_rows.append(cleaned)
+    if not rows and not result.problems:
+        result.problems.append(ImportProblem(2, "", "Aucun appareil dans le fichier."))
+    if result.problems:
+        result.problems.sort(key=lambda p: p.line)
+        return result
+    now = now or utcnow()
+    with unit_of_work(session):
+        for cleaned in cleaned_rows:
+            result.devices.append(apply_registration(session, cleaned, user_id=user_id, now=now,
+                                                     tag_prefix=tag_prefix, tag_digits=tag_digits))
+    return result
+
+
+def problems_csv(problems: list[ImportProblem]) -> str:
+    """The error report a user downloads: line, column, message."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["ligne", "colonne", "message"])
+    for problem in problems:
+        writer.writerow([problem.line, problem.column, problem.message])
+    return out.getvalue()

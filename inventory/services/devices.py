@@ -1,0 +1,168 @@
+"""Registering devices: asset tag, identifiers, storage media and the first history event."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from core.clock import utcnow
+from core.counters import next_value
+from core.errors import Conflict, ValidationFailed
+from inventory.codes import clean_identifier, imei_problem
+from inventory.lifecycle import State
+from inventory.models import Collection, Device, DeviceEvent, Location, StorageMedium
+from inventory.services.common import location_by_code, unit_of_work
+from inventory.vocabulary import MOBILE_CATEGORIES, Category, MediumKind
+
+ASSET_TAG_COUNTER = "asset_tag"
+
+
+class DuplicateIdentifier(Conflict):
+    """A serial number or IMEI already belongs to another device."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__(" ".join(m for msgs in errors.values() for m in msgs))
+
+
+def format_asset_tag(number: int, prefix: str = "RK-", digits: int = 6) -> str:
+    return f"{prefix}{number:0{digits}d}"
+
+
+def check_device(session: Session, data: dict, *, seen_serials: dict | None = None,
+                 seen_imeis: dict | None = None) -> tuple[dict, dict[str, list[str]], dict[str, list[str]]]:
+    """Clean and check one device's data (already type-checked by the schema).
+
+    Returns (cleaned data, validation errors, duplicate errors). ``seen_*`` let a batch import
+    detect duplicates between its own rows. No write.
+    """
+    errors: dict[str, list[str]] = {}
+    duplicates: dict[str, list[str]] = {}
+    cleaned = dict(data)
+
+    collection = session.get(Collection, data["collection"])
+    if collection is None:
+        errors["collection"] = [f"Collecte n° {data['collection']} inconnue."]
+    cleaned["collection_obj"] = collection
+
+    category = data["category"]
+    serial = clean_identifier(data.get("serial_number") or "")
+    if not serial:
+        errors["serial_number"] = ["Numéro de série obligatoire (inscrit sur l'étiquette du fabricant)."]
+    cleaned["serial_number"] = serial or None
+
+    imei = (data.get("imei") or "").replace(" ", "").strip() or None
+    if imei:
+        problem = imei_problem(imei)
+        if problem:
+            errors["imei"] = [f"IMEI invalide : {problem}"]
+        elif Category(category) not in MOBILE_CATEGORIES:
+            errors["imei"] = ["Un IMEI ne s'indique que pour un smartphone ou une tablette."]
+    cleaned["imei"] = imei
+
+    if serial and "serial_number" not in errors:
+        owner = session.execute(select(Device.asset_tag).where(Device.serial_number == serial)).scalar()
+        if owner:
+            duplicates["serial_number"] = [f"Numéro de série {serial} déjà enregistré pour l'appareil {owner}."]
+        elif seen_serials is not None and serial in seen_serials:
+            duplicates["serial_number"] = [f"Numéro de série {serial} présent deux fois (déjà {seen_serials[serial]})."]
+    if imei and "imei" not in errors:
+        owner = session.execute(select(Device.asset_tag).where(Device.imei == imei)).scalar()
+        if owner:
+            duplicates["imei"] = [f"IMEI {imei} déjà enregistré pour l'appareil {owner}."]
+        elif seen_imeis is not None and imei in seen_imeis:
+            duplicates["imei"] = [f"IMEI {imei} présent deux fois (déjà {seen_imeis[imei]})."]
+
+    storage = data.get("storage")
+    if storage is None:
+        # Phones and tablets carry their data in internal flash memory.
+        storage = [{"kind": MediumKind.FLASH.value}] if Category(category) in MOBILE_CATEGORIES else []
+    cleaned["storage"] = [
+        {**m, "serial_number": clean_identifier(m.get("serial_number") or "") or None} for m in storage
+    ]
+
+    location = data.get("location")
+    if location:
+        try:
+            cleaned["location_obj"] = location_by_code(session, location)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    return cleaned, errors, duplicates
+
+
+def apply_registration(session: Session, cleaned: dict, *, user_id: int | None, now: datetime,
+                       tag_prefix: str, tag_digits: int) -> Device:
+    """Insert a checked device, its media and its first event. No commit."""
+    specs = cleaned.get("specs") or {}
+    location: Location | None = cleaned.get("location_obj")
+    device = Device(
+        asset_tag=format_asset_tag(next_value(session, ASSET_TAG_COUNTER), tag_prefix, tag_digits),
+        category=cleaned["category"],
+        brand=cleaned["brand"].strip(),
+        model=cleaned["model"].strip(),
+        serial_number=cleaned["serial_number"],
+        imei=cleaned["imei"],
+        cpu=specs.get("cpu"),
+        ram_gb=specs.get("ram_gb"),
+        storage_summary=specs.get("storage_summary"),
+        screen_in=specs.get("screen_in"),
+        os=specs.get("os"),
+        weight_kg=cleaned.get("weight_kg"),
+        collection=cleaned["collection_obj"],
+        location=location,
+        state=State.RECEIVED.value,
+        created_at=now,
+        updated_at=now,
+    )
+    for medium in cleaned["storage"]:
+        device.media.append(
+            StorageMedium(kind=medium["kind"], serial_number=medium["serial_number"],
+                          capacity_gb=medium.get("capacity_gb"), created_at=now)
+        )
+    session.add(device)
+    session.add(
+        DeviceEvent(device=device, kind="received", from_state=None, to_state=State.RECEIVED.value,
+                    at=now, user_id=user_id, location=location, station="reception")
+    )
+    return device
+
+
+def register_device(session: Session, data: dict, *, user_id: int | None = None,
+                    now: datetime | None = None, tag_prefix: str = "RK-", tag_digits: int = 6) -> Device:
+    """Register a received device in its collection. ``data`` comes from ``DeviceIn``.
+
+    Raises ValidationFailed (bad or unknown values) or DuplicateIdentifier (serial/IMEI taken).
+    """
+    cleaned, errors, duplicates = check_device(session, data)
+    if errors:
+        raise ValidationFailed({**errors, **duplicates})
+    if duplicates:
+        raise DuplicateIdentifier(duplicates)
+    with unit_of_work(session):
+        device = apply_registration(session, cleaned, user_id=user_id, now=now or utcnow(),
+                                    tag_prefix=tag_prefix, tag_digits=tag_digits)
+    return device
+
+
+def find_device_by_code(session: Session, code: str, *, with_media: bool = False) -> Device | None:
+    """A device by asset tag, serial number or IMEI (``code`` already normalised).
+
+    The asset tag wins over the others, then the IMEI, then the serial number, so that a code
+    cannot resolve to two devices.
+    """
+    stmt = select(Device).where(
+        or_(Device.asset_tag == code, Device.imei == code, Device.serial_number == code)
+    )
+    if with_media:
+        stmt = stmt.options(selectinload(Device.media).selectinload(StorageMedium.erasures))
+    rows = session.execute(stmt).scalars().all()
+    if not rows:
+        return None
+    if len(rows) == 1:
+        return rows[0]
+    for attr in ("asset_tag", "imei", "serial_number"):
+        for device in rows:
+            if getattr(device, attr) == code:
+                return device
+    return rows[0]

@@ -1,0 +1,84 @@
+"""Recording the sanitisation of a storage medium."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.errors import Conflict, ValidationFailed
+from inventory.codes import clean_identifier
+from inventory.lifecycle import State
+from inventory.models import ErasureRecord, StorageMedium
+from inventory.services.common import device_by_tag, unit_of_work
+from inventory.vocabulary import DESTRUCTION_TECHNIQUES, ErasureLevel, ErasureTechnique, MediumKind
+
+# Techniques that only make sense on some media.
+_TECHNIQUE_MEDIA = {
+    ErasureTechnique.ATA_SECURE_ERASE: {MediumKind.HDD, MediumKind.SSD},
+    ErasureTechnique.NVME_SANITIZE: {MediumKind.NVME},
+    ErasureTechnique.FACTORY_RESET: {MediumKind.FLASH, MediumKind.EMMC},
+}
+
+
+def _pick_medium(media: list[StorageMedium], serial: str | None) -> StorageMedium:
+    if not media:
+        raise ValidationFailed({"medium_serial": ["Cet appareil n'a aucun support de données enregistré."]})
+    if not serial:
+        if len(media) == 1:
+            return media[0]
+        listed = ", ".join(m.serial_number or f"{m.kind_label} sans numéro" for m in media)
+        raise ValidationFailed({"medium_serial": [f"Précisez le support : cet appareil en a {len(media)} ({listed})."]})
+    matches = [m for m in media if m.serial_number == clean_identifier(serial)]
+    if not matches:
+        listed = ", ".join(m.serial_number or f"{m.kind_label} sans numéro" for m in media)
+        raise ValidationFailed({"medium_serial": [f"Aucun support n° {serial} sur cet appareil (supports : {listed})."]})
+    return matches[0]
+
+
+def check_technique(level: str, technique: str, medium_kind: str) -> dict[str, list[str]]:
+    """Level/technique/medium consistency, as field errors (empty when consistent)."""
+    errors: dict[str, list[str]] = {}
+    destroying = ErasureTechnique(technique) in DESTRUCTION_TECHNIQUES
+    if level == ErasureLevel.DESTROY and not destroying:
+        errors["technique"] = ["Le niveau « destroy » se fait par broyage (shred) ou perçage (drill)."]
+    elif destroying and level != ErasureLevel.DESTROY:
+        errors["level"] = ["Le broyage et le perçage relèvent du niveau « destroy »."]
+    allowed_media = _TECHNIQUE_MEDIA.get(ErasureTechnique(technique))
+    if allowed_media and MediumKind(medium_kind) not in allowed_media:
+        kinds = ", ".join(sorted(k.value for k in allowed_media))
+        errors.setdefault("technique", []).append(
+            f"La technique « {technique} » ne s'applique pas à un support « {medium_kind} » (supports : {kinds})."
+        )
+    return errors
+
+
+def record_erasure(session: Session, asset_tag: str, data: dict, *, user_id: int | None = None,
+                   operator_name: str | None = None, now: datetime | None = None) -> ErasureRecord:
+    """Record one sanitisation attempt. ``data`` comes from ``ErasureIn``.
+
+    Raises NotFound, ValidationFailed, or Conflict when the device has left the workshop.
+    """
+    device = device_by_tag(session, asset_tag)
+    if device.state in (State.DISTRIBUTED.value, State.RECYCLED.value):
+        raise Conflict(f"L'appareil est à l'état « {device.state_label} » : il n'est plus à l'atelier.")
+    medium = _pick_medium(list(device.media), data.get("medium_serial"))
+    errors = check_technique(data["level"], data["technique"], medium.kind)
+    if errors:
+        raise ValidationFailed(errors)
+    with unit_of_work(session):
+        record = ErasureRecord(
+            medium=medium,
+            level=data["level"],
+            technique=data["technique"],
+            tool=data.get("tool"),
+            operator=data.get("operator") or operator_name,
+            started_at=data.get("started_at"),
+            ended_at=data.get("ended_at"),
+            result=data["result"],
+            verified=data["verified"],
+            recorded_at=now or utcnow(),
+            recorded_by_id=user_id,
+        )
+        session.add(record)
+    return record

@@ -1,0 +1,155 @@
+"""The scan station's use case: resolve a scanned code and, depending on the station mode and
+the put-away location, apply what the scan means — all in one transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.errors import NotFound, TransitionRefused, ValidationFailed
+from inventory.codes import normalise_scan
+from inventory.lifecycle import STATION_TARGETS, State
+from inventory.models import Collection, Device, Location, ScanContext
+from inventory.services.common import unit_of_work
+from inventory.services.devices import find_device_by_code
+from inventory.services.transitions import allowed_for, apply_move, apply_transition
+from inventory.vocabulary import Station
+
+
+@dataclass
+class ScanSettings:
+    repeat_window: timedelta = timedelta(seconds=2)
+    putaway_idle: timedelta = timedelta(minutes=15)
+    strip_prefixes: tuple[str, ...] = ()
+    strip_suffixes: tuple[str, ...] = ()
+
+
+@dataclass
+class ScanOutcome:
+    code: str
+    kind: str                       # device | location | collection
+    obj: Device | Location | Collection
+    message: str
+    level: str = "ok"               # ok | info | error: how the station should signal it
+    applied: dict | None = None     # {"from": state, "to": state} when a transition was applied
+    moved_to: Location | None = None
+    repeat: bool = False
+    allowed: list[str] = field(default_factory=list)
+    putaway: Location | None = None  # the location being filled, if any
+
+
+def _context(session: Session, user_id: int) -> ScanContext:
+    ctx = session.get(ScanContext, user_id)
+    if ctx is None:
+        ctx = ScanContext(user_id=user_id)
+        session.add(ctx)
+    return ctx
+
+
+def _resolve(session: Session, code: str):
+    if code.startswith("LOC-"):
+        obj = session.execute(select(Location).where(Location.code == code)).scalar_one_or_none()
+        return ("location", obj) if obj else None
+    if code.startswith("COL-"):
+        obj = session.execute(select(Collection).where(Collection.reference == code)).scalar_one_or_none()
+        return ("collection", obj) if obj else None
+    device = find_device_by_code(session, code, with_media=True)
+    return ("device", device) if device else None
+
+
+def scan(session: Session, raw_code: str, *, user_id: int, station: str | None = None,
+         now: datetime | None = None, settings: ScanSettings = ScanSettings()) -> ScanOutcome:
+    """Handle one scan by ``user_id``. Raises ValidationFailed (empty code, unknown station),
+    NotFound (unknown code) or Conflict (a concurrent change of the same device)."""
+    now = now or utcnow()
+    code = normalise_scan(raw_code, settings.strip_prefixes, settings.strip_suffixes)
+    if not code:
+        raise ValidationFailed({"code": ["Code vide : scannez une étiquette ou tapez un code."]})
+    if station is not None and station not in Station.values():
+        raise ValidationFailed({"station": [f"Poste inconnu : valeurs acceptées : {', '.join(Station.values())}."]})
+
+    with unit_of_work(session):
+        ctx = _context(session, user_id)
+        if ctx.location_id and ctx.last_scan_at and now - ctx.last_scan_at > settings.putaway_idle:
+            ctx.location_id = None  # a put-away left idle is over
+
+        resolved = _resolve(session, code)
+        if resolved is None:
+            raise NotFound(f"Code « {code} » inconnu : ni appareil (inventaire, série, IMEI), ni emplacement, ni collecte.")
+        kind, obj = resolved
+
+        repeat = (
+            ctx.last_code == code and ctx.last_scan_at is not None
+            and timedelta(0) <= now - ctx.last_scan_at < settings.repeat_window
+        )
+        if repeat:
+            outcome = ScanOutcome(code, kind, obj, level="info", repeat=True,
+                                  message=f"Lecture en double ignorée : {code} vient d'être scanné.")
+        elif kind == "location":
+            outcome = _scan_location(ctx, obj, code)
+        elif kind == "collection":
+            outcome = ScanOutcome(code, kind, obj, message=f"Collecte {obj.reference} — {obj.donor.name}.")
+        else:
+            outcome = _scan_device(session, ctx, obj, code, station, user_id, now)
+
+        if not repeat:
+            ctx.last_code = code
+            ctx.last_scan_at = now
+        outcome.putaway = ctx.location
+        if kind == "device":
+            outcome.allowed = allowed_for(obj)
+    return outcome
+
+
+def _scan_location(ctx: ScanContext, location: Location, code: str) -> ScanOutcome:
+    if ctx.location_id == location.id:
+        ctx.location = None
+        return ScanOutcome(code, "location", location, level="info",
+                           message=f"Rangement dans {location.code} terminé.")
+    if not location.active:
+        return ScanOutcome(code, "location", location, level="error",
+                           message=f"L'emplacement {location.code} est désactivé.")
+    ctx.location = location
+    return ScanOutcome(code, "location", location,
+                       message=f"Rangement dans {location.code} ({location.name}) : scannez les appareils à y ranger.")
+
+
+def _scan_device(session: Session, ctx: ScanContext, device: Device, code: str, station: str | None,
+                 user_id: int, now: datetime) -> ScanOutcome:
+    outcome = ScanOutcome(code, "device", device, message=f"{device.asset_tag} — {device.brand} {device.model}.")
+    target = STATION_TARGETS.get(Station(station)) if station else None
+    putaway = ctx.location
+
+    if target is not None:
+        if device.state == target.value:
+            outcome.level = "info"
+            outcome.message = f"{device.asset_tag} est déjà à l'état « {target.label} »."
+        else:
+            try:
+                before = device.state
+                apply_transition(session, device, target, user_id=user_id, now=now, station=station,
+                                 location=putaway)
+                outcome.applied = {"from": before, "to": target.value}
+                outcome.message = f"{device.asset_tag} : {State(before).label} → {target.label}."
+                if putaway is not None:
+                    outcome.moved_to = putaway
+                    outcome.message += f" Rangé dans {putaway.code}."
+            except TransitionRefused as refused:
+                outcome.level = "error"
+                outcome.message = f"{device.asset_tag} : {refused.message}"
+                return outcome
+
+    if putaway is not None and outcome.moved_to is None and outcome.level != "error":
+        if device.state in (State.DISTRIBUTED.value, State.RECYCLED.value):
+            outcome.level = "error"
+            outcome.message = f"{device.asset_tag} est à l'état « {device.state_label} » : il ne se range pas."
+        elif apply_move(session, device, putaway, user_id=user_id, now=now, station=station) is not None:
+            outcome.moved_to = putaway
+            outcome.message = f"{device.asset_tag} rangé dans {putaway.code}."
+        elif outcome.applied is None:
+            outcome.level = "info"
+            outcome.message = f"{device.asset_tag} est déjà dans {putaway.code}."
+    return outcome

@@ -1,0 +1,127 @@
+"""State changes, grading and moves: each writes the device and its history event together."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.errors import Conflict, TransitionRefused, ValidationFailed
+from inventory.lifecycle import State, TransitionContext, allowed_targets, refusal
+from inventory.models import Device, DeviceEvent, Location
+from inventory.schemas import state_value
+from inventory.services.common import (
+    CONCURRENT_CHANGE,
+    device_by_tag,
+    facts_of,
+    location_by_code,
+    unit_of_work,
+)
+from inventory.vocabulary import Grade
+
+# A device coming back to repair must be graded again before it returns to stock.
+_CLEARS_GRADE = frozenset({State.REPAIR})
+_OUTSIDE_WORKSHOP = frozenset({State.DISTRIBUTED.value, State.RECYCLED.value})
+
+
+def allowed_for(device: Device, context: TransitionContext = TransitionContext()) -> list[str]:
+    return [s.value for s in allowed_targets(facts_of(device), context)]
+
+
+def apply_transition(session: Session, device: Device, target: State, *, user_id: int | None,
+                     now: datetime, note: str | None = None, location: Location | None = None,
+                     station: str | None = None,
+                     context: TransitionContext = TransitionContext()) -> DeviceEvent:
+    """Check the guards and change the state, writing the event. No commit.
+
+    Raises TransitionRefused with the French reason and the states that are allowed.
+    """
+    facts = facts_of(device)
+    reason = refusal(facts, target, context)
+    if reason is not None:
+        raise TransitionRefused(reason, allowed=[s.value for s in allowed_targets(facts, context)])
+    event = DeviceEvent(
+        device=device, kind="transition", from_state=device.state, to_state=target.value, at=now,
+        user_id=user_id, location=location or device.location, station=station,
+        note=(note or "").strip() or None,
+    )
+    device.state = target.value
+    if target in _CLEARS_GRADE:
+        device.grade = None
+    if location is not None:
+        device.location = location
+    device.updated_at = now
+    session.add(event)
+    return event
+
+
+def transition(session: Session, asset_tag: str, to: str, *, user_id: int | None = None,
+               note: str | None = None, location: str | None = None, station: str | None = None,
+               version: int | None = None, now: datetime | None = None,
+               context: TransitionContext = TransitionContext()) -> Device:
+    """Move a device to state ``to``. Raises NotFound, ValidationFailed (unknown state or
+    location), TransitionRefused (guards) or Conflict (changed meanwhile: ``version`` differs,
+    or a concurrent transition won)."""
+    target = state_value(to)
+    device = device_by_tag(session, asset_tag)
+    if version is not None and version != device.version:
+        raise Conflict(CONCURRENT_CHANGE)
+    loc = location_by_code(session, location) if location else None
+    with unit_of_work(session):
+        apply_transition(session, device, target, user_id=user_id, now=now or utcnow(), note=note,
+                         location=loc, station=station, context=context)
+    return device
+
+
+def apply_grade(session: Session, device: Device, grade: str, *, user_id: int | None,
+                now: datetime, note: str | None = None, station: str | None = None) -> DeviceEvent:
+    """Set the grade of a device under quality control. No commit."""
+    if grade not in Grade.values():
+        raise ValidationFailed({"grade": [f"Note inconnue : valeurs acceptées : {', '.join(Grade.values())}."]})
+    if device.state != State.GRADING.value:
+        raise Conflict(
+            f"La note se donne au contrôle qualité ; l'appareil est à l'état « {device.state_label} »."
+        )
+    device.grade = grade
+    device.updated_at = now
+    event = DeviceEvent(
+        device=device, kind="graded", from_state=device.state, to_state=device.state, at=now,
+        user_id=user_id, location=device.location, station=station,
+        note=f"Note {grade}" + (f" — {note.strip()}" if note and note.strip() else ""),
+    )
+    session.add(event)
+    return event
+
+
+def set_grade(session: Session, asset_tag: str, grade: str, *, user_id: int | None = None,
+              note: str | None = None, now: datetime | None = None) -> Device:
+    """Grade a device (A, B or C). Raises NotFound, ValidationFailed or Conflict."""
+    device = device_by_tag(session, asset_tag)
+    with unit_of_work(session):
+        apply_grade(session, device, grade, user_id=user_id, now=now or utcnow(), note=note)
+    return device
+
+
+def apply_move(session: Session, device: Device, location: Location, *, user_id: int | None,
+               now: datetime, station: str | None = None, note: str | None = None) -> DeviceEvent | None:
+    """Put a device away into ``location``. Returns None when it is already there. No commit."""
+    if device.state in _OUTSIDE_WORKSHOP:
+        raise Conflict(f"L'appareil est à l'état « {device.state_label} » : il n'est plus à l'atelier.")
+    if device.location_id == location.id:
+        return None
+    device.location = location
+    device.updated_at = now
+    event = DeviceEvent(device=device, kind="move", from_state=device.state, to_state=device.state,
+                        at=now, user_id=user_id, location=location, station=station, note=note)
+    session.add(event)
+    return event
+
+
+def move(session: Session, asset_tag: str, location: str, *, user_id: int | None = None,
+         now: datetime | None = None) -> Device:
+    """Put a device away into a location (by its LOC- code)."""
+    device = device_by_tag(session, asset_tag, with_media=False)
+    loc = location_by_code(session, location)
+    with unit_of_work(session):
+        apply_move(session, device, loc, user_id=user_id, now=now or utcnow())
+    return device

@@ -1,0 +1,120 @@
+"""Closed vocabularies of the workshop domain: English values in code and in the database,
+French labels for the users."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Labelled(str, Enum):
+    """A string enum whose members also carry a French label."""
+
+    def __new__(cls, value: str, label: str):
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label
+        return obj
+
+    def __str__(self) -> str:  # so that f"{member}" is its value, not "Class.MEMBER"
+        return self.value
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [m.value for m in cls]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]
+
+    @classmethod
+    def label_of(cls, value: str | None) -> str:
+        if value is None:
+            return ""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value
+
+
+class OrganisationKind(Labelled):
+    DONOR = ("donor", "Donateur")
+    WORKSHOP = ("workshop", "Atelier")
+    REFERRER = ("referrer", "Prescripteur")
+    FUNDER = ("funder", "Financeur")
+    DIGITAL_POINT = ("digital_point", "Point numérique")
+
+
+class SiteKind(Labelled):
+    WORKSHOP = ("workshop", "Atelier")
+    WAREHOUSE = ("warehouse", "Entrepôt")
+
+
+class LocationKind(Labelled):
+    BIN = ("bin", "Bac")
+    SHELF = ("shelf", "Étagère")
+
+
+class Category(Labelled):
+    LAPTOP = ("laptop", "Ordinateur portable")
+    DESKTOP = ("desktop", "Ordinateur fixe")
+    TABLET = ("tablet", "Tablette")
+    SMARTPHONE = ("smartphone", "Smartphone")
+    MONITOR = ("monitor", "Écran")
+    PRINTER = ("printer", "Imprimante")
+    NETWORK = ("network", "Matériel réseau")
+    OTHER = ("other", "Autre")
+
+
+# Phones and tablets: one internal "flash" medium by default; an IMEI when they have a radio.
+MOBILE_CATEGORIES = frozenset({Category.TABLET, Category.SMARTPHONE})
+
+
+class Grade(Labelled):
+    A = ("A", "A — très bon état")
+    B = ("B", "B — bon état")
+    C = ("C", "C — état correct")
+
+
+class MediumKind(Labelled):
+    HDD = ("hdd", "Disque dur (HDD)")
+    SSD = ("ssd", "SSD SATA")
+    NVME = ("nvme", "SSD NVMe")
+    EMMC = ("emmc", "Mémoire eMMC")
+    FLASH = ("flash", "Mémoire interne (flash)")
+    SDCARD = ("sdcard", "Carte SD")
+
+
+class ErasureLevel(Labelled):
+    """NIST SP 800-88 sanitisation levels."""
+
+    CLEAR = ("clear", "Effacement (clear)")
+    PURGE = ("purge", "Purge")
+    DESTROY = ("destroy", "Destruction")
+
+
+class ErasureTechnique(Labelled):
+    OVERWRITE = ("overwrite", "Réécriture")
+    ATA_SECURE_ERASE = ("ata-secure-erase", "ATA Secure Erase")
+    NVME_SANITIZE = ("nvme-sanitize", "NVMe Sanitize")
+    CRYPTO_ERASE = ("crypto-erase", "Effacement cryptographique")
+    FACTORY_RESET = ("factory-reset", "Réinitialisation d'usine")
+    SHRED = ("shred", "Broyage")
+    DRILL = ("drill", "Perçage")
+
+
+# Physical destruction techniques go with the "destroy" level, and only with it.
+DESTRUCTION_TECHNIQUES = frozenset({ErasureTechnique.SHRED, ErasureTechnique.DRILL})
+
+
+class ErasureResult(Labelled):
+    PASS = ("pass", "Réussi")
+    FAIL = ("fail", "Échec")
+
+
+class Station(Labelled):
+    """Scan-station modes. Each but reception applies the transition to ``target``."""
+
+    RECEPTION = ("reception", "Réception")
+    WIPING = ("wiping", "Effacement")
+    REPAIR = ("repair", "Réparation")
+    GRADING = ("grading", "Contrôle")
+    STOCK = ("stock", "Stock")
