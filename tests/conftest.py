@@ -1,0 +1,116 @@
+"""Shared fixtures. Pure tests need none of these. Database tests use ``app`` (or ``session``),
+which runs on SQLite always and again on PostgreSQL when ``TEST_DATABASE_URL`` is set.
+
+The schema is built with ``create_all`` here, in tests only; ``tests/app/test_migrations.py``
+checks that the migrations build the same schema.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+from config import TestConfig
+from core.territory import load_territory
+
+PASSWORD = "secret-pass"
+
+# username → (role, binding)
+USERS = {
+    "admin": ("Admin", None),
+    "technicien": ("Technicien", None),
+    "agent.cacem": ("Agent EPCI", "CACEM"),
+    "agent.espacesud": ("Agent EPCI", "Espace Sud"),
+    "partenaire": ("Partenaire", None),
+    "prescripteur": ("Prescripteur", None),
+    "animateur": ("Animateur", None),
+}
+
+# Reference data and accounts survive between tests; everything else is emptied.
+KEEP_TABLES = {"epci", "commune", "postal_code"}
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+DATABASES = ["sqlite"] + (["postgresql"] if postgres_url() else [])
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def app(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    else:
+        url = postgres_url()
+        _reset_postgres(url)
+    application = create_app(TestConfig(url))
+    application.config["DB_KIND"] = request.param
+    with application.app_context():
+        db.create_all()
+        load_territory(db.session)
+        sm = application.appbuilder.sm
+        sm.ensure_roles()
+        from core.territory import Epci
+        from sqlalchemy import select
+
+        epcis = {e.short_name: e.id for e in db.session.execute(select(Epci)).scalars()}
+        for username, (role, binding) in USERS.items():
+            user = sm.add_user(username, username.title(), "Test", f"{username}@example.invalid",
+                               sm.find_role(role), password=PASSWORD)
+            if binding:
+                user.epci_id = epcis[binding]
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables(application) -> None:
+    with application.app_context():
+        db.session.rollback()
+        tables = [t for t in db.metadata.sorted_tables
+                  if t.name not in KEEP_TABLES and not t.name.startswith("ab_")]
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE ab_user SET organisation_id = NULL"))
+            # DELETE, not TRUNCATE … CASCADE: on PostgreSQL the cascade would reach ab_user
+            # through its organisation foreign key and wipe the accounts.
+            for table in reversed(tables):
+                conn.execute(table.delete())
+        db.session.remove()
+
+
+@pytest.fixture
+def session(app):
+    """The app's database session, inside an app context; tables emptied afterwards."""
+    with app.app_context():
+        yield db.session
+    _empty_tables(app)
+
+
+@pytest.fixture
+def client(app, session):
+    return app.test_client()
+
+
+@pytest.fixture
+def users(app, session):
+    """Username → user id of the session's accounts."""
+    sm = app.appbuilder.sm
+    return {name: sm.find_user(name).id for name in USERS}

@@ -1,0 +1,112 @@
+"""Test helpers: authentication, and data built through the services (never by poking rows)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from flask.testing import FlaskClient
+
+from inventory.lifecycle import State, TransitionContext
+from inventory.schemas import DeviceIn, load
+from inventory.services.collections import create_collection
+from inventory.services.devices import register_device
+from inventory.services.erasures import record_erasure
+from inventory.services.reference import create_location, create_organisation, create_site
+from inventory.services.transitions import set_grade, transition
+
+PASSWORD = "secret-pass"
+_tokens: dict[tuple[int, str], str] = {}
+
+
+def token(client: FlaskClient, username: str) -> str:
+    key = (id(client.application), username)
+    if key not in _tokens:
+        answer = client.post("/api/v1/security/login",
+                             json={"username": username, "password": PASSWORD, "provider": "db"})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        _tokens[key] = answer.json["access_token"]
+    return _tokens[key]
+
+
+def bearer(client: FlaskClient, username: str) -> dict:
+    return {"Authorization": f"Bearer {token(client, username)}"}
+
+
+def csrf_token(html: str) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert found, "no CSRF token in page"
+    return found.group(1)
+
+
+def login(client: FlaskClient, username: str) -> str:
+    """Log in through the form (with its CSRF token); returns a CSRF token for later posts."""
+    page = client.get("/login/").get_data(as_text=True)
+    answer = client.post("/login/", data={"username": username, "password": PASSWORD,
+                                          "csrf_token": csrf_token(page)})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    return csrf_token(client.get("/").get_data(as_text=True))
+
+
+# --- domain data --------------------------------------------------------------------------
+
+def make_workshop(session) -> dict:
+    donor = create_organisation(session, kind="donor", name="Donateur Test", siret=None, commune_insee="97213")
+    site = create_site(session, code="LAM", name="Atelier Test", kind="workshop", commune_insee="97213")
+    bin_a = create_location(session, site_id=site.id, label="A01", name="Bac A01")
+    bin_b = create_location(session, site_id=site.id, label="B02", name="Bac B02")
+    collection = create_collection(session, donor=donor.id, collected_on=date(2026, 3, 2), site=site.id,
+                                   declared_count=10, weight_kg=Decimal("42.5"))
+    return {"donor": donor, "site": site, "bin_a": bin_a, "bin_b": bin_b, "collection": collection}
+
+
+_serials = iter(range(1, 10**9))
+
+
+def make_device(session, collection_id: int, category: str = "laptop", storage="default", user_id=None, **extra):
+    """Register a device through the service. ``storage="default"`` gives a laptop one SSD."""
+    n = next(_serials)
+    data = {"collection": collection_id, "category": category, "brand": "Dell", "model": "Latitude 5490",
+            "serial_number": f"SN{n:08d}"}
+    if storage == "default":
+        if category in ("laptop", "desktop"):
+            data["storage"] = [{"kind": "ssd", "serial_number": f"DISK{n:08d}", "capacity_gb": 256}]
+    elif storage is not None:
+        data["storage"] = storage
+    data.update(extra)
+    return register_device(session, load(DeviceIn(), data), user_id=user_id)
+
+
+def sanitise(session, device, user_id=None) -> None:
+    """A passing, verified erasure on every medium of the device."""
+    for medium in list(device.media):
+        technique = "factory-reset" if medium.kind in ("flash", "emmc") else "overwrite"
+        record_erasure(session, device.asset_tag,
+                       {"medium_serial": medium.serial_number, "level": "purge" if technique == "factory-reset" else "clear",
+                        "technique": technique, "tool": "nwipe", "result": "pass", "verified": True},
+                       user_id=user_id)
+
+
+def advance(session, device, target: str, user_id=None):
+    """Take a device along the usual path up to ``target`` (through the services)."""
+    path = {
+        "wiping": ["wiping"],
+        "grading": ["wiping", "grading"],
+        "repair": ["wiping", "repair"],
+        "in_stock": ["wiping", "grading", "in_stock"],
+        "reserved": ["wiping", "grading", "in_stock", "reserved"],
+        "distributed": ["wiping", "grading", "in_stock", "reserved", "distributed"],
+        "parts": ["wiping", "parts"],
+        "recycled": ["wiping", "recycled"],
+    }[target]
+    for step in path:
+        if step == "grading" and device.state == State.WIPING.value:
+            sanitise(session, device, user_id)
+        if step in ("parts", "recycled"):
+            sanitise(session, device, user_id)
+        if step == "in_stock":
+            set_grade(session, device.asset_tag, "B", user_id=user_id)
+        context = TransitionContext(handover=step == "distributed")
+        transition(session, device.asset_tag, step, user_id=user_id, context=context)
+    return device
