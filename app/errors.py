@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -38,6 +38,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if not _is_api():
+            if exc.code in (403, 404):
+                return render_template("rekonekt/error.html", code=exc.code, appbuilder=app.appbuilder,
+                                       base_template=app.appbuilder.base_template), exc.code
             return exc
         code = exc.code or 500
         message = _MESSAGES.get(code, exc.description or "Erreur.")

@@ -5,7 +5,7 @@ and the shape is simple. Times are ISO 8601 in UTC; numbers are JSON numbers.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from inventory.lifecycle import State, medium_record_sanitises
@@ -23,7 +23,7 @@ from inventory.vocabulary import Category
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    return moment.astimezone(timezone.utc).isoformat() if moment else None
 
 
 def _num(value: Decimal | None) -> float | None:

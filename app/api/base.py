@@ -7,6 +7,7 @@ import logging
 
 from flask import current_app, jsonify, request
 from flask_appbuilder.api import BaseApi
+from flask_login import current_user
 
 from app.extensions import csrf, db
 from core.errors import Conflict, NotFound, TransitionRefused, ValidationFailed
@@ -46,6 +47,8 @@ class JsonApi(BaseApi):
             return None
         if request.headers.get("Authorization", "").startswith("Bearer "):
             return None
+        if not current_user.is_authenticated:
+            return None  # no session authority to abuse; authentication will answer 401
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()  # raises CSRFError, answered as JSON 400 by the app's handler
         return None

@@ -16,7 +16,10 @@ def integer(form: MultiDict, name: str):
     value = form.get(name, "").strip()
     if not value:
         return None
-    return int(value) if value.isdigit() else value
+    try:
+        return int(value)
+    except ValueError:
+        return value
 
 
 def decimal_text(form: MultiDict, name: str) -> str | None:

@@ -5,8 +5,8 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from app.extensions import db
 from app.views.forms import integer, text
@@ -17,6 +17,11 @@ from inventory.codes import siret_problem
 from inventory.models import Location, Organisation, Site
 from inventory.services.reference import check_organisation, create_location
 from inventory.vocabulary import LocationKind, OrganisationKind, SiteKind
+
+
+def _compact(value):
+    """SIRET typed with spaces ("732 829 320 00074") is stored as 14 digits; empty means none."""
+    return "".join(value.split()) or None if isinstance(value, str) else value
 
 
 def _siret_field(form, field) -> None:
@@ -47,8 +52,9 @@ class OrganisationView(ModelView):
     add_form_extra_fields = edit_form_extra_fields = {
         "kind": SelectField(_l("Kind"), choices=OrganisationKind.choices(),
                             validators=[DataRequired(message="Choisissez un type.")]),
+        "siret": StringField(_l("SIRET"), description=_l("14 digits, optional."), filters=[_compact],
+                             validators=[Optional(), _siret_field]),
     }
-    validators_columns = {"siret": [_siret_field]}
 
     def _check(self, item: Organisation) -> None:
         cleaned = check_organisation(

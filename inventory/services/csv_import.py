@@ -15,12 +15,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
-from core.errors import NotFound
+from core.errors import NotFound, ValidationFailed
 from inventory.models import Collection, Device
-from inventory.schemas import DeviceIn, FIELD_LABELS, load
-from core.errors import ValidationFailed
+from inventory.schemas import FIELD_LABELS, DeviceIn, load
 from inventory.services.common import unit_of_work
-from inventory.services.devices import apply_registration, check_device
+from inventory.services.devices import apply_registration, check_device, check_identifiers
 from inventory.vocabulary import Category, MediumKind
 
 MAX_ROWS = 5000
@@ -175,8 +174,10 @@ def parse_rows(content: bytes) -> tuple[list[tuple[int, dict, dict[str, str]]], 
 
 
 def _row_input(collection_id: int, row: dict[str, str]) -> tuple[dict, str | None]:
+    """The row as ``DeviceIn`` input, and the problem of its storage column if any."""
     data: dict = {"collection": collection_id}
     specs: dict = {}
+    storage_problem = None
     for key, value in row.items():
         if not value:
             continue
@@ -185,17 +186,16 @@ def _row_input(collection_id: int, row: dict[str, str]) -> tuple[dict, str | Non
         if key == "category":
             value = _CATEGORY_BY_LABEL.get(_fold(value), value)
         if key == "storage":
-            media, problem = _parse_storage(value)
-            if problem:
-                return data, problem
-            data["storage"] = media
+            media, storage_problem = _parse_storage(value)
+            if not storage_problem:
+                data["storage"] = media
         elif key in SPEC_COLUMNS:
             specs[key] = value
         else:
             data[key] = value
     if specs:
         data["specs"] = specs
-    return data, None
+    return data, storage_problem
 
 
 def import_devices_csv(session: Session, collection_id: int, content: bytes, *, user_id: int | None = None,
@@ -210,28 +210,34 @@ def import_devices_csv(session: Session, collection_id: int, content: bytes, *, 
     seen_serials: dict[str, str] = {}
     seen_imeis: dict[str, str] = {}
     for line, row, headers in rows:
+        problems: list[tuple[str, str]] = []  # (column, message)
         data, storage_problem = _row_input(collection_id, row)
         if storage_problem:
-            result.problems.append(ImportProblem(line, headers.get("storage", "storage"), storage_problem))
-            continue
+            problems.append(("storage", storage_problem))
         try:
             loaded = load(DeviceIn(), data)
         except ValidationFailed as exc:
+            loaded = None
             for path, messages in exc.errors.items():
                 top = path.split(".")[0]
-                column = path.split(".")[-1] if top == "specs" else top
-                for message in messages:
-                    result.problems.append(ImportProblem(line, headers.get(column, column), message))
-            continue
-        cleaned, errors, duplicates = check_device(session, loaded, seen_serials=seen_serials, seen_imeis=seen_imeis)
-        for path, messages in {**errors, **duplicates}.items():
-            for message in messages:
-                result.problems.append(ImportProblem(line, headers.get(path, path), message))
+                problems += [(path.split(".")[-1] if top == "specs" else top, m) for m in messages]
+        if loaded is not None and not storage_problem:
+            cleaned, errors, duplicates = check_device(session, loaded, seen_serials=seen_serials, seen_imeis=seen_imeis)
+            cleaned_rows.append(cleaned)
+        else:
+            # The row is already refused; still tell about its identifiers, so that one pass of
+            # corrections is enough.
+            serial, imei, errors, duplicates = check_identifiers(
+                session, data.get("category"), data.get("serial_number"), data.get("imei"),
+                seen_serials=seen_serials, seen_imeis=seen_imeis)
+            cleaned = {"serial_number": serial, "imei": imei}
+            errors = {k: v for k, v in errors.items() if k not in {c for c, _ in problems}}
+        problems += [(path, m) for path, messages in {**errors, **duplicates}.items() for m in messages]
+        result.problems += [ImportProblem(line, headers.get(column, column), message) for column, message in problems]
         if cleaned["serial_number"]:
             seen_serials.setdefault(cleaned["serial_number"], f"ligne {line}")
         if cleaned["imei"]:
             seen_imeis.setdefault(cleaned["imei"], f"ligne {line}")
-        cleaned_rows.append(cleaned)
     if not rows and not result.problems:
         result.problems.append(ImportProblem(2, "", "Aucun appareil dans le fichier."))
     if result.problems:

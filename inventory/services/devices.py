@@ -30,38 +30,24 @@ def format_asset_tag(number: int, prefix: str = "RK-", digits: int = 6) -> str:
     return f"{prefix}{number:0{digits}d}"
 
 
-def check_device(session: Session, data: dict, *, seen_serials: dict | None = None,
-                 seen_imeis: dict | None = None) -> tuple[dict, dict[str, list[str]], dict[str, list[str]]]:
-    """Clean and check one device's data (already type-checked by the schema).
-
-    Returns (cleaned data, validation errors, duplicate errors). ``seen_*`` let a batch import
-    detect duplicates between its own rows. No write.
-    """
+def check_identifiers(session: Session, category: str | None, serial_raw: str | None, imei_raw: str | None, *,
+                      seen_serials: dict | None = None, seen_imeis: dict | None = None
+                      ) -> tuple[str | None, str | None, dict[str, list[str]], dict[str, list[str]]]:
+    """Serial number and IMEI: format, checksum, and uniqueness against the database and
+    (``seen_*``) the other rows of a batch. Returns (serial, imei, errors, duplicates)."""
     errors: dict[str, list[str]] = {}
     duplicates: dict[str, list[str]] = {}
-    cleaned = dict(data)
-
-    collection = session.get(Collection, data["collection"])
-    if collection is None:
-        errors["collection"] = [f"Collecte n° {data['collection']} inconnue."]
-    cleaned["collection_obj"] = collection
-
-    category = data["category"]
-    serial = clean_identifier(data.get("serial_number") or "")
+    serial = clean_identifier(serial_raw or "") or None
     if not serial:
         errors["serial_number"] = ["Numéro de série obligatoire (inscrit sur l'étiquette du fabricant)."]
-    cleaned["serial_number"] = serial or None
-
-    imei = (data.get("imei") or "").replace(" ", "").strip() or None
+    imei = (imei_raw or "").replace(" ", "").strip() or None
     if imei:
         problem = imei_problem(imei)
         if problem:
             errors["imei"] = [f"IMEI invalide : {problem}"]
-        elif Category(category) not in MOBILE_CATEGORIES:
+        elif category in Category.values() and Category(category) not in MOBILE_CATEGORIES:
             errors["imei"] = ["Un IMEI ne s'indique que pour un smartphone ou une tablette."]
-    cleaned["imei"] = imei
-
-    if serial and "serial_number" not in errors:
+    if serial:
         owner = session.execute(select(Device.asset_tag).where(Device.serial_number == serial)).scalar()
         if owner:
             duplicates["serial_number"] = [f"Numéro de série {serial} déjà enregistré pour l'appareil {owner}."]
@@ -73,6 +59,27 @@ def check_device(session: Session, data: dict, *, seen_serials: dict | None = No
             duplicates["imei"] = [f"IMEI {imei} déjà enregistré pour l'appareil {owner}."]
         elif seen_imeis is not None and imei in seen_imeis:
             duplicates["imei"] = [f"IMEI {imei} présent deux fois (déjà {seen_imeis[imei]})."]
+    return serial, imei, errors, duplicates
+
+
+def check_device(session: Session, data: dict, *, seen_serials: dict | None = None,
+                 seen_imeis: dict | None = None) -> tuple[dict, dict[str, list[str]], dict[str, list[str]]]:
+    """Clean and check one device's data (already type-checked by the schema).
+
+    Returns (cleaned data, validation errors, duplicate errors). ``seen_*`` let a batch import
+    detect duplicates between its own rows. No write.
+    """
+    cleaned = dict(data)
+    category = data["category"]
+    serial, imei, errors, duplicates = check_identifiers(
+        session, category, data.get("serial_number"), data.get("imei"),
+        seen_serials=seen_serials, seen_imeis=seen_imeis)
+    cleaned["serial_number"], cleaned["imei"] = serial, imei
+
+    collection = session.get(Collection, data["collection"])
+    if collection is None:
+        errors["collection"] = [f"Collecte n° {data['collection']} inconnue."]
+    cleaned["collection_obj"] = collection
 
     storage = data.get("storage")
     if storage is None:
