@@ -13,15 +13,20 @@ from pathlib import Path
 from app.roles import ROLES
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("REKONEKT_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def instance_dir() -> Path:
+    """Where the SQLite file and the generated secret live (``REKONEKT_INSTANCE_DIR``)."""
+    path = Path(os.environ.get("REKONEKT_INSTANCE_DIR", BASE_DIR / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
         return key
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+    path = instance_dir() / "secret_key"
     if not path.exists():
         # Created with owner-only rights; never committed (instance/ is ignored).
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -39,8 +44,7 @@ def _database_url() -> str:
         elif url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         return url
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{INSTANCE_DIR / 'rekonekt.db'}"
+    return f"sqlite:///{instance_dir() / 'rekonekt.db'}"
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -118,6 +122,8 @@ class Config:
 
 class TestConfig(Config):
     """Used by the test-suite only."""
+
+    __test__ = False  # not a pytest test class
 
     TESTING = True
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -1,0 +1,91 @@
+"""run.py's preparation: migrations, reference data, roles, and the demo data set."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.bootstrap import prepare
+from app.demo import DEMO_ACCOUNTS
+from app.extensions import db
+from config import TestConfig
+from core.settings import get_setting
+from core.territory import Commune, Epci
+from inventory.lifecycle import State
+from inventory.models import Collection, Device, DeviceEvent, Location, Organisation, Site
+from tests.conftest import postgres_url
+
+DATABASES = ["sqlite"] + (["postgresql"] if postgres_url() else [])
+
+
+@pytest.fixture(params=DATABASES)
+def fresh_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    url = make_url(postgres_url())
+    name = "rekonekt_bootstrap_check"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def count(model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_demo_data_on_an_empty_database(fresh_url):
+    app = create_app(TestConfig(fresh_url))
+    outcome = prepare(app, demo=True, demo_password="pw-demo")
+    assert outcome["demo_loaded"] is True
+    with app.app_context():
+        assert count(Epci) == 3 and count(Commune) == 34
+        assert count(Site) == 2 and count(Collection) == 3
+        assert count(Location) >= 4
+        assert db.session.execute(select(func.count()).where(Organisation.kind == "donor")).scalar_one() == 4
+        devices = db.session.execute(select(Device)).scalars().all()
+        assert 140 <= len(devices) <= 160
+        assert {d.state for d in devices} == set(State.values())
+        last = dict(db.session.execute(
+            select(DeviceEvent.device_id, DeviceEvent.to_state)
+            .where(DeviceEvent.id.in_(select(func.max(DeviceEvent.id)).group_by(DeviceEvent.device_id)))
+        ).all())
+        assert all(last[d.id] == d.state for d in devices)
+        assert count(DeviceEvent) > 3 * len(devices)
+        assert get_setting(db.session, "demo_data_loaded") == "1"
+        sm = app.appbuilder.sm
+        for username, role, bound in DEMO_ACCOUNTS:
+            user = sm.find_user(username)
+            assert [r.name for r in user.roles] == [role]
+            if role == "Agent EPCI":
+                assert user.epci.short_name == bound
+            elif bound:
+                assert user.organisation.name == bound
+        db.session.remove()
+    client = app.test_client()
+    answer = client.post("/api/v1/security/login", json={"username": "technicien", "password": "pw-demo", "provider": "db"})
+    assert answer.status_code == 200
+    # A second start changes nothing.
+    again = prepare(app, demo=True, demo_password="pw-demo")
+    assert again["demo_loaded"] is False
+    with app.app_context():
+        assert count(Device) == len(devices)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_no_demo_leaves_an_empty_database(fresh_url):
+    app = create_app(TestConfig(fresh_url))
+    outcome = prepare(app, demo=False, demo_password="x")
+    assert outcome == {"territory": {"epci": 3, "communes": 34}, "demo_loaded": False, "empty": True}
+    with app.app_context():
+        assert count(Device) == 0
+        assert {r.name for r in app.appbuilder.sm.get_all_roles()} >= {"Admin", "Technicien", "Agent EPCI"}
+        db.session.remove()
+        db.engine.dispose()
