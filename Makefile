@@ -21,8 +21,11 @@ $(VENV)/.installed-test: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/python run.py
 
+# pytest's exit code 5 means "no test ran": that is a failure too.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest n'a exécuté aucun test : échec" >&2; exit 1; fi; \
+	exit $$status
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/scan.py $(BENCH_ARGS)
