@@ -33,7 +33,7 @@ bench: $(VENV)/.installed-test
 # Re-extract and compile the UI catalogs (French is the default language).
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o app/translations/messages.pot .
-	$(BIN)/pybabel update -N -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel update -N --ignore-obsolete -i app/translations/messages.pot -d app/translations
 	$(BIN)/pybabel compile -d app/translations
 
 clean:

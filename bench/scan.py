@@ -43,7 +43,7 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/rekonekt_bench"
 # Databases the bench must never write to, whatever BENCH_DATABASE_URL says.
 PROTECTED_DATABASES = {"test", "postgres", "template0", "template1"}
 
-SECRET_KEY = "bench-only-secret-key"  # the bench servers' JWT signing key; no real data here
+SECRET_KEY = "bench-only-secret-key-never-used-in-production"  # signs the bench JWTs only
 PASSWORD = "bench-password"
 MIN_USERS = 8  # bench accounts created with the data; events are attributed to them
 SCAN_TARGETS = {"p99_ms": 25.0, "floor_share": 0.5}
@@ -511,7 +511,11 @@ class Server:
              self.app_spec],
             env=env, stdout=self.log_file, stderr=subprocess.STDOUT,
         )
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.__exit__()  # __exit__ is not called when __enter__ fails
+            raise
         return self
 
     def _wait_ready(self, timeout: float = 90.0) -> None:
@@ -728,6 +732,8 @@ def report(results: list[DatabaseResult], skipped: dict[str, str], args, started
         f"floor, scan, floor, scan; figures are the median of the two runs of each.",
         f"Machine: {os.cpu_count()} CPUs, shared by the clients, gunicorn and the database · "
         f"Python {platform.python_version()}.",
+        "Scan requests: `{\"code\": <random device tag>, \"station\": null}` (shows the device, "
+        "writes the user's scan context), one bench account per client; the floor gets the same tags.",
         "",
         f"Targets: scan p99 ≤ {SCAN_TARGETS['p99_ms']:g} ms; scan throughput ≥ "
         f"{SCAN_TARGETS['floor_share']:.0%} of the floor's (bare Flask: one indexed read, one insert).",

@@ -333,6 +333,7 @@ class ScanContext(Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), primary_key=True)
     last_code: Mapped[str | None] = mapped_column(String(120))
+    last_station: Mapped[str | None] = mapped_column(String(12))
     last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
 

@@ -81,8 +81,10 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
             raise NotFound(f"Code « {code} » inconnu : ni appareil (inventaire, série, IMEI), ni emplacement, ni collecte.")
         kind, obj = resolved
 
+        # A scanner's double fire repeats the code at the same station; choosing another
+        # station and scanning again is deliberate.
         repeat = (
-            ctx.last_code == code and ctx.last_scan_at is not None
+            ctx.last_code == code and ctx.last_station == station and ctx.last_scan_at is not None
             and timedelta(0) <= now - ctx.last_scan_at < settings.repeat_window
         )
         if repeat:
@@ -97,6 +99,7 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
 
         if not repeat:
             ctx.last_code = code
+            ctx.last_station = station
             ctx.last_scan_at = now
         outcome.putaway = ctx.location
         if kind == "device":

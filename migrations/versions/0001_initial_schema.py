@@ -314,6 +314,7 @@ def upgrade():
     op.create_table('scan_context',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('last_code', sa.String(length=120), nullable=True),
+    sa.Column('last_station', sa.String(length=12), nullable=True),
     sa.Column('last_scan_at', sa.DateTime(), nullable=True),
     sa.Column('location_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_scan_context_location_id_location')),

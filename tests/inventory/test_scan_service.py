@@ -62,6 +62,10 @@ def test_double_scan_within_two_seconds_is_ignored(session, shop, users):
     later = scan(session, device.asset_tag, user_id=users["technicien"], station="wiping", now=now + timedelta(seconds=3))
     assert not later.repeat
     assert later.message == f"{device.asset_tag} est déjà à l'état « Effacement »."
+    # The same code at another station, within the window, is a deliberate scan.
+    other_station = scan(session, device.asset_tag, user_id=users["technicien"], station="stock",
+                         now=now + timedelta(seconds=3.5))
+    assert not other_station.repeat and other_station.level == "error"
     # Another technician scanning the same code is not a repeat.
     other = scan(session, device.asset_tag, user_id=users["admin"], now=now + timedelta(seconds=1))
     assert not other.repeat

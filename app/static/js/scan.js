@@ -76,7 +76,7 @@
   }
 
   function renderDevice(device, allowed, events) {
-    current = { device: device, allowed: allowed || [] };
+    current = { device: device, allowed: allowed || [], pendingMedium: null };
     card.innerHTML = "";
     var title = el("h2", {}, [device.asset_tag + " — " + device.brand + " " + device.model]);
     var facts = el("dl", {}, [
@@ -115,10 +115,12 @@
         var item = el("li", {}, [label + " — " + (medium.sanitised ? T.sanitised : T.pending) + " "]);
         if (!medium.sanitised && device.state === "wiping") {
           var preset = config.default_erasure[medium.kind];
+          var first = !current.pendingMedium;
+          if (first) { current.pendingMedium = { medium: medium, preset: preset }; }
           item.appendChild(el("button", {
             type: "button", "class": "btn btn-default",
             onclick: function () { erase(medium, preset); }
-          }, [T.record_erasure + " (" + config.techniques[preset[1]] + ")"]));
+          }, [first ? el("kbd", { text: "E" }) : null, T.record_erasure + " (" + config.techniques[preset[1]] + ")"]));
         }
         list.appendChild(item);
       });
@@ -129,7 +131,9 @@
       var table = el("ul", { "class": "rk-events" });
       events.slice().reverse().forEach(function (e) {
         var when = new Date(e.at).toLocaleString("fr-FR", { timeZone: "America/Martinique" });
-        table.appendChild(el("li", { text: when + " — " + (config.states[e.to_state] || e.to_state) + " (" + e.kind + ")" + (e.user ? " — " + e.user : "") + (e.location ? " — " + e.location : "") }));
+        var what = e.kind === "transition" ? config.states[e.to_state] : (T.kinds[e.kind] || e.kind);
+        if (e.kind === "graded" && e.note) { what = e.note; }
+        table.appendChild(el("li", { text: when + " — " + what + (e.user ? " — " + e.user : "") + (e.location ? " — " + e.location : "") }));
       });
       card.appendChild(el("h3", { text: T.history }));
       card.appendChild(table);
@@ -183,8 +187,8 @@
     request("POST", url("transitionUrl", tag), { to: target, version: current.device.version })
       .then(function (data) {
         if (data._status === 200) {
-          say("ok", tag + " → " + config.states[data.result.state]);
-          return rescanAfterAction(tag);
+          // Refresh the card first, so that the next key acts on the new state.
+          return rescanAfterAction(tag).then(function () { say("ok", tag + " → " + config.states[data.result.state]); });
         }
         say("error", data.message);
       })
@@ -207,7 +211,9 @@
     var tag = current.device.asset_tag;
     request("POST", url("gradingUrl", tag), { grade: grade })
       .then(function (data) {
-        if (data._status === 200) { say("ok", tag + " : " + T.grade + " " + grade); return rescanAfterAction(tag); }
+        if (data._status === 200) {
+          return rescanAfterAction(tag).then(function () { say("ok", tag + " : " + T.grade + " " + grade); });
+        }
         say("error", data.message);
       })
       .catch(function () { say("error", T.network); })
@@ -221,7 +227,9 @@
     if (medium.serial_number) { body.medium_serial = medium.serial_number; }
     request("POST", url("erasureUrl", tag), body)
       .then(function (data) {
-        if (data._status === 201) { say("ok", tag + " : " + T.sanitised); return rescanAfterAction(tag); }
+        if (data._status === 201) {
+          return rescanAfterAction(tag).then(function () { say("ok", tag + " : " + T.sanitised); });
+        }
         say("error", data.message);
       })
       .catch(function () { say("error", T.network); })
@@ -233,13 +241,19 @@
     if (/^[1-9]$/.test(key)) { chooseTransition(Number(key) - 1); return true; }
     var upper = key.toUpperCase();
     if (current && current.device.state === "grading" && config.grades.indexOf(upper) >= 0) { grade_(upper); return true; }
+    if (current && upper === "E" && current.pendingMedium) {
+      erase(current.pendingMedium.medium, current.pendingMedium.preset);
+      return true;
+    }
     return false;
   }
 
   function isShortcutCandidate(key) {
     if (!current) { return false; }
     if (/^[1-9]$/.test(key)) { return Number(key) <= current.allowed.length; }
-    return current.device.state === "grading" && config.grades.indexOf(key.toUpperCase()) >= 0;
+    var upper = key.toUpperCase();
+    if (upper === "E") { return Boolean(current.pendingMedium); }
+    return current.device.state === "grading" && config.grades.indexOf(upper) >= 0;
   }
 
   input.addEventListener("keydown", function (event) {
@@ -270,9 +284,21 @@
   form.addEventListener("submit", function (event) { event.preventDefault(); });
 
   stationSelect.value = window.localStorage.getItem("rk-station") || "reception";
+  // From the keyboard (Tab, arrows), the list keeps the focus until Enter or Escape; picked
+  // with a finger or the mouse, the focus goes straight back to the code field.
+  var stationByKeyboard = false;
+  stationSelect.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" || event.key === "Escape") {
+      event.preventDefault();
+      stationByKeyboard = false;
+      refocus();
+    } else {
+      stationByKeyboard = true;
+    }
+  });
   stationSelect.addEventListener("change", function () {
     window.localStorage.setItem("rk-station", stationSelect.value);
-    refocus();
+    if (!stationByKeyboard) { refocus(); }
   });
   // Wherever a click lands, the next scan must reach the code field.
   document.addEventListener("click", function (event) {

@@ -1,0 +1,133 @@
+"""The scan station in a real browser (headless Chromium), driven with the keyboard alone:
+a device goes from reception through wiping and quality control into stock.
+
+Needs Chromium (Debian: ``apt install chromium``); skipped, with that reason, when absent.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.helpers import PASSWORD, make_device, make_workshop
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium absent (apt install chromium)")
+
+# Flags for a sandboxed, offline machine: nothing may reach the internet.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def live_server(app, session):
+    if app.config["DB_KIND"] != "sqlite":
+        pytest.skip("the browser test runs once, on SQLite")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser_page(live_server):
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((live_server, "data:")) else None)
+        failures: list[str] = []
+        page.on("response", lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 400 and "/api/" not in r.url else None)
+        yield page, live_server
+        browser.close()
+        assert outside == [], f"requests left the app: {outside}"
+        assert failures == [], failures
+
+
+def wait_banner(page, text: str) -> None:
+    page.wait_for_function("t => document.getElementById('scan-banner').textContent.includes(t)", arg=text, timeout=5000)
+
+
+def test_keyboard_only_from_reception_to_stock(browser_page, session):
+    page, base = browser_page
+    shop = make_workshop(session)
+    device = make_device(session, shop["collection"].id)
+    tag = device.asset_tag
+
+    page.goto(f"{base}/login/")
+    page.keyboard.type("technicien")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/scan/")
+    assert page.evaluate("document.activeElement.id") == "scan-code"
+
+    # Reception station: the scan shows the card; key 1 = the first next state (Effacement).
+    page.keyboard.type(tag)
+    page.keyboard.press("Enter")
+    wait_banner(page, f"{tag} — Dell Latitude 5490")
+    assert page.evaluate("document.activeElement.id") == "scan-code"
+    assert page.inner_text(".rk-next button[data-key='1']").endswith("Effacement")
+    page.keyboard.press("1")
+    wait_banner(page, f"{tag} → Effacement")
+    # E records the erasure of the pending medium; then the wiping guard lets it go on.
+    page.wait_for_selector("text=Enregistrer : réussi et vérifié")
+    page.keyboard.press("e")
+    wait_banner(page, f"{tag} : effacé")
+    page.wait_for_selector(".rk-next button[data-key='2']")
+    labels = page.eval_on_selector_all(".rk-next button[data-key]", "bs => bs.map(b => b.textContent)")
+    key = next(str(i + 1) for i, text in enumerate(labels) if text.endswith("Contrôle qualité"))
+    page.keyboard.press(key)
+    wait_banner(page, f"{tag} → Contrôle qualité")
+    page.keyboard.press("b")
+    wait_banner(page, f"{tag} : Note B")
+
+    # Stock station, chosen from the keyboard, then a plain scan applies the transition.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "scan-station"
+    for _ in range(4):
+        page.keyboard.press("ArrowDown")
+    assert page.input_value("#scan-station") == "stock"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "scan-code"
+    page.keyboard.type(tag)
+    page.keyboard.press("Enter")
+    wait_banner(page, f"{tag} : Contrôle qualité → En stock.")
+    assert "ok" in page.get_attribute("#scan-banner", "class")
+
+    # The same code again at once: ignored, and said so.
+    page.keyboard.type(tag)
+    page.keyboard.press("Enter")
+    wait_banner(page, "Lecture en double ignorée")
+
+    session.expire_all()
+    from inventory.models import Device
+
+    stored = session.get(Device, device.id)
+    assert (stored.state, stored.grade) == ("in_stock", "B")
+
+
+def test_refusal_is_a_red_banner(browser_page, session):
+    page, base = browser_page
+    shop = make_workshop(session)
+    device = make_device(session, shop["collection"].id)
+    page.goto(f"{base}/login/")
+    page.fill("#username", "technicien")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/scan/")
+    page.select_option("#scan-station", "grading")
+    page.keyboard.type(device.asset_tag + "\n")
+    wait_banner(page, "il doit d'abord passer par « Effacement »")
+    assert "error" in page.get_attribute("#scan-banner", "class")
+    # A scanner-fast burst starting with a digit is a code, not a shortcut.
+    page.fill("#scan-code", "")
+    page.keyboard.type("1XYZ\n", delay=5)
+    wait_banner(page, "Code « 1XYZ » inconnu")
