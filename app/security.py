@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from flask import jsonify
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import UserDBModelView
@@ -56,9 +57,25 @@ class RekonektUserDBModelView(UserDBModelView):
     }
 
 
+class FrenchSecurityApi(SecurityApi):
+    """FAB's login API (``POST /api/v1/security/login``), answering in French."""
+
+    def response_400(self, message=None):
+        if isinstance(message, dict):
+            fields = ", ".join(sorted(message))
+            text = f"Identifiants incomplets ou invalides ({fields}) : username, password et provider (« db ») sont attendus."
+        else:
+            text = "Corps JSON attendu : {\"username\", \"password\", \"provider\": \"db\"}."
+        return self.response(400, message=text)
+
+    def response_401(self):
+        return self.response(401, message="Identifiant ou mot de passe incorrect, ou compte désactivé.")
+
+
 class RekonektSecurityManager(SecurityManager):
     user_model = RekonektUser
     userdbmodelview = RekonektUserDBModelView
+    security_api = FrenchSecurityApi
 
     def is_item_public(self, permission_name: str, view_name: str) -> bool:
         """Public grants come from the code-defined Public role: no database query per request."""

@@ -367,52 +367,82 @@ def ensure_users(app, count: int) -> list[tuple[int, str]]:
     return users
 
 
+def schema_gap(url: str) -> str | None:
+    """A table or column of the app's models that the database lacks, or None. Catches data
+    left by an older schema, e.g. after an edit of a migration that was already applied."""
+    import importlib
+
+    from sqlalchemy import create_engine, inspect
+
+    importlib.import_module("app.models")  # completes the metadata, as create_app does
+    from core.base import Model
+
+    engine = create_engine(url)
+    try:
+        inspector = inspect(engine)
+        existing = set(inspector.get_table_names())
+        for table in Model.metadata.sorted_tables:
+            if table.name not in existing:
+                return f"table {table.name} is missing"
+            columns = {c["name"] for c in inspector.get_columns(table.name)}
+            missing = [c.name for c in table.columns if c.name not in columns]
+            if missing:
+                return f"{table.name} lacks {', '.join(missing)}"
+    finally:
+        engine.dispose()
+    return None
+
+
 def prepare_database(kind: str, url: str, sqlite_path: str | None, devices: int, average: int,
                      users: int, refill: bool) -> dict:
-    """Run in a child process (one app per process): migrate, fill unless the data is already
-    there, create the bench users, and create the floor's table. Returns what was done."""
-    os.environ.update(DATABASE_URL=url, SECRET_KEY=SECRET_KEY, DEMO="0")
-    wanted = (devices, devices * average)
-    counts = None if refill else data_counts(url)
-    must_fill = counts != wanted
-    work_url = url
-    if must_fill and kind == "sqlite":
-        # Fill a temporary file and rename it at the end: an interrupted fill leaves no
-        # half-filled database to be mistaken for a good one.
-        final = Path(sqlite_path)
-        tmp = final.with_suffix(".filling")
-        for path in (final, tmp):
-            path.unlink(missing_ok=True)
-        work_url = f"sqlite:///{tmp}"
-    elif must_fill:
-        reset_postgres(url)
+    """Run in a child process (one app per process): migrate, fill unless the right data is
+    already there, create the bench users and the floor's table. Returns what was done.
 
-    os.environ["DATABASE_URL"] = work_url
+    The fill is one transaction: an interrupted fill leaves wrong counts, hence a refill."""
+    os.environ.update(DATABASE_URL=url, SECRET_KEY=SECRET_KEY, DEMO="0")
+    from sqlalchemy import create_engine
+
     from app import create_app
     from app.bootstrap import prepare
     from app.extensions import db
-    from sqlalchemy import create_engine
+    from bench.floor_app import BENCH_WRITE
 
     app = create_app()
-    prepare(app, demo=False, demo_password=PASSWORD)
+    wanted = (devices, devices * average)
+    reason = "--refill" if refill else None
+    if reason is None:
+        prepare(app, demo=False, demo_password=PASSWORD)  # applies pending migrations, if any
+        counts = data_counts(url)
+        gap = schema_gap(url)
+        if gap:
+            reason = f"schema out of date ({gap})"
+        elif counts != wanted:
+            reason = f"found {counts or (0, 0)} devices/events, want {wanted}"
+    if reason:
+        log(f"[{kind}] (re)building the database: {reason}")
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()  # no open connection to the file or schema being dropped
+        if kind == "sqlite":
+            Path(sqlite_path).unlink(missing_ok=True)
+        else:
+            reset_postgres(url)
+        prepare(app, demo=False, demo_password=PASSWORD)
+
     with app.app_context():
         accounts = ensure_users(app, max(users, MIN_USERS))
         db.session.remove()
         db.engine.dispose()
 
     fill_seconds = None
-    if must_fill:
+    if reason:
         log(f"[{kind}] filling {devices:,} devices and {devices * average:,} events …")
         started = time.monotonic()
-        fill(work_url, devices, average, [uid for uid, _ in accounts[:MIN_USERS]])
+        fill(url, devices, average, [uid for uid, _ in accounts[:MIN_USERS]])
         if kind == "postgresql":
-            vacuum_analyze(work_url)  # what autovacuum would do after such a load
+            vacuum_analyze(url)  # what autovacuum would do after such a load
         fill_seconds = time.monotonic() - started
         log(f"[{kind}] filled in {fill_seconds:.1f} s")
-        if kind == "sqlite":
-            os.replace(tmp, sqlite_path)
-
-    from bench.floor_app import BENCH_WRITE
 
     engine = create_engine(url)
     BENCH_WRITE.create(engine, checkfirst=True)
@@ -722,12 +752,14 @@ def verdict(ok: bool) -> str:
 
 
 def report(results: list[DatabaseResult], skipped: dict[str, str], args, started: datetime) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip() or "unknown"
+    git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = f"`{git('rev-parse', '--short', 'HEAD') or 'unknown'}`"
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += " + uncommitted changes"
     lines = [
         f"# Scan benchmark — {started:%Y-%m-%d %H:%M} UTC",
         "",
-        f"Commit `{commit}` · gunicorn {args.workers} sync workers per server · {args.clients} client "
+        f"Commit {commit} · gunicorn {args.workers} sync workers per server · {args.clients} client "
         f"processes · {args.warmup:g} s warm-up + {args.seconds:g} s per run · runs alternate "
         f"floor, scan, floor, scan; figures are the median of the two runs of each.",
         f"Machine: {os.cpu_count()} CPUs, shared by the clients, gunicorn and the database · "

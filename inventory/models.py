@@ -21,8 +21,10 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from core.base import Model
 from core.clock import utcnow
@@ -308,6 +310,14 @@ class DeviceEvent(Model):
     @property
     def to_label(self) -> str:
         return State.label_of(self.to_state)
+
+
+# How many devices a collection has registered, beside what the donor declared. A correlated
+# subquery: the collection list shows it for every row in the same SELECT.
+Collection.registered_count = column_property(
+    select(func.count(Device.id)).where(Device.collection_id == Collection.id).correlate_except(Device).scalar_subquery(),
+    deferred=True,
+)
 
 
 class AppendOnlyViolation(RuntimeError):

@@ -1,10 +1,10 @@
 """Read-side queries of the inventory (no writes)."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from inventory.models import Collection, Device, DeviceEvent, Location, Organisation, Site
+from inventory.models import Collection, DeviceEvent, Location, Organisation, Site
 
 
 def history(session: Session, device_id: int, *, last: int | None = None) -> list[DeviceEvent]:
@@ -18,12 +18,6 @@ def history(session: Session, device_id: int, *, last: int | None = None) -> lis
         return list(session.execute(stmt.order_by(DeviceEvent.id)).scalars())
     recent = list(session.execute(stmt.order_by(DeviceEvent.id.desc()).limit(last)).scalars())
     return recent[::-1]
-
-
-def registered_count(session: Session, collection_id: int) -> int:
-    return session.execute(
-        select(func.count(Device.id)).where(Device.collection_id == collection_id)
-    ).scalar_one()
 
 
 def organisations(session: Session, kind: str | None = None) -> list[Organisation]:

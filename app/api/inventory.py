@@ -131,7 +131,7 @@ class CollectionApi(JsonApi):
         collection = db.session.get(Collection, pk)
         if collection is None:
             return self.response(404, message=f"Collecte n° {pk} inconnue.")
-        return self.response(200, result=collection_json(collection, queries.registered_count(db.session, pk)))
+        return self.response(200, result=collection_json(collection, collection.registered_count))
 
 
 class DeviceApi(JsonApi):

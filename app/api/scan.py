@@ -35,7 +35,7 @@ def outcome_json(outcome) -> dict:
     elif outcome.kind == "location":
         obj = location_json(outcome.obj)
     else:
-        obj = collection_json(outcome.obj, queries.registered_count(db.session, outcome.obj.id))
+        obj = collection_json(outcome.obj, outcome.obj.registered_count)
     return {
         "code": outcome.code,
         "kind": outcome.kind,

@@ -184,3 +184,11 @@ def test_distributed_cannot_be_reached_through_the_api(client, shop, tech, sessi
     advance(session, device, "reserved")
     answer = client.post(f"/api/v1/devices/{device.asset_tag}/transition", json={"to": "distributed"}, headers=tech)
     assert answer.status_code == 409 and answer.json["allowed"] == ["in_stock"]
+
+
+def test_login_api_answers_in_french(client, session):
+    wrong = client.post("/api/v1/security/login", json={"username": "technicien", "password": "nope", "provider": "db"})
+    assert wrong.status_code == 401
+    assert wrong.json == {"message": "Identifiant ou mot de passe incorrect, ou compte désactivé."}
+    missing = client.post("/api/v1/security/login", json={"username": "technicien"})
+    assert missing.status_code == 400 and missing.json["message"].startswith("Identifiants incomplets")

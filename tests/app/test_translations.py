@@ -35,3 +35,19 @@ def test_english_is_available(client, session):
     client.get("/lang/en")
     home = client.get("/").get_data(as_text=True)
     assert "Scan station" in home and "New collection" in home
+
+
+def test_every_ui_string_is_in_the_catalog():
+    """Strings added to the code or templates must be translated (run ``make translations``)."""
+    from babel.messages.extract import extract_from_dir
+
+    root = Path(__file__).resolve().parents[2]
+    method_map = [("app/**.py", "python"), ("app/templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None, "ngettext": (1, 2)}
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(str(root), method_map, keywords=keywords)
+    }
+    po = read_po((CATALOG / "messages.po").open("rb"), locale="fr")
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in po if m.id and m.string}
+    assert sorted(found - translated) == []
