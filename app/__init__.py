@@ -38,6 +38,9 @@ def create_app(config: object | None = None) -> Flask:
     csrf.init_app(app)
 
     with app.app_context():
+        from core.db import tune_engine
+
+        tune_engine(db.engine)
         appbuilder = AppBuilder()
         appbuilder.init_app(app, db.session)
         from app.registry import register_all

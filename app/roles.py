@@ -44,6 +44,13 @@ def grant(resources: tuple[str, ...], permissions: tuple[str, ...]) -> list[list
 # The OpenAPI description and its Swagger UI, for every signed-in role.
 API_DOCS = grant(("SwaggerView",), ("can_show",)) + grant(("OpenApi",), ("can_get",))
 
+# Every signed-in user sees their own account, edits their name and changes their password.
+SELF_SERVICE = (
+    grant(("RekonektUserDBModelView",), ("can_userinfo",))
+    + grant(("UserInfoEditView", "ResetMyPasswordView"), ("can_this_form_get", "can_this_form_post"))
+)
+SIGNED_IN = API_DOCS + SELF_SERVICE
+
 ADMIN = "Admin"
 TECHNICIEN = "Technicien"
 AGENT_EPCI = "Agent EPCI"
@@ -56,13 +63,13 @@ ROLES: dict[str, list[list[str]]] = {
     # Everything, including users, roles and reference data.
     ADMIN: [[".*", ".*"]],
     # The workshop: collections, devices, scan, erasures, grading, locations. Never households.
-    TECHNICIEN: grant(WORKSHOP, WRITE) + grant(REFERENCE_READ, READ) + API_DOCS,
+    TECHNICIEN: grant(WORKSHOP, WRITE) + grant(REFERENCE_READ, READ) + SIGNED_IN,
     # Households of their EPCI come with the eligibility issue; for now, read-only stock.
-    AGENT_EPCI: grant(STOCK_READ, READ) + grant(REFERENCE_READ, READ) + API_DOCS,
+    AGENT_EPCI: grant(STOCK_READ, READ) + grant(REFERENCE_READ, READ) + SIGNED_IN,
     # Dashboards come with the reporting issue.
-    PARTENAIRE: API_DOCS,
-    PRESCRIPTEUR: API_DOCS,
-    ANIMATEUR: API_DOCS,
+    PARTENAIRE: SIGNED_IN,
+    PRESCRIPTEUR: SIGNED_IN,
+    ANIMATEUR: SIGNED_IN,
     PUBLIC: [],
 }
 

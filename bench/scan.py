@@ -5,7 +5,7 @@ For each database (a SQLite file, then PostgreSQL when reachable) it:
 1. fills the database once (devices with a consistent history of events; reused on later runs);
 2. starts two gunicorn servers on it: the Rekonekt app, and the "framework floor"
    (``bench/floor_app.py``: bare Flask reading one row by an indexed key and writing one row);
-3. loads each with C client processes (keep-alive ``http.client``), alternating
+3. loads each with C client processes (``http.client``, one connection each), alternating
    floor, scan, floor, scan, and keeps the median of the two runs of each endpoint;
 4. prints a Markdown table and writes it to ``bench/results/scan-<timestamp>.md``.
 
@@ -606,9 +606,11 @@ def login(port: int, username: str) -> str:
 
 def client_process(port: int, path: str, token: str | None, n_devices: int, seed: int,
                    warmup: float, seconds: float, barrier, results) -> None:
-    """One client: POSTs scans of random devices, back to back, over one HTTPConnection
-    (re-opened by http.client whenever the server closes it). Records the latency of the
-    requests started after the warm-up and finished before the end of the window."""
+    """One client: POSTs scans of random devices, back to back, over one HTTPConnection.
+    The client keeps it alive, but gunicorn's sync workers close the connection after each
+    response, so http.client reconnects for every request (the same for both servers).
+    Records the latency of the requests started after the warm-up and finished before the
+    end of the window."""
     import http.client
 
     rng = random.Random(seed)
@@ -752,10 +754,12 @@ def verdict(ok: bool) -> str:
 
 
 def report(results: list[DatabaseResult], skipped: dict[str, str], args, started: datetime) -> str:
-    git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    def git(*arguments: str) -> str:
+        return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
     commit = f"`{git('rev-parse', '--short', 'HEAD') or 'unknown'}`"
-    if git("status", "--porcelain", "--untracked-files=no"):
-        commit += " + uncommitted changes"
+    if git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench"):
+        commit += " + uncommitted changes"  # to the app, that is (bench/ itself is left out)
     lines = [
         f"# Scan benchmark — {started:%Y-%m-%d %H:%M} UTC",
         "",

@@ -1,8 +1,9 @@
 """Read-side queries of the inventory (no writes)."""
 from __future__ import annotations
 
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from inventory.models import Collection, DeviceEvent, Location, Organisation, Site
 
@@ -12,7 +13,10 @@ def history(session: Session, device_id: int, *, last: int | None = None) -> lis
     stmt = (
         select(DeviceEvent)
         .where(DeviceEvent.device_id == device_id)
-        .options(selectinload(DeviceEvent.user), selectinload(DeviceEvent.location))
+        .options(
+            joinedload(DeviceEvent.user).load_only(User.username),
+            joinedload(DeviceEvent.location).load_only(Location.code),
+        )
     )
     if last is None:
         return list(session.execute(stmt.order_by(DeviceEvent.id)).scalars())

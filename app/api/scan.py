@@ -9,7 +9,6 @@ from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.api.base import JsonApi, domain_endpoint
 from app.extensions import db
-from inventory import queries
 from inventory.representations import collection_json, device_json, event_json, location_json
 from inventory.schemas import ScanIn, load
 from inventory.services.scan import ScanSettings, scan
@@ -31,11 +30,11 @@ def outcome_json(outcome) -> dict:
     """The scan answer: what was scanned, what happened, what can happen next."""
     if outcome.kind == "device":
         obj = device_json(outcome.obj)
-        obj["events"] = [event_json(e) for e in queries.history(db.session, outcome.obj.id, last=RECENT_EVENTS)]
+        obj["events"] = [event_json(e) for e in outcome.events]
     elif outcome.kind == "location":
         obj = location_json(outcome.obj)
     else:
-        obj = collection_json(outcome.obj, outcome.obj.registered_count)
+        obj = collection_json(outcome.obj, outcome.registered)
     return {
         "code": outcome.code,
         "kind": outcome.kind,
@@ -82,5 +81,5 @@ class ScanApi(JsonApi):
         """
         data = load(ScanIn(), self.json_body())
         outcome = scan(db.session, data["code"], user_id=self.current_user_id(),
-                       station=data.get("station"), settings=scan_settings())
+                       station=data.get("station"), settings=scan_settings(), recent_events=RECENT_EVENTS)
         return self.answer(200, outcome_json(outcome))

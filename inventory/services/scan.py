@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core.clock import utcnow
 from core.errors import NotFound, TransitionRefused, ValidationFailed
 from inventory.codes import normalise_scan
 from inventory.lifecycle import STATION_TARGETS, State
 from inventory.models import Collection, Device, Location, ScanContext
+from inventory.queries import history
 from inventory.services.common import unit_of_work
 from inventory.services.devices import find_device_by_code
 from inventory.services.transitions import allowed_for, apply_move, apply_transition
@@ -39,10 +40,12 @@ class ScanOutcome:
     repeat: bool = False
     allowed: list[str] = field(default_factory=list)
     putaway: Location | None = None  # the location being filled, if any
+    registered: int | None = None      # a collection's registered devices
+    events: list = field(default_factory=list)  # a device's latest events, newest last
 
 
 def _context(session: Session, user_id: int) -> ScanContext:
-    ctx = session.get(ScanContext, user_id)
+    ctx = session.get(ScanContext, user_id, options=[joinedload(ScanContext.location)])
     if ctx is None:
         ctx = ScanContext(user_id=user_id)
         session.add(ctx)
@@ -54,14 +57,17 @@ def _resolve(session: Session, code: str):
         obj = session.execute(select(Location).where(Location.code == code)).scalar_one_or_none()
         return ("location", obj) if obj else None
     if code.startswith("COL-"):
-        obj = session.execute(select(Collection).where(Collection.reference == code)).scalar_one_or_none()
+        obj = session.execute(
+            select(Collection).where(Collection.reference == code).options(joinedload(Collection.donor))
+        ).scalar_one_or_none()
         return ("collection", obj) if obj else None
     device = find_device_by_code(session, code, with_media=True)
     return ("device", device) if device else None
 
 
 def scan(session: Session, raw_code: str, *, user_id: int, station: str | None = None,
-         now: datetime | None = None, settings: ScanSettings = ScanSettings()) -> ScanOutcome:
+         now: datetime | None = None, settings: ScanSettings = ScanSettings(),
+         recent_events: int = 5) -> ScanOutcome:
     """Handle one scan by ``user_id``. Raises ValidationFailed (empty code, unknown station),
     NotFound (unknown code) or Conflict (a concurrent change of the same device)."""
     now = now or utcnow()
@@ -74,7 +80,7 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
     with unit_of_work(session):
         ctx = _context(session, user_id)
         if ctx.location_id and ctx.last_scan_at and now - ctx.last_scan_at > settings.putaway_idle:
-            ctx.location_id = None  # a put-away left idle is over
+            ctx.location = None  # a put-away left idle is over
 
         resolved = _resolve(session, code)
         if resolved is None:
@@ -104,6 +110,11 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
         outcome.putaway = ctx.location
         if kind == "device":
             outcome.allowed = allowed_for(obj)
+            # Read here, inside the transaction, so that answering needs no second one.
+            session.flush()
+            outcome.events = history(session, obj.id, last=recent_events)
+        elif kind == "collection":
+            outcome.registered = obj.registered_count
     return outcome
 
 

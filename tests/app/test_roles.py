@@ -44,6 +44,8 @@ PAGES = [
     ("/communes/list/", STOCK_READERS),
     ("/epci/list/", STOCK_READERS),
     ("/users/list/", {ADMIN}),
+    ("/users/userinfo/", set(USERS)),
+    ("/resetmypassword/form", set(USERS)),
     ("/roles/list/", {ADMIN}),
 ]
 

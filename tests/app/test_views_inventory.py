@@ -216,3 +216,14 @@ def test_demo_banner_shows_while_demo_data_is_loaded(client, csrf, session):
     set_setting(session, "demo_data_loaded", "1")
     session.commit()
     assert "Données de démonstration chargées" in text_of(client.get("/"))
+
+
+def test_account_pages_work_for_the_signed_in_user(client, csrf, session):
+    info = client.get("/users/userinfo/")
+    assert info.status_code == 200 and "technicien" in info.get_data(as_text=True)
+    edit = client.get("/userinfoeditview/form")
+    assert edit.status_code == 200
+    saved = client.post("/userinfoeditview/form", data={"csrf_token": csrf, "first_name": "Théo", "last_name": "Martin"})
+    assert saved.status_code == 302
+    assert "Théo Martin" in client.get("/").get_data(as_text=True)
+    assert client.get("/resetmypassword/form").status_code == 200
