@@ -82,6 +82,8 @@ class Config:
     AUTH_USER_REGISTRATION = False
     FAB_PASSWORD_HASH_METHOD = "scrypt"
     JWT_ACCESS_TOKEN_EXPIRES = 8 * 3600  # one working day
+    # How long one process trusts the signed-in user it read (account disabled, role changed).
+    PRINCIPAL_CACHE_SECONDS = 5
     RATELIMIT_ENABLED = False
 
     # Language: French first, English available.
@@ -128,6 +130,7 @@ class TestConfig(Config):
     TESTING = True
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     WTF_CSRF_ENABLED = True
+    PRINCIPAL_CACHE_SECONDS = 0  # tests change accounts and expect it at once
 
     def __init__(self, database_url: str) -> None:
         # Does not call Config.__init__: tests never touch instance/ nor the environment.

@@ -6,9 +6,10 @@ role definitions of ``app.roles`` (no permission rows in the database to drift).
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
-from flask import jsonify
+from flask import current_app, jsonify
 from flask_login import UserMixin
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
@@ -120,6 +121,15 @@ class RekonektSecurityManager(SecurityManager):
     userdbmodelview = RekonektUserDBModelView
     security_api = FrenchSecurityApi
 
+    def __init__(self, appbuilder) -> None:
+        super().__init__(appbuilder)
+        self._principals: dict[int, tuple[float, Principal | None]] = {}
+
+    def update_user(self, user):
+        """Account edits (admin pages, own info) apply at once in this process."""
+        self.forget_principal(user.id)
+        return super().update_user(user)
+
     def is_item_public(self, permission_name: str, view_name: str) -> bool:
         """Public grants come from the code-defined Public role: no database query per request."""
         grants = self.builtin_roles.get(self.auth_role_public, [])
@@ -151,13 +161,30 @@ class RekonektSecurityManager(SecurityManager):
 
     def load_user(self, pk):
         """The signed-in user of a request (session or JWT): a ``Principal``, read with two
-        column queries instead of an ORM user with its roles and groups, on every request.
+        column queries instead of an ORM user with its roles and groups, and kept for
+        ``PRINCIPAL_CACHE_SECONDS`` (5 s by default) in this process, since a scanning
+        technician sends several requests a second. A disabled account or a changed role
+        therefore takes effect within that delay.
 
         Forms that edit the account itself still load the ORM user (``get_user_by_id``)."""
         try:
             user_id = int(pk)
         except (TypeError, ValueError):
             return None
+        ttl = current_app.config.get("PRINCIPAL_CACHE_SECONDS", 5)
+        now = time.monotonic()
+        cached = self._principals.get(user_id)
+        if cached is not None and now - cached[0] < ttl:
+            return cached[1]
+        principal = self._read_principal(user_id)
+        if ttl > 0:
+            self._principals[user_id] = (now, principal)
+        return principal
+
+    def forget_principal(self, user_id: int) -> None:
+        self._principals.pop(user_id, None)
+
+    def _read_principal(self, user_id: int):
         model = self.user_model
         row = self.session.execute(
             select(model.id, model.username, model.first_name, model.last_name, model.email,

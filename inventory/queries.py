@@ -3,24 +3,28 @@ from __future__ import annotations
 
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from inventory.models import Collection, DeviceEvent, Location, Organisation, Site
 
 
-def history(session: Session, device_id: int, *, last: int | None = None) -> list[DeviceEvent]:
-    """Events of a device, oldest first; with ``last``, only the most recent ones."""
+def history(session: Session, device_id: int, *, last: int | None = None) -> list:
+    """Events of a device, oldest first; with ``last``, only the most recent ones.
+
+    Rows (not ORM objects, the scan station reads them on every scan) with ``id, kind,
+    from_state, to_state, at, station, note, user`` (username) and ``location`` (code).
+    """
     stmt = (
-        select(DeviceEvent)
+        select(DeviceEvent.id, DeviceEvent.kind, DeviceEvent.from_state, DeviceEvent.to_state,
+               DeviceEvent.at, DeviceEvent.station, DeviceEvent.note,
+               User.username.label("user"), Location.code.label("location"))
+        .outerjoin(User, User.id == DeviceEvent.user_id)
+        .outerjoin(Location, Location.id == DeviceEvent.location_id)
         .where(DeviceEvent.device_id == device_id)
-        .options(
-            joinedload(DeviceEvent.user).load_only(User.username),
-            joinedload(DeviceEvent.location).load_only(Location.code),
-        )
     )
     if last is None:
-        return list(session.execute(stmt.order_by(DeviceEvent.id)).scalars())
-    recent = list(session.execute(stmt.order_by(DeviceEvent.id.desc()).limit(last)).scalars())
+        return list(session.execute(stmt.order_by(DeviceEvent.id)).all())
+    recent = list(session.execute(stmt.order_by(DeviceEvent.id.desc()).limit(last)).all())
     return recent[::-1]
 
 

@@ -12,7 +12,6 @@ from inventory.lifecycle import State, medium_record_sanitises
 from inventory.models import (
     Collection,
     Device,
-    DeviceEvent,
     ErasureRecord,
     Location,
     Organisation,
@@ -114,7 +113,8 @@ def device_json(device: Device, *, with_media: bool = True) -> dict:
     return data
 
 
-def event_json(event: DeviceEvent) -> dict:
+def event_json(event) -> dict:
+    """One history row (see ``inventory.queries.history``)."""
     return {
         "id": event.id,
         "kind": event.kind,
@@ -122,8 +122,8 @@ def event_json(event: DeviceEvent) -> dict:
         "to_state": event.to_state,
         "to_label": State.label_of(event.to_state),
         "at": _iso(event.at),
-        "user": event.user.username if event.user else None,
-        "location": event.location.code if event.location else None,
+        "user": event.user,
+        "location": event.location,
         "station": event.station,
         "note": event.note,
     }

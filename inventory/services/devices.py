@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from core.clock import utcnow
 from core.counters import next_value
@@ -162,9 +162,11 @@ def find_device_by_code(session: Session, code: str, *, with_media: bool = False
         or_(Device.asset_tag == code, Device.imei == code, Device.serial_number == code)
     )
     if with_media:
+        # One query for everything the scan card and the guards need (a device has few media
+        # and few erasure records, so the joined rows stay few).
         stmt = stmt.options(
             joinedload(Device.collection), joinedload(Device.location),
-            selectinload(Device.media).selectinload(StorageMedium.erasures),
+            joinedload(Device.media).joinedload(StorageMedium.erasures),
         )
     rows = session.execute(stmt).unique().scalars().all()
     if not rows:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from core.clock import utcnow
@@ -44,12 +46,37 @@ class ScanOutcome:
     events: list = field(default_factory=list)  # a device's latest events, newest last
 
 
-def _context(session: Session, user_id: int) -> ScanContext:
-    ctx = session.get(ScanContext, user_id, options=[joinedload(ScanContext.location)])
-    if ctx is None:
-        ctx = ScanContext(user_id=user_id)
-        session.add(ctx)
-    return ctx
+@dataclass
+class _Context:
+    """A user's scan context, as plain values: it is read and written on every scan, and the
+    ORM's bookkeeping would cost more than the work itself."""
+
+    last_code: str | None = None
+    last_station: str | None = None
+    last_scan_at: datetime | None = None
+    location: Location | None = None
+
+
+def _read_context(session: Session, user_id: int) -> _Context:
+    row = session.execute(
+        select(ScanContext.last_code, ScanContext.last_station, ScanContext.last_scan_at,
+               ScanContext.location_id).where(ScanContext.user_id == user_id)
+    ).one_or_none()
+    if row is None:
+        return _Context()
+    location = session.get(Location, row.location_id) if row.location_id else None
+    return _Context(row.last_code, row.last_station, row.last_scan_at, location)
+
+
+def _write_context(session: Session, user_id: int, ctx: _Context) -> None:
+    """Insert or update the user's row in one statement (no read-modify-write race)."""
+    values = {"last_code": ctx.last_code, "last_station": ctx.last_station,
+              "last_scan_at": ctx.last_scan_at, "location_id": ctx.location.id if ctx.location else None}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ScanContext).values(user_id=user_id, **values)
+        .on_conflict_do_update(index_elements=["user_id"], set_=values)
+    )
 
 
 def _resolve(session: Session, code: str):
@@ -78,8 +105,8 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
         raise ValidationFailed({"station": [f"Poste inconnu : valeurs acceptées : {', '.join(Station.values())}."]})
 
     with unit_of_work(session):
-        ctx = _context(session, user_id)
-        if ctx.location_id and ctx.last_scan_at and now - ctx.last_scan_at > settings.putaway_idle:
+        ctx = _read_context(session, user_id)
+        if ctx.location and ctx.last_scan_at and now - ctx.last_scan_at > settings.putaway_idle:
             ctx.location = None  # a put-away left idle is over
 
         resolved = _resolve(session, code)
@@ -107,6 +134,7 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
             ctx.last_code = code
             ctx.last_station = station
             ctx.last_scan_at = now
+        _write_context(session, user_id, ctx)
         outcome.putaway = ctx.location
         if kind == "device":
             outcome.allowed = allowed_for(obj)
@@ -118,8 +146,8 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
     return outcome
 
 
-def _scan_location(ctx: ScanContext, location: Location, code: str) -> ScanOutcome:
-    if ctx.location_id == location.id:
+def _scan_location(ctx: _Context, location: Location, code: str) -> ScanOutcome:
+    if ctx.location is not None and ctx.location.id == location.id:
         ctx.location = None
         return ScanOutcome(code, "location", location, level="info",
                            message=f"Rangement dans {location.code} terminé.")
@@ -131,7 +159,7 @@ def _scan_location(ctx: ScanContext, location: Location, code: str) -> ScanOutco
                        message=f"Rangement dans {location.code} ({location.name}) : scannez les appareils à y ranger.")
 
 
-def _scan_device(session: Session, ctx: ScanContext, device: Device, code: str, station: str | None,
+def _scan_device(session: Session, ctx: _Context, device: Device, code: str, station: str | None,
                  user_id: int, now: datetime) -> ScanOutcome:
     outcome = ScanOutcome(code, "device", device, message=f"{device.asset_tag} — {device.brand} {device.model}.")
     target = STATION_TARGETS.get(Station(station)) if station else None

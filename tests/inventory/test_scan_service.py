@@ -115,7 +115,7 @@ def test_putaway_with_station_moves_in_the_same_event(session, shop, users):
     outcome = scan(session, device.asset_tag, user_id=tech, station="wiping", now=now + timedelta(seconds=3))
     assert outcome.applied == {"from": "received", "to": "wiping"} and outcome.moved_to.code == "LOC-LAM-A01"
     last = history(session, device.id)[-1]
-    assert (last.kind, last.to_state, last.location.code) == ("transition", "wiping", "LOC-LAM-A01")
+    assert (last.kind, last.to_state, last.location) == ("transition", "wiping", "LOC-LAM-A01")
 
 
 def test_putaway_expires_when_idle(session, shop, users):

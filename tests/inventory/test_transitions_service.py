@@ -30,8 +30,8 @@ def test_transition_writes_state_and_event_together(session, users):
     assert device.state == "wiping" and device.location.code == "LOC-LAM-B02"
     assert device.version == version + 1
     last = history(session, device.id)[-1]
-    assert (last.kind, last.from_state, last.to_state, last.note, last.station, last.user_id) == (
-        "transition", "received", "wiping", "Poste 2", "wiping", users["technicien"])
+    assert (last.kind, last.from_state, last.to_state, last.note, last.station, last.user, last.location) == (
+        "transition", "received", "wiping", "Poste 2", "wiping", "technicien", "LOC-LAM-B02")
 
 
 def test_refused_transition_writes_nothing(session):
@@ -175,7 +175,7 @@ def test_move_writes_a_move_event(session):
 def test_events_are_append_only(session):
     shop = make_workshop(session)
     device = make_device(session, shop["collection"].id)
-    event = history(session, device.id)[0]
+    event = session.execute(select(DeviceEvent).where(DeviceEvent.device_id == device.id)).scalar_one()
     event.note = "rewritten"
     with pytest.raises(AppendOnlyViolation):
         session.flush()
