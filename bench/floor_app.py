@@ -44,9 +44,11 @@ DEVICE = Table(
 
 def create_floor_app() -> Flask:
     from config import Config
+    from core.db import tune_engine
 
     config = Config()  # reads DATABASE_URL, like the app
     engine = create_engine(config.SQLALCHEMY_DATABASE_URI, **config.SQLALCHEMY_ENGINE_OPTIONS)
+    tune_engine(engine)  # the same connection settings as the app (SQLite: WAL, synchronous)
     app = Flask(__name__)
 
     @app.post("/floor")

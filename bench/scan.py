@@ -121,6 +121,13 @@ DEVICE_COLUMNS = ("id", "asset_tag", "category", "brand", "model", "serial_numbe
                   "location_id", "state", "grade", "created_at", "updated_at", "version")
 EVENT_COLUMNS = ("id", "device_id", "kind", "from_state", "to_state", "at", "user_id",
                  "location_id", "station", "note")
+MEDIUM_COLUMNS = ("id", "device_id", "kind", "serial_number", "capacity_gb", "created_at")
+ERASURE_COLUMNS = ("id", "medium_id", "level", "technique", "tool", "result", "verified",
+                   "started_at", "ended_at", "recorded_at")
+# Storage medium per category (monitors carry none), as the app registers them.
+MEDIUM_OF = {"laptop": ("ssd", 256), "desktop": ("hdd", 500), "tablet": ("flash", 32),
+             "smartphone": ("flash", 64)}
+NOT_YET_WIPED = {"received", "wiping"}
 
 
 def asset_tag(number: int) -> str:
@@ -207,13 +214,31 @@ def device_row(device_id: int, collection_id: int, events: int, state: str, grad
             updated, events)
 
 
+def medium_rows(device: tuple, state: str, start: datetime) -> tuple[list[tuple], list[tuple]]:
+    """The device's storage medium (one, id = device id) and, once past wiping, its passing
+    and verified erasure record: what the scan reads to compute the allowed states."""
+    device_id, category = device[0], device[2]
+    if category not in MEDIUM_OF:
+        return [], []
+    kind, capacity = MEDIUM_OF[category]
+    serial = None if kind == "flash" else f"DK{device_id:09d}"
+    media = [(device_id, device_id, kind, serial, capacity, start)]
+    if state in NOT_YET_WIPED:
+        return media, []
+    technique = "factory-reset" if kind == "flash" else "overwrite"
+    wiped = start + timedelta(hours=2)
+    return media, [(device_id, device_id, "purge" if kind == "flash" else "clear", technique,
+                    "bench", "pass", True, start + timedelta(hours=1), wiped, wiped)]
+
+
 def generate_blocks(n_devices: int, average: int, ref: Reference, seed: int = 972):
-    """Yield (device rows, event rows) per block of devices; ids are final."""
+    """Yield (device rows, event rows, medium rows, erasure rows) per block of devices; ids
+    are final."""
     rng = random.Random(seed)
     counts = events_per_device(n_devices, average, rng)
     next_event_id = 1
     for first in range(1, n_devices + 1, BLOCK_DEVICES):
-        devices, events = [], []
+        devices, events, media, erasures = [], [], [], []
         for device_id in range(first, min(first + BLOCK_DEVICES, n_devices + 1)):
             collection_id, collected = ref.collections[(device_id - 1) // DEVICES_PER_COLLECTION]
             start = collected + timedelta(minutes=rng.randint(60, 10 * 24 * 60))
@@ -222,10 +247,13 @@ def generate_blocks(n_devices: int, average: int, ref: Reference, seed: int = 97
             events += history
             devices.append(device_row(device_id, collection_id, k, state, grade, location, start,
                                       last_at, rng))
+            device_media, device_erasures = medium_rows(devices[-1], state, start)
+            media += device_media
+            erasures += device_erasures
         events.sort(key=lambda e: e[4])  # by time, see BLOCK_DEVICES
         rows = [(next_event_id + i, *e) for i, e in enumerate(events)]
         next_event_id += len(rows)
-        yield devices, rows
+        yield devices, rows, media, erasures
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,15 +343,18 @@ def fill(url: str, n_devices: int, average: int, user_ids: list[int]) -> None:
     ref = Reference(collections=[(c[0], c[6]) for c in collections],
                     bins=[b[0] for b in bins], users=user_ids)
     done = 0
-    for devices, events in generate_blocks(n_devices, average, ref):
+    for devices, events, media, erasures in generate_blocks(n_devices, average, ref):
         writer.write("device", DEVICE_COLUMNS, devices)
         writer.write("device_event", EVENT_COLUMNS, events)
+        writer.write("storage_medium", MEDIUM_COLUMNS, media)
+        writer.write("erasure_record", ERASURE_COLUMNS, erasures)
         done += len(devices)
         log(f"  {done:,}/{n_devices:,} devices")
     if writer.postgres:
         # Explicit ids leave the serial sequences behind: move them past the data.
         with writer.raw.cursor() as cur:
-            for name in ("organisation", "site", "location", "collection", "device", "device_event"):
+            for name in ("organisation", "site", "location", "collection", "device", "device_event",
+                         "storage_medium", "erasure_record"):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                             f"(SELECT max(id) FROM {name}))")
     writer.commit()
@@ -331,7 +362,8 @@ def fill(url: str, n_devices: int, average: int, user_ids: list[int]) -> None:
 
 
 def data_counts(url: str) -> tuple[int, int] | None:
-    """(devices, events) in the database, or None when it has no such tables."""
+    """(devices, events) in the database, or None when it has no such tables, or data made
+    before devices got their storage media."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import DBAPIError
 
@@ -340,6 +372,8 @@ def data_counts(url: str) -> tuple[int, int] | None:
         with engine.connect() as conn:
             devices = conn.execute(text("SELECT count(*) FROM device")).scalar_one()
             events = conn.execute(text("SELECT count(*) FROM device_event")).scalar_one()
+            if devices and not conn.execute(text("SELECT count(*) FROM storage_medium")).scalar_one():
+                return None
             return devices, events
     except DBAPIError:
         return None

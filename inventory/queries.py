@@ -1,11 +1,28 @@
 """Read-side queries of the inventory (no writes)."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from inventory.models import Collection, DeviceEvent, Location, Organisation, Site
+
+
+@cache
+def _history_statement(newest_first: bool):
+    stmt = (
+        select(DeviceEvent.id, DeviceEvent.kind, DeviceEvent.from_state, DeviceEvent.to_state,
+               DeviceEvent.at, DeviceEvent.station, DeviceEvent.note,
+               User.username.label("user"), Location.code.label("location"))
+        .outerjoin(User, User.id == DeviceEvent.user_id)
+        .outerjoin(Location, Location.id == DeviceEvent.location_id)
+        .where(DeviceEvent.device_id == bindparam("device_id"))
+    )
+    if newest_first:
+        return stmt.order_by(DeviceEvent.id.desc()).limit(bindparam("last"))
+    return stmt.order_by(DeviceEvent.id)
 
 
 def history(session: Session, device_id: int, *, last: int | None = None) -> list:
@@ -14,17 +31,9 @@ def history(session: Session, device_id: int, *, last: int | None = None) -> lis
     Rows (not ORM objects, the scan station reads them on every scan) with ``id, kind,
     from_state, to_state, at, station, note, user`` (username) and ``location`` (code).
     """
-    stmt = (
-        select(DeviceEvent.id, DeviceEvent.kind, DeviceEvent.from_state, DeviceEvent.to_state,
-               DeviceEvent.at, DeviceEvent.station, DeviceEvent.note,
-               User.username.label("user"), Location.code.label("location"))
-        .outerjoin(User, User.id == DeviceEvent.user_id)
-        .outerjoin(Location, Location.id == DeviceEvent.location_id)
-        .where(DeviceEvent.device_id == device_id)
-    )
     if last is None:
-        return list(session.execute(stmt.order_by(DeviceEvent.id)).all())
-    recent = list(session.execute(stmt.order_by(DeviceEvent.id.desc()).limit(last)).all())
+        return list(session.execute(_history_statement(False), {"device_id": device_id}).all())
+    recent = session.execute(_history_statement(True), {"device_id": device_id, "last": last}).all()
     return recent[::-1]
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from functools import cache
+
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from core.clock import utcnow
@@ -152,15 +154,12 @@ def register_device(session: Session, data: dict, *, user_id: int | None = None,
     return device
 
 
-def find_device_by_code(session: Session, code: str, *, with_media: bool = False) -> Device | None:
-    """A device by asset tag, serial number or IMEI (``code`` already normalised).
-
-    The asset tag wins over the others, then the IMEI, then the serial number, so that a code
-    cannot resolve to two devices.
-    """
-    stmt = select(Device).where(
-        or_(Device.asset_tag == code, Device.imei == code, Device.serial_number == code)
-    )
+@cache
+def _by_code_statement(with_media: bool):
+    """Built once: the scan station runs it on every scan, and building a statement costs
+    more than running it."""
+    code = bindparam("code")
+    stmt = select(Device).where(or_(Device.asset_tag == code, Device.imei == code, Device.serial_number == code))
     if with_media:
         # One query for everything the scan card and the guards need (a device has few media
         # and few erasure records, so the joined rows stay few).
@@ -168,7 +167,16 @@ def find_device_by_code(session: Session, code: str, *, with_media: bool = False
             joinedload(Device.collection), joinedload(Device.location),
             joinedload(Device.media).joinedload(StorageMedium.erasures),
         )
-    rows = session.execute(stmt).unique().scalars().all()
+    return stmt
+
+
+def find_device_by_code(session: Session, code: str, *, with_media: bool = False) -> Device | None:
+    """A device by asset tag, serial number or IMEI (``code`` already normalised).
+
+    The asset tag wins over the others, then the IMEI, then the serial number, so that a code
+    cannot resolve to two devices.
+    """
+    rows = session.execute(_by_code_statement(with_media), {"code": code}).unique().scalars().all()
     if not rows:
         return None
     if len(rows) == 1:

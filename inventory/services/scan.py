@@ -3,9 +3,10 @@ the put-away location, apply what the scan means — all in one transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
@@ -57,11 +58,14 @@ class _Context:
     location: Location | None = None
 
 
+@cache
+def _context_statement():
+    return select(ScanContext.last_code, ScanContext.last_station, ScanContext.last_scan_at,
+                  ScanContext.location_id).where(ScanContext.user_id == bindparam("user_id"))
+
+
 def _read_context(session: Session, user_id: int) -> _Context:
-    row = session.execute(
-        select(ScanContext.last_code, ScanContext.last_station, ScanContext.last_scan_at,
-               ScanContext.location_id).where(ScanContext.user_id == user_id)
-    ).one_or_none()
+    row = session.execute(_context_statement(), {"user_id": user_id}).one_or_none()
     if row is None:
         return _Context()
     location = session.get(Location, row.location_id) if row.location_id else None
