@@ -10,6 +10,7 @@ import os
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
@@ -94,6 +95,25 @@ def _empty_tables(application) -> None:
             for table in reversed(tables):
                 conn.execute(table.delete())
         db.session.remove()
+
+
+@pytest.fixture(params=DATABASES)
+def empty_database(request, tmp_path):
+    """The URL of a brand-new, empty database (SQLite file, or a PostgreSQL database created
+    for the test and dropped after it)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    url = make_url(postgres_url())
+    name = "rekonekt_empty_check"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -181,42 +181,41 @@ class DeviceView(ModelView):
             return redirect(url_for("DeviceView.list"))
         return redirect(url_for("DeviceView.show", pk=device.id))
 
-    def _back(self, pk: int):
-        return redirect(url_for("DeviceView.show", pk=pk))
-
-    def _device_or_404(self, pk: int) -> Device | None:
+    def _act(self, pk: int, action):
+        """Run ``action(device)`` for a form posted from the device sheet: it returns the French
+        success message (and its flash category), or raises a domain error that is flashed."""
         device = db.session.get(Device, pk)
         if device is None:
             flash("Appareil introuvable.", "danger")
-        return device
+            return redirect(url_for("DeviceView.list"))
+        try:
+            message = action(device)
+            message, category = message if isinstance(message, tuple) else (message, "success")
+            flash(message, category)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for("DeviceView.show", pk=pk))
 
     @expose("/<int:pk>/transition", methods=["POST"])
     @has_access
     @permission_name("edit")
     def post_transition(self, pk: int):
-        device = self._device_or_404(pk)
-        if device is None:
-            return redirect(url_for("DeviceView.list"))
-        try:
+        def act(device: Device) -> str:
             version = request.form.get("version", "")
             transition(db.session, device.asset_tag, request.form.get("to", ""), user_id=_user_id(),
                        note=text(request.form, "note"), location=text(request.form, "location"),
                        version=int(version) if version.isdigit() else None)
-            flash(f"{device.asset_tag} : état « {device.state_label} ».", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return self._back(pk)
+            return f"{device.asset_tag} : état « {device.state_label} »."
+
+        return self._act(pk, act)
 
     @expose("/<int:pk>/erasure", methods=["POST"])
     @has_access
     @permission_name("edit")
     def post_erasure(self, pk: int):
-        device = self._device_or_404(pk)
-        if device is None:
-            return redirect(url_for("DeviceView.list"))
-        form = request.form
-        try:
+        def act(device: Device):
+            form = request.form
             data = load(ErasureIn(), drop_none({
                 "medium_serial": text(form, "medium_serial"),
                 "level": text(form, "level"),
@@ -228,46 +227,34 @@ class DeviceView(ModelView):
             }))
             record = record_erasure(db.session, device.asset_tag, data, user_id=_user_id(),
                                     operator_name=_user_name())
-            flash(f"Effacement enregistré pour le support {record.medium.serial_number or record.medium.kind_label} : "
-                  f"{ErasureResult.label_of(record.result)}{', vérifié' if record.verified else ', non vérifié'}.",
-                  "success" if record.result == ErasureResult.PASS else "warning")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return self._back(pk)
+            medium = record.medium.serial_number or record.medium.kind_label
+            verified = ", vérifié" if record.verified else ", non vérifié"
+            message = f"Effacement enregistré pour le support {medium} : {ErasureResult.label_of(record.result)}{verified}."
+            return message, "success" if record.result == ErasureResult.PASS else "warning"
+
+        return self._act(pk, act)
 
     @expose("/<int:pk>/grade", methods=["POST"])
     @has_access
     @permission_name("edit")
     def post_grade(self, pk: int):
-        device = self._device_or_404(pk)
-        if device is None:
-            return redirect(url_for("DeviceView.list"))
-        try:
+        def act(device: Device) -> str:
             data = load(GradingIn(), drop_none({"grade": text(request.form, "grade"),
                                                 "note": text(request.form, "note")}))
             set_grade(db.session, device.asset_tag, data["grade"], user_id=_user_id(), note=data.get("note"))
-            flash(f"{device.asset_tag} noté {device.grade}.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return self._back(pk)
+            return f"{device.asset_tag} noté {device.grade}."
+
+        return self._act(pk, act)
 
     @expose("/<int:pk>/move", methods=["POST"])
     @has_access
     @permission_name("edit")
     def post_move(self, pk: int):
-        device = self._device_or_404(pk)
-        if device is None:
-            return redirect(url_for("DeviceView.list"))
-        try:
+        def act(device: Device) -> str:
             code = text(request.form, "location")
             if not code:
                 raise ValidationFailed({"location": ["Choisissez un emplacement."]})
             move(db.session, device.asset_tag, code, user_id=_user_id())
-            flash(f"{device.asset_tag} rangé dans {device.location.code}.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return self._back(pk)
+            return f"{device.asset_tag} rangé dans {device.location.code}."
 
+        return self._act(pk, act)

@@ -72,15 +72,26 @@ def _read_context(session: Session, user_id: int) -> _Context:
     return _Context(row.last_code, row.last_station, row.last_scan_at, location)
 
 
+_CONTEXT_COLUMNS = ("last_code", "last_station", "last_scan_at", "location_id")
+
+
+@cache
+def _upsert_statement(dialect: str):
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(ScanContext).values(
+        user_id=bindparam("user_id"), **{name: bindparam(name) for name in _CONTEXT_COLUMNS}
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["user_id"], set_={name: stmt.excluded[name] for name in _CONTEXT_COLUMNS}
+    )
+
+
 def _write_context(session: Session, user_id: int, ctx: _Context) -> None:
     """Insert or update the user's row in one statement (no read-modify-write race)."""
-    values = {"last_code": ctx.last_code, "last_station": ctx.last_station,
-              "last_scan_at": ctx.last_scan_at, "location_id": ctx.location.id if ctx.location else None}
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(ScanContext).values(user_id=user_id, **values)
-        .on_conflict_do_update(index_elements=["user_id"], set_=values)
-    )
+    session.execute(_upsert_statement(session.get_bind().dialect.name), {
+        "user_id": user_id, "last_code": ctx.last_code, "last_station": ctx.last_station,
+        "last_scan_at": ctx.last_scan_at, "location_id": ctx.location.id if ctx.location else None,
+    })
 
 
 def _resolve(session: Session, code: str):

@@ -1,9 +1,7 @@
 """run.py's preparation: migrations, reference data, roles, and the demo data set."""
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from app import create_app
 from app.bootstrap import prepare
@@ -14,34 +12,14 @@ from core.settings import get_setting
 from core.territory import Commune, Epci
 from inventory.lifecycle import State
 from inventory.models import Collection, Device, DeviceEvent, Location, Organisation, Site
-from tests.conftest import postgres_url
-
-DATABASES = ["sqlite"] + (["postgresql"] if postgres_url() else [])
-
-
-@pytest.fixture(params=DATABASES)
-def fresh_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    url = make_url(postgres_url())
-    name = "rekonekt_bootstrap_check"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def count(model) -> int:
     return db.session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-def test_demo_data_on_an_empty_database(fresh_url):
-    app = create_app(TestConfig(fresh_url))
+def test_demo_data_on_an_empty_database(empty_database):
+    app = create_app(TestConfig(empty_database))
     outcome = prepare(app, demo=True, demo_password="pw-demo")
     assert outcome["demo_loaded"] is True
     with app.app_context():
@@ -80,8 +58,8 @@ def test_demo_data_on_an_empty_database(fresh_url):
         db.engine.dispose()
 
 
-def test_no_demo_leaves_an_empty_database(fresh_url):
-    app = create_app(TestConfig(fresh_url))
+def test_no_demo_leaves_an_empty_database(empty_database):
+    app = create_app(TestConfig(empty_database))
     outcome = prepare(app, demo=False, demo_password="x")
     assert outcome == {"territory": {"epci": 3, "communes": 34}, "demo_loaded": False, "empty": True}
     with app.app_context():
