@@ -6,6 +6,7 @@ from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import NumberRange, Optional
 
 from app.extensions import db
 from app.views.forms import decimal_text, drop_none, integer, text
@@ -115,6 +116,11 @@ class DeviceView(ModelView):
     order_columns = ["asset_tag", "category", "brand", "model", "state", "grade"]
     base_order = ("id", "desc")
     label_columns = DEVICE_LABELS
+    validators_columns = {
+        "weight_kg": [Optional(), NumberRange(min=0, max=1000, message="Poids de 0 à 1000 kg attendu.")],
+        "ram_gb": [Optional(), NumberRange(min=0, max=4096, message="Mémoire de 0 à 4096 Go attendue.")],
+        "screen_in": [Optional(), NumberRange(min=0.1, max=120, message="Taille d'écran de 0,1 à 120 pouces attendue.")],
+    }
     formatters_columns = {"state": State.label_of, "category": Category.label_of}
     page_size = 50
 

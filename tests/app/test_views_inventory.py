@@ -227,3 +227,18 @@ def test_account_pages_work_for_the_signed_in_user(client, csrf, session):
     assert saved.status_code == 302
     assert "Théo Martin" in client.get("/").get_data(as_text=True)
     assert client.get("/resetmypassword/form").status_code == 200
+
+
+def test_device_edit_refuses_a_negative_weight(client, shop, csrf, session):
+    device = make_device(session, shop["collection"].id)
+    answer = client.post(f"/devices/edit/{device.id}", data={
+        "csrf_token": csrf, "brand": "Dell", "model": "Latitude 5490", "weight_kg": "-2"})
+    assert answer.status_code == 200  # the form again, with its error
+    assert "Poids de 0 à 1000 kg attendu." in text_of(answer)
+    session.expire_all()
+    assert session.get(Device, device.id).weight_kg is None
+    saved = client.post(f"/devices/edit/{device.id}", data={
+        "csrf_token": csrf, "brand": "Dell", "model": "Latitude 5490 vPro", "weight_kg": "1.7"})
+    assert saved.status_code == 302
+    session.expire_all()
+    assert session.get(Device, device.id).model == "Latitude 5490 vPro"
