@@ -16,8 +16,8 @@ def main() -> None:
     outcome = prepare(app, demo=config.DEMO, demo_password=config.DEMO_PASSWORD)
     url = f"http://127.0.0.1:{config.PORT}"
     print(f"\nRekonekt est prêt : {url}\n")
-    if outcome["demo_loaded"] or config.DEMO:
-        print(f"Comptes de démonstration (mot de passe : celui de DEMO_PASSWORD, par défaut « demo ») :")
+    if outcome["demo_present"]:
+        print("Comptes de démonstration (mot de passe : celui de DEMO_PASSWORD, par défaut « demo ») :")
         for username, role, bound in DEMO_ACCOUNTS:
             print(f"  {username:<18} {role:<14} {bound or ''}")
     if outcome["empty"]:

@@ -30,4 +30,8 @@ def prepare(app: Flask, *, demo: bool, demo_password: str) -> dict:
 
             load_demo(app, password=demo_password)
             demo_loaded = True
-        return {"territory": counts, "demo_loaded": demo_loaded, "empty": empty and not demo_loaded}
+        from app.templating import DEMO_SETTING
+        from core.settings import get_setting
+
+        return {"territory": counts, "demo_loaded": demo_loaded, "empty": empty and not demo_loaded,
+                "demo_present": get_setting(db.session, DEMO_SETTING) == "1"}

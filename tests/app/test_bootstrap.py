@@ -21,7 +21,7 @@ def count(model) -> int:
 def test_demo_data_on_an_empty_database(empty_database):
     app = create_app(TestConfig(empty_database))
     outcome = prepare(app, demo=True, demo_password="pw-demo")
-    assert outcome["demo_loaded"] is True
+    assert outcome["demo_loaded"] is True and outcome["demo_present"] is True
     with app.app_context():
         assert count(Epci) == 3 and count(Commune) == 34
         assert count(Site) == 2 and count(Collection) == 3
@@ -61,7 +61,8 @@ def test_demo_data_on_an_empty_database(empty_database):
 def test_no_demo_leaves_an_empty_database(empty_database):
     app = create_app(TestConfig(empty_database))
     outcome = prepare(app, demo=False, demo_password="x")
-    assert outcome == {"territory": {"epci": 3, "communes": 34}, "demo_loaded": False, "empty": True}
+    assert outcome == {"territory": {"epci": 3, "communes": 34}, "demo_loaded": False, "empty": True,
+                       "demo_present": False}
     with app.app_context():
         assert count(Device) == 0
         assert {r.name for r in app.appbuilder.sm.get_all_roles()} >= {"Admin", "Technicien", "Agent EPCI"}
