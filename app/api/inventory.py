@@ -38,7 +38,7 @@ class OrganisationApi(JsonApi):
     class_permission_name = "Organisations"
     openapi_spec_tag = "Référentiel"
 
-    @expose("/", methods=["GET"])
+    @expose("", methods=["GET"])
     @protect()
     @permission_name("read")
     @domain_endpoint
@@ -67,7 +67,7 @@ class SiteApi(JsonApi):
     class_permission_name = "Sites"
     openapi_spec_tag = "Référentiel"
 
-    @expose("/", methods=["GET"])
+    @expose("", methods=["GET"])
     @protect()
     @permission_name("read")
     def list_sites(self):
@@ -88,7 +88,7 @@ class CollectionApi(JsonApi):
     openapi_spec_tag = "Collectes"
     openapi_spec_component_schemas = (CollectionIn,)
 
-    @expose("/", methods=["POST"])
+    @expose("", methods=["POST"])
     @protect()
     @permission_name("write")
     @domain_endpoint
@@ -144,7 +144,7 @@ class DeviceApi(JsonApi):
         return {"tag_prefix": current_app.config["ASSET_TAG_PREFIX"],
                 "tag_digits": current_app.config["ASSET_TAG_DIGITS"]}
 
-    @expose("/", methods=["POST"])
+    @expose("", methods=["POST"])
     @protect()
     @permission_name("write")
     @domain_endpoint

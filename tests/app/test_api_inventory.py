@@ -23,14 +23,14 @@ def test_health_needs_no_login(client):
 
 
 def test_organisations_and_sites(client, shop, tech):
-    answer = client.get("/api/v1/organisations/?kind=donor", headers=tech)
+    answer = client.get("/api/v1/organisations?kind=donor", headers=tech)
     assert answer.status_code == 200
     assert answer.json["count"] == 1
     assert answer.json["result"][0]["name"] == "Donateur Test"
-    assert client.get("/api/v1/organisations/?kind=workshop", headers=tech).json["count"] == 0
-    bad = client.get("/api/v1/organisations/?kind=pirate", headers=tech)
+    assert client.get("/api/v1/organisations?kind=workshop", headers=tech).json["count"] == 0
+    bad = client.get("/api/v1/organisations?kind=pirate", headers=tech)
     assert bad.status_code == 422 and "Type inconnu" in bad.json["message"]
-    sites = client.get("/api/v1/sites/", headers=tech).json
+    sites = client.get("/api/v1/sites", headers=tech).json
     assert sites["count"] == 1
     assert [loc["code"] for loc in sites["result"][0]["locations"]] == ["LOC-LAM-A01", "LOC-LAM-B02"]
 
@@ -38,7 +38,7 @@ def test_organisations_and_sites(client, shop, tech):
 def test_create_collection(client, shop, tech):
     body = {"donor": shop["donor"].id, "collected_on": "2026-04-01", "site": shop["site"].id,
             "declared_count": 12, "weight_kg": 80.5}
-    answer = client.post("/api/v1/collections/", json=body, headers=tech)
+    answer = client.post("/api/v1/collections", json=body, headers=tech)
     assert answer.status_code == 201, answer.json
     result = answer.json["result"]
     assert result["reference"] == "COL-2026-0002" and isinstance(result["id"], int)
@@ -59,7 +59,7 @@ def test_create_collection(client, shop, tech):
 )
 def test_bad_collection_input(client, shop, tech, change, field, status):
     body = {"donor": shop["donor"].id, "collected_on": "2026-04-01", "site": shop["site"].id, **change}
-    answer = client.post("/api/v1/collections/", json=body, headers=tech)
+    answer = client.post("/api/v1/collections", json=body, headers=tech)
     assert answer.status_code == status
     assert field in answer.json["errors"]
     assert answer.json["message"].startswith(("Données refusées.", "donor", "site"))
@@ -69,7 +69,7 @@ def test_register_and_read_a_device(client, shop, tech):
     body = {"collection": shop["collection"].id, "category": "laptop", "brand": "Lenovo", "model": "T480",
             "serial_number": "pf1abc", "specs": {"cpu": "i5-8250U", "ram_gb": 16, "screen_in": 14},
             "weight_kg": 1.6, "storage": [{"kind": "nvme", "serial_number": "S4EN", "capacity_gb": 512}]}
-    answer = client.post("/api/v1/devices/", json=body, headers=tech)
+    answer = client.post("/api/v1/devices", json=body, headers=tech)
     assert answer.status_code == 201, answer.json
     device = answer.json["result"]
     assert device["asset_tag"] == "RK-000001" and device["state"] == "received"
@@ -86,11 +86,11 @@ def test_register_and_read_a_device(client, shop, tech):
 def test_duplicate_serial_is_409_and_bad_imei_422(client, shop, tech):
     body = {"collection": shop["collection"].id, "category": "smartphone", "brand": "Samsung",
             "model": "A52", "serial_number": "R58", "imei": "490154203237518"}
-    assert client.post("/api/v1/devices/", json=body, headers=tech).status_code == 201
-    dup = client.post("/api/v1/devices/", json={**body, "imei": None}, headers=tech)
+    assert client.post("/api/v1/devices", json=body, headers=tech).status_code == 201
+    dup = client.post("/api/v1/devices", json={**body, "imei": None}, headers=tech)
     assert dup.status_code == 409
     assert dup.json["errors"]["serial_number"] == ["Numéro de série R58 déjà enregistré pour l'appareil RK-000001."]
-    bad = client.post("/api/v1/devices/", json={**body, "serial_number": "R59", "imei": "490154203237517"}, headers=tech)
+    bad = client.post("/api/v1/devices", json={**body, "serial_number": "R59", "imei": "490154203237517"}, headers=tech)
     assert bad.status_code == 422 and "clé de contrôle" in bad.json["errors"]["imei"][0]
 
 
@@ -151,7 +151,7 @@ def test_grading_outside_quality_control_is_409(client, shop, tech, session):
 
 
 def test_malformed_and_oversized_bodies(client, shop, tech, session):
-    url = "/api/v1/devices/"
+    url = "/api/v1/devices"
     bad_json = client.post(url, data="{oops", headers={**tech, "Content-Type": "application/json"})
     assert bad_json.status_code == 400
     assert bad_json.json == {"message": "JSON mal formé : vérifiez la syntaxe du corps de la requête."}

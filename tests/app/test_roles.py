@@ -12,11 +12,11 @@ WORKSHOP = {ADMIN, TECH}
 
 # (method, url, body, roles allowed)
 API = [
-    ("GET", "/api/v1/organisations/", None, STOCK_READERS),
-    ("GET", "/api/v1/sites/", None, STOCK_READERS),
+    ("GET", "/api/v1/organisations", None, STOCK_READERS),
+    ("GET", "/api/v1/sites", None, STOCK_READERS),
     ("GET", "/api/v1/collections/{collection}", None, STOCK_READERS),
-    ("POST", "/api/v1/collections/", {}, WORKSHOP),
-    ("POST", "/api/v1/devices/", {}, WORKSHOP),
+    ("POST", "/api/v1/collections", {}, WORKSHOP),
+    ("POST", "/api/v1/devices", {}, WORKSHOP),
     ("GET", "/api/v1/devices/{tag}", None, STOCK_READERS),
     ("GET", "/api/v1/devices/{tag}/history", None, STOCK_READERS),
     ("POST", "/api/v1/devices/{tag}/transition", {"to": "nowhere"}, WORKSHOP),
