@@ -9,7 +9,15 @@ from flask import Flask
 
 from core.clock import to_local
 from inventory.lifecycle import State
-from inventory.vocabulary import Category, Grade, MediumKind, OrganisationKind, Station
+from inventory.vocabulary import (
+    Category,
+    ErasureLevel,
+    ErasureTechnique,
+    Grade,
+    MediumKind,
+    OrganisationKind,
+    Station,
+)
 
 DEMO_SETTING = "demo_data_loaded"
 
@@ -51,6 +59,8 @@ def register(app: Flask) -> None:
         organisation_kind_label=OrganisationKind.label_of,
         grade_label=Grade.label_of,
         station_label=Station.label_of,
+        erasure_level_label=ErasureLevel.label_of,
+        technique_label=ErasureTechnique.label_of,
     )
 
     @app.context_processor
