@@ -12,6 +12,7 @@ from inventory.lifecycle import State
 from inventory.vocabulary import (
     Category,
     ErasureLevel,
+    ErasureResult,
     ErasureTechnique,
     Grade,
     MediumKind,
@@ -60,6 +61,7 @@ def register(app: Flask) -> None:
         grade_label=Grade.label_of,
         station_label=Station.label_of,
         erasure_level_label=ErasureLevel.label_of,
+        erasure_result_label=ErasureResult.label_of,
         technique_label=ErasureTechnique.label_of,
     )
 

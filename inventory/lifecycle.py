@@ -66,11 +66,17 @@ class MediumFacts:
     kind: str
     serial_number: str | None
     erasures: tuple[ErasureFacts, ...] = ()
+    fitted: bool = False  # installed by the workshop: it never held the donor's data
 
     @property
     def sanitised(self) -> bool:
         """True once the medium has a passing, verified erasure, or a passing destruction."""
         return any(medium_record_sanitises(e.level, e.result, e.verified) for e in self.erasures)
+
+    @property
+    def safe(self) -> bool:
+        """Holds no donor data: sanitised, or fitted by the workshop."""
+        return self.fitted or self.sanitised
 
     def describe(self) -> str:
         kind = MediumKind.label_of(self.kind)
@@ -94,10 +100,14 @@ class TransitionContext:
 
 def medium_record_sanitises(level: str, result: str, verified: bool) -> bool:
     """Does one erasure record make its medium safe? A passing record counts when verified,
-    or when it is a physical destruction (nothing is left to verify)."""
-    if result != ErasureResult.PASS:
-        return False
-    return verified or level == ErasureLevel.DESTROY
+    or when it is a physical destruction (nothing is left to verify). A pass with warnings
+    counts only when a verification found the medium clean; a destruction with warnings does
+    not count (the medium may not be destroyed)."""
+    if result == ErasureResult.PASS:
+        return verified or level == ErasureLevel.DESTROY
+    if result == ErasureResult.PASS_WITH_WARNINGS:
+        return verified and level != ErasureLevel.DESTROY
+    return False
 
 
 def _quote(state: State) -> str:
@@ -128,7 +138,7 @@ def refusal(facts: DeviceFacts, target: State | str, context: TransitionContext 
 
     leaving_wiping = current == S.WIPING and target in (S.REPAIR, S.GRADING)
     if leaving_wiping or target in _NEEDS_SANITISED_MEDIA_FROM_ANYWHERE:
-        pending = [m for m in facts.media if not m.sanitised]
+        pending = [m for m in facts.media if not m.safe]
         if pending:
             listed = " ; ".join(m.describe() for m in pending)
             return (

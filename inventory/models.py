@@ -33,12 +33,15 @@ from core.types import UTCDateTime
 from inventory.lifecycle import State
 from inventory.vocabulary import (
     Category,
+    Destination,
     ErasureLevel,
     ErasureResult,
+    ErasureSource,
     ErasureTechnique,
     Grade,
     LocationKind,
     MediumKind,
+    MediumOrigin,
     OrganisationKind,
     SiteKind,
     Station,
@@ -219,14 +222,18 @@ class StorageMedium(Model):
     __table_args__ = (
         CheckConstraint(_in("kind", MediumKind.values()), name="kind"),
         CheckConstraint("capacity_gb IS NULL OR capacity_gb > 0", name="capacity_positive"),
+        CheckConstraint(_in("origin", MediumOrigin.values()), name="origin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    manufacturer: Mapped[str | None] = mapped_column(String(80))
+    model: Mapped[str | None] = mapped_column(String(120))
     # Not unique: two drives may report the same serial, and later imports must see that.
     serial_number: Mapped[str | None] = mapped_column(String(100), index=True)
     capacity_gb: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
+    origin: Mapped[str] = mapped_column(String(10), nullable=False, default=MediumOrigin.DONATED.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     device: Mapped[Device] = relationship(back_populates="media")
@@ -240,7 +247,8 @@ class StorageMedium(Model):
 
 
 class ErasureRecord(Model):
-    """One sanitisation attempt on one medium (NIST SP 800-88 level and technique)."""
+    """One sanitisation attempt on one medium: what a NIST SP 800-88 certificate of
+    sanitisation holds (level, technique, tool, verification, who, when, destination)."""
 
     __tablename__ = "erasure_record"
     __table_args__ = (
@@ -250,17 +258,34 @@ class ErasureRecord(Model):
         CheckConstraint(
             "started_at IS NULL OR ended_at IS NULL OR ended_at >= started_at", name="time_order"
         ),
+        CheckConstraint("destination IS NULL OR " + _in("destination", Destination.values()), name="destination"),
+        CheckConstraint(_in("source", ErasureSource.values()), name="source"),
+        CheckConstraint("passes IS NULL OR passes >= 0", name="passes_nonnegative"),
+        CheckConstraint("bytes_erased IS NULL OR bytes_erased >= 0", name="bytes_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     medium_id: Mapped[int] = mapped_column(ForeignKey("storage_medium.id"), nullable=False, index=True)
     level: Mapped[str] = mapped_column(String(10), nullable=False)
     technique: Mapped[str] = mapped_column(String(20), nullable=False)
+    # The tool's own name for what it did ("DoD Short", "PRNG Stream"…), beside our technique.
+    method: Mapped[str | None] = mapped_column(String(80))
     tool: Mapped[str | None] = mapped_column(String(120))
-    operator: Mapped[str | None] = mapped_column(String(120))
+    tool_version: Mapped[str | None] = mapped_column(String(40))
+    passes: Mapped[int | None] = mapped_column(Integer)
+    verification_method: Mapped[str | None] = mapped_column(String(120))
+    hpa_dco: Mapped[str | None] = mapped_column(String(120))
+    bytes_erased: Mapped[int | None] = mapped_column(BigInteger)
+    sanitised_by: Mapped[str | None] = mapped_column(String(120))
+    sanitised_by_role: Mapped[str | None] = mapped_column(String(80))
+    verified_by: Mapped[str | None] = mapped_column(String(120))
+    verified_by_role: Mapped[str | None] = mapped_column(String(80))
+    destination: Mapped[str | None] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(10), nullable=False, default=ErasureSource.MANUAL.value)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    result: Mapped[str] = mapped_column(String(10), nullable=False)
+    result: Mapped[str] = mapped_column(String(20), nullable=False)
+    # The verification's outcome: True when it was done and found the medium sanitised.
     verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))

@@ -66,17 +66,22 @@ def collection_json(collection: Collection, registered: int | None = None) -> di
 
 def erasure_json(record: ErasureRecord) -> dict:
     return {
-        "id": record.id, "level": record.level, "technique": record.technique, "tool": record.tool,
-        "operator": record.operator, "started_at": _iso(record.started_at),
-        "ended_at": _iso(record.ended_at), "result": record.result, "verified": record.verified,
-        "recorded_at": _iso(record.recorded_at),
+        "id": record.id, "level": record.level, "technique": record.technique, "method": record.method,
+        "tool": record.tool, "tool_version": record.tool_version, "passes": record.passes,
+        "verification_method": record.verification_method, "hpa_dco": record.hpa_dco,
+        "bytes_erased": record.bytes_erased,
+        "sanitised_by": record.sanitised_by, "sanitised_by_role": record.sanitised_by_role,
+        "verified_by": record.verified_by, "verified_by_role": record.verified_by_role,
+        "destination": record.destination, "source": record.source,
+        "started_at": _iso(record.started_at), "ended_at": _iso(record.ended_at),
+        "result": record.result, "verified": record.verified, "recorded_at": _iso(record.recorded_at),
     }
 
 
 def medium_json(medium: StorageMedium, with_erasures: bool = True) -> dict:
     data = {
-        "id": medium.id, "kind": medium.kind, "serial_number": medium.serial_number,
-        "capacity_gb": _num(medium.capacity_gb),
+        "id": medium.id, "kind": medium.kind, "manufacturer": medium.manufacturer, "model": medium.model,
+        "serial_number": medium.serial_number, "capacity_gb": _num(medium.capacity_gb), "origin": medium.origin,
         "sanitised": any(medium_record_sanitises(e.level, e.result, e.verified) for e in medium.erasures),
     }
     if with_erasures:

@@ -11,6 +11,7 @@ from core.errors import ValidationFailed
 from inventory.lifecycle import State
 from inventory.vocabulary import (
     Category,
+    Destination,
     ErasureLevel,
     ErasureResult,
     ErasureTechnique,
@@ -40,6 +41,7 @@ FIELD_LABELS = {
     "os": "système",
     "storage": "supports de données",
     "kind": "type",
+    "manufacturer": "fabricant",
     "capacity_gb": "capacité (Go)",
     "location": "emplacement",
     "to": "état demandé",
@@ -49,7 +51,17 @@ FIELD_LABELS = {
     "level": "niveau",
     "technique": "technique",
     "tool": "outil",
-    "operator": "opérateur",
+    "method": "méthode de l'outil",
+    "tool_version": "version de l'outil",
+    "passes": "passes",
+    "verification_method": "méthode de vérification",
+    "hpa_dco": "état HPA/DCO",
+    "bytes_erased": "octets effacés",
+    "sanitised_by": "effacé par",
+    "sanitised_by_role": "fonction de la personne qui a effacé",
+    "verified_by": "vérifié par",
+    "verified_by_role": "fonction de la personne qui a vérifié",
+    "destination": "destination",
     "started_at": "début",
     "ended_at": "fin",
     "result": "résultat",
@@ -164,6 +176,8 @@ class SpecsIn(StrictSchema):
 
 class MediumIn(StrictSchema):
     kind = fields.String(required=True, validate=_one_of(MediumKind.values(), "Type de support"), error_messages=_MSG["str"])
+    manufacturer = _text(80, allow_none=True)
+    model = _text(120, allow_none=True)
     serial_number = _text(100, allow_none=True)
     capacity_gb = _positive(1_000_000, allow_zero=False)
 
@@ -198,8 +212,18 @@ class ErasureIn(StrictSchema):
     medium_serial = _text(100, allow_none=True)
     level = fields.String(required=True, validate=_one_of(ErasureLevel.values(), "Niveau"), error_messages=_MSG["str"])
     technique = fields.String(required=True, validate=_one_of(ErasureTechnique.values(), "Technique"), error_messages=_MSG["str"])
+    method = _text(80, allow_none=True)
     tool = _text(120, allow_none=True)
-    operator = _text(120, allow_none=True)
+    tool_version = _text(40, allow_none=True)
+    passes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=1000, error="Nombre de passes de 0 à 1000 attendu."), error_messages=_MSG["int"])
+    verification_method = _text(120, allow_none=True)
+    hpa_dco = _text(120, allow_none=True)
+    bytes_erased = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, error="Nombre d'octets positif ou nul attendu."), error_messages=_MSG["int"])
+    sanitised_by = _text(120, allow_none=True)
+    sanitised_by_role = _text(80, allow_none=True)
+    verified_by = _text(120, allow_none=True)
+    verified_by_role = _text(80, allow_none=True)
+    destination = fields.String(allow_none=True, validate=_one_of(Destination.values(), "Destination"), error_messages=_MSG["str"])
     started_at = fields.AwareDateTime(allow_none=True, error_messages=_MSG["datetime"])
     ended_at = fields.AwareDateTime(allow_none=True, error_messages=_MSG["datetime"])
     result = fields.String(required=True, validate=_one_of(ErasureResult.values(), "Résultat"), error_messages=_MSG["str"])

@@ -107,7 +107,30 @@ DESTRUCTION_TECHNIQUES = frozenset({ErasureTechnique.SHRED, ErasureTechnique.DRI
 
 class ErasureResult(Labelled):
     PASS = ("pass", "Réussi")
+    PASS_WITH_WARNINGS = ("pass_with_warnings", "Réussi avec avertissements")
     FAIL = ("fail", "Échec")
+
+
+class Destination(Labelled):
+    """What becomes of a medium after sanitisation (NIST SP 800-88 certificate field)."""
+
+    REUSE = ("reuse", "Réemploi")
+    RECYCLING = ("recycling", "Recyclage")
+    DESTRUCTION = ("destruction", "Destruction")
+
+
+class MediumOrigin(Labelled):
+    """Donated media came with the device and may hold the donor's data; fitted media were
+    installed by the workshop (a new SSD during repair) and never held donor data."""
+
+    DONATED = ("donated", "Donné avec l'appareil")
+    FITTED = ("fitted", "Posé à l'atelier")
+
+
+class ErasureSource(Labelled):
+    MANUAL = ("manual", "Saisie")
+    NWIPE = ("nwipe", "Journal nwipe")
+    GENERIC = ("generic", "Rapport JSON/CSV")
 
 
 class Station(Labelled):

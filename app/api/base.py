@@ -91,6 +91,10 @@ class JsonApi(BaseApi):
         user = self.current_user()
         return user.id if user is not None else None
 
+    def current_user_role(self) -> str | None:
+        user = self.current_user()
+        return ", ".join(r.name for r in user.roles) if user is not None and user.roles else None
+
     def current_user_name(self) -> str | None:
         user = self.current_user()
         if user is None:

@@ -255,7 +255,7 @@ class DeviceApi(JsonApi):
         """
         data = load(ErasureIn(), self.json_body())
         record = record_erasure(db.session, asset_tag, data, user_id=self.current_user_id(),
-                                operator_name=self.current_user_name())
+                                operator_name=self.current_user_name(), operator_role=self.current_user_role())
         return self.response(201, result=erasure_json(record))
 
     @expose("/<string:asset_tag>/grading", methods=["POST"])

@@ -62,6 +62,10 @@ def _user_name() -> str | None:
     return full or user.username
 
 
+def _user_role() -> str | None:
+    return ", ".join(r.name for r in g.user.roles) or None
+
+
 def device_input_from_form(form) -> dict:
     """The registration form as ``DeviceIn`` input."""
     storage = []
@@ -227,12 +231,13 @@ class DeviceView(ModelView):
                 "level": text(form, "level"),
                 "technique": text(form, "technique"),
                 "tool": text(form, "tool"),
-                "operator": text(form, "operator"),
+                "tool_version": text(form, "tool_version"),
+                "verification_method": text(form, "verification_method"),
                 "result": text(form, "result"),
                 "verified": form.get("verified") == "1",
             }))
             record = record_erasure(db.session, device.asset_tag, data, user_id=_user_id(),
-                                    operator_name=_user_name())
+                                    operator_name=_user_name(), operator_role=_user_role())
             medium = record.medium.serial_number or record.medium.kind_label
             verified = ", vérifié" if record.verified else ", non vérifié"
             message = f"Effacement enregistré pour le support {medium} : {ErasureResult.label_of(record.result)}{verified}."

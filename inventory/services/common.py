@@ -13,6 +13,7 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from inventory.codes import clean_identifier
 from inventory.lifecycle import DeviceFacts, ErasureFacts, MediumFacts, State
 from inventory.models import Device, Location, StorageMedium
+from inventory.vocabulary import MediumOrigin
 
 CONCURRENT_CHANGE = (
     "Cet appareil vient d'être modifié par quelqu'un d'autre : rechargez-le et recommencez."
@@ -52,6 +53,7 @@ def facts_of(device: Device) -> DeviceFacts:
                 kind=m.kind,
                 serial_number=m.serial_number,
                 erasures=tuple(ErasureFacts(e.level, e.result, e.verified) for e in m.erasures),
+                fitted=m.origin == MediumOrigin.FITTED.value,
             )
             for m in device.media
         ),

@@ -127,6 +127,7 @@ def apply_registration(session: Session, cleaned: dict, *, user_id: int | None, 
     for medium in cleaned["storage"]:
         device.media.append(
             StorageMedium(kind=medium["kind"], serial_number=medium["serial_number"],
+                          manufacturer=medium.get("manufacturer"), model=medium.get("model"),
                           capacity_gb=medium.get("capacity_gb"), created_at=now)
         )
     session.add(device)

@@ -11,7 +11,15 @@ from inventory.codes import clean_identifier
 from inventory.lifecycle import State
 from inventory.models import ErasureRecord, StorageMedium
 from inventory.services.common import device_by_tag, unit_of_work
-from inventory.vocabulary import DESTRUCTION_TECHNIQUES, ErasureLevel, ErasureTechnique, MediumKind
+from inventory.vocabulary import (
+    DESTRUCTION_TECHNIQUES,
+    Destination,
+    ErasureLevel,
+    ErasureResult,
+    ErasureSource,
+    ErasureTechnique,
+    MediumKind,
+)
 
 # Techniques that only make sense on some media.
 _TECHNIQUE_MEDIA = {
@@ -53,9 +61,50 @@ def check_technique(level: str, technique: str, medium_kind: str) -> dict[str, l
     return errors
 
 
+def default_destination(level: str, result: str) -> str | None:
+    """Where a medium goes after this record, when the operator did not say."""
+    if level == ErasureLevel.DESTROY and result == ErasureResult.PASS:
+        return Destination.DESTRUCTION.value
+    if result != ErasureResult.FAIL:
+        return Destination.REUSE.value
+    return None
+
+
+def erasure_record(medium: StorageMedium, data: dict, *, user_id: int | None, operator_name: str | None,
+                   operator_role: str | None, now: datetime, source: str = ErasureSource.MANUAL.value) -> ErasureRecord:
+    """A record built from checked data (``ErasureIn`` fields). No write."""
+    sanitised_by = data.get("sanitised_by") or operator_name
+    return ErasureRecord(
+        medium=medium,
+        level=data["level"],
+        technique=data["technique"],
+        method=data.get("method"),
+        tool=data.get("tool"),
+        tool_version=data.get("tool_version"),
+        passes=data.get("passes"),
+        verification_method=data.get("verification_method"),
+        hpa_dco=data.get("hpa_dco"),
+        bytes_erased=data.get("bytes_erased"),
+        sanitised_by=sanitised_by,
+        sanitised_by_role=data.get("sanitised_by_role") or (operator_role if sanitised_by == operator_name else None),
+        verified_by=data.get("verified_by") or (sanitised_by if data["verified"] else None),
+        verified_by_role=data.get("verified_by_role") or (data.get("sanitised_by_role") or operator_role if data["verified"] else None),
+        destination=data.get("destination") or default_destination(data["level"], data["result"]),
+        source=source,
+        started_at=data.get("started_at"),
+        ended_at=data.get("ended_at"),
+        result=data["result"],
+        verified=data["verified"],
+        recorded_at=now,
+        recorded_by_id=user_id,
+    )
+
+
 def record_erasure(session: Session, asset_tag: str, data: dict, *, user_id: int | None = None,
-                   operator_name: str | None = None, now: datetime | None = None) -> ErasureRecord:
-    """Record one sanitisation attempt. ``data`` comes from ``ErasureIn``.
+                   operator_name: str | None = None, operator_role: str | None = None,
+                   now: datetime | None = None) -> ErasureRecord:
+    """Record one sanitisation attempt. ``data`` comes from ``ErasureIn``; the signed-in
+    operator is who sanitised (and verified) unless the data name someone else.
 
     Raises NotFound, ValidationFailed, or Conflict when the device has left the workshop.
     """
@@ -67,18 +116,7 @@ def record_erasure(session: Session, asset_tag: str, data: dict, *, user_id: int
     if errors:
         raise ValidationFailed(errors)
     with unit_of_work(session):
-        record = ErasureRecord(
-            medium=medium,
-            level=data["level"],
-            technique=data["technique"],
-            tool=data.get("tool"),
-            operator=data.get("operator") or operator_name,
-            started_at=data.get("started_at"),
-            ended_at=data.get("ended_at"),
-            result=data["result"],
-            verified=data["verified"],
-            recorded_at=now or utcnow(),
-            recorded_by_id=user_id,
-        )
+        record = erasure_record(medium, data, user_id=user_id, operator_name=operator_name,
+                                operator_role=operator_role, now=now or utcnow())
         session.add(record)
     return record

@@ -126,7 +126,10 @@ def test_erasure_and_grading_endpoints(client, shop, tech, session):
         "tool": "hdparm 9.65", "result": "pass", "verified": True,
         "started_at": "2026-04-02T09:00:00-04:00", "ended_at": "2026-04-02T09:40:00-04:00"})
     assert erasure.status_code == 201, erasure.json
-    assert erasure.json["result"]["operator"] == "Technicien Test"
+    assert erasure.json["result"]["sanitised_by"] == "Technicien Test"
+    assert erasure.json["result"]["sanitised_by_role"] == "Technicien"
+    assert erasure.json["result"]["verified_by"] == "Technicien Test"
+    assert erasure.json["result"]["destination"] == "reuse"
     assert erasure.json["result"]["started_at"] == "2026-04-02T13:00:00+00:00"
     backwards = client.post(f"/api/v1/devices/{tag}/erasures", headers=tech, json={
         "level": "purge", "technique": "ata-secure-erase", "result": "pass", "verified": True,

@@ -100,7 +100,7 @@ def test_device_sheet_actions(client, shop, csrf, session):
     assert (device.state, device.grade, device.location.code) == ("in_stock", "A", "LOC-LAM-B02")
     sheet = text_of(client.get(f"/devices/show/{device.id}"))
     assert "Contrôle qualité → En stock" in sheet
-    assert "Purge — ATA Secure Erase — réussi, vérifié (hdparm)" in sheet
+    assert "Purge — ATA Secure Erase — Réussi, vérifié (hdparm)" in sheet
     refused = client.post(f"/devices/{device.id}/transition", data={"csrf_token": csrf, "to": "wiping"}, follow_redirects=True)
     assert "ne peut pas passer à « Effacement »" in text_of(refused)
 

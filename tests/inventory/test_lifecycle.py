@@ -108,6 +108,9 @@ def test_leaving_wiping_needs_every_medium_sanitised(target):
         ((ErasureFacts("destroy", "pass", False),), True),   # destruction needs no verification
         ((ErasureFacts("destroy", "fail", True),), False),
         ((ErasureFacts("purge", "fail", False), ErasureFacts("destroy", "pass", True)), True),
+        ((ErasureFacts("clear", "pass_with_warnings", True),), True),    # warnings, but verified clean
+        ((ErasureFacts("clear", "pass_with_warnings", False),), False),  # warnings and no verification
+        ((ErasureFacts("destroy", "pass_with_warnings", True),), False),  # a doubtful destruction
     ],
 )
 def test_what_counts_as_sanitised(erasures, ok):
@@ -120,6 +123,12 @@ def test_what_counts_as_sanitised(erasures, ok):
 def test_parts_and_recycling_from_anywhere_need_sanitised_media(source, target):
     assert "Les données ne quittent jamais l'atelier" in refusal(DeviceFacts(S(source), media=(DIRTY,), grade="B"), target)
     assert refusal(DeviceFacts(S(source), media=(CLEAN,), grade="B"), target) is None
+
+
+def test_a_medium_fitted_by_the_workshop_needs_no_erasure():
+    fitted = MediumFacts("ssd", "NEW1", (), fitted=True)
+    assert refusal(DeviceFacts(S.REPAIR, media=(CLEAN, fitted)), "recycled") is None
+    assert "NEW1" in refusal(DeviceFacts(S.REPAIR, media=(DIRTY, MediumFacts("ssd", "NEW1"))), "recycled")
 
 
 def test_stock_needs_a_grade():
@@ -153,7 +162,8 @@ def oracle_allows(state: str, target: str, media: list[list[tuple]], grade, hand
         return False
 
     def sanitised(records):
-        return any(r == "pass" and (v or lvl == "destroy") for lvl, r, v in records)
+        return any((r == "pass" and (v or lvl == "destroy")) or (r == "pass_with_warnings" and v and lvl != "destroy")
+                   for lvl, r, v in records)
 
     all_clean = all(sanitised(m) for m in media)
     if state == "received" and target in ("repair", "grading") and media:
@@ -171,7 +181,7 @@ def oracle_allows(state: str, target: str, media: list[list[tuple]], grade, hand
 actions = st.one_of(
     st.tuples(st.just("try"), st.sampled_from([s.value for s in S]), st.booleans()),
     st.tuples(st.just("erase"), st.integers(0, 2), st.sampled_from(["clear", "purge", "destroy"]),
-              st.sampled_from(["pass", "fail"]), st.booleans()),
+              st.sampled_from(["pass", "pass_with_warnings", "fail"]), st.booleans()),
     st.tuples(st.just("grade"), st.sampled_from([None, "A", "B", "C"])),
 )
 

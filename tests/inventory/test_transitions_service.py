@@ -150,7 +150,7 @@ def test_erasure_records(session, users):
                                                "result": "pass", "verified": False})
     transition(session, device.asset_tag, "grading")
     records = session.execute(select(ErasureRecord).order_by(ErasureRecord.id)).scalars().all()
-    assert [(r.medium.serial_number, r.result, r.operator) for r in records] == [
+    assert [(r.medium.serial_number, r.result, r.sanitised_by) for r in records] == [
         ("WD1", "fail", "Théo"), ("NV1", "pass", None), ("WD1", "pass", None)]
 
 
