@@ -117,9 +117,19 @@ class Config:
         self.PORT = int(os.environ.get("PORT", "5000"))
         self.DEMO = _flag("DEMO", True)
         self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
+        self._programme_from_env()
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             # Writers wait for each other instead of failing at once.
             self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "connect_args": {"timeout": 15}}
+
+
+    def _programme_from_env(self) -> None:
+        """Who issues the certificates, and the address printed in their QR codes."""
+        self.PROGRAMME_NAME = os.environ.get("PROGRAMME_NAME", "Rekonekt — reconditionnement solidaire (Martinique)")
+        self.PROGRAMME_ADDRESS = os.environ.get("PROGRAMME_ADDRESS") or None
+        self.PROGRAMME_SIRET = os.environ.get("PROGRAMME_SIRET") or None
+        self.PROGRAMME_CONTACT = os.environ.get("PROGRAMME_CONTACT") or None
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{self.PORT}")
 
 
 class TestConfig(Config):
@@ -139,6 +149,8 @@ class TestConfig(Config):
         self.PORT = 5000
         self.DEMO = False
         self.DEMO_PASSWORD = "demo"
+        self._programme_from_env()
+        self.PUBLIC_BASE_URL = "https://rekonekt.test"
         self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
         if database_url.startswith("sqlite"):
             self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"timeout": 15}

@@ -9,19 +9,22 @@ from flask_appbuilder import AppBuilder
 
 def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     from app import cli, templating
+    from app.api.erasures import ErasureApi
     from app.api.inventory import CollectionApi, DeviceApi, OrganisationApi, SiteApi
     from app.api.scan import ScanApi
     from app.errors import register_error_handlers
     from app.extensions import csrf
     from app.health import blueprint as health_blueprint
+    from app.verify import blueprint as verify_blueprint
     from app.views import register_views
 
     app.register_blueprint(health_blueprint)
     csrf.exempt(health_blueprint)
+    app.register_blueprint(verify_blueprint)
     register_error_handlers(app)
     templating.register(app)
     cli.register(app)
 
-    for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi):
+    for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi):
         appbuilder.add_api(api)
     register_views(appbuilder)

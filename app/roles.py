@@ -23,11 +23,13 @@ STOCK_READ = (
 )
 WORKSHOP = (
     "Devices",
+    "Erasures",
     "Collections",
     "Organisations",
     "Sites",
     "Locations",
     "Scan",
+    "Erasure queue",
     "Inventory",
 )
 REFERENCE_READ = ("Communes", "Reference")

@@ -17,6 +17,8 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    JSON,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -292,6 +294,90 @@ class ErasureRecord(Model):
 
     medium: Mapped[StorageMedium] = relationship(back_populates="erasures")
     recorded_by: Mapped[User | None] = relationship(User)
+
+
+class ErasureImport(Model):
+    """One imported wiping report (an nwipe log, a JSON or CSV report). Its content hash makes
+    a second import of the same file a no-op."""
+
+    __tablename__ = "erasure_import"
+    __table_args__ = (CheckConstraint(_in("format", ["nwipe", "json", "csv"]), name="format"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(10), nullable=False)
+    tool: Mapped[str | None] = mapped_column(String(120))
+    tool_version: Mapped[str | None] = mapped_column(String(40))
+    collection_id: Mapped[int | None] = mapped_column(ForeignKey("collection.id"))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    drives: Mapped[list["ImportedDrive"]] = relationship(back_populates="report", order_by="ImportedDrive.position")
+    collection: Mapped[Collection | None] = relationship()
+
+
+class ImportedDrive(Model):
+    """One drive found in an imported report. Matched to exactly one medium by its serial
+    number, it becomes an erasure record at once; otherwise it waits in the review queue until
+    a technician assigns it to a medium or dismisses it. It is never guessed."""
+
+    __tablename__ = "imported_drive"
+    __table_args__ = (
+        CheckConstraint(_in("status", ["matched", "queued", "assigned", "dismissed"]), name="status"),
+        Index("ix_imported_drive_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("erasure_import.id"), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    serial_number: Mapped[str | None] = mapped_column(String(100), index=True)
+    model: Mapped[str | None] = mapped_column(String(120))
+    result: Mapped[str] = mapped_column(String(20), nullable=False)
+    # Everything needed to write the erasure record (the fields of ErasureIn, ISO times).
+    details: Mapped[dict] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it waits, in French
+    erasure_id: Mapped[int | None] = mapped_column(ForeignKey("erasure_record.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    report: Mapped[ErasureImport] = relationship(back_populates="drives")
+    erasure: Mapped["ErasureRecord | None"] = relationship()
+
+
+class Certificate(Model):
+    """A certificate of data sanitisation, for one device or a whole collection. The PDF is
+    kept as issued, with its SHA-256, so that anyone holding the file can check it at
+    ``/verify/<verification_code>``. ``fingerprint`` identifies the records it covers: asking
+    again for the same media returns the same certificate instead of a new number."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ["device", "collection"]), name="kind"),
+        CheckConstraint("kind = 'collection' OR device_id IS NOT NULL", name="device_for_device_kind"),
+        Index("ix_certificate_target", "kind", "collection_id", "device_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"), nullable=False)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False)
+    verification_code: Mapped[str] = mapped_column(String(24), unique=True, nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
+    # What the public verification page shows: no personal data, serials masked.
+    summary: Mapped[dict] = mapped_column(JSON, nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    device: Mapped[Device | None] = relationship()
+    collection: Mapped[Collection] = relationship()
+    donor: Mapped[Organisation] = relationship()
 
 
 class DeviceEvent(Model):

@@ -5,9 +5,9 @@ from functools import cache
 
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from inventory.models import Collection, DeviceEvent, Location, Organisation, Site
+from inventory.models import Collection, Device, DeviceEvent, Location, Organisation, Site, StorageMedium
 
 
 @cache
@@ -35,6 +35,15 @@ def history(session: Session, device_id: int, *, last: int | None = None) -> lis
         return list(session.execute(_history_statement(False), {"device_id": device_id}).all())
     recent = session.execute(_history_statement(True), {"device_id": device_id, "last": last}).all()
     return recent[::-1]
+
+
+def collection_media(session: Session, collection_id: int) -> list[StorageMedium]:
+    """Every storage medium of a collection's devices, with their erasure records."""
+    return list(session.execute(
+        select(StorageMedium).join(Device).where(Device.collection_id == collection_id)
+        .options(joinedload(StorageMedium.device), selectinload(StorageMedium.erasures))
+        .order_by(Device.asset_tag, StorageMedium.id)
+    ).scalars())
 
 
 def organisations(session: Session, kind: str | None = None) -> list[Organisation]:

@@ -62,6 +62,9 @@ FIELD_LABELS = {
     "verified_by": "vérifié par",
     "verified_by_role": "fonction de la personne qui a vérifié",
     "destination": "destination",
+    "size_bytes": "taille (octets)",
+    "bus": "bus",
+    "asset_tag": "numéro d'inventaire",
     "started_at": "début",
     "ended_at": "fin",
     "result": "résultat",
@@ -234,6 +237,23 @@ class ErasureIn(StrictSchema):
         start, end = data.get("started_at"), data.get("ended_at")
         if start and end and end < start:
             raise ValidationError("La fin doit suivre le début.", field_name="ended_at")
+
+
+class ReportDriveIn(ErasureIn):
+    """One drive of an imported report: the erasure fields plus the drive's identity. The
+    optional ``asset_tag`` says which device the station believes the drive came from."""
+
+    class Meta:
+        unknown = RAISE
+        exclude = ("medium_serial",)
+
+    serial_number = _text(100, required=True)
+    model = _text(120, allow_none=True)
+    manufacturer = _text(80, allow_none=True)
+    capacity_gb = _positive(1_000_000, allow_zero=False)
+    size_bytes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, error="Taille en octets positive attendue."), error_messages=_MSG["int"])
+    bus = _text(20, allow_none=True)
+    asset_tag = _text(20, allow_none=True)
 
 
 class GradingIn(StrictSchema):

@@ -123,7 +123,7 @@ def domain_endpoint(method):
             return self.response(409, message=exc.message, allowed=exc.allowed)
         except Conflict as exc:
             db.session.rollback()
-            body = {"message": exc.message}
+            body = {"message": exc.message, **exc.details}
             if getattr(exc, "errors", None):
                 body["errors"] = exc.errors
             return self.response(409, **body)

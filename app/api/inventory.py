@@ -1,7 +1,7 @@
 """Inventory endpoints: organisations, sites, collections and devices."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_appbuilder.api import expose
 from flask_appbuilder.security.decorators import permission_name, protect
 
@@ -9,6 +9,7 @@ from app.api.base import JsonApi, domain_endpoint
 from app.extensions import db
 from core.errors import ValidationFailed
 from inventory import queries
+from inventory.certificate_pdf import Programme
 from inventory.representations import (
     collection_json,
     device_json,
@@ -18,6 +19,7 @@ from inventory.representations import (
     site_json,
 )
 from inventory.schemas import CollectionIn, DeviceIn, ErasureIn, GradingIn, TransitionIn, load
+from inventory.services.certificates import collection_certificate, device_certificate
 from inventory.services.collections import create_collection
 from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device
@@ -31,6 +33,20 @@ def device_with_allowed(device) -> dict:
     data = device_json(device)
     data["allowed"] = allowed_for(device)
     return data
+
+
+def programme() -> Programme:
+    config = current_app.config
+    return Programme(config["PROGRAMME_NAME"], config.get("PROGRAMME_ADDRESS"), config.get("PROGRAMME_SIRET"),
+                     config.get("PROGRAMME_CONTACT"))
+
+
+def pdf_response(certificate):
+    return Response(certificate.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{certificate.number}.pdf"',
+        "X-Certificate-Number": certificate.number,
+        "X-Certificate-SHA256": certificate.pdf_sha256,
+    })
 
 
 class OrganisationApi(JsonApi):
@@ -111,6 +127,26 @@ class CollectionApi(JsonApi):
         collection = create_collection(db.session, **data, user_id=self.current_user_id())
         return self.response(201, result=collection_json(collection, registered=0))
 
+    @expose("/<int:pk>/certificate.pdf", methods=["GET"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def certificate(self, pk: int):
+        """The collection's certificate of data sanitisation.
+        ---
+        get:
+          summary: Certificat d'effacement de toute la collecte (PDF)
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200: {description: le PDF ; en-têtes X-Certificate-Number et X-Certificate-SHA256}
+            404: {description: collecte inconnue}
+            409: {description: "supports pas encore effacés : {message, missing: [...]}"}
+        """
+        certificate = collection_certificate(db.session, pk, programme=programme(),
+                                             base_url=current_app.config["PUBLIC_BASE_URL"], user_id=self.current_user_id())
+        return pdf_response(certificate)
+
     @expose("/<int:pk>", methods=["GET"])
     @protect()
     @permission_name("read")
@@ -183,6 +219,26 @@ class DeviceApi(JsonApi):
             404: {description: numéro d'inventaire inconnu}
         """
         return self.response(200, result=device_with_allowed(device_by_tag(db.session, asset_tag)))
+
+    @expose("/<string:asset_tag>/certificate.pdf", methods=["GET"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def certificate(self, asset_tag: str):
+        """The device's certificate of data sanitisation.
+        ---
+        get:
+          summary: Certificat d'effacement d'un appareil (PDF)
+          parameters:
+          - {in: path, name: asset_tag, required: true, schema: {type: string}}
+          responses:
+            200: {description: le PDF ; en-têtes X-Certificate-Number et X-Certificate-SHA256}
+            404: {description: numéro d'inventaire inconnu}
+            409: {description: "supports pas encore effacés : {message, missing: [...]}"}
+        """
+        certificate = device_certificate(db.session, asset_tag, programme=programme(),
+                                         base_url=current_app.config["PUBLIC_BASE_URL"], user_id=self.current_user_id())
+        return pdf_response(certificate)
 
     @expose("/<string:asset_tag>/history", methods=["GET"])
     @protect()

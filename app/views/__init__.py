@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 def register_views(appbuilder: AppBuilder) -> None:
     from app.views.collections import CollectionView
     from app.views.devices import DeviceView
+    from app.views.erasures import ErasureQueueView
     from app.views.reference import CommuneView, EpciView, LocationView, OrganisationView, SiteView
     from app.views.scan import ScanView
 
@@ -16,6 +17,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(DeviceView, "Devices", label=_l("Devices"), icon="fa-laptop",
                         category="Inventory", category_label=_l("Inventory"), category_icon="fa-cubes")
     appbuilder.add_view(CollectionView, "Collections", label=_l("Collections"), icon="fa-truck",
+                        category="Inventory")
+    appbuilder.add_view(ErasureQueueView, "Erasure queue", label=_l("Erasure review queue"), icon="fa-inbox",
                         category="Inventory")
     appbuilder.add_view(OrganisationView, "Organisations", label=_l("Organisations"), icon="fa-building",
                         category="Inventory")

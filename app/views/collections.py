@@ -19,7 +19,9 @@ from inventory import queries
 from inventory.models import Collection
 from inventory.schemas import CollectionIn, load
 from inventory.services.collections import create_collection
+from inventory.sanitisation import covering_record, is_safe, medium_state
 from inventory.services.csv_import import import_devices_csv, problems_csv, template_csv
+from inventory.services.erasure_import import import_erasure_report
 from inventory.vocabulary import OrganisationKind
 
 
@@ -97,13 +99,47 @@ class CollectionView(ModelView):
             return redirect(url_for("CollectionView.list"))
         return self._render_show(collection)
 
-    def _render_show(self, collection: Collection, problems=None, report_href=None, status=200):
+    def _render_show(self, collection: Collection, problems=None, report_href=None, status=200, erasure_import=None):
         registered = collection.registered_count
+        media = queries.collection_media(db.session, collection.id)
+        states = {m.id: medium_state(m) for m in media}
         page = self.render_template(
             "inventory/collection_show.html", title=collection.reference, collection=collection,
-            registered=registered, problems=problems, report_href=report_href,
+            registered=registered, problems=problems, report_href=report_href, media=media, states=states,
+            records={m.id: covering_record(m) for m in media}, erasure_import=erasure_import,
+            safe_count=sum(1 for m in media if is_safe(m)),
         )
         return page, status
+
+    @expose("/<int:pk>/erasure-import", methods=["POST"])
+    @has_access
+    @permission_name("import")
+    def erasure_import(self, pk: int):
+        """A wiping report dropped on the collection page."""
+        collection = db.session.get(Collection, pk)
+        if collection is None:
+            flash("Collecte introuvable.", "danger")
+            return redirect(url_for("CollectionView.list"))
+        upload = request.files.get("report")
+        if upload is None or not upload.filename:
+            flash("Rapport : déposez ou choisissez un journal nwipe ou un rapport JSON/CSV.", "danger")
+            return redirect(url_for("CollectionView.show", pk=pk))
+        user = g.user
+        name = f"{user.first_name or ''} {user.last_name or ''}".strip() or user.username
+        try:
+            outcome = import_erasure_report(
+                db.session, upload.read(), filename=upload.filename, user_id=user.id, operator_name=name,
+                operator_role=", ".join(r.name for r in user.roles) or None, collection_id=pk)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return self._render_show(collection, status=422)
+        if outcome.duplicates:
+            flash(f"Ce rapport a déjà été importé : {outcome.duplicates} disque(s), rien de nouveau.", "warning")
+        else:
+            flash(f"Rapport importé : {outcome.matched} disque(s) rapproché(s), {outcome.queued} en file de revue.",
+                  "success" if not outcome.queued else "warning")
+        return self._render_show(collection, erasure_import=outcome)
 
     @expose("/<int:pk>/import", methods=["POST"])
     @has_access

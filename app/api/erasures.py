@@ -1,0 +1,158 @@
+"""Wiping reports: ``POST /api/v1/erasures/import`` and the review queue."""
+from __future__ import annotations
+
+from flask import request
+from flask_appbuilder.api import expose
+from flask_appbuilder.security.decorators import permission_name, protect
+
+from app.api.base import BadBody, JsonApi, domain_endpoint
+from app.extensions import db
+from core.errors import ValidationFailed
+from inventory.services.erasure_import import (
+    assign_imported_drive,
+    dismiss_imported_drive,
+    import_erasure_report,
+    review_queue,
+)
+
+
+def outcome_json(outcome) -> dict:
+    return {
+        "report": outcome.report_id,
+        "format": outcome.format,
+        "matched": outcome.matched,
+        "queued": outcome.queued,
+        "duplicates": outcome.duplicates,
+        "drives": [
+            {"position": line.position, "serial_number": line.serial_number, "model": line.model,
+             "result": line.result, "status": line.status, "reason": line.reason, "asset_tag": line.asset_tag}
+            for line in outcome.lines
+        ],
+    }
+
+
+def queued_json(drive) -> dict:
+    return {
+        "id": drive.id, "serial_number": drive.serial_number, "model": drive.model, "result": drive.result,
+        "reason": drive.reason, "report": drive.report_id, "filename": drive.report.filename,
+        "imported_at": drive.report.imported_at.isoformat(), "details": drive.details,
+    }
+
+
+class ErasureApi(JsonApi):
+    resource_name = "erasures"
+    class_permission_name = "Erasures"
+    openapi_spec_tag = "Effacements"
+
+    @expose("/import", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def import_report(self):
+        """Import a wiping report.
+        ---
+        post:
+          summary: Importer un rapport d'effacement (journal nwipe/ShredOS, ou rapport JSON/CSV générique)
+          description: >
+            Chaque disque est rapproché d'un support par son numéro de série. Un disque sans
+            support, avec plusieurs, ou en contradiction avec le rapport attend dans la file de
+            revue. Un même fichier importé deux fois n'écrit rien la seconde fois.
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    file: {type: string, format: binary}
+                    collection: {type: integer, description: "collecte attendue (facultatif)"}
+          responses:
+            201: {description: "{result: {matched, queued, duplicates, drives: [...]}}"}
+            200: {description: rapport déjà importé (tous les disques comptés en doublons)}
+            400: {description: pas de fichier}
+            422: {description: rapport illisible, tronqué ou invalide (rien n'est importé)}
+        """
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise BadBody("Fichier attendu dans le champ « file » (multipart/form-data).")
+        collection = request.form.get("collection") or None
+        if collection is not None and not collection.isdigit():
+            raise ValidationFailed({"collection": ["Identifiant de collecte (nombre entier) attendu."]})
+        outcome = import_erasure_report(
+            db.session, upload.read(), filename=upload.filename, user_id=self.current_user_id(),
+            operator_name=self.current_user_name(), operator_role=self.current_user_role(),
+            collection_id=int(collection) if collection else None,
+        )
+        return self.response(200 if outcome.duplicates else 201, result=outcome_json(outcome))
+
+    @expose("/queue", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    def queue(self):
+        """Drives waiting for review.
+        ---
+        get:
+          summary: File de revue des disques importés sans support certain
+          responses:
+            200: {description: "{result: [...], count: n}"}
+        """
+        rows = [queued_json(d) for d in review_queue(db.session)]
+        return self.response(200, result=rows, count=len(rows))
+
+    @expose("/queue/<int:drive_id>/assign", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def assign(self, drive_id: int):
+        """Assign a queued drive to a medium.
+        ---
+        post:
+          summary: Rattacher un disque de la file à un support d'un appareil
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    asset_tag: {type: string}
+                    medium: {type: integer}
+                    note: {type: string}
+          responses:
+            200: {description: le disque rattaché}
+            404: {description: disque ou appareil inconnu}
+            409: {description: disque déjà traité, ou appareil sorti de l'atelier}
+            422: {description: support d'un autre appareil ou d'un autre numéro de série}
+        """
+        body = self.json_body()
+        tag, medium = body.get("asset_tag"), body.get("medium")
+        errors = {}
+        if not isinstance(tag, str) or not tag.strip():
+            errors["asset_tag"] = ["Numéro d'inventaire de l'appareil attendu."]
+        if not isinstance(medium, int):
+            errors["medium"] = ["Identifiant du support (nombre entier) attendu."]
+        if errors:
+            raise ValidationFailed(errors)
+        drive = assign_imported_drive(db.session, drive_id, asset_tag=tag, medium_id=medium,
+                                      user_id=self.current_user_id(), operator_name=self.current_user_name(),
+                                      operator_role=self.current_user_role(), note=body.get("note"))
+        return self.response(200, result={"id": drive.id, "status": drive.status, "erasure": drive.erasure_id})
+
+    @expose("/queue/<int:drive_id>/dismiss", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def dismiss(self, drive_id: int):
+        """Dismiss a queued drive, with the reason.
+        ---
+        post:
+          summary: Écarter un disque de la file (avec la raison)
+          responses:
+            200: {description: le disque écarté}
+            409: {description: disque déjà traité}
+            422: {description: raison manquante}
+        """
+        body = self.json_body()
+        drive = dismiss_imported_drive(db.session, drive_id, note=str(body.get("note") or ""),
+                                       user_id=self.current_user_id())
+        return self.response(200, result={"id": drive.id, "status": drive.status})
