@@ -115,12 +115,14 @@ def render_certificate(data: CertificateData) -> bytes:
         rows.append([p(v, small) for v in (
             r.asset_tag, r.kind, r.maker_model, r.serial_number, r.capacity, r.level, r.technique, r.tool,
             r.verification, r.result, r.date, r.sanitised_by, r.verified_by, r.destination)])
-    widths = [18, 16, 25, 26, 16, 14, 24, 19, 20, 15, 19, 20, 20, 16]  # 268 mm: the printable width
+    widths = [18, 16, 24, 30, 16, 14, 22, 19, 20, 14, 18, 20, 20, 16]  # 267 mm: within the printable width
     media = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
     media.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#7a8a99")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dfe7ef")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]))
     story += [p(f"Supports de données couverts : {len(data.rows)}"), Spacer(1, 2 * mm), media, Spacer(1, 6 * mm)]
 

@@ -63,6 +63,7 @@ FIELD_LABELS = {
     "verified_by_role": "fonction de la personne qui a vérifié",
     "destination": "destination",
     "size_bytes": "taille (octets)",
+    "device_name": "nom du périphérique",
     "bus": "bus",
     "asset_tag": "numéro d'inventaire",
     "started_at": "début",
@@ -247,7 +248,9 @@ class ReportDriveIn(ErasureIn):
         unknown = RAISE
         exclude = ("medium_serial",)
 
-    serial_number = _text(100, required=True)
+    # Optional: a USB bridge may hide the serial; such a drive waits for a technician.
+    serial_number = _text(100, allow_none=True)
+    device_name = _text(40, allow_none=True)
     model = _text(120, allow_none=True)
     manufacturer = _text(80, allow_none=True)
     capacity_gb = _positive(1_000_000, allow_zero=False)

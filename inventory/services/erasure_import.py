@@ -54,7 +54,10 @@ class ImportOutcome:
 
 
 def content_hash(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
+    """SHA-256 of the report's text with line endings normalised: the same log saved again on
+    another system (CRLF, a final newline more or less) is still the same report."""
+    normalised = content.replace(b"\r\n", b"\n").replace(b"\r", b"\n").strip()
+    return hashlib.sha256(normalised).hexdigest()
 
 
 def _jsonable(data: dict) -> dict:
@@ -82,6 +85,7 @@ def _nwipe_entries(text: str, tz: tzinfo, operator_name: str | None) -> tuple[st
         verified = drive.status != "fail" and bool(verification) and "off" not in verification.lower()
         entries.append({key: value for key, value in {
             "serial_number": drive.serial_number,
+            "device_name": drive.device_name,
             "model": drive.model,
             "manufacturer": drive.manufacturer,
             "size_bytes": drive.size_bytes,
@@ -158,6 +162,9 @@ def read_report(content: bytes, *, tz: tzinfo = MARTINIQUE, operator_name: str |
 
 def _match(session: Session, drive: dict, collection_id: int | None) -> tuple[StorageMedium | None, str | None]:
     """The one medium this drive is about, or the reason it must be reviewed."""
+    if not drive.get("serial_number"):
+        named = ", ".join(filter(None, [drive.get("device_name"), drive.get("model")])) or "disque sans nom"
+        return None, f"Le rapport ne donne pas de numéro de série pour ce disque ({named}) : rattachez-le à la main."
     serial = clean_identifier(drive["serial_number"])
     media = session.execute(
         select(StorageMedium).where(StorageMedium.serial_number == serial)
@@ -216,7 +223,8 @@ def import_erasure_report(session: Session, content: bytes, *, filename: str | N
         session.add(report)
         for position, drive in enumerate(drives, start=1):
             medium, reason = _match(session, drive, collection_id)
-            row = ImportedDrive(report=report, position=position, serial_number=clean_identifier(drive["serial_number"]),
+            row = ImportedDrive(report=report, position=position,
+                                serial_number=clean_identifier(drive.get("serial_number") or "") or None,
                                 model=drive.get("model"), result=drive["result"], details=_jsonable(drive))
             if medium is None:
                 row.status, row.reason = "queued", reason
@@ -242,7 +250,7 @@ def _fill_medium_identity(medium: StorageMedium, drive: dict) -> None:
         medium.model = drive["model"][:120]
     if not medium.manufacturer and drive.get("manufacturer"):
         medium.manufacturer = drive["manufacturer"][:80]
-    if not medium.serial_number:
+    if not medium.serial_number and drive.get("serial_number"):
         medium.serial_number = clean_identifier(drive["serial_number"])
 
 
@@ -277,7 +285,7 @@ def assign_imported_drive(session: Session, drive_id: int, *, asset_tag: str, me
         raise ValidationFailed({"medium": [f"Ce support n'appartient pas à l'appareil {device.asset_tag}."]})
     if device.state in OUTSIDE_WORKSHOP:
         raise Conflict(f"L'appareil {device.asset_tag} est à l'état « {device.state_label} » : il a quitté l'atelier.")
-    if medium.serial_number and medium.serial_number != drive.serial_number:
+    if medium.serial_number and drive.serial_number and medium.serial_number != drive.serial_number:
         raise ValidationFailed({"medium": [
             f"Le support choisi porte le numéro {medium.serial_number} ; le rapport parle du disque {drive.serial_number}."]})
     data = load(ReportDriveIn(), {k: v for k, v in drive.details.items() if v is not None})
