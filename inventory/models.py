@@ -25,6 +25,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
@@ -45,6 +46,8 @@ from inventory.vocabulary import (
     MediumKind,
     MediumOrigin,
     OrganisationKind,
+    PartType,
+    RepairOutcome,
     SiteKind,
     Station,
 )
@@ -186,6 +189,8 @@ class Device(Model):
     storage_summary: Mapped[str | None] = mapped_column(String(120))
     screen_in: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
     os: Mapped[str | None] = mapped_column(String(80))
+    # Shown to Admin and Technicien only (see the device views and API).
+    os_licence_key: Mapped[str | None] = mapped_column(String(120))
     weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(8, 3))
     collection_id: Mapped[int] = mapped_column(ForeignKey("collection.id"), nullable=False, index=True)
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
@@ -345,6 +350,88 @@ class ImportedDrive(Model):
 
     report: Mapped[ErasureImport] = relationship(back_populates="drives")
     erasure: Mapped["ErasureRecord | None"] = relationship()
+
+
+class RepairTicket(Model):
+    """One repair visit of a device: what was wrong, what was done, the parts and the time spent.
+    A device has at most one open ticket (enforced by a partial unique index)."""
+
+    __tablename__ = "repair_ticket"
+    __table_args__ = (
+        CheckConstraint("outcome IS NULL OR " + _in("outcome", RepairOutcome.values()), name="outcome"),
+        CheckConstraint("labour_minutes >= 0", name="labour_nonnegative"),
+        CheckConstraint("(closed_at IS NULL) = (outcome IS NULL)", name="closed_with_outcome"),
+        Index("uq_repair_ticket_open_per_device", "device_id", unique=True,
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), nullable=False, index=True)
+    symptoms: Mapped[str] = mapped_column(Text, nullable=False)
+    diagnosis: Mapped[str | None] = mapped_column(Text)
+    actions: Mapped[str | None] = mapped_column(Text)
+    labour_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    technician: Mapped[str | None] = mapped_column(String(120))
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+
+    device: Mapped[Device] = relationship()
+    usages: Mapped[list["PartUsage"]] = relationship(back_populates="ticket", order_by="PartUsage.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class SparePart(Model):
+    """A line of spare-part stock: one kind of part at one location. Harvested parts keep the
+    device they came from, for traceability. ``quantity`` never goes below zero."""
+
+    __tablename__ = "spare_part"
+    __table_args__ = (
+        CheckConstraint(_in("part_type", PartType.values()), name="part_type"),
+        CheckConstraint("quantity >= 0", name="quantity_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    part_type: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    description: Mapped[str] = mapped_column(String(200), nullable=False)
+    compatible_models: Mapped[str | None] = mapped_column(Text)  # comma-separated, as the workshop says them
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    harvested_from_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    location: Mapped[Location] = relationship()
+    harvested_from: Mapped[Device | None] = relationship()
+
+    @property
+    def part_type_label(self) -> str:
+        return PartType.label_of(self.part_type)
+
+    def __str__(self) -> str:
+        return f"{self.part_type_label} — {self.description} ({self.location.code})"
+
+
+class PartUsage(Model):
+    """A part taken from stock for a repair."""
+
+    __tablename__ = "part_usage"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("repair_ticket.id"), nullable=False, index=True)
+    spare_part_id: Mapped[int] = mapped_column(ForeignKey("spare_part.id"), nullable=False, index=True)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    fitted_medium_id: Mapped[int | None] = mapped_column(ForeignKey("storage_medium.id"))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    ticket: Mapped[RepairTicket] = relationship(back_populates="usages")
+    spare_part: Mapped[SparePart] = relationship()
+    fitted_medium: Mapped[StorageMedium | None] = relationship()
 
 
 class Certificate(Model):

@@ -141,3 +141,27 @@ class Station(Labelled):
     REPAIR = ("repair", "Réparation")
     GRADING = ("grading", "Contrôle")
     STOCK = ("stock", "Stock")
+
+
+class PartType(Labelled):
+    BATTERY = ("battery", "Batterie")
+    SCREEN = ("screen", "Écran / dalle")
+    KEYBOARD = ("keyboard", "Clavier")
+    RAM = ("ram", "Mémoire vive")
+    SSD = ("ssd", "SSD")
+    HDD = ("hdd", "Disque dur")
+    CHARGER = ("charger", "Chargeur")
+    FAN = ("fan", "Ventilateur")
+    MOTHERBOARD = ("motherboard", "Carte mère")
+    CAMERA = ("camera", "Caméra")
+    CHARGING_PORT = ("charging_port", "Connecteur de charge")
+    OTHER = ("other", "Autre")
+
+
+# Parts that carry data: fitting one gives the device a new storage medium (origin "fitted").
+STORAGE_PART_KINDS = {PartType.SSD: "ssd", PartType.HDD: "hdd"}
+
+
+class RepairOutcome(Labelled):
+    REPAIRED = ("repaired", "Réparé")
+    NOT_REPAIRABLE = ("not_repairable", "Irréparable")

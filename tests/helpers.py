@@ -101,7 +101,7 @@ def advance(session, device, target: str, user_id=None):
         "recycled": ["wiping", "recycled"],
     }[target]
     for step in path:
-        if step == "grading" and device.state == State.WIPING.value:
+        if step in ("grading", "repair") and device.state == State.WIPING.value:
             sanitise(session, device, user_id)
         if step in ("parts", "recycled"):
             sanitise(session, device, user_id)
