@@ -20,6 +20,9 @@ def prepare(app: Flask, *, demo: bool, demo_password: str) -> dict:
     with app.app_context():
         upgrade()
         counts = load_territory(db.session)
+        from inventory.services.grading import ensure_templates
+
+        ensure_templates(db.session)
         app.appbuilder.sm.ensure_roles()
         db.session.commit()
         user_model = app.appbuilder.sm.user_model

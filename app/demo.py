@@ -23,7 +23,9 @@ from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device
 from inventory.services.erasures import record_erasure
 from inventory.services.reference import create_location, create_organisation, create_site
-from inventory.services.transitions import set_grade, transition
+from inventory.grading import BOOL, DEFAULT_TEMPLATES
+from inventory.services.grading import grade_device
+from inventory.services.transitions import transition
 from sqlalchemy import select
 
 from app.templating import DEMO_SETTING
@@ -261,7 +263,9 @@ def _walk(session, rng: random.Random, tag: str, target: State, start: datetime,
     transition(session, tag, "grading", user_id=user, station="grading", location=bins["CTL"].code, now=later(2, 72))
     if target == State.GRADING:
         return
-    set_grade(session, tag, rng.choices(["A", "B", "C"], [35, 45, 20])[0], user_id=user, now=later(0.2, 4))
+    checklist = {item.key: True if item.kind == BOOL else rng.randint(82, 100) for item in DEFAULT_TEMPLATES[device.category]}
+    grade_device(session, tag, checklist=checklist, cosmetic=rng.choices(["A", "B", "C"], [35, 45, 20])[0],
+                 user_id=user, now=later(0.2, 4))
     shelf = bins[rng.choice(["A01", "A02", "B01", "S01", "S02"])]
     transition(session, tag, "in_stock", user_id=user, station="stock", location=shelf.code, now=later(0.5, 24))
     if target == State.IN_STOCK:

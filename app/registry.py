@@ -10,7 +10,7 @@ from flask_appbuilder import AppBuilder
 def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     from app import cli, templating
     from app.api.erasures import ErasureApi
-    from app.api.inventory import CollectionApi, DeviceApi, OrganisationApi, SiteApi
+    from app.api.inventory import ChecklistApi, CollectionApi, DeviceApi, OrganisationApi, SiteApi
     from app.api.scan import ScanApi
     from app.errors import register_error_handlers
     from app.extensions import csrf
@@ -25,6 +25,6 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     templating.register(app)
     cli.register(app)
 
-    for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi):
+    for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi):
         appbuilder.add_api(api)
     register_views(appbuilder)

@@ -16,6 +16,7 @@ WRITE = READ + ("can_add", "can_edit", "can_write", "can_import")
 # Resource groups (class permission names and menu names).
 STOCK_READ = (
     "Devices",          # device list/show (UI) and GET device API
+    "Checklists",
     "Collections",
     "Organisations",
     "Sites",
@@ -24,6 +25,9 @@ STOCK_READ = (
 WORKSHOP = (
     "Devices",
     "Erasures",
+    "Checklists",
+    "Repairs",
+    "Spare parts",
     "Collections",
     "Organisations",
     "Sites",

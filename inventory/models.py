@@ -434,6 +434,49 @@ class PartUsage(Model):
     fitted_medium: Mapped[StorageMedium | None] = relationship()
 
 
+class ChecklistTemplate(Model):
+    """The quality-control checklist of a category (items as ``inventory.grading.Item`` dicts).
+    Editable by Admin; each grading result keeps a copy of the items it was graded with."""
+
+    __tablename__ = "checklist_template"
+    __table_args__ = (CheckConstraint(_in("category", Category.values()), name="category"),)
+
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    items: Mapped[list] = mapped_column(JSON, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+
+class GradingResult(Model):
+    """One quality control of a device: each item's value, the cosmetic state, the computed and
+    the final grade (null when the device failed and went back to repair)."""
+
+    __tablename__ = "grading_result"
+    __table_args__ = (
+        CheckConstraint(_in("cosmetic", Grade.values()), name="cosmetic"),
+        CheckConstraint("grade IS NULL OR " + _in("grade", Grade.values()), name="grade"),
+        CheckConstraint("computed_grade IS NULL OR " + _in("computed_grade", Grade.values()), name="computed_grade"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), nullable=False, index=True)
+    items: Mapped[list] = mapped_column(JSON, nullable=False)
+    checklist: Mapped[dict] = mapped_column(JSON, nullable=False)
+    cosmetic: Mapped[str] = mapped_column(String(1), nullable=False)
+    computed_grade: Mapped[str | None] = mapped_column(String(1))
+    grade: Mapped[str | None] = mapped_column(String(1))
+    failing: Mapped[list] = mapped_column(JSON, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    graded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    device: Mapped[Device] = relationship()
+
+    @property
+    def passed(self) -> bool:
+        return self.grade is not None
+
+
 class Certificate(Model):
     """A certificate of data sanitisation, for one device or a whole collection. The PDF is
     kept as issued, with its SHA-256, so that anyone holding the file can check it at

@@ -89,7 +89,7 @@ def medium_json(medium: StorageMedium, with_erasures: bool = True) -> dict:
     return data
 
 
-def device_json(device: Device, *, with_media: bool = True) -> dict:
+def device_json(device: Device, *, with_media: bool = True, with_licence_key: bool = False) -> dict:
     data = {
         "id": device.id,
         "asset_tag": device.asset_tag,
@@ -115,6 +115,8 @@ def device_json(device: Device, *, with_media: bool = True) -> dict:
     }
     if with_media:
         data["storage"] = [medium_json(m) for m in device.media]
+    if with_licence_key:
+        data["os_licence_key"] = device.os_licence_key
     return data
 
 

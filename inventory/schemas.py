@@ -71,6 +71,8 @@ FIELD_LABELS = {
     "result": "résultat",
     "verified": "vérifié",
     "grade": "note",
+    "checklist": "grille de contrôle",
+    "cosmetic": "état esthétique",
     "code": "code",
     "station": "poste",
     "_schema": "données",
@@ -260,7 +262,13 @@ class ReportDriveIn(ErasureIn):
 
 
 class GradingIn(StrictSchema):
-    grade = fields.String(required=True, validate=_one_of(Grade.values(), "Note"), error_messages=_MSG["str"])
+    """A quality control: every checklist item's value and the cosmetic state. ``grade`` may
+    only lower the computed grade (with a note); a grade without a checklist is refused."""
+
+    checklist = fields.Dict(keys=fields.String(), required=True,
+                            error_messages={**_COMMON, "invalid": "Objet attendu : {clé de l'élément : valeur}."})
+    cosmetic = fields.String(required=True, validate=_one_of(Grade.values(), "État esthétique"), error_messages=_MSG["str"])
+    grade = fields.String(allow_none=True, validate=_one_of(Grade.values(), "Note"), error_messages=_MSG["str"])
     note = _text(2000, allow_none=True)
 
 

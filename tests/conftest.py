@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -31,7 +32,7 @@ USERS = {
 }
 
 # Reference data and accounts survive between tests; everything else is emptied.
-KEEP_TABLES = {"epci", "commune", "postal_code"}
+KEEP_TABLES = {"epci", "commune", "postal_code", "checklist_template"}
 
 
 def postgres_url() -> str | None:
@@ -61,9 +62,21 @@ def app(request, tmp_path_factory):
         _reset_postgres(url)
     application = create_app(TestConfig(url))
     application.config["DB_KIND"] = request.param
+
+    def fresh_g() -> None:
+        # Tests keep one app context open, and Flask reuses it (and its ``g``, where
+        # Flask-Login keeps the signed-in user) for every request they make. A real request
+        # has its own context: start each one with an empty ``g``.
+        for name in list(vars(g)):
+            delattr(g, name)
+
+    application.before_request_funcs.setdefault(None, []).insert(0, fresh_g)
     with application.app_context():
         db.create_all()
         load_territory(db.session)
+        from inventory.services.grading import ensure_templates
+
+        ensure_templates(db.session)
         sm = application.appbuilder.sm
         sm.ensure_roles()
         from core.territory import Epci

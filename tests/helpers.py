@@ -13,7 +13,9 @@ from inventory.services.collections import create_collection
 from inventory.services.devices import register_device
 from inventory.services.erasures import record_erasure
 from inventory.services.reference import create_location, create_organisation, create_site
-from inventory.services.transitions import set_grade, transition
+from inventory.grading import BOOL, DEFAULT_TEMPLATES
+from inventory.services.grading import grade_device
+from inventory.services.transitions import transition
 
 PASSWORD = "secret-pass"
 _tokens: dict[tuple[int, str], str] = {}
@@ -106,7 +108,15 @@ def advance(session, device, target: str, user_id=None):
         if step in ("parts", "recycled"):
             sanitise(session, device, user_id)
         if step == "in_stock":
-            set_grade(session, device.asset_tag, "B", user_id=user_id)
+            grade_device(session, device.asset_tag, checklist=passing_checklist(device.category), cosmetic="B",
+                         user_id=user_id)
         context = TransitionContext(handover=step == "distributed")
         transition(session, device.asset_tag, step, user_id=user_id, context=context)
     return device
+
+
+def passing_checklist(category: str, **overrides) -> dict:
+    """Every item of the default checklist working (battery at 92 %)."""
+    values = {item.key: (True if item.kind == BOOL else 92) for item in DEFAULT_TEMPLATES[category]}
+    values.update(overrides)
+    return values

@@ -1,15 +1,15 @@
 """Inventory endpoints: organisations, sites, collections and devices."""
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask_appbuilder.api import expose
 from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.api.base import JsonApi, domain_endpoint
+from app.certificates import base_url, pdf_response, programme
 from app.extensions import db
 from core.errors import ValidationFailed
 from inventory import queries
-from inventory.certificate_pdf import Programme
 from inventory.representations import (
     collection_json,
     device_json,
@@ -24,29 +24,19 @@ from inventory.services.collections import create_collection
 from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device
 from inventory.services.erasures import record_erasure
-from inventory.services.transitions import allowed_for, set_grade, transition
+from inventory.services.grading import grade_device, is_refurbished, latest_result, template_items
+from inventory.services.transitions import allowed_for, transition
 from inventory.vocabulary import OrganisationKind
 
 
 def device_with_allowed(device) -> dict:
-    """The device, with the next states its guards accept right now."""
-    data = device_json(device)
+    """The device, with the next states its guards accept right now, its "reconditionné"
+    status, and the OS licence key for those who may edit devices (Admin, Technicien)."""
+    may_edit = current_app.appbuilder.sm.has_access("can_write", "Devices")
+    data = device_json(device, with_licence_key=may_edit)
     data["allowed"] = allowed_for(device)
+    data["refurbished"] = is_refurbished(device, latest_result(db.session, device.id))
     return data
-
-
-def programme() -> Programme:
-    config = current_app.config
-    return Programme(config["PROGRAMME_NAME"], config.get("PROGRAMME_ADDRESS"), config.get("PROGRAMME_SIRET"),
-                     config.get("PROGRAMME_CONTACT"))
-
-
-def pdf_response(certificate):
-    return Response(certificate.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{certificate.number}.pdf"',
-        "X-Certificate-Number": certificate.number,
-        "X-Certificate-SHA256": certificate.pdf_sha256,
-    })
 
 
 class OrganisationApi(JsonApi):
@@ -143,8 +133,7 @@ class CollectionApi(JsonApi):
             404: {description: collecte inconnue}
             409: {description: "supports pas encore effacés : {message, missing: [...]}"}
         """
-        certificate = collection_certificate(db.session, pk, programme=programme(),
-                                             base_url=current_app.config["PUBLIC_BASE_URL"], user_id=self.current_user_id())
+        certificate = collection_certificate(db.session, pk, programme=programme(), base_url=base_url(), user_id=self.current_user_id())
         return pdf_response(certificate)
 
     @expose("/<int:pk>", methods=["GET"])
@@ -236,8 +225,7 @@ class DeviceApi(JsonApi):
             404: {description: numéro d'inventaire inconnu}
             409: {description: "supports pas encore effacés : {message, missing: [...]}"}
         """
-        certificate = device_certificate(db.session, asset_tag, programme=programme(),
-                                         base_url=current_app.config["PUBLIC_BASE_URL"], user_id=self.current_user_id())
+        certificate = device_certificate(db.session, asset_tag, programme=programme(), base_url=base_url(), user_id=self.current_user_id())
         return pdf_response(certificate)
 
     @expose("/<string:asset_tag>/history", methods=["GET"])
@@ -319,10 +307,14 @@ class DeviceApi(JsonApi):
     @permission_name("write")
     @domain_endpoint
     def post_grading(self, asset_tag: str):
-        """Grade the device.
+        """Quality control by checklist.
         ---
         post:
-          summary: Noter un appareil au contrôle qualité (A, B ou C)
+          summary: Contrôle qualité d'un appareil par sa grille (note calculée)
+          description: >
+            Un échec n'est pas une erreur : grade vaut null, failing liste les éléments en
+            échec, et l'appareil repart en réparation. La note calculée peut être abaissée
+            (avec une remarque), jamais relevée.
           parameters:
           - {in: path, name: asset_tag, required: true, schema: {type: string}}
           requestBody:
@@ -331,12 +323,43 @@ class DeviceApi(JsonApi):
               application/json:
                 schema: {$ref: '#/components/schemas/GradingIn'}
           responses:
-            200: {description: l'appareil noté}
+            200: {description: "{result: {grade, computed_grade, failing: [...], refurbished, device}}"}
             404: {description: numéro d'inventaire inconnu}
             409: {description: l'appareil n'est pas au contrôle qualité}
-            422: {description: note inconnue}
+            422: {description: élément manquant ou invalide, note sans grille, note relevée}
         """
         data = load(GradingIn(), self.json_body())
-        device = set_grade(db.session, asset_tag, data["grade"], user_id=self.current_user_id(),
-                           note=data.get("note"))
-        return self.response(200, result=device_with_allowed(device))
+        result = grade_device(db.session, asset_tag, checklist=data["checklist"], cosmetic=data["cosmetic"],
+                              grade=data.get("grade"), note=data.get("note"), user_id=self.current_user_id())
+        device = result.device
+        labels = {i["key"]: i["label"] for i in result.items}
+        return self.response(200, result={
+            "grade": result.grade, "computed_grade": result.computed_grade,
+            "failing": [{"key": key, "label": labels[key]} for key in result.failing],
+            "refurbished": is_refurbished(device, result),
+            "device": device_with_allowed(device),
+        })
+
+
+class ChecklistApi(JsonApi):
+    resource_name = "checklists"
+    class_permission_name = "Checklists"
+    openapi_spec_tag = "Contrôle qualité"
+
+    @expose("/<string:category>", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    @domain_endpoint
+    def get(self, category: str):
+        """A category's checklist.
+        ---
+        get:
+          summary: Grille de contrôle d'une catégorie (clé, libellé, type, seuil)
+          parameters:
+          - {in: path, name: category, required: true, schema: {type: string}}
+          responses:
+            200: {description: "{result: {category, items: [{key, label, kind, threshold?}]}}"}
+            404: {description: catégorie inconnue}
+        """
+        items = template_items(db.session, category)
+        return self.response(200, result={"category": category, "items": [i.as_dict() for i in items]})

@@ -12,6 +12,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.erasures import ErasureQueueView
     from app.views.reference import CommuneView, EpciView, LocationView, OrganisationView, SiteView
     from app.views.scan import ScanView
+    from app.views.workshop import ChecklistTemplateView, SparePartView
 
     appbuilder.add_view(ScanView, "Scan", label=_l("Scan station"), icon="fa-barcode")
     appbuilder.add_view(DeviceView, "Devices", label=_l("Devices"), icon="fa-laptop",
@@ -20,6 +21,10 @@ def register_views(appbuilder: AppBuilder) -> None:
                         category="Inventory")
     appbuilder.add_view(ErasureQueueView, "Erasure queue", label=_l("Erasure review queue"), icon="fa-inbox",
                         category="Inventory")
+    appbuilder.add_view(SparePartView, "Spare parts", label=_l("Spare-part stock"), icon="fa-cogs",
+                        category="Inventory")
+    appbuilder.add_view(ChecklistTemplateView, "Checklist templates", label=_l("Quality-control checklists"),
+                        icon="fa-list-check", category="Reference")
     appbuilder.add_view(OrganisationView, "Organisations", label=_l("Organisations"), icon="fa-building",
                         category="Inventory")
     appbuilder.add_view(SiteView, "Sites", label=_l("Sites"), icon="fa-warehouse", category="Inventory")

@@ -10,6 +10,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange, Optional
 
+from app.certificates import base_url, pdf_response, programme
 from app.extensions import db
 from app.templating import french_date
 from app.views.forms import decimal_text, drop_none, integer, text
@@ -18,6 +19,7 @@ from core.errors import DomainError
 from inventory import queries
 from inventory.models import Collection
 from inventory.schemas import CollectionIn, load
+from inventory.services.certificates import collection_certificate
 from inventory.services.collections import create_collection
 from inventory.sanitisation import covering_record, is_safe, medium_state
 from inventory.services.csv_import import import_devices_csv, problems_csv, template_csv
@@ -171,6 +173,19 @@ class CollectionView(ModelView):
         tags = [d.asset_tag for d in result.devices]
         flash(f"{len(tags)} appareil(s) importé(s) : {tags[0]} à {tags[-1]}.", "success")
         return redirect(url_for("CollectionView.show", pk=pk))
+
+    @expose("/<int:pk>/certificate", methods=["GET"])
+    @has_access
+    @permission_name("edit")
+    def certificate(self, pk: int):
+        """The collection's certificate; what is missing is said on the page."""
+        try:
+            return pdf_response(collection_certificate(db.session, pk, programme=programme(), base_url=base_url(),
+                                                       user_id=g.user.id))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("CollectionView.show", pk=pk) + "#erasures")
 
     @expose("/import-template.csv", methods=["GET"])
     @has_access

@@ -8,17 +8,31 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange, Optional
 
+from app.certificates import base_url, pdf_response, programme
 from app.extensions import db
 from app.views.forms import decimal_text, drop_none, integer, text
 from core.errors import DomainError, ValidationFailed
 from inventory import queries
 from inventory.lifecycle import State
 from inventory.models import Device
+from inventory.grading import COSMETIC
+from inventory.sanitisation import medium_state
 from inventory.schemas import DeviceIn, ErasureIn, GradingIn, load
+from inventory.services.certificates import device_certificate
 from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device
 from inventory.services.erasures import record_erasure
-from inventory.services.transitions import allowed_for, move, set_grade, transition
+from inventory.services.grading import grade_device, is_refurbished, latest_result, template_items
+from inventory.services.repairs import (
+    close_ticket,
+    current_ticket,
+    harvest_parts,
+    open_ticket,
+    stock_for,
+    update_ticket,
+    use_part,
+)
+from inventory.services.transitions import allowed_for, move, transition
 from inventory.vocabulary import (
     Category,
     ErasureLevel,
@@ -26,6 +40,8 @@ from inventory.vocabulary import (
     ErasureTechnique,
     Grade,
     MediumKind,
+    PartType,
+    RepairOutcome,
 )
 
 DEVICE_LABELS = {
@@ -40,6 +56,7 @@ DEVICE_LABELS = {
     "storage_summary": _l("Storage"),
     "screen_in": _l("Screen (inches)"),
     "os": _l("Operating system"),
+    "os_licence_key": _l("Operating system licence key"),
     "weight_kg": _l("Weight (kg)"),
     "collection": _l("Collection"),
     "location": _l("Location"),
@@ -116,7 +133,11 @@ class DeviceView(ModelView):
                     "location", "collection"]
     search_columns = ["asset_tag", "serial_number", "imei", "brand", "model", "category", "state",
                       "grade", "collection", "location"]
-    edit_columns = ["brand", "model", "cpu", "ram_gb", "storage_summary", "screen_in", "os", "weight_kg"]
+    edit_columns = ["brand", "model", "cpu", "ram_gb", "storage_summary", "screen_in", "os", "os_licence_key", "weight_kg"]
+    # The licence key is never in the generic sheet: the page shows it to those who may edit.
+    show_columns = ["asset_tag", "category", "brand", "model", "serial_number", "imei", "cpu", "ram_gb",
+                    "storage_summary", "screen_in", "os", "weight_kg", "collection", "location", "state", "grade",
+                    "created_at", "updated_at"]
     order_columns = ["asset_tag", "category", "brand", "model", "state", "grade"]
     base_order = ("id", "desc")
     label_columns = DEVICE_LABELS
@@ -171,13 +192,18 @@ class DeviceView(ModelView):
             flash("Appareil introuvable.", "danger")
             return redirect(url_for("DeviceView.list"))
         widgets = self._show(device.id)
+        latest = latest_result(db.session, device.id)
         return self.render_template(
             self.show_template, pk=device.id, title=f"{device.asset_tag} — {device.brand} {device.model}",
             widgets=widgets, related_views=[], device=device,
             events=queries.history(db.session, device.id), allowed=allowed_for(device),
             levels=ErasureLevel.choices(), techniques=ErasureTechnique.choices(),
-            results=ErasureResult.choices(), grades=Grade.choices(),
-            locations=queries.active_locations(db.session), State=State,
+            results=ErasureResult.choices(), grades=Grade.choices(), cosmetics=COSMETIC,
+            checklist=template_items(db.session, device.category) if device.state == State.GRADING.value else [],
+            latest=latest, refurbished=is_refurbished(device, latest), media_states={m.id: medium_state(m) for m in device.media},
+            ticket=current_ticket(db.session, device.id), stock=stock_for(db.session, device),
+            part_types=PartType.choices(), outcomes=RepairOutcome.choices(),
+            locations=queries.active_locations(db.session), State=State, next_url=request.args.get("next", ""),
         )
 
     @expose("/tag/<asset_tag>", methods=["GET"])
@@ -249,11 +275,99 @@ class DeviceView(ModelView):
     @has_access
     @permission_name("edit")
     def post_grade(self, pk: int):
+        """The checklist form; a failed control is reported, not refused."""
+        def act(device: Device):
+            form = request.form
+            items = template_items(db.session, device.category)
+            checklist = {}
+            for item in items:
+                raw = form.get(f"item_{item.key}", "").strip()
+                if item.kind == "bool":
+                    checklist[item.key] = {"1": True, "0": False}.get(raw)
+                else:
+                    number = decimal_text(form, f"item_{item.key}")
+                    try:
+                        checklist[item.key] = float(number) if number else None
+                    except ValueError:
+                        checklist[item.key] = number
+            data = load(GradingIn(), drop_none({"checklist": checklist, "cosmetic": text(form, "cosmetic"),
+                                                "grade": text(form, "grade"), "note": text(form, "note")}))
+            result = grade_device(db.session, device.asset_tag, checklist=data["checklist"], cosmetic=data["cosmetic"],
+                                  grade=data.get("grade"), note=data.get("note"), user_id=_user_id())
+            if result.grade is None:
+                labels = {i["key"]: i["label"] for i in result.items}
+                failing = ", ".join(labels[k] for k in result.failing)
+                return f"{device.asset_tag} repart en réparation : {failing}.", "warning"
+            return f"{device.asset_tag} noté {result.grade}."
+
+        response = self._act(pk, act)
+        target = request.form.get("next", "")
+        if target.startswith("/") and not target.startswith("//"):
+            return redirect(target)
+        return response
+
+    @expose("/<int:pk>/repair", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def post_repair(self, pk: int):
+        """Open, update, use a part, or close the repair ticket (``step`` says which)."""
         def act(device: Device) -> str:
-            data = load(GradingIn(), drop_none({"grade": text(request.form, "grade"),
-                                                "note": text(request.form, "note")}))
-            set_grade(db.session, device.asset_tag, data["grade"], user_id=_user_id(), note=data.get("note"))
-            return f"{device.asset_tag} noté {device.grade}."
+            form = request.form
+            step = form.get("step", "")
+            if step == "open":
+                open_ticket(db.session, device.asset_tag, symptoms=form.get("symptoms", ""), user_id=_user_id(),
+                            technician=_user_name())
+                return "Ticket de réparation ouvert."
+            ticket = current_ticket(db.session, device.id)
+            if ticket is None:
+                raise ValidationFailed({"ticket": ["Aucun ticket de réparation ouvert pour cet appareil."]})
+            if step == "update":
+                minutes = integer(form, "labour_minutes")
+                update_ticket(db.session, ticket.id, diagnosis=form.get("diagnosis"), actions=form.get("actions"),
+                              labour_minutes=minutes if minutes is not None else 0)
+                return "Ticket mis à jour."
+            if step == "part":
+                part = integer(form, "spare_part")
+                if not isinstance(part, int):
+                    raise ValidationFailed({"spare_part": ["Choisissez une pièce en stock."]})
+                usage = use_part(db.session, ticket.id, part, quantity=integer(form, "quantity") or 1,
+                                 fitted_serial=text(form, "fitted_serial"), user_id=_user_id())
+                return f"Pièce utilisée : {usage.spare_part.description}."
+            if step == "close":
+                close_ticket(db.session, ticket.id, outcome=form.get("outcome", ""), next_state=text(form, "next_state"),
+                             user_id=_user_id(), note=text(form, "note"))
+                return f"Ticket clos : {device.asset_tag} est à l'état « {device.state_label} »."
+            raise ValidationFailed({"step": ["Action de réparation inconnue."]})
+
+        return self._act(pk, act)
+
+    @expose("/<int:pk>/certificate", methods=["GET"])
+    @has_access
+    @permission_name("edit")
+    def certificate(self, pk: int):
+        device = db.session.get(Device, pk)
+        if device is None:
+            flash("Appareil introuvable.", "danger")
+            return redirect(url_for("DeviceView.list"))
+        try:
+            return pdf_response(device_certificate(db.session, device.asset_tag, programme=programme(),
+                                                   base_url=base_url(), user_id=_user_id()))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("DeviceView.show", pk=pk) + "#media")
+
+    @expose("/<int:pk>/harvest", methods=["POST"])
+    @has_access
+    @permission_name("edit")
+    def post_harvest(self, pk: int):
+        def act(device: Device) -> str:
+            form = request.form
+            lines = harvest_parts(db.session, device.asset_tag, [{
+                "part_type": form.get("part_type", ""), "description": form.get("description", ""),
+                "location": form.get("location", ""), "quantity": integer(form, "quantity") or 1,
+            }])
+            return f"Pièce ajoutée au stock : {lines[0].description} ({lines[0].quantity} en stock à {lines[0].location.code})."
 
         return self._act(pk, act)
 

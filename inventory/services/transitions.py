@@ -17,7 +17,6 @@ from inventory.services.common import (
     location_by_code,
     unit_of_work,
 )
-from inventory.vocabulary import Grade
 
 # A device coming back to repair must be graded again before it returns to stock.
 _CLEARS_GRADE = frozenset({State.REPAIR})
@@ -70,35 +69,6 @@ def transition(session: Session, asset_tag: str, to: str, *, user_id: int | None
     with unit_of_work(session):
         apply_transition(session, device, target, user_id=user_id, now=now or utcnow(), note=note,
                          location=loc, station=station, context=context)
-    return device
-
-
-def apply_grade(session: Session, device: Device, grade: str, *, user_id: int | None,
-                now: datetime, note: str | None = None, station: str | None = None) -> DeviceEvent:
-    """Set the grade of a device under quality control. No commit."""
-    if grade not in Grade.values():
-        raise ValidationFailed({"grade": [f"Note inconnue : valeurs acceptées : {', '.join(Grade.values())}."]})
-    if device.state != State.GRADING.value:
-        raise Conflict(
-            f"La note se donne au contrôle qualité ; l'appareil est à l'état « {device.state_label} »."
-        )
-    device.grade = grade
-    device.updated_at = now
-    event = DeviceEvent(
-        device=device, kind="graded", from_state=device.state, to_state=device.state, at=now,
-        user_id=user_id, location=device.location, station=station,
-        note=f"Note {grade}" + (f" — {note.strip()}" if note and note.strip() else ""),
-    )
-    session.add(event)
-    return event
-
-
-def set_grade(session: Session, asset_tag: str, grade: str, *, user_id: int | None = None,
-              note: str | None = None, now: datetime | None = None) -> Device:
-    """Grade a device (A, B or C). Raises NotFound, ValidationFailed or Conflict."""
-    device = device_by_tag(session, asset_tag)
-    with unit_of_work(session):
-        apply_grade(session, device, grade, user_id=user_id, now=now or utcnow(), note=note)
     return device
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import advance, bearer, make_device, make_workshop
+from tests.helpers import advance, bearer, make_device, make_workshop, passing_checklist
 
 
 @pytest.fixture
@@ -140,16 +140,19 @@ def test_erasure_and_grading_endpoints(client, shop, tech, session):
         "started_at": "2026-04-02T10:00:00"})
     assert naive.status_code == 422 and "fuseau horaire" in naive.json["errors"]["started_at"][0]
     assert client.post(f"/api/v1/devices/{tag}/transition", json={"to": "grading"}, headers=tech).status_code == 200
-    graded = client.post(f"/api/v1/devices/{tag}/grading", json={"grade": "A"}, headers=tech)
+    no_checklist = client.post(f"/api/v1/devices/{tag}/grading", json={"grade": "A"}, headers=tech)
+    assert no_checklist.status_code == 422 and no_checklist.json["errors"]["checklist"] == ["Champ obligatoire."]
+    graded = client.post(f"/api/v1/devices/{tag}/grading", headers=tech,
+                         json={"checklist": passing_checklist("laptop"), "cosmetic": "A"})
     assert graded.status_code == 200 and graded.json["result"]["grade"] == "A"
-    assert "in_stock" in graded.json["result"]["allowed"]
-    bad = client.post(f"/api/v1/devices/{tag}/grading", json={"grade": "E"}, headers=tech)
-    assert bad.status_code == 422
+    assert graded.json["result"]["failing"] == [] and graded.json["result"]["refurbished"] is True
+    assert "in_stock" in graded.json["result"]["device"]["allowed"]
 
 
 def test_grading_outside_quality_control_is_409(client, shop, tech, session):
     device = make_device(session, shop["collection"].id)
-    answer = client.post(f"/api/v1/devices/{device.asset_tag}/grading", json={"grade": "A"}, headers=tech)
+    answer = client.post(f"/api/v1/devices/{device.asset_tag}/grading", headers=tech,
+                         json={"checklist": passing_checklist("laptop"), "cosmetic": "A"})
     assert answer.status_code == 409
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import bearer, login, make_device, make_workshop, sanitise
+from tests.helpers import bearer, login, make_device, make_workshop, passing_checklist, sanitise
 
 
 @pytest.fixture
@@ -93,7 +93,8 @@ def test_keyboard_only_path_from_scan_to_stock(client, shop, session):
     client.post("/api/v1/scan", json={"code": shop["bin_a"].code}, headers=headers)
     client.post("/api/v1/scan", json={"code": shop["bin_a"].code}, headers=headers)  # end put-away
     assert client.post("/api/v1/scan", json={"code": tag, "station": "grading"}, headers=headers).json["applied"]
-    assert client.post(f"/api/v1/devices/{tag}/grading", json={"grade": "B"}, headers=headers).status_code == 200
+    assert client.post(f"/api/v1/devices/{tag}/grading", headers=headers,
+                       json={"checklist": passing_checklist("laptop"), "cosmetic": "B"}).status_code == 200
     client.post("/api/v1/scan", json={"code": shop["bin_b"].code}, headers=headers)
     final = client.post("/api/v1/scan", json={"code": tag, "station": "stock"}, headers=headers).json
     assert final["applied"] == {"from": "grading", "to": "in_stock"}

@@ -29,6 +29,7 @@ API = [
     ("POST", "/api/v1/erasures/queue/1/dismiss", {}, WORKSHOP),
     ("GET", "/api/v1/devices/{tag}/certificate.pdf", None, WORKSHOP),
     ("GET", "/api/v1/collections/{collection}/certificate.pdf", None, WORKSHOP),
+    ("GET", "/api/v1/checklists/laptop", None, STOCK_READERS),
 ]
 
 # (url, roles allowed) for pages read with GET
@@ -50,6 +51,9 @@ PAGES = [
     ("/communes/list/", STOCK_READERS),
     ("/epci/list/", STOCK_READERS),
     ("/erasures/queue", WORKSHOP),
+    ("/spare-parts/list/", WORKSHOP),
+    ("/spare-parts/add", WORKSHOP),
+    ("/checklists/", {ADMIN}),
     ("/users/list/", {ADMIN}),
     ("/users/userinfo/", set(USERS)),
     ("/resetmypassword/form", set(USERS)),
@@ -59,7 +63,8 @@ PAGES = [
 # Forms that change data (POST, with a CSRF token)
 FORMS = [
     ("/devices/{device_id}/transition", {"to": "wiping"}, WORKSHOP),
-    ("/devices/{device_id}/grade", {"grade": "A"}, WORKSHOP),
+    ("/devices/{device_id}/grade", {"cosmetic": "A"}, WORKSHOP),
+    ("/devices/{device_id}/repair", {"step": "open", "symptoms": "x"}, WORKSHOP),
     ("/devices/{device_id}/move", {"location": "LOC-LAM-A01"}, WORKSHOP),
     ("/devices/{device_id}/erasure", {}, WORKSHOP),
 ]

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.settings import set_setting
 from inventory.models import Collection, Device, ErasureRecord, Location, Organisation
-from tests.helpers import login, make_device, make_workshop
+from tests.helpers import login, make_device, make_workshop, passing_checklist
 
 
 @pytest.fixture
@@ -92,7 +92,14 @@ def test_device_sheet_actions(client, shop, csrf, session):
     assert answer.status_code == 302
     assert count(session, ErasureRecord) == 1
     client.post(f"/devices/{device.id}/transition", data={"csrf_token": csrf, "to": "grading"})
-    client.post(f"/devices/{device.id}/grade", data={"csrf_token": csrf, "grade": "A"})
+    sheet = text_of(client.get(f"/devices/show/{device.id}"))
+    assert "Contrôle qualité" in sheet and "Santé de la batterie (% de la capacité d'origine)" in sheet
+    form = {f"item_{key}": ("1" if value is True else "93") for key, value in passing_checklist("laptop").items()}
+    missing = client.post(f"/devices/{device.id}/grade", data={"csrf_token": csrf, "cosmetic": "A",
+                                                              **{k: v for k, v in form.items() if k != "item_webcam"}},
+                          follow_redirects=True)
+    assert "Élément manquant : Webcam." in text_of(missing)
+    client.post(f"/devices/{device.id}/grade", data={"csrf_token": csrf, "cosmetic": "A", **form})
     client.post(f"/devices/{device.id}/transition", data={"csrf_token": csrf, "to": "in_stock"})
     client.post(f"/devices/{device.id}/move", data={"csrf_token": csrf, "location": "LOC-LAM-B02"})
     session.expire_all()

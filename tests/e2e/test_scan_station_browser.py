@@ -11,6 +11,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from inventory.grading import DEFAULT_TEMPLATES
 from tests.helpers import PASSWORD, make_device, make_workshop
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -85,8 +86,29 @@ def test_keyboard_only_from_reception_to_stock(browser_page, session):
     key = next(str(i + 1) for i, text in enumerate(labels) if text.endswith("Contrôle qualité"))
     page.keyboard.press(key)
     wait_banner(page, f"{tag} → Contrôle qualité")
-    page.keyboard.press("b")
-    wait_banner(page, f"{tag} : Note B")
+
+    # G opens the checklist; it is filled with the keyboard: Space ticks "works", Tab goes on.
+    page.wait_for_selector("#open-checklist")
+    page.keyboard.press("g")
+    page.wait_for_url("**/devices/show/**")
+    page.wait_for_function("document.activeElement.name === 'item_boots'")
+    for item in DEFAULT_TEMPLATES["laptop"]:
+        if item.kind == "bool":
+            page.keyboard.press("Space")
+        else:
+            page.keyboard.type("91")
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "cosmetic"
+    page.keyboard.press("Space")        # A …
+    page.keyboard.press("ArrowRight")   # … then B: light marks
+    page.keyboard.press("Tab")          # the optional lower grade
+    page.keyboard.press("Tab")          # the note
+    page.keyboard.press("Tab")          # the button
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/scan/?show=*")
+    page.wait_for_selector(".rk-card h2")
+    assert "B" in page.inner_text(".rk-card dl")
+    assert page.evaluate("document.activeElement.id") == "scan-code"
 
     # Stock station, chosen from the keyboard, then a plain scan applies the transition.
     page.keyboard.press("Tab")

@@ -11,8 +11,9 @@ from inventory.lifecycle import TRANSITIONS, State, TransitionContext
 from inventory.models import AppendOnlyViolation, Device, DeviceEvent, ErasureRecord
 from inventory.queries import history
 from inventory.services.erasures import record_erasure
-from inventory.services.transitions import move, set_grade, transition
-from tests.helpers import advance, make_device, make_workshop, sanitise
+from inventory.services.grading import grade_device
+from inventory.services.transitions import move, transition
+from tests.helpers import advance, make_device, make_workshop, passing_checklist, sanitise
 
 
 def events_of(session, device):
@@ -115,10 +116,8 @@ def test_grading_only_in_quality_control(session):
     shop = make_workshop(session)
     device = make_device(session, shop["collection"].id)
     with pytest.raises(Conflict) as refused:
-        set_grade(session, device.asset_tag, "A")
+        grade_device(session, device.asset_tag, checklist=passing_checklist("laptop"), cosmetic="A")
     assert refused.value.message == "La note se donne au contrôle qualité ; l'appareil est à l'état « Réceptionné »."
-    with pytest.raises(ValidationFailed):
-        set_grade(session, device.asset_tag, "Z")
 
 
 def test_erasure_records(session, users):
@@ -212,7 +211,7 @@ def test_random_service_calls_keep_state_equal_to_last_event(session, steps):
             elif kind == "wipe" and value:
                 sanitise(session, device)
             elif kind == "grade":
-                set_grade(session, device.asset_tag, value)
+                grade_device(session, device.asset_tag, checklist=passing_checklist(device.category), cosmetic=value)
         except (TransitionRefused, Conflict, ValidationFailed):
             pass
         session.expire_all()

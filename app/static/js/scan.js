@@ -101,19 +101,17 @@
       card.appendChild(next);
     }
     if (device.state === "grading") {
-      var grades = el("div", { "class": "rk-next", role: "group", "aria-label": T.grade }, [el("h3", { text: T.grade })]);
-      config.grades.forEach(function (grade) {
-        grades.appendChild(el("button", { type: "button", "class": "btn btn-default", onclick: function () { grade_(grade); } },
-          [el("kbd", { text: grade }), grade]));
-      });
-      card.appendChild(grades);
+      card.appendChild(el("div", { "class": "rk-next" }, [
+        el("a", { "class": "btn btn-primary", href: checklistUrl(device), id: "open-checklist" },
+          [el("kbd", { text: "G" }), T.checklist])
+      ]));
     }
     if (device.storage && device.storage.length) {
       var list = el("ul", { "class": "rk-media" });
       device.storage.forEach(function (medium) {
         var label = (config.media[medium.kind] || medium.kind) + (medium.serial_number ? " n° " + medium.serial_number : "");
         var item = el("li", {}, [label + " — " + (medium.sanitised ? T.sanitised : T.pending) + " "]);
-        if (!medium.sanitised && device.state === "wiping") {
+        if (!medium.sanitised && medium.origin !== "fitted" && device.state === "wiping") {
           var preset = config.default_erasure[medium.kind];
           var first = !current.pendingMedium;
           if (first) { current.pendingMedium = { medium: medium, preset: preset }; }
@@ -121,6 +119,12 @@
             type: "button", "class": "btn btn-default",
             onclick: function () { erase(medium, preset); }
           }, [first ? el("kbd", { text: "E" }) : null, T.record_erasure + " (" + config.techniques[preset[1]] + ")"]));
+          item.appendChild(el("button", {
+            type: "button", "class": "btn btn-default", onclick: function () { erase(medium, preset, "fail"); }
+          }, [T.record_failure]));
+          item.appendChild(el("button", {
+            type: "button", "class": "btn btn-default", onclick: function () { erase(medium, ["destroy", "drill"]); }
+          }, [T.record_destroyed]));
         }
         list.appendChild(item);
       });
@@ -206,29 +210,21 @@
       });
   }
 
-  function grade_(grade) {
-    if (!current) { return; }
-    var tag = current.device.asset_tag;
-    request("POST", url("gradingUrl", tag), { grade: grade })
-      .then(function (data) {
-        if (data._status === 200) {
-          return rescanAfterAction(tag).then(function () { say("ok", tag + " : " + T.grade + " " + grade); });
-        }
-        say("error", data.message);
-      })
-      .catch(function () { say("error", T.network); })
-      .then(refocus);
+  function checklistUrl(device) {
+    var back = root.dataset.stationPage + "?show=" + encodeURIComponent(device.asset_tag);
+    return root.dataset.deviceSheet.replace("__ID__", device.id) + "?next=" + encodeURIComponent(back) + "#grading";
   }
 
-  function erase(medium, preset) {
+  function erase(medium, preset, outcome) {
     if (!current) { return; }
     var tag = current.device.asset_tag;
-    var body = { level: preset[0], technique: preset[1], result: "pass", verified: true };
+    var failed = outcome === "fail";
+    var body = { level: preset[0], technique: preset[1], result: failed ? "fail" : "pass", verified: !failed };
     if (medium.serial_number) { body.medium_serial = medium.serial_number; }
     request("POST", url("erasureUrl", tag), body)
       .then(function (data) {
         if (data._status === 201) {
-          return rescanAfterAction(tag).then(function () { say("ok", tag + " : " + T.sanitised); });
+          return rescanAfterAction(tag).then(function () { say(failed ? "error" : "ok", tag + " : " + (failed ? T.failed : T.sanitised)); });
         }
         say("error", data.message);
       })
@@ -240,7 +236,7 @@
   function shortcut(key) {
     if (/^[1-9]$/.test(key)) { chooseTransition(Number(key) - 1); return true; }
     var upper = key.toUpperCase();
-    if (current && current.device.state === "grading" && config.grades.indexOf(upper) >= 0) { grade_(upper); return true; }
+    if (current && current.device.state === "grading" && upper === "G") { window.location.href = checklistUrl(current.device); return true; }
     if (current && upper === "E" && current.pendingMedium) {
       erase(current.pendingMedium.medium, current.pendingMedium.preset);
       return true;
@@ -253,7 +249,7 @@
     if (/^[1-9]$/.test(key)) { return Number(key) <= current.allowed.length; }
     var upper = key.toUpperCase();
     if (upper === "E") { return Boolean(current.pendingMedium); }
-    return current.device.state === "grading" && config.grades.indexOf(upper) >= 0;
+    return current.device.state === "grading" && upper === "G";
   }
 
   input.addEventListener("keydown", function (event) {
@@ -304,5 +300,8 @@
   document.addEventListener("click", function (event) {
     if (event.target.tagName !== "SELECT" && event.target.tagName !== "A") { setTimeout(function () { input.focus(); }, 0); }
   });
+  // Back from the checklist (?show=RK-…): show the device's card, without scanning it.
+  var shown = new URLSearchParams(window.location.search).get("show");
+  if (shown) { rescanAfterAction(shown).then(refocus); }
   input.focus();
 })();
