@@ -23,6 +23,7 @@ from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device
 from inventory.services.erasures import record_erasure
 from inventory.services.reference import create_location, create_organisation, create_site
+from inventory.services.repairs import add_stock, close_ticket, harvest_parts, open_ticket, stock_for, update_ticket, use_part
 from inventory.grading import BOOL, DEFAULT_TEMPLATES
 from inventory.services.grading import grade_device
 from inventory.services.transitions import transition
@@ -151,6 +152,16 @@ def load_demo(app: Flask, *, password: str, seed: int = 972) -> None:
                                       kind="shelf" if label.startswith("S") else "bin")
 
     users = _create_users(app, password, orgs)
+    for part_type, description, models, quantity in [
+        ("battery", "Batterie Dell 68 Wh", "Latitude 5490, Latitude 5480", 6),
+        ("battery", "Batterie HP 50 Wh", "EliteBook 840 G5", 4),
+        ("keyboard", "Clavier AZERTY Lenovo ThinkPad", "ThinkPad T480, ThinkPad X270", 3),
+        ("ram", "Barrette 8 Go DDR4 SO-DIMM", "Latitude 5490, EliteBook 840 G5, ThinkPad T480", 10),
+        ("ssd", "SSD 240 Go SATA", None, 8),
+        ("charger", "Chargeur USB-C 65 W", None, 12),
+    ]:
+        add_stock(session, part_type=part_type, description=description, location=bins["S01"].code,
+                  quantity=quantity, compatible_models=models)
     tech = users["technicien"].id
 
     today = utcnow().astimezone(MARTINIQUE).date()
@@ -243,6 +254,9 @@ def _walk(session, rng: random.Random, tag: str, target: State, start: datetime,
     if target in (State.PARTS, State.RECYCLED) and rng.random() < 0.5:
         transition(session, tag, "parts", user_id=user, location=bins["PDR"].code, now=later(4, 48),
                    note="Carte mère hors service : démonté pour pièces.")
+        if device.category == "laptop":
+            harvest_parts(session, tag, [{"part_type": "ram", "description": "Barrette mémoire 8 Go (récupérée)",
+                                          "location": bins["PDR"].code, "quantity": 1}])
         if target == State.RECYCLED:
             transition(session, tag, "recycled", user_id=user, location=bins["DEE"].code, now=later(24, 200),
                        note="Remis à la filière DEEE.")
@@ -256,11 +270,20 @@ def _walk(session, rng: random.Random, tag: str, target: State, start: datetime,
         return
     needs_repair = target == State.REPAIR or rng.random() < 0.3
     if needs_repair:
-        transition(session, tag, "repair", user_id=user, station="repair", location=bins["REP"].code, now=later(2, 48),
-                   note=rng.choice(["Batterie à remplacer.", "Clavier défectueux.", "Ajout de mémoire.", "Nettoyage et pâte thermique."]))
+        symptom, part_type = rng.choice([("Ne tient pas la charge.", "battery"), ("Touches du clavier inopérantes.", "keyboard"),
+                                         ("Lent : 4 Go de mémoire seulement.", "ram"), ("Chauffe et s'éteint.", None)])
+        transition(session, tag, "repair", user_id=user, station="repair", location=bins["REP"].code, now=later(2, 48))
+        ticket = open_ticket(session, tag, symptoms=symptom, user_id=user, technician="Théo Technicien", now=later(0.1, 2))
         if target == State.REPAIR:
             return
-    transition(session, tag, "grading", user_id=user, station="grading", location=bins["CTL"].code, now=later(2, 72))
+        line = next((l for l in stock_for(session) if l.part_type == part_type), None) if part_type else None
+        update_ticket(session, ticket.id, diagnosis=symptom, labour_minutes=rng.choice([15, 20, 30, 45]),
+                      actions="Pièce remplacée." if line else "Nettoyage, pâte thermique renouvelée.")
+        if line is not None:
+            use_part(session, ticket.id, line.id, user_id=user, now=later(0.1, 2))
+        close_ticket(session, ticket.id, outcome="repaired", user_id=user, now=later(0.5, 24))
+    else:
+        transition(session, tag, "grading", user_id=user, station="grading", location=bins["CTL"].code, now=later(2, 72))
     if target == State.GRADING:
         return
     checklist = {item.key: True if item.kind == BOOL else rng.randint(82, 100) for item in DEFAULT_TEMPLATES[device.category]}

@@ -122,3 +122,21 @@ def test_certificates_over_http_and_public_verification(client, shop, session):
     assert "Le fichier envoyé diffère de celui qui a été émis" in tampered.get_data(as_text=True)
     missing = client.get("/verify/ZZZZ-ZZZZ-ZZZZ-ZZZZ")
     assert missing.status_code == 404 and "Certificat inconnu." in missing.get_data(as_text=True)
+
+
+def test_drop_a_report_on_the_collection_page(client, shop, session):
+    from tests.helpers import login
+
+    csrf = login(client, "technicien")
+    device = make_device(session, shop["collection"].id, storage=[{"kind": "ssd", "serial_number": "VS87A23105K4Q9M"}])
+    transition(session, device.asset_tag, "wiping")
+    answer = client.post(f"/collections/{shop['collection'].id}/erasure-import", content_type="multipart/form-data",
+                         data={"csrf_token": csrf, "report": (io.BytesIO((NWIPE / "complete_single.txt").read_bytes()), "nwipe.txt")})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "Rapport importé : 1 disque(s) rapproché(s), 0 en file de revue." in page
+    assert f"Enregistré pour {device.asset_tag}" in page
+    assert "1 support(s) sur 1 effacé(s) ou détruit(s)" in page
+    truncated = client.post(f"/collections/{shop['collection'].id}/erasure-import", content_type="multipart/form-data",
+                            data={"csrf_token": csrf, "report": (io.BytesIO((NWIPE / "truncated.txt").read_bytes()), "cut.txt")})
+    assert truncated.status_code == 422 and "Journal nwipe tronqué" in truncated.get_data(as_text=True)

@@ -167,3 +167,24 @@ def test_the_qr_code_decodes_to_the_verification_address(session, shop, tmp_path
 
     found = [symbol.data.decode() for symbol in decode(image, symbols=[ZBarSymbol.QRCODE])]
     assert found == [f"{BASE}/verify/{certificate.verification_code}"]
+
+
+def test_the_collection_certificate_qr_code_leads_a_donor_to_the_verification(client, session, shop, tmp_path):
+    """The end of the chain: a donor scans the QR code of the collection's certificate and
+    opens the public page, without an account."""
+    laptop = make_device(session, shop["collection"].id, storage=[{"kind": "ssd", "serial_number": "DONOR-SSD-1"}])
+    phone = make_device(session, shop["collection"].id, category="smartphone")
+    for device in (laptop, phone):
+        transition(session, device.asset_tag, "wiping")
+    wipe(session, laptop, "DONOR-SSD-1")
+    wipe(session, phone, None, technique="factory-reset")
+    certificate = collection_certificate(session, shop["collection"].id, programme=PROGRAMME, base_url=BASE)
+    image = _rasterise(certificate.pdf, tmp_path)  # skips, saying why, without poppler or zbar
+    from pyzbar.pyzbar import ZBarSymbol, decode
+
+    (url,) = [symbol.data.decode() for symbol in decode(image, symbols=[ZBarSymbol.QRCODE])]
+    assert url.startswith(f"{BASE}/verify/")
+    page = client.get(url[len(BASE):])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Certificat authentique." in html
+    assert certificate.number in html and "Donateur Test" in html and "2 couvert(s) : 2 effacé(s), 0 détruit(s)" in html
