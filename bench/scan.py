@@ -121,9 +121,9 @@ DEVICE_COLUMNS = ("id", "asset_tag", "category", "brand", "model", "serial_numbe
                   "location_id", "state", "grade", "created_at", "updated_at", "version")
 EVENT_COLUMNS = ("id", "device_id", "kind", "from_state", "to_state", "at", "user_id",
                  "location_id", "station", "note")
-MEDIUM_COLUMNS = ("id", "device_id", "kind", "serial_number", "capacity_gb", "created_at")
+MEDIUM_COLUMNS = ("id", "device_id", "kind", "serial_number", "capacity_gb", "origin", "created_at")
 ERASURE_COLUMNS = ("id", "medium_id", "level", "technique", "tool", "result", "verified",
-                   "started_at", "ended_at", "recorded_at")
+                   "started_at", "ended_at", "recorded_at", "source")
 # Storage medium per category (monitors carry none), as the app registers them.
 MEDIUM_OF = {"laptop": ("ssd", 256), "desktop": ("hdd", 500), "tablet": ("flash", 32),
              "smartphone": ("flash", 64)}
@@ -222,13 +222,13 @@ def medium_rows(device: tuple, state: str, start: datetime) -> tuple[list[tuple]
         return [], []
     kind, capacity = MEDIUM_OF[category]
     serial = None if kind == "flash" else f"DK{device_id:09d}"
-    media = [(device_id, device_id, kind, serial, capacity, start)]
+    media = [(device_id, device_id, kind, serial, capacity, "donated", start)]
     if state in NOT_YET_WIPED:
         return media, []
     technique = "factory-reset" if kind == "flash" else "overwrite"
     wiped = start + timedelta(hours=2)
     return media, [(device_id, device_id, "purge" if kind == "flash" else "clear", technique,
-                    "bench", "pass", True, start + timedelta(hours=1), wiped, wiped)]
+                    "bench", "pass", True, start + timedelta(hours=1), wiped, wiped, "manual")]
 
 
 def generate_blocks(n_devices: int, average: int, ref: Reference, seed: int = 972):

@@ -93,6 +93,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild SQLite tables (copy, drop, rename): with foreign keys
+            # enforced, dropping a referenced table fails. Off for the migration only; the
+            # pragma must be set outside a transaction, so before Alembic begins one.
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()  # end SQLAlchemy's implicit transaction: Alembic opens its own
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -61,3 +61,39 @@ def test_check_constraints_match_the_models(empty_database):
             actual = {c["name"]: _quoted_values(c["sqltext"]) for c in inspector.get_check_constraints(table.name)}
             assert actual == expected, table.name
         db.engine.dispose()
+
+
+def test_upgrade_a_database_holding_data(empty_database):
+    """Real databases are upgraded with their data in them (on SQLite the batch migrations
+    rebuild tables that other tables reference)."""
+    app = create_app(TestConfig(empty_database))
+    with app.app_context():
+        upgrade(revision="0001_initial")
+        statements = [
+            "INSERT INTO epci (id, siren, short_name, official_name) VALUES (1, '249720061', 'CACEM', 'Communauté')",
+            "INSERT INTO commune (insee_code, name, epci_id) VALUES ('97213', 'Le Lamentin', 1)",
+            "INSERT INTO organisation (id, kind, name, created_at) VALUES (1, 'donor', 'Donateur', '2026-01-01 00:00:00')",
+            "INSERT INTO site (id, code, name, kind) VALUES (1, 'LAM', 'Atelier', 'workshop')",
+            "INSERT INTO collection (id, reference, donor_id, collected_on, site_id, declared_count, created_at) "
+            "VALUES (1, 'COL-2026-0001', 1, '2026-01-02', 1, 1, '2026-01-02 12:00:00')",
+            "INSERT INTO device (id, asset_tag, category, brand, model, serial_number, collection_id, state, "
+            "created_at, updated_at, version) VALUES (1, 'RK-000001', 'laptop', 'Dell', 'E5490', 'SN1', 1, 'wiping', "
+            "'2026-01-02 12:00:00', '2026-01-02 12:00:00', 2)",
+            "INSERT INTO storage_medium (id, device_id, kind, serial_number, created_at) VALUES (1, 1, 'ssd', 'D1', '2026-01-02 12:00:00')",
+            "INSERT INTO erasure_record (id, medium_id, level, technique, tool, operator, result, verified, recorded_at) "
+            "VALUES (1, 1, 'purge', 'ata-secure-erase', 'hdparm', 'Léa', 'pass', true, '2026-01-03 10:00:00')",
+            "INSERT INTO device_event (id, device_id, kind, from_state, to_state, at) VALUES (1, 1, 'received', NULL, 'received', '2026-01-02 12:00:00')",
+        ]
+        with db.engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+        upgrade()
+        with db.engine.connect() as conn:
+            record = conn.exec_driver_sql(
+                "SELECT sanitised_by, verified_by, destination, source FROM erasure_record WHERE id = 1").one()
+            medium = conn.exec_driver_sql("SELECT origin FROM storage_medium WHERE id = 1").one()
+            device = conn.exec_driver_sql("SELECT asset_tag, state FROM device WHERE id = 1").one()
+        assert tuple(record) == ("Léa", "Léa", "reuse", "manual")
+        assert tuple(medium) == ("donated",) and tuple(device) == ("RK-000001", "wiping")
+        db.engine.dispose()
+    assert _differences(app) == []
