@@ -5,7 +5,7 @@ whatever the guards allow; the guards return a French reason when they refuse.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from inventory.vocabulary import (
     ErasureLevel,

@@ -10,6 +10,7 @@ from flask_appbuilder.api import BaseApi
 from flask_login import current_user
 
 from app.extensions import csrf, db
+from app.operator import operator_name, operator_role
 from core.errors import Conflict, NotFound, TransitionRefused, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -92,15 +93,10 @@ class JsonApi(BaseApi):
         return user.id if user is not None else None
 
     def current_user_role(self) -> str | None:
-        user = self.current_user()
-        return ", ".join(r.name for r in user.roles) if user is not None and user.roles else None
+        return operator_role(self.current_user())
 
     def current_user_name(self) -> str | None:
-        user = self.current_user()
-        if user is None:
-            return None
-        full = f"{user.first_name or ''} {user.last_name or ''}".strip()
-        return full or user.username
+        return operator_name(self.current_user())
 
 
 def domain_endpoint(method):

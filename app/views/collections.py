@@ -12,6 +12,7 @@ from wtforms.validators import NumberRange, Optional
 
 from app.certificates import base_url, pdf_response, programme
 from app.extensions import db
+from app.operator import current_operator
 from app.templating import french_date
 from app.views.forms import decimal_text, drop_none, integer, text
 from core.clock import local_today
@@ -126,12 +127,11 @@ class CollectionView(ModelView):
         if upload is None or not upload.filename:
             flash("Rapport : déposez ou choisissez un journal nwipe ou un rapport JSON/CSV.", "danger")
             return redirect(url_for("CollectionView.show", pk=pk))
-        user = g.user
-        name = f"{user.first_name or ''} {user.last_name or ''}".strip() or user.username
+        user_id, name, role = current_operator()
         try:
             outcome = import_erasure_report(
-                db.session, upload.read(), filename=upload.filename, user_id=user.id, operator_name=name,
-                operator_role=", ".join(r.name for r in user.roles) or None, collection_id=pk)
+                db.session, upload.read(), filename=upload.filename, user_id=user_id, operator_name=name,
+                operator_role=role, collection_id=pk)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")

@@ -1,7 +1,7 @@
 """Device pages: the list (FAB), the device sheet with its actions, and registration."""
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -10,6 +10,7 @@ from wtforms.validators import NumberRange, Optional
 
 from app.certificates import base_url, pdf_response, programme
 from app.extensions import db
+from app.operator import current_operator
 from app.views.forms import decimal_text, drop_none, integer, text
 from core.errors import DomainError, ValidationFailed
 from inventory import queries
@@ -70,17 +71,15 @@ MAX_MEDIA_ROWS = 4
 
 
 def _user_id() -> int | None:
-    return g.user.id if getattr(g, "user", None) is not None and g.user.is_authenticated else None
+    return current_operator()[0]
 
 
 def _user_name() -> str | None:
-    user = g.user
-    full = f"{user.first_name or ''} {user.last_name or ''}".strip()
-    return full or user.username
+    return current_operator()[1]
 
 
 def _user_role() -> str | None:
-    return ", ".join(r.name for r in g.user.roles) or None
+    return current_operator()[2]
 
 
 def device_input_from_form(form) -> dict:

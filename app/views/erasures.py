@@ -7,16 +7,11 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.operator import current_operator
 from app.views.forms import text
 from core.errors import DomainError, ValidationFailed
 from inventory.services.common import device_by_tag
 from inventory.services.erasure_import import assign_imported_drive, dismiss_imported_drive, review_queue
-
-
-def _operator() -> tuple[str, str | None]:
-    user = g.user
-    name = f"{user.first_name or ''} {user.last_name or ''}".strip() or user.username
-    return name, ", ".join(r.name for r in user.roles) or None
 
 
 class ErasureQueueView(BaseView):
@@ -38,7 +33,7 @@ class ErasureQueueView(BaseView):
     def assign(self, drive_id: int):
         tag = text(request.form, "asset_tag") or ""
         medium = request.form.get("medium", "")
-        name, role = _operator()
+        _, name, role = current_operator()
         try:
             if not tag:
                 raise ValidationFailed({"asset_tag": ["Numéro d'inventaire de l'appareil attendu."]})

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
-from core.errors import Conflict, TransitionRefused, ValidationFailed
+from core.errors import Conflict, TransitionRefused
 from inventory.lifecycle import State, TransitionContext, allowed_targets, refusal
 from inventory.models import Device, DeviceEvent, Location
 from inventory.schemas import state_value

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import bearer, login, make_device, make_workshop, passing_checklist, sanitise
+from tests.helpers import bearer, login, make_device, make_workshop, passing_checklist
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import select
 
 from inventory.models import Device, RepairTicket, SparePart
-from inventory.services.repairs import add_stock
 from tests.helpers import advance, bearer, login, make_device, make_workshop, passing_checklist
 
 

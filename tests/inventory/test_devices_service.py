@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from core.errors import ValidationFailed
 from inventory.models import Device, DeviceEvent, StorageMedium
 from inventory.schemas import DeviceIn, load
-from inventory.services.devices import DuplicateIdentifier, register_device
+from inventory.services.devices import DuplicateIdentifier
 from tests.helpers import make_device, make_workshop
 
 
