@@ -10,6 +10,7 @@ from flask_appbuilder import AppBuilder
 def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     from app import cli, templating
     from app.api.erasures import ErasureApi
+    from app.api.labels import LabelApi
     from app.api.inventory import ChecklistApi, CollectionApi, DeviceApi, OrganisationApi, SiteApi
     from app.api.scan import ScanApi
     from app.errors import register_error_handlers
@@ -25,6 +26,6 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     templating.register(app)
     cli.register(app)
 
-    for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi):
+    for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi, LabelApi):
         appbuilder.add_api(api)
     register_views(appbuilder)

@@ -28,6 +28,8 @@ WORKSHOP = (
     "Checklists",
     "Repairs",
     "Spare parts",
+    "Labels",
+    "Print stations",
     "Collections",
     "Organisations",
     "Sites",

@@ -11,6 +11,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.devices import DeviceView
     from app.views.erasures import ErasureQueueView
     from app.views.reference import CommuneView, EpciView, LocationView, OrganisationView, SiteView
+    from app.views.labels import LabelView, PrintStationView
     from app.views.scan import ScanView
     from app.views.workshop import ChecklistTemplateView, SparePartView
 
@@ -20,6 +21,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(CollectionView, "Collections", label=_l("Collections"), icon="fa-truck",
                         category="Inventory")
     appbuilder.add_view(ErasureQueueView, "Erasure queue", label=_l("Erasure review queue"), icon="fa-inbox",
+                        category="Inventory")
+    appbuilder.add_view(LabelView, "Labels", label=_l("Print labels"), icon="fa-print", category="Inventory")
+    appbuilder.add_view(PrintStationView, "Print stations", label=_l("Print stations"), icon="fa-sliders",
                         category="Inventory")
     appbuilder.add_view(SparePartView, "Spare parts", label=_l("Spare-part stock"), icon="fa-cogs",
                         category="Inventory")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder import ModelView, action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
@@ -75,6 +75,14 @@ class SiteView(ModelView):
     route_base = "/sites"
     class_permission_name = "Sites"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    method_permission_name = {"print_bin_labels": "edit"}
+
+    @action("print_bin_labels", _l("Print the labels of its locations"), confirmation=None, icon="fa-barcode",
+            multiple=True, single=True)
+    def print_bin_labels(self, items):
+        sites = items if isinstance(items, list) else [items]
+        codes = ",".join(loc.code for site in sites for loc in site.locations if loc.active)
+        return redirect(url_for("LabelView.dialog", kind="location", codes=codes))
     list_title = _l("Sites")
     show_title = _l("Site")
     add_title = _l("New site")
@@ -103,6 +111,12 @@ class LocationView(ModelView):
     route_base = "/locations"
     class_permission_name = "Locations"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    method_permission_name = {"print_labels": "edit"}
+
+    @action("print_labels", _l("Print labels"), confirmation=None, icon="fa-barcode", multiple=True, single=True)
+    def print_labels(self, items):
+        locations = items if isinstance(items, list) else [items]
+        return redirect(url_for("LabelView.dialog", kind="location", codes=",".join(loc.code for loc in locations)))
     list_title = _l("Locations")
     show_title = _l("Location")
     add_title = _l("New location")

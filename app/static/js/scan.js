@@ -142,7 +142,10 @@
       card.appendChild(el("h3", { text: T.history }));
       card.appendChild(table);
     }
-    card.appendChild(el("p", {}, [el("a", { href: url("devicePage", device.asset_tag), text: T.open })]));
+    card.appendChild(el("p", {}, [
+      el("a", { href: url("devicePage", device.asset_tag), text: T.open }), " · ",
+      el("a", { href: labelUrl(device), id: "reprint-label" }, [el("kbd", { text: "P" }), T.reprint])
+    ]));
   }
 
   function renderLocation(location) {
@@ -215,6 +218,11 @@
     return root.dataset.deviceSheet.replace("__ID__", device.id) + "?next=" + encodeURIComponent(back) + "#grading";
   }
 
+  function labelUrl(device) {
+    var back = root.dataset.stationPage + "?show=" + encodeURIComponent(device.asset_tag);
+    return root.dataset.labelsPage + "?kind=device&codes=" + encodeURIComponent(device.asset_tag) + "&next=" + encodeURIComponent(back);
+  }
+
   function erase(medium, preset, outcome) {
     if (!current) { return; }
     var tag = current.device.asset_tag;
@@ -237,6 +245,7 @@
     if (/^[1-9]$/.test(key)) { chooseTransition(Number(key) - 1); return true; }
     var upper = key.toUpperCase();
     if (current && current.device.state === "grading" && upper === "G") { window.location.href = checklistUrl(current.device); return true; }
+    if (current && upper === "P") { window.location.href = labelUrl(current.device); return true; }
     if (current && upper === "E" && current.pendingMedium) {
       erase(current.pendingMedium.medium, current.pendingMedium.preset);
       return true;
@@ -249,6 +258,7 @@
     if (/^[1-9]$/.test(key)) { return Number(key) <= current.allowed.length; }
     var upper = key.toUpperCase();
     if (upper === "E") { return Boolean(current.pendingMedium); }
+    if (upper === "P") { return true; }
     return current.device.state === "grading" && upper === "G";
   }
 

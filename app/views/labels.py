@@ -1,0 +1,110 @@
+"""The print dialog (every "print labels" button leads here, filled in) and the print stations."""
+from __future__ import annotations
+
+from flask import Response, flash, redirect, request, session as cookie, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.label_printing import print_labels, render_labels
+from app.print_stations import PrintStation, save_station, stations
+from core.errors import DomainError, ValidationFailed
+from labels.errors import LabelError
+from labels.formats import FORMATS
+
+KIND_LABELS = {"device": "Appareils", "location": "Emplacements", "collection": "Collectes", "spare_part": "Pièces détachées"}
+
+
+class LabelView(BaseView):
+    route_base = "/labels"
+    class_permission_name = "Labels"
+    base_permissions = ["can_read", "can_write"]
+    default_view = "dialog"
+
+    def _render(self, values: dict, errors: dict, status: int = 200):
+        page = self.render_template("labels/dialog.html", title=_l("Print labels"), values=values, errors=errors,
+                                    formats=[(f.id, f.title) for f in FORMATS.values()], kinds=list(KIND_LABELS.items()),
+                                    stations=stations(db.session))
+        return page, status
+
+    @expose("/", methods=["GET"])
+    @has_access
+    @permission_name("read")
+    def dialog(self):
+        values = {key: request.args.get(key, "") for key in ("kind", "codes", "format", "start", "next")}
+        values["kind"] = values["kind"] or "device"
+        values["start"] = values["start"] or "1"
+        values["station"] = request.args.get("station") or cookie.get("print_station", "")
+        station = next((s for s in stations(db.session) if s.name == values["station"]), None)
+        values["format"] = values["format"] or (station.default_format if station else "avery-l7160")
+        return self._render(values, {})
+
+    @expose("/", methods=["POST"])
+    @has_access
+    @permission_name("read")
+    def produce(self):
+        form = request.form
+        values = form.to_dict()
+        cookie["print_station"] = form.get("station", "")
+        start = form.get("start", "1").strip()
+        action = form.get("action", "pdf")
+        try:
+            if not start.isdigit():
+                raise ValidationFailed({"start": ["Position de départ (nombre entier à partir de 1) attendue."]})
+            if action == "printer":
+                sent = print_labels(db.session, kind=form.get("kind", ""), codes=form.get("codes", ""),
+                                    station=form.get("station", ""), format_id=form.get("format"))
+                flash(f"{sent} étiquette(s) envoyée(s) à l'imprimante du poste « {form.get('station')} ».", "success")
+                target = form.get("next", "")
+                if target.startswith("/") and not target.startswith("//"):
+                    return redirect(target)
+                return self._render(values, {})
+            rendered = render_labels(db.session, kind=form.get("kind", ""), codes=form.get("codes", ""),
+                                     format_id=form.get("format"), start=int(start),
+                                     output="zpl" if action == "zpl" else "pdf", station=form.get("station") or None)
+        except (DomainError, LabelError) as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return self._render(values, getattr(exc, "errors", None) or {getattr(exc, "field", None) or "_": [exc.message]}, 422)
+        return Response(rendered.content, mimetype=rendered.mimetype,
+                        headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'})
+
+
+class PrintStationView(BaseView):
+    route_base = "/print-stations"
+    class_permission_name = "Print stations"
+    base_permissions = ["can_read", "can_write"]
+    default_view = "list_stations"
+
+    @expose("/")
+    @has_access
+    @permission_name("read")
+    def list_stations(self):
+        return self.render_template("labels/stations.html", title=_l("Print stations"), stations=stations(db.session),
+                                    formats=[(f.id, f.title) for f in FORMATS.values()], errors={})
+
+    @expose("/", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def save(self):
+        form = request.form
+
+        def number(name: str, default=0.0):
+            raw = form.get(name, "").strip().replace(",", ".")
+            try:
+                return float(raw) if raw else default
+            except ValueError:
+                return raw
+
+        try:
+            dpi = form.get("dpi", "203")
+            station = PrintStation(name=form.get("name", "").strip().lower(), default_format=form.get("default_format", ""),
+                                   offset_x=number("offset_x"), offset_y=number("offset_y"),
+                                   dpi=int(dpi) if dpi.isdigit() else 0, printer=form.get("printer", "").strip() or None)
+            save_station(db.session, station)
+            flash(f"Poste d'impression « {station.name} » enregistré.", "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for("PrintStationView.list_stations"))
