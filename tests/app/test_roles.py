@@ -30,6 +30,8 @@ API = [
     ("GET", "/api/v1/devices/{tag}/certificate.pdf", None, WORKSHOP),
     ("GET", "/api/v1/collections/{collection}/certificate.pdf", None, WORKSHOP),
     ("GET", "/api/v1/checklists/laptop", None, STOCK_READERS),
+    ("GET", "/api/v1/labels?kind=device&tags={tag}&format=roll-62x29", None, WORKSHOP),
+    ("POST", "/api/v1/labels/print", {}, WORKSHOP),
 ]
 
 # (url, roles allowed) for pages read with GET
@@ -54,6 +56,8 @@ PAGES = [
     ("/spare-parts/list/", WORKSHOP),
     ("/spare-parts/add", WORKSHOP),
     ("/checklists/", {ADMIN}),
+    ("/labels/", WORKSHOP),
+    ("/print-stations/", WORKSHOP),
     ("/users/list/", {ADMIN}),
     ("/users/userinfo/", set(USERS)),
     ("/resetmypassword/form", set(USERS)),
