@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
+from reportlab import rl_config
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -16,6 +18,10 @@ from labels.errors import LabelError
 from labels.formats import LabelFormat
 from labels.layout import Layout, layout
 
+# Compressed streams are stored binary, not ASCII85-encoded: smaller files, and reportlab's
+# pure-Python ASCII85 encoder is slow. Every reader handles binary streams.
+rl_config.useA85 = 0
+
 
 def _snap(value_mm: float, dpi: int) -> float:
     """To the printer's dot grid (the page's origin is on the grid)."""
@@ -23,7 +29,9 @@ def _snap(value_mm: float, dpi: int) -> float:
     return round(value_mm / dot) * dot
 
 
+@lru_cache(maxsize=4096)
 def _fit_text(text: str, font: str, size_pt: float, width_pt: float) -> str:
+    """The text, shortened with an ellipsis to fit (cached: label runs repeat their lines)."""
     if stringWidth(text, font, size_pt) <= width_pt:
         return text
     while text and stringWidth(text + "…", font, size_pt) > width_pt:
@@ -31,23 +39,48 @@ def _fit_text(text: str, font: str, size_pt: float, width_pt: float) -> str:
     return text + "…"
 
 
+def _font_name(canvas: Canvas, font: str) -> str:
+    """The page resource name of a standard font, registered on first use (as setFont does)."""
+    return canvas._doc.getInternalFontName(font)
+
+
+@lru_cache(maxsize=4096)
+def _pdf_string(text: str) -> str:
+    """A PDF literal string for the standard fonts, in their WinAnsi (cp1252) encoding, which
+    covers French. Every byte outside printable ASCII is an octal escape: reportlab writes the
+    page stream as UTF-8, which must not touch these bytes."""
+    out = []
+    for byte in text.encode("cp1252", errors="replace"):
+        if byte in (0x28, 0x29, 0x5C) or not 0x20 <= byte < 0x7F:
+            out.append(f"\\{byte:03o}")
+        else:
+            out.append(chr(byte))
+    return "".join(out)
+
+
 def _draw(canvas: Canvas, lay: Layout, left_mm: float, top_mm: float, page_h_mm: float) -> None:
     geometry = lay.geometry
     module = geometry.module_mm
     x0 = _snap(left_mm + lay.bars_x, geometry.dpi)
-    y_top = top_mm + lay.bars_y
-    path = canvas.beginPath()
-    for start, count in bars(lay.pattern):
-        path.rect((x0 + start * module) * mm, (page_h_mm - y_top - lay.bars_h) * mm,
-                  count * module * mm, lay.bars_h * mm)
-    canvas.drawPath(path, stroke=0, fill=1)
+    y = (page_h_mm - top_mm - lay.bars_y - lay.bars_h) * mm
+    height = lay.bars_h * mm
+    # One filled path of rectangles, written directly: reportlab's general number formatting
+    # would cost more than everything else on a page of labels.
+    canvas.addLiteral("\n".join(
+        f"{(x0 + start * module) * mm:.3f} {y:.3f} {count * module * mm:.3f} {height:.3f} re"
+        for start, count in bars(lay.pattern)
+    ) + "\nf")
+    ops = []
     for text in lay.texts:
         font = "Helvetica-Bold" if text.bold else "Helvetica"
         size_pt = text.size * mm
-        canvas.setFont(font, size_pt)
         shown = _fit_text(text.text, font, size_pt, text.width * mm)
-        draw = canvas.drawCentredString if text.centre else canvas.drawString
-        draw((left_mm + text.x) * mm, (page_h_mm - top_mm - text.y) * mm, shown)
+        x = (left_mm + text.x) * mm
+        if text.centre:
+            x -= stringWidth(shown, font, size_pt) / 2
+        ops.append(f"BT {_font_name(canvas, font)} {size_pt:.2f} Tf {x:.2f} "
+                   f"{(page_h_mm - top_mm - text.y) * mm:.2f} Td ({_pdf_string(shown)}) Tj ET")
+    canvas.addLiteral("\n".join(ops))
 
 
 def _draw_qr(canvas: Canvas, url: str, x_mm: float, y_top_mm: float, size_mm: float, page_h_mm: float) -> None:

@@ -117,3 +117,14 @@ def test_narrowest_module_still_scans():
     with pytest.raises(LabelError) as narrow:
         fit(len(pattern), 32, 203, "RK-000001")
     assert "il faudrait 33 mm de large, l'étiquette en offre 32" in narrow.value.message
+
+
+def test_french_text_comes_out_as_written():
+    import io
+
+    from pypdf import PdfReader
+
+    label = LabelData("RK-000001", "Ordinateur portable — Dell", ("8 Go · SSD (256 Go)", "Données effacées le 02/03/2026 \\ fin"))
+    text = PdfReader(io.BytesIO(render_pdf([label], get_format("roll-102x152")))).pages[0].extract_text()
+    assert "Ordinateur portable — Dell" in text
+    assert "8 Go · SSD (256 Go)" in text and "Données effacées le 02/03/2026 \\ fin" in text
