@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test bench translations clean
+.PHONY: run test bench bench-labels translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,15 @@ test: $(VENV)/.installed-test
 	if [ $$status -eq 5 ]; then echo "pytest n'a exécuté aucun test : échec" >&2; exit 1; fi; \
 	exit $$status
 
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(PIP) -e '.[test,bench]'
+	touch $@
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/scan.py $(BENCH_ARGS)
+
+bench-labels: $(VENV)/.installed-bench
+	$(BIN)/python bench/labels.py $(BENCH_ARGS)
 
 # Re-extract and compile the UI catalogs (French is the default language).
 translations: $(VENV)/.installed
