@@ -151,3 +151,31 @@ def test_issue4_done_when(client, shop, session, rasterise):
     for tag in seen:
         answer = client.post("/api/v1/scan", json={"code": tag}, headers={"X-CSRFToken": csrf})
         assert answer.status_code == 200 and answer.json["device"]["asset_tag"] == tag
+
+
+def test_crate_and_spare_part_labels(client, shop, session, rasterise):
+    from pyzbar.pyzbar import ZBarSymbol
+    from pyzbar.pyzbar import decode as zbar
+
+    from inventory.certificate_pdf import Programme
+    from inventory.services.certificates import collection_certificate
+    from inventory.services.erasures import record_erasure
+    from inventory.services.repairs import add_stock
+    from inventory.services.transitions import transition
+
+    tech = bearer(client, "technicien")
+    device = make_device(session, shop["collection"].id, storage=[{"kind": "ssd", "serial_number": "CRATE-1"}])
+    transition(session, device.asset_tag, "wiping")
+    record_erasure(session, device.asset_tag, {"medium_serial": "CRATE-1", "level": "purge", "technique": "ata-secure-erase",
+                                               "result": "pass", "verified": True})
+    certificate = collection_certificate(session, shop["collection"].id, programme=Programme("P"), base_url="https://rekonekt.test")
+    reference = shop["collection"].reference
+    crate = client.get(f"/api/v1/labels?kind=collection&codes={reference}&format=roll-102x152", headers=tech)
+    (page,) = rasterise(crate.get_data(), 300)
+    assert [s.data.decode() for s in decode(page)] == [reference]
+    assert [s.data.decode() for s in zbar(page, symbols=[ZBarSymbol.QRCODE])] == [
+        f"https://rekonekt.test/verify/{certificate.verification_code}"]
+    part = add_stock(session, part_type="battery", description="Batterie Dell 68 Wh", location=shop["bin_a"].code, quantity=2)
+    shelf = client.get(f"/api/v1/labels?kind=spare_part&codes=SP-{part.id:06d}&format=roll-57x32", headers=tech)
+    (page,) = rasterise(shelf.get_data(), 203)
+    assert [s.data.decode() for s in decode(page)] == [f"SP-{part.id:06d}"]
