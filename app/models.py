@@ -1,4 +1,5 @@
 """Imports every model module, so that ``Model.metadata`` describes the whole schema."""
 from core import counters, settings, territory  # noqa: F401
 from inventory import models as inventory_models  # noqa: F401
+from eligibility import models as eligibility_models  # noqa: F401
 from app import security  # noqa: F401  (the extended user)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 from importlib import resources
 
-from sqlalchemy import ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.base import Model
@@ -21,6 +21,8 @@ class Epci(Model):
     siren: Mapped[str] = mapped_column(String(9), unique=True, nullable=False)
     short_name: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
     official_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # An EPCI with a single agent may validate the income its agent entered (four-eyes waived).
+    single_agent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
     communes: Mapped[list["Commune"]] = relationship(back_populates="epci", order_by="Commune.name")
 
