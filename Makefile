@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test bench bench-labels translations clean
+.PHONY: run test bench bench-labels bench-eligibility translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench: $(VENV)/.installed-test
 
 bench-labels: $(VENV)/.installed-bench
 	$(BIN)/python bench/labels.py $(BENCH_ARGS)
+
+bench-eligibility: $(VENV)/.installed-test
+	$(BIN)/python bench/eligibility.py $(BENCH_ARGS)
 
 # Re-extract and compile the UI catalogs (French is the default language).
 translations: $(VENV)/.installed

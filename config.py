@@ -106,6 +106,12 @@ class Config:
     ASSET_TAG_PREFIX = "RK-"
     ASSET_TAG_DIGITS = 6
 
+    # Eligibility (months)
+    ELIGIBILITY_VALIDITY_MONTHS = 12     # a validation lasts this long
+    ELIGIBILITY_REEQUIP_MONTHS = 24      # no second device of a category within this time
+    ELIGIBILITY_RETENTION_MONTHS = 36    # households inactive this long are anonymised by the purge
+    CONSENT_TEXT_VERSION = "consentement-2026-01"
+
     # Scan station
     SCAN_REPEAT_WINDOW_SECONDS = 2.0
     SCAN_PUTAWAY_IDLE_MINUTES = 15

@@ -23,6 +23,9 @@ def prepare(app: Flask, *, demo: bool, demo_password: str) -> dict:
         from inventory.services.grading import ensure_templates
 
         ensure_templates(db.session)
+        from eligibility.services.rulesets import load_bundled
+
+        rule_sets = load_bundled(db.session)
         app.appbuilder.sm.ensure_roles()
         db.session.commit()
         user_model = app.appbuilder.sm.user_model
@@ -36,5 +39,5 @@ def prepare(app: Flask, *, demo: bool, demo_password: str) -> dict:
         from app.templating import DEMO_SETTING
         from core.settings import get_setting
 
-        return {"territory": counts, "demo_loaded": demo_loaded, "empty": empty and not demo_loaded,
+        return {"territory": counts, "rule_sets": rule_sets, "demo_loaded": demo_loaded, "empty": empty and not demo_loaded,
                 "demo_present": get_setting(db.session, DEMO_SETTING) == "1"}

@@ -23,5 +23,42 @@ def prepare_command(demo: bool | None) -> None:
         click.echo("Données de démonstration chargées.")
 
 
+eligibility = AppGroup("eligibility", help="Éligibilité : règles, conservation des données des foyers.")
+
+
+@eligibility.command("load-rules")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def load_rules_command(path: str) -> None:
+    """Charger un jeu de règles (fichier JSON). Un jeu déjà utilisé par une décision ne change jamais."""
+    from app.extensions import db
+    from core.errors import DomainError
+    from eligibility.services.rulesets import load_rule_set, read_rule_file
+
+    try:
+        with open(path, "rb") as handle:
+            row, outcome = load_rule_set(db.session, read_rule_file(handle.read()))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    said = {"added": "ajouté", "replaced": "remplacé (aucune décision ne l'utilisait)", "unchanged": "inchangé"}
+    click.echo(f"Jeu de règles {row.id} {said[outcome]} : en vigueur à partir du {row.effective_from:%d/%m/%Y}.")
+
+
+@eligibility.command("purge")
+@click.option("--months", type=int, default=None, help="Inactivité en mois (36 par défaut, ELIGIBILITY_RETENTION_MONTHS).")
+@click.option("--dry-run", is_flag=True, help="Lister sans anonymiser.")
+def purge_command(months: int | None, dry_run: bool) -> None:
+    """Anonymiser les foyers sans activité depuis 36 mois (ne garde que commune, palier, dates, catégories)."""
+    from app.extensions import db
+    from eligibility.services.retention import purge
+
+    months = months or current_app.config["ELIGIBILITY_RETENTION_MONTHS"]
+    references = purge(db.session, months, dry_run=dry_run)
+    verb = "à anonymiser" if dry_run else "anonymisé(s)"
+    click.echo(f"{len(references)} foyer(s) {verb} (sans activité depuis {months} mois).")
+    for reference in references:
+        click.echo(f"  {reference}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(group)
+    app.cli.add_command(eligibility)

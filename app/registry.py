@@ -9,6 +9,7 @@ from flask_appbuilder import AppBuilder
 
 def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     from app import cli, templating
+    from app.api.eligibility import EligibilityApi, HouseholdApi, RequestApi
     from app.api.erasures import ErasureApi
     from app.api.labels import LabelApi
     from app.api.inventory import ChecklistApi, CollectionApi, DeviceApi, OrganisationApi, SiteApi
@@ -26,6 +27,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     templating.register(app)
     cli.register(app)
 
-    for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi, LabelApi):
+    for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi, LabelApi,
+                EligibilityApi, HouseholdApi, RequestApi):
         appbuilder.add_api(api)
     register_views(appbuilder)

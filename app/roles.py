@@ -39,6 +39,14 @@ WORKSHOP = (
     "Inventory",
 )
 REFERENCE_READ = ("Communes", "Reference")
+# Households and requests; rows are further scoped by eligibility.access (own EPCI, own referrals).
+ELIGIBILITY = (
+    "Households",         # household pages and API
+    "Requests",           # request pages, queue and API
+    "Eligibility check",  # the stateless simulation (API and page)
+    "Eligibility",        # menu category
+)
+DECIDE = ("can_decide",)  # validate / refuse / ask for documents: EPCI agents (and Admin)
 
 
 
@@ -72,11 +80,13 @@ ROLES: dict[str, list[list[str]]] = {
     ADMIN: [[".*", ".*"]],
     # The workshop: collections, devices, scan, erasures, grading, locations. Never households.
     TECHNICIEN: grant(WORKSHOP, WRITE) + grant(REFERENCE_READ, READ) + SIGNED_IN,
-    # Households of their EPCI come with the eligibility issue; for now, read-only stock.
-    AGENT_EPCI: grant(STOCK_READ, READ) + grant(REFERENCE_READ, READ) + SIGNED_IN,
+    # Households and requests of their EPCI (row-scoped), the decision, the batch check; stock read-only.
+    AGENT_EPCI: (grant(ELIGIBILITY + ("Batch check",), WRITE + DECIDE) + grant(STOCK_READ, READ)
+                 + grant(REFERENCE_READ, READ) + SIGNED_IN),
     # Dashboards come with the reporting issue.
     PARTENAIRE: SIGNED_IN,
-    PRESCRIPTEUR: SIGNED_IN,
+    # The households they referred (row-scoped) and their requests; no decision.
+    PRESCRIPTEUR: grant(ELIGIBILITY, WRITE) + SIGNED_IN,
     ANIMATEUR: SIGNED_IN,
     PUBLIC: [],
 }

@@ -42,3 +42,7 @@ class TransitionRefused(Conflict):
     def __init__(self, message: str, allowed: list[str]) -> None:
         super().__init__(message, allowed=allowed)
         self.allowed = allowed
+
+
+class Forbidden(DomainError):
+    """The user may use this feature but not on this object (e.g. the four-eyes rule)."""

@@ -156,7 +156,7 @@ def decide(facts: HouseholdFacts, rules: Rules, territory: Mapping[str, str]) ->
     resources, benefits = _check(facts, rules)
     adults = sum(1 for a in facts.ages if a >= rules.adult_age)
     children = len(facts.ages) - adults
-    uc = rules.first_adult + rules.other_adult * (adults - 1) + rules.child * children
+    uc = decimal_tenths(int((rules.first_adult + rules.other_adult * (adults - 1) + rules.child * children) * 10))
     rpu = (resources / uc).quantize(CENT, ROUND_HALF_UP)
     commune = str(facts.commune_insee).strip()
     epci = territory.get(commune)

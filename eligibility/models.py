@@ -76,6 +76,7 @@ class Household(Model):
     situations: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     referrer_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     referrer_user_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"), index=True)
+    referrer_name: Mapped[str | None] = mapped_column(String(120))   # the social worker, by name
     consent_on: Mapped[date | None] = mapped_column(Date)
     consent_version: Mapped[str | None] = mapped_column(String(40))
     notes: Mapped[str | None] = mapped_column(Text)
@@ -183,8 +184,9 @@ class Decision(Model):
     facts: Mapped[dict] = mapped_column(JSON, nullable=False)
     eligible: Mapped[bool] = mapped_column(Boolean, nullable=False)
     tier: Mapped[int | None] = mapped_column(Integer)
-    consumption_units: Mapped[Decimal] = mapped_column(Numeric(6, 1), nullable=False)
-    resources_per_uc: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)
+    # Income-derived: blanked, with the facts and reasons, when the household is anonymised.
+    consumption_units: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    resources_per_uc: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     epci: Mapped[str | None] = mapped_column(String(40))
     reasons: Mapped[list] = mapped_column(JSON, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

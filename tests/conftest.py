@@ -32,7 +32,7 @@ USERS = {
 }
 
 # Reference data and accounts survive between tests; everything else is emptied.
-KEEP_TABLES = {"epci", "commune", "postal_code", "checklist_template"}
+KEEP_TABLES = {"epci", "commune", "postal_code", "checklist_template", "rule_set"}
 
 
 def postgres_url() -> str | None:
@@ -77,6 +77,9 @@ def app(request, tmp_path_factory):
         from inventory.services.grading import ensure_templates
 
         ensure_templates(db.session)
+        from eligibility.services.rulesets import load_bundled
+
+        load_bundled(db.session)
         sm = application.appbuilder.sm
         sm.ensure_roles()
         from core.territory import Epci

@@ -120,3 +120,37 @@ def passing_checklist(category: str, **overrides) -> dict:
     values = {item.key: (True if item.kind == BOOL else 92) for item in DEFAULT_TEMPLATES[category]}
     values.update(overrides)
     return values
+
+
+# --- households -----------------------------------------------------------------------------
+
+def actor(app, username: str):
+    """The eligibility Actor of a test account."""
+    from eligibility.access import actor_of
+
+    return actor_of(app.appbuilder.sm.find_user(username))
+
+
+def household_body(**overrides) -> dict:
+    """A valid POST /api/v1/households body: a couple and a child in Le Lamentin (CACEM),
+    1 800 € a month for 1.8 consumption units (1 000 €/UC: tier 1)."""
+    body = {
+        "last_name": "Jean-Baptiste", "first_name": "Éloïse", "birth_date": "1980-04-02",
+        "phone": "0696 12 34 56", "email": "eloise@example.org", "address": "12 rue Schœlcher",
+        "commune_insee": "97213",
+        "members": [{"birth_date": "1980-04-02"}, {"age": 45, "relation": "spouse"}, {"age": 9, "relation": "child"}],
+        "monthly_resources": "1800.00", "benefits": [], "situations": [],
+        "consent_on": "2026-11-02", "consent_version": "consentement-2026-01",
+    }
+    body.update(overrides)
+    return body
+
+
+def make_household(app, session, username: str = "prescripteur", **overrides):
+    """A household entered through the service by ``username``."""
+    from eligibility.schemas import HouseholdIn
+    from eligibility.services.households import create_household
+    from inventory.schemas import load as load_schema
+
+    household, _ = create_household(session, actor(app, username), load_schema(HouseholdIn(), household_body(**overrides)))
+    return household

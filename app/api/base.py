@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from app.extensions import csrf, db
 from app.operator import operator_name, operator_role
-from core.errors import Conflict, NotFound, TransitionRefused, ValidationFailed
+from core.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,9 @@ def domain_endpoint(method):
         except NotFound as exc:
             db.session.rollback()
             return self.response(404, message=exc.message)
+        except Forbidden as exc:
+            db.session.rollback()
+            return self.response(403, message=exc.message)
         except TransitionRefused as exc:
             db.session.rollback()
             return self.response(409, message=exc.message, allowed=exc.allowed)

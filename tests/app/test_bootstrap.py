@@ -61,8 +61,8 @@ def test_demo_data_on_an_empty_database(empty_database):
 def test_no_demo_leaves_an_empty_database(empty_database):
     app = create_app(TestConfig(empty_database))
     outcome = prepare(app, demo=False, demo_password="x")
-    assert outcome == {"territory": {"epci": 3, "communes": 34}, "demo_loaded": False, "empty": True,
-                       "demo_present": False}
+    assert outcome == {"territory": {"epci": 3, "communes": 34}, "rule_sets": [("MQ-2026.1", "added")],
+                       "demo_loaded": False, "empty": True, "demo_present": False}
     with app.app_context():
         assert count(Device) == 0
         assert {r.name for r in app.appbuilder.sm.get_all_roles()} >= {"Admin", "Technicien", "Agent EPCI"}

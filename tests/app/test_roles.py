@@ -4,11 +4,13 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import USERS
-from tests.helpers import bearer, login, make_device, make_workshop
+from tests.helpers import actor, bearer, login, make_device, make_household, make_workshop
 
 ADMIN, TECH, AGENT = "admin", "technicien", "agent.cacem"
 STOCK_READERS = {ADMIN, TECH, AGENT, "agent.espacesud"}
 WORKSHOP = {ADMIN, TECH}
+ELIGIBILITY = {ADMIN, AGENT, "agent.espacesud", "prescripteur"}
+DECIDERS = {ADMIN, AGENT, "agent.espacesud"}
 
 # (method, url, body, roles allowed)
 API = [
@@ -32,6 +34,15 @@ API = [
     ("GET", "/api/v1/checklists/laptop", None, STOCK_READERS),
     ("GET", "/api/v1/labels?kind=device&tags={tag}&format=roll-62x29", None, WORKSHOP),
     ("POST", "/api/v1/labels/print", {}, WORKSHOP),
+    ("POST", "/api/v1/eligibility/check", {}, ELIGIBILITY),
+    ("POST", "/api/v1/households", {}, ELIGIBILITY),
+    ("GET", "/api/v1/households", None, ELIGIBILITY),
+    ("GET", "/api/v1/households/{household}", None, ELIGIBILITY),
+    ("GET", "/api/v1/households/{household}/export", None, ELIGIBILITY),
+    ("POST", "/api/v1/requests", {}, ELIGIBILITY),
+    ("GET", "/api/v1/requests", None, ELIGIBILITY),
+    ("GET", "/api/v1/requests/{request}", None, ELIGIBILITY),
+    ("POST", "/api/v1/requests/{request}/decision", {}, DECIDERS),
 ]
 
 # (url, roles allowed) for pages read with GET
@@ -75,10 +86,15 @@ FORMS = [
 
 
 @pytest.fixture
-def data(session):
+def data(app, session):
+    from eligibility.services.requests import create_request
+
     shop = make_workshop(session)
     device = make_device(session, shop["collection"].id)
-    return {"collection": shop["collection"].id, "tag": device.asset_tag, "device_id": device.id}
+    household = make_household(app, session, "prescripteur")
+    item = create_request(session, actor(app, "prescripteur"), household, "laptop")
+    return {"collection": shop["collection"].id, "tag": device.asset_tag, "device_id": device.id,
+            "household": household.id, "request": item.id}
 
 
 def _fill(value, data):

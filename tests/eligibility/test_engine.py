@@ -141,7 +141,7 @@ def single(commune, ages, resources, benefits):
     except InvalidHousehold as invalid:
         field, messages = next(iter(invalid.errors.items()))
         return ("error", f"{field} : {messages[0]}")
-    return (d.eligible, d.tier, d.consumption_units, d.resources_per_uc, d.epci, d.reasons)
+    return (d.eligible, d.tier, str(d.consumption_units), str(d.resources_per_uc), d.epci, d.reasons)
 
 
 def batched(rows):
@@ -157,7 +157,7 @@ def batched(rows):
         if row.error is not None:
             results.append(("error", row.error))
         else:
-            results.append((row.eligible, row.tier, row.consumption_units, row.resources_per_uc, row.epci, row.reasons))
+            results.append((row.eligible, row.tier, str(row.consumption_units), str(row.resources_per_uc), row.epci, row.reasons))
     return results
 
 

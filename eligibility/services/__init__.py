@@ -1,0 +1,1 @@
+"""Eligibility use cases: one function per use case, one transaction each."""

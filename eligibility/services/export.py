@@ -1,0 +1,121 @@
+"""Right of access (GDPR art. 15): everything held about a household, as JSON and as the
+display-ready data the PDF is rendered from. Each export is written to the audit log."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import local_today, to_local, utcnow
+from eligibility.access import Actor
+from eligibility.engine import euros
+from eligibility.identity import display_phone
+from eligibility.models import AuditEntry, Household
+from eligibility.services.common import audit, unit_of_work
+from eligibility.vocabulary import AuditAction, ProofKind, Relationship, RequestStatus, Situation
+from inventory.vocabulary import Category
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _day(value):
+    return value.strftime("%d/%m/%Y") if value is not None else None
+
+
+def _moment(value):
+    return to_local(value).strftime("%d/%m/%Y %H:%M") if value is not None else None
+
+
+def household_json(household: Household, audit_rows: list[AuditEntry]) -> dict:
+    """The machine-readable export."""
+    return {
+        "reference": household.reference,
+        "exported_at": _iso(utcnow()),
+        "head": {"last_name": household.last_name, "first_name": household.first_name,
+                 "birth_date": _iso(household.birth_date), "phone": household.phone, "email": household.email,
+                 "address": household.address, "commune_insee": household.commune_insee,
+                 "commune": household.commune.name, "epci": household.commune.epci.short_name},
+        "members": [{"relation": m.relation, "birth_date": _iso(m.birth_date), "age": m.age,
+                     "age_given_on": _iso(m.age_given_on)} for m in household.members],
+        "monthly_resources": str(household.monthly_resources) if household.monthly_resources is not None else None,
+        "resources_proof": household.resources_proof,
+        "benefits": list(household.benefits or []),
+        "situations": list(household.situations or []),
+        "referrer": {"organisation": household.referrer_organisation.name if household.referrer_organisation else None,
+                     "person": household.referrer_name},
+        "consent": {"on": _iso(household.consent_on), "version": household.consent_version},
+        "notes": household.notes,
+        "proofs": [{"kind": p.kind, "seen_on": _iso(p.seen_on)} for p in household.proofs],
+        "requests": [{
+            "id": r.id, "category": r.category, "status": r.status, "created_at": _iso(r.created_at),
+            "decided_at": _iso(r.decided_at), "tier": r.tier, "valid_until": _iso(r.valid_until),
+            "overridden": r.overridden, "justification": r.justification, "refusal_reason": r.refusal_reason,
+            "equipped_at": _iso(r.equipped_at),
+            "decision": _decision_json(r.decision or r.preview),
+        } for r in household.requests],
+        "audit": [{"at": _iso(a.at), "who": a.username, "action": a.action} for a in audit_rows],
+    }
+
+
+def _decision_json(decision) -> dict | None:
+    if decision is None:
+        return None
+    return {"rule_set": decision.rule_set_id, "checked_on": _iso(decision.checked_on), "eligible": decision.eligible,
+            "tier": decision.tier, "reasons": list(decision.reasons)}
+
+
+def household_display(household: Household, audit_rows: list[AuditEntry], rules_labels: dict[int, str] | None = None) -> dict:
+    """The same content, display-ready in French, for the PDF."""
+    today = local_today()
+    labels = rules_labels or {}
+    return {
+        "reference": household.reference,
+        "exported_at": _moment(utcnow()),
+        "head": {"last_name": household.last_name, "first_name": household.first_name,
+                 "birth_date": _day(household.birth_date), "phone": display_phone(household.phone),
+                 "email": household.email, "address": household.address,
+                 "commune": f"{household.commune.name} ({household.commune_insee})",
+                 "epci": household.commune.epci.short_name},
+        "members": [{"relation": Relationship.label_of(m.relation), "birth_date": _day(m.birth_date),
+                     "age": f"{m.age_on(today)} ans"} for m in household.members],
+        "monthly_resources": euros(household.monthly_resources) if household.monthly_resources is not None else None,
+        "resources_proof": ProofKind.label_of(household.resources_proof) if household.resources_proof else None,
+        "benefits": list(household.benefits or []),
+        "situations": [Situation.label_of(s) for s in household.situations or []],
+        "referrer": {"organisation": household.referrer_organisation.name if household.referrer_organisation else None,
+                     "person": household.referrer_name},
+        "consent": ({"on": _day(household.consent_on), "version": household.consent_version}
+                    if household.consent_on else None),
+        "notes": household.notes,
+        "proofs": [{"kind": ProofKind.label_of(p.kind), "seen_on": _day(p.seen_on)} for p in household.proofs],
+        "requests": [{
+            "category": Category.label_of(r.category), "status": RequestStatus.label_of(r.status),
+            "created_at": _moment(r.created_at), "decided_at": _moment(r.decided_at),
+            "tier": labels.get(r.tier, f"Palier {r.tier}") if r.tier else None, "valid_until": _day(r.valid_until),
+            "overridden": r.overridden, "justification": r.justification, "refusal_reason": r.refusal_reason,
+            "decision": _decision_display(r.decision or r.preview),
+        } for r in household.requests],
+        "audit": [{"at": _moment(a.at), "who": a.username or "—", "action": AuditAction.label_of(a.action)}
+                  for a in audit_rows],
+    }
+
+
+def _decision_display(decision) -> dict | None:
+    if decision is None:
+        return None
+    return {"rule_set": decision.rule_set_id, "checked_on": _day(decision.checked_on),
+            "eligible": "Oui" if decision.eligible else "Non", "reasons": list(decision.reasons)}
+
+
+def audit_of(session: Session, household: Household) -> list[AuditEntry]:
+    return session.execute(select(AuditEntry).where(AuditEntry.household_id == household.id)
+                           .order_by(AuditEntry.at, AuditEntry.id)).scalars().all()
+
+
+def export_household(session: Session, actor: Actor, household: Household, fmt: str) -> tuple[dict, dict]:
+    """(json, display) of the household; the export is recorded in the audit log first."""
+    with unit_of_work(session):
+        audit(session, AuditAction.EXPORT, household, actor, {"format": fmt})
+    rows = audit_of(session, household)
+    return household_json(household, rows), household_display(household, rows)
