@@ -45,6 +45,8 @@ ELIGIBILITY = (
     "Requests",           # request pages, queue and API
     "Eligibility check",  # the stateless simulation (API and page)
     "Eligibility",        # menu category
+    "Request queue",      # menu entry
+    "New household",      # menu entry
 )
 DECIDE = ("can_decide",)  # validate / refuse / ask for documents: EPCI agents (and Admin)
 

@@ -8,6 +8,8 @@ from babel.numbers import format_decimal
 from flask import Flask
 
 from core.clock import to_local
+from eligibility.identity import display_phone
+from eligibility.vocabulary import AuditAction, ProofKind, Relationship, RequestStatus, Situation
 from inventory.lifecycle import State
 from inventory.vocabulary import (
     Category,
@@ -63,6 +65,12 @@ def register(app: Flask) -> None:
         erasure_level_label=ErasureLevel.label_of,
         erasure_result_label=ErasureResult.label_of,
         technique_label=ErasureTechnique.label_of,
+        request_status_label=RequestStatus.label_of,
+        relation_label=Relationship.label_of,
+        proof_label=ProofKind.label_of,
+        situation_label=Situation.label_of,
+        audit_action_label=AuditAction.label_of,
+        phone=display_phone,
     )
 
     @app.context_processor

@@ -1,8 +1,9 @@
 """Marshmallow schemas of the eligibility API, with French messages naming the field."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from eligibility.identity import InvalidPhone, normalise_phone
 from eligibility.vocabulary import ProofKind, Relationship, Situation
 from inventory.schemas import _MSG, FIELD_LABELS, StrictSchema, _one_of, _text, load  # noqa: F401
 from inventory.vocabulary import Category
@@ -97,6 +98,13 @@ class HouseholdIn(StrictSchema):
     proofs = fields.List(fields.Nested(ProofIn), load_default=list, error_messages=_MSG["list"])
     notes = _text(4000, allow_none=True)
     confirm_duplicate = fields.Boolean(load_default=True, error_messages=_MSG["bool"])
+
+    @validates("phone")
+    def _martinique_phone(self, value, **kwargs):
+        try:
+            normalise_phone(value)
+        except InvalidPhone as exc:
+            raise ValidationError(exc.message) from None
 
 
 class RequestIn(StrictSchema):

@@ -9,13 +9,25 @@ from flask_babel import lazy_gettext as _l
 def register_views(appbuilder: AppBuilder) -> None:
     from app.views.collections import CollectionView
     from app.views.devices import DeviceView
+    from app.views.eligibility_admin import AuditLogView, BatchCheckView, RuleSetView
     from app.views.erasures import ErasureQueueView
+    from app.views.households import HouseholdView, RequestView
     from app.views.reference import CommuneView, EpciView, LocationView, OrganisationView, SiteView
     from app.views.labels import LabelView, PrintStationView
     from app.views.scan import ScanView
     from app.views.workshop import ChecklistTemplateView, SparePartView
 
     appbuilder.add_view(ScanView, "Scan", label=_l("Scan station"), icon="fa-barcode")
+    appbuilder.add_view(RequestView, "Request queue", label=_l("Request queue"), icon="fa-inbox",
+                        category="Eligibility", category_label=_l("Households"), category_icon="fa-users")
+    appbuilder.add_view(HouseholdView, "Households", label=_l("Households"), icon="fa-users", category="Eligibility")
+    appbuilder.add_link("New household", label=_l("New household"), href="/households/new", icon="fa-user-plus",
+                        category="Eligibility")
+    appbuilder.add_view(BatchCheckView, "Batch check", label=_l("Batch check (CSV/XLSX)"), icon="fa-table",
+                        category="Eligibility")
+    appbuilder.add_view(RuleSetView, "Rule sets", label=_l("Eligibility rule sets"), icon="fa-balance-scale",
+                        category="Reference")
+    appbuilder.add_view(AuditLogView, "Audit log", label=_l("Income audit log"), icon="fa-eye", category="Reference")
     appbuilder.add_view(DeviceView, "Devices", label=_l("Devices"), icon="fa-laptop",
                         category="Inventory", category_label=_l("Inventory"), category_icon="fa-cubes")
     appbuilder.add_view(CollectionView, "Collections", label=_l("Collections"), icon="fa-truck",

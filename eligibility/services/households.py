@@ -154,9 +154,15 @@ def _entry_errors(session: Session, actor: Actor, data: dict) -> tuple[dict, Com
 
 
 def create_household(session: Session, actor: Actor, data: dict) -> tuple[Household, list[str]]:
-    """Enter a household (data validated by HouseholdIn). Returns it and the possible-duplicate
-    warnings. With ``confirm_duplicate`` false, a possible duplicate stops the entry (Conflict
-    carrying the warnings) so that the person entering can check first."""
+    """Enter a household (data validated by HouseholdIn), in one transaction. Returns it and the
+    possible-duplicate warnings. With ``confirm_duplicate`` false, a possible duplicate stops the
+    entry (Conflict carrying the warnings) so that the person entering can check first."""
+    with unit_of_work(session):
+        return new_household(session, actor, data, local_today())
+
+
+def new_household(session: Session, actor: Actor, data: dict, today: date) -> tuple[Household, list[str]]:
+    """Check and add a household in the caller's transaction (no commit)."""
     if not (actor.is_admin or actor.is_agent or actor.is_prescripteur):
         raise Forbidden("Seuls un prescripteur, un agent EPCI ou l'administrateur enregistrent un foyer.")
     errors, commune, phone = _entry_errors(session, actor, data)
@@ -167,7 +173,6 @@ def create_household(session: Session, actor: Actor, data: dict) -> tuple[Househ
     if warnings and not data.get("confirm_duplicate", True):
         raise Conflict(" ".join(warnings), duplicates=warnings)
     referrer = data.get("referrer") or {}
-    today = local_today()
     household = Household(
         last_name=data["last_name"].strip(), first_name=data["first_name"].strip(),
         name_key=name_key(data["last_name"], data["first_name"]), birth_date=data["birth_date"], phone=phone,
@@ -190,16 +195,15 @@ def create_household(session: Session, actor: Actor, data: dict) -> tuple[Househ
     household.members = _members(data)
     household.proofs = [Proof(kind=p["kind"], seen_on=p["seen_on"], seen_by_id=actor.id)
                         for p in data.get("proofs") or []]
-    with unit_of_work(session):
-        # The facts must be decidable (an adult, known benefits) before anything is written.
-        try:
-            engine.decide(facts_of(household, today), rules_in_effect(session, today), territory(session))
-        except engine.InvalidHousehold as exc:
-            raise _invalid(exc) from None
-        household.reference = household_reference(today.year, next_value(session, f"household:{today.year}"))
-        session.add(household)
-        session.flush()
-        audit(session, AuditAction.CREATE, household, actor, income_snapshot(household))
+    # The facts must be decidable (an adult, known benefits) before anything is written.
+    try:
+        engine.decide(facts_of(household, today), rules_in_effect(session, today), territory(session))
+    except engine.InvalidHousehold as exc:
+        raise _invalid(exc) from None
+    household.reference = household_reference(today.year, next_value(session, f"household:{today.year}"))
+    session.add(household)
+    session.flush()
+    audit(session, AuditAction.CREATE, household, actor, income_snapshot(household))
     return household, warnings
 
 

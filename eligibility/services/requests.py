@@ -46,14 +46,20 @@ def reequipment_block(household: Household, category: str, today: date, months: 
 
 def create_request(session: Session, actor: Actor, household: Household, category: str, *,
                    reequip_months: int = REEQUIP_MONTHS) -> Request:
-    """A request, ``submitted``, with a preview of the automatic decision."""
+    """A request, ``submitted``, with a preview of the automatic decision (one transaction)."""
+    with unit_of_work(session):
+        return new_request(session, actor, household, category, local_today(), reequip_months)
+
+
+def new_request(session: Session, actor: Actor, household: Household, category: str, today: date,
+                reequip_months: int = REEQUIP_MONTHS) -> Request:
+    """Check and add a request in the caller's transaction (no commit)."""
     if not (actor.is_admin or actor.is_agent or actor.is_prescripteur):
         raise Forbidden("Seuls un prescripteur, un agent EPCI ou l'administrateur déposent une demande.")
     if category not in Category.values():
         raise ValidationFailed({"category": [f"Catégorie inconnue : valeurs acceptées : {', '.join(Category.values())}."]})
     if household.anonymised_at is not None:
         raise Conflict("Ce foyer est anonymisé : il ne peut plus déposer de demande.")
-    today = local_today()
     current = next((r for r in household.requests if r.category == category and is_current(r, today)), None)
     if current is not None:
         raise Conflict(f"Une demande « {Category.label_of(category)} » est déjà en cours pour ce foyer "
@@ -62,12 +68,12 @@ def create_request(session: Session, actor: Actor, household: Household, categor
     blocked = reequipment_block(household, category, today, reequip_months)
     if blocked:
         raise Conflict(blocked)
-    with unit_of_work(session):
-        item = Request(household=household, category=category, status=RequestStatus.SUBMITTED.value,
-                       created_by_id=actor.id)
-        item.preview = record_decision(session, household, today)
-        household.last_activity_at = utcnow()
-        session.add(item)
+    item = Request(household=household, category=category, status=RequestStatus.SUBMITTED.value,
+                   created_by_id=actor.id)
+    item.preview = record_decision(session, household, today)
+    household.last_activity_at = utcnow()
+    session.add(item)
+    session.flush()
     return item
 
 

@@ -73,6 +73,13 @@ PAGES = [
     ("/users/userinfo/", set(USERS)),
     ("/resetmypassword/form", set(USERS)),
     ("/roles/list/", {ADMIN}),
+    ("/households/", ELIGIBILITY),
+    ("/households/new", ELIGIBILITY),
+    ("/requests/", ELIGIBILITY),
+    ("/eligibility/batch/", DECIDERS),
+    ("/eligibility/batch/template.csv", DECIDERS),
+    ("/eligibility/rule-sets/", {ADMIN}),
+    ("/eligibility/audit/", {ADMIN}),
 ]
 
 # Forms that change data (POST, with a CSRF token)

@@ -1,0 +1,267 @@
+"""Household and request pages for prescripteurs and EPCI agents. Every page goes through
+``eligibility.access``: another EPCI's household is 404, exactly like an unknown one."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from core.clock import local_today
+from app.views.forms import decimal_text, text
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.territory import Commune
+from eligibility.access import actor_of, household_for, request_for, visible_households, visible_requests
+from eligibility.export_pdf import render_household_export
+from eligibility.models import Household
+from eligibility.schemas import HouseholdIn, load
+from eligibility.services.export import export_household
+from eligibility.services.households import create_household, read_household, update_income
+from eligibility.services.requests import create_request, decide_request, queue
+from eligibility.services.rulesets import rules_in_effect
+from eligibility.vocabulary import ProofKind, Relationship, RequestStatus, Situation
+from inventory.vocabulary import Category
+
+MEMBER_ROWS = 8
+NEEDS = [c for c in Category.choices() if c[0] in ("laptop", "desktop", "tablet", "smartphone", "monitor")]
+
+
+def _actor():
+    return actor_of(g.user)
+
+
+def _communes(actor):
+    stmt = select(Commune).order_by(Commune.name)
+    if not actor.is_admin and actor.is_agent:
+        stmt = stmt.where(Commune.epci_id == actor.epci_id)
+    return [(c.insee_code, f"{c.name} ({c.insee_code})") for c in db.session.execute(stmt).scalars()]
+
+
+def household_input_from_form(form) -> dict:
+    """The form, in the API's shape: the same schema validates both."""
+    members = [{"birth_date": form.get("birth_date", "").strip() or None, "relation": "head"}]
+    for i in range(1, MEMBER_ROWS + 1):
+        age, born = text(form, f"member_{i}_age"), text(form, f"member_{i}_birth_date")
+        if age is None and born is None:
+            continue
+        member = {"relation": form.get(f"member_{i}_relation") or "other"}
+        if born:
+            member["birth_date"] = born
+        else:
+            member["age"] = int(age) if age.isdigit() else age
+        members.append(member)
+    data = {
+        "last_name": text(form, "last_name") or "", "first_name": text(form, "first_name") or "",
+        "birth_date": text(form, "birth_date"), "phone": text(form, "phone") or "",
+        "email": text(form, "email"), "address": text(form, "address"),
+        "commune_insee": text(form, "commune_insee") or "", "members": members,
+        "monthly_resources": decimal_text(form, "monthly_resources"),
+        "resources_proof": text(form, "resources_proof"),
+        "benefits": form.getlist("benefits"), "situations": form.getlist("situations"),
+        "notes": text(form, "notes"), "confirm_duplicate": form.get("confirm_duplicate") == "1",
+    }
+    if form.get("consent") == "1":
+        data["consent_on"] = local_today().isoformat()
+        data["consent_version"] = current_app.config["CONSENT_TEXT_VERSION"]
+    if text(form, "referrer_person"):
+        data["referrer"] = {"person": text(form, "referrer_person")}
+    if members[0]["birth_date"] is None:
+        members[0] = {"relation": "head", "birth_date": "?"}   # refused by the schema, naming the field
+    return {k: v for k, v in data.items() if v is not None}
+
+
+class HouseholdView(BaseView):
+    route_base = "/households"
+    class_permission_name = "Households"
+    base_permissions = ["can_read", "can_write"]
+    default_view = "list"
+
+    @expose("/")
+    @has_access
+    @permission_name("read")
+    def list(self):
+        query = (request.args.get("q") or "").strip()
+        stmt = visible_households(_actor()).order_by(Household.id.desc()).limit(200)
+        if query:
+            like = f"%{query}%"
+            stmt = stmt.where(Household.reference.ilike(like) | Household.last_name.ilike(like))
+        rows = db.session.execute(stmt).scalars().all()
+        return self.render_template("eligibility/households.html", title=_l("Households"), households=rows, q=query)
+
+    def _render_form(self, values: dict, errors: dict, duplicates=None):
+        rules = rules_in_effect(db.session, local_today())
+        return self.render_template(
+            "eligibility/household_add.html", title=_l("New household"), values=values, errors=errors,
+            communes=_communes(_actor()), relations=[r for r in Relationship.choices() if r[0] != "head"],
+            proofs=ProofKind.choices(), situations=Situation.choices(), benefits=list(rules.benefits.items()),
+            needs=NEEDS, member_rows=MEMBER_ROWS, duplicates=duplicates or [],
+            consent_version=current_app.config["CONSENT_TEXT_VERSION"])
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    @permission_name("write")
+    def add(self):
+        if request.method == "GET":
+            return self._render_form({}, {})
+        form = request.form
+        values = form.to_dict(flat=True)
+        values["benefits"], values["situations"] = form.getlist("benefits"), form.getlist("situations")
+        actor = _actor()
+        try:
+            data = load(HouseholdIn(), household_input_from_form(form))
+            household, warnings = create_household(db.session, actor, data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = {k.split(".")[0] if not k.startswith("members") else "members": v for k, v in exc.errors.items()}
+            return self._render_form(values, errors), 422
+        except Conflict as exc:
+            db.session.rollback()
+            return self._render_form(values, {}, duplicates=exc.details.get("duplicates") or [exc.message]), 409
+        flash(f"Foyer {household.reference} enregistré.", "success")
+        for warning in warnings:
+            flash(warning, "warning")
+        need = form.get("need")
+        if need:
+            try:
+                create_request(db.session, actor, household, need,
+                               reequip_months=current_app.config["ELIGIBILITY_REEQUIP_MONTHS"])
+                flash(f"Demande « {Category.label_of(need)} » déposée.", "success")
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "danger")
+        return redirect(url_for("HouseholdView.show", pk=household.id))
+
+    @expose("/<int:pk>")
+    @has_access
+    @permission_name("read")
+    def show(self, pk: int):
+        try:
+            household = read_household(db.session, _actor(), pk)
+        except NotFound:
+            abort(404)
+        return self.render_template("eligibility/household_show.html", title=household.reference,
+                                    household=household, needs=NEEDS, proofs=ProofKind.choices(),
+                                    today=local_today())
+
+    @expose("/<int:pk>/request", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def post_request(self, pk: int):
+        actor = _actor()
+        try:
+            household = household_for(db.session, actor, pk)
+        except NotFound:
+            abort(404)
+        try:
+            item = create_request(db.session, actor, household, request.form.get("category", ""),
+                                  reequip_months=current_app.config["ELIGIBILITY_REEQUIP_MONTHS"])
+            flash(f"Demande « {Category.label_of(item.category)} » déposée.", "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for("HouseholdView.show", pk=pk))
+
+    @expose("/<int:pk>/income", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def post_income(self, pk: int):
+        actor = _actor()
+        try:
+            household = household_for(db.session, actor, pk)
+        except NotFound:
+            abort(404)
+        try:
+            amount = decimal_text(request.form, "monthly_resources")
+            try:
+                value = Decimal(amount) if amount else None
+            except InvalidOperation:
+                value = None
+            if value is None:
+                raise ValidationFailed({"monthly_resources": ["Montant en euros attendu (par exemple 1250,50)."]})
+            update_income(db.session, actor, household, monthly_resources=value,
+                          resources_proof=text(request.form, "resources_proof"))
+            flash("Ressources mises à jour.", "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for("HouseholdView.show", pk=pk))
+
+    @expose("/<int:pk>/export.<fmt>")
+    @has_access
+    @permission_name("read")
+    def export(self, pk: int, fmt: str):
+        if fmt not in ("json", "pdf"):
+            abort(404)
+        actor = _actor()
+        try:
+            household = household_for(db.session, actor, pk)
+        except NotFound:
+            abort(404)
+        data, display = export_household(db.session, actor, household, fmt)
+        name = f"donnees-{household.reference}.{fmt}"
+        if fmt == "json":
+            body = json.dumps(data, ensure_ascii=False, indent=2)
+            return Response(body, mimetype="application/json",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(render_household_export(display, current_app.config["PROGRAMME_NAME"]),
+                        mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+class RequestView(BaseView):
+    route_base = "/requests"
+    class_permission_name = "Requests"
+    base_permissions = ["can_read", "can_write", "can_decide"]
+    default_view = "queue"
+
+    @expose("/")
+    @has_access
+    @permission_name("read")
+    def queue(self):
+        status = request.args.get("status", RequestStatus.SUBMITTED.value)
+        if status not in RequestStatus.values() and status != "all":
+            status = RequestStatus.SUBMITTED.value
+        rows = queue(db.session, visible_requests(_actor()), None if status == "all" else status)
+        return self.render_template("eligibility/queue.html", title=_l("Request queue"), requests=rows,
+                                    status=status, statuses=RequestStatus.choices())
+
+    @expose("/<int:pk>")
+    @has_access
+    @permission_name("read")
+    def show(self, pk: int):
+        actor = _actor()
+        try:
+            item = request_for(db.session, actor, pk)
+        except NotFound:
+            abort(404)
+        rules = rules_in_effect(db.session, local_today())
+        return self.render_template("eligibility/request_show.html", title=_l("Request"), item=item,
+                                    tiers=[t.tier for t in rules.tiers],
+                                    may_decide=self.appbuilder.sm.has_access("can_decide", "Requests"))
+
+    @expose("/<int:pk>/decision", methods=["POST"])
+    @has_access
+    @permission_name("decide")
+    def decision(self, pk: int):
+        actor = _actor()
+        try:
+            item = request_for(db.session, actor, pk)
+        except NotFound:
+            abort(404)
+        tier = request.form.get("tier", "")
+        config = current_app.config
+        try:
+            decide_request(db.session, actor, item, request.form.get("action", ""),
+                           justification=request.form.get("justification"),
+                           tier=int(tier) if tier.isdigit() else None,
+                           validity_months=config["ELIGIBILITY_VALIDITY_MONTHS"],
+                           reequip_months=config["ELIGIBILITY_REEQUIP_MONTHS"])
+            flash(f"Demande {RequestStatus.label_of(item.status).lower()}.", "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for("RequestView.show", pk=pk))
