@@ -207,6 +207,9 @@ def load_demo(app: Flask, *, password: str, seed: int = 972) -> None:
         collection.weight_kg = round(total_weight * 1.15, 1)  # pallets and packaging
         session.commit()
 
+    from app.demo_households import load_demo_households
+
+    load_demo_households(app, users)
     set_setting(session, DEMO_SETTING, "1")
     session.commit()
 

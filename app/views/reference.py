@@ -178,9 +178,12 @@ class EpciView(ModelView):
     datamodel = SQLAInterface(Epci)
     route_base = "/epci"
     class_permission_name = "Communes"
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = ["can_list", "can_show", "can_edit"]   # editing: Admin only (app/roles.py)
     list_title = _l("EPCI of Martinique")
     show_title = _l("EPCI")
-    list_columns = ["short_name", "official_name", "siren"]
-    show_columns = ["short_name", "official_name", "siren"]
-    label_columns = {"short_name": _l("Name"), "official_name": _l("Official name"), "siren": _l("SIREN")}
+    edit_title = _l("EPCI")
+    list_columns = ["short_name", "official_name", "siren", "single_agent"]
+    show_columns = ["short_name", "official_name", "siren", "single_agent"]
+    edit_columns = ["single_agent"]
+    label_columns = {"short_name": _l("Name"), "official_name": _l("Official name"), "siren": _l("SIREN"),
+                     "single_agent": _l("Single agent (four-eyes rule waived)")}

@@ -37,6 +37,11 @@ def test_demo_data_on_an_empty_database(empty_database):
         assert all(last[d.id] == d.state for d in devices)
         assert count(DeviceEvent) > 3 * len(devices)
         assert get_setting(db.session, "demo_data_loaded") == "1"
+        from eligibility.models import Household, Request
+
+        assert count(Household) == 9
+        statuses = sorted(r.status for r in db.session.execute(select(Request)).scalars())
+        assert statuses == sorted(["validated"] * 2 + ["pending_documents", "refused"] + ["submitted"] * 5)
         sm = app.appbuilder.sm
         for username, role, bound in DEMO_ACCOUNTS:
             user = sm.find_user(username)

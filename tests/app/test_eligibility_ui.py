@@ -146,3 +146,19 @@ def test_admin_loads_a_rule_set_and_reads_the_audit_log(app, client, session):
     client.get(f"/households/{household.id}")
     log = client.get(f"/eligibility/audit/?reference={household.reference}").get_data(as_text=True)
     assert "Création" in log and "Consultation" in log and "Prescripteur Test" in log
+
+
+def test_admin_marks_an_epci_as_single_agent(client, session):
+    from core.territory import Epci
+
+    epci = session.execute(select(Epci).where(Epci.short_name == "CAP Nord")).scalar_one()
+    token = login(client, "admin")
+    try:
+        answer = client.post(f"/epci/edit/{epci.id}", data={"single_agent": "y", "csrf_token": token})
+        assert answer.status_code == 302
+        session.refresh(epci)
+        assert epci.single_agent is True
+        assert "Agent unique" in client.get("/epci/list/").get_data(as_text=True)
+    finally:
+        epci.single_agent = False
+        session.commit()

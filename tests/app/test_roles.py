@@ -63,6 +63,7 @@ PAGES = [
     ("/locations/add", WORKSHOP),
     ("/communes/list/", STOCK_READERS),
     ("/epci/list/", STOCK_READERS),
+    ("/epci/edit/1", {ADMIN}),
     ("/erasures/queue", WORKSHOP),
     ("/spare-parts/list/", WORKSHOP),
     ("/spare-parts/add", WORKSHOP),
