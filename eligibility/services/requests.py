@@ -58,6 +58,10 @@ def new_request(session: Session, actor: Actor, household: Household, category: 
         raise Forbidden("Seuls un prescripteur, un agent EPCI ou l'administrateur déposent une demande.")
     if category not in Category.values():
         raise ValidationFailed({"category": [f"Catégorie inconnue : valeurs acceptées : {', '.join(Category.values())}."]})
+    # One open request per category, even when two people submit at once: the household row is
+    # locked until this transaction ends, and its requests are read again under the lock.
+    session.refresh(household, with_for_update=True)
+    session.expire(household, ["requests"])
     if household.anonymised_at is not None:
         raise Conflict("Ce foyer est anonymisé : il ne peut plus déposer de demande.")
     current = next((r for r in household.requests if r.category == category and is_current(r, today)), None)
@@ -88,6 +92,8 @@ def decide_request(session: Session, actor: Actor, item: Request, action: str, *
         raise ValidationFailed({"action": ["Action inconnue : validate, refuse ou ask_documents attendu."]})
     if not can_decide(actor, household):
         raise Forbidden(f"Seul un agent de l'EPCI {household.commune.epci.short_name} peut statuer sur cette demande.")
+    # Two agents deciding at once: the second waits for the first, then sees its decision.
+    session.refresh(item, with_for_update=True)
     if item.status not in OPEN:
         raise TransitionRefused(f"Cette demande est déjà « {RequestStatus.label_of(item.status)} » : "
                                 "elle ne peut plus être modifiée.", allowed=[])
