@@ -44,14 +44,14 @@ def load_rules_command(path: str) -> None:
 
 
 @eligibility.command("purge")
-@click.option("--months", type=int, default=None, help="Inactivité en mois (36 par défaut, ELIGIBILITY_RETENTION_MONTHS).")
+@click.option("--months", type=click.IntRange(min=1), default=None, help="Inactivité en mois (36 par défaut, ELIGIBILITY_RETENTION_MONTHS).")
 @click.option("--dry-run", is_flag=True, help="Lister sans anonymiser.")
 def purge_command(months: int | None, dry_run: bool) -> None:
     """Anonymiser les foyers sans activité depuis 36 mois (ne garde que commune, palier, dates, catégories)."""
     from app.extensions import db
     from eligibility.services.retention import purge
 
-    months = months or current_app.config["ELIGIBILITY_RETENTION_MONTHS"]
+    months = months if months is not None else current_app.config["ELIGIBILITY_RETENTION_MONTHS"]
     references = purge(db.session, months, dry_run=dry_run)
     verb = "à anonymiser" if dry_run else "anonymisé(s)"
     click.echo(f"{len(references)} foyer(s) {verb} (sans activité depuis {months} mois).")

@@ -49,7 +49,7 @@ def parse_rule_set(data: dict) -> Rules:
                               for t in data["tiers"]), key=lambda t: t.ceiling))
         rule_set = Rules(
             id=str(data["id"]).strip(),
-            title=data.get("title") or data["id"],
+            title=str(data.get("title") or data["id"]),
             effective_from=date.fromisoformat(data["effective_from"]),
             effective_to=date.fromisoformat(data["effective_to"]) if data.get("effective_to") else None,
             adult_age=int(units["adult_age"]),
@@ -61,10 +61,15 @@ def parse_rule_set(data: dict) -> Rules:
         )
     except KeyError as exc:
         raise RuleSetInvalid(f"Règles incomplètes : champ « {exc.args[0]} » manquant.") from None
-    except (ValueError, TypeError, InvalidOperation) as exc:
+    except (AttributeError, ValueError, TypeError, InvalidOperation) as exc:
         raise RuleSetInvalid(f"Règles invalides : {exc}.") from None
     if not rule_set.id or not rule_set.tiers:
         raise RuleSetInvalid("Règles invalides : un identifiant et au moins un palier sont attendus.")
+    if len(rule_set.id) > 30 or len(rule_set.title) > 200:
+        raise RuleSetInvalid("Règles invalides : l'identifiant tient en 30 caractères et le titre en 200.")
+    numbers = [t.tier for t in rule_set.tiers]
+    if len(set(numbers)) != len(numbers) or any(not 1 <= n <= 9 for n in numbers):
+        raise RuleSetInvalid("Règles invalides : les paliers sont numérotés de 1 à 9, sans doublon.")
     if [t.tier for t in rule_set.tiers] != sorted(t.tier for t in rule_set.tiers) or any(t.ceiling < 0 for t in rule_set.tiers):
         raise RuleSetInvalid("Règles invalides : les plafonds doivent croître avec le numéro de palier.")
     if rule_set.effective_to and rule_set.effective_to < rule_set.effective_from:

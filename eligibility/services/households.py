@@ -3,7 +3,7 @@ automatic decision on their facts."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,8 @@ from eligibility.services.common import audit, territory, unit_of_work
 from eligibility.services.rulesets import rules_by_id, rules_in_effect
 from eligibility.vocabulary import AuditAction, Relationship
 from inventory.models import Organisation
+
+CENT = Decimal("0.01")
 
 def household_reference(year: int, number: int) -> str:
     return f"FOY-{year}-{number:05d}"
@@ -209,7 +211,7 @@ def new_household(session: Session, actor: Actor, data: dict, today: date) -> tu
 
 def income_snapshot(household: Household) -> dict:
     """The income data as the audit log records it."""
-    return {"monthly_resources": str(household.monthly_resources) if household.monthly_resources is not None else None,
+    return {"monthly_resources": f"{household.monthly_resources:.2f}" if household.monthly_resources is not None else None,
             "resources_proof": household.resources_proof, "benefits": list(household.benefits or []),
             "members": [m.relation + ":" + (m.birth_date.isoformat() if m.birth_date else f"{m.age} ans")
                         for m in household.members]}
@@ -224,7 +226,7 @@ def update_income(session: Session, actor: Actor, household: Household, *, month
     if monthly_resources is None or monthly_resources < 0:
         raise ValidationFailed({"monthly_resources": ["Montant positif ou nul en euros attendu."]})
     before = income_snapshot(household)
-    household.monthly_resources = monthly_resources
+    household.monthly_resources = Decimal(monthly_resources).quantize(CENT, rounding=ROUND_HALF_UP)
     household.resources_proof = resources_proof
     if benefits is not None:
         household.benefits = sorted({b.strip().upper() for b in benefits if b.strip()})

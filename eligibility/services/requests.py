@@ -74,9 +74,9 @@ def new_request(session: Session, actor: Actor, household: Household, category: 
         raise Conflict(blocked)
     item = Request(household=household, category=category, status=RequestStatus.SUBMITTED.value,
                    created_by_id=actor.id)
+    session.add(item)
     item.preview = record_decision(session, household, today)
     household.last_activity_at = utcnow()
-    session.add(item)
     session.flush()
     return item
 

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
+from core.errors import ValidationFailed
 from eligibility.access import Actor
 from eligibility.models import AuditEntry, Decision, Household
 from eligibility.services.common import add_months, audit, unit_of_work
@@ -18,6 +19,8 @@ SYSTEM = Actor(None, "purge automatique", frozenset())
 
 
 def purge_candidates(session: Session, months: int = RETENTION_MONTHS, now: datetime | None = None) -> list[Household]:
+    if months < 1:
+        raise ValidationFailed({"months": ["Nombre de mois entier, au moins 1, attendu."]})
     now = now or utcnow()
     cutoff = datetime.combine(add_months(now.date(), -months), now.time(), tzinfo=now.tzinfo)
     return session.execute(select(Household).where(Household.anonymised_at.is_(None))
