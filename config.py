@@ -112,6 +112,11 @@ class Config:
     ELIGIBILITY_RETENTION_MONTHS = 36    # households inactive this long are anonymised by the purge
     CONSENT_TEXT_VERSION = "consentement-2026-01"
 
+    # Handover (distribution)
+    RESERVATION_HOLD_DAYS = 14           # a reservation is released after this many days
+    # Waiting-list weights of the priority situations (eligibility.vocabulary.Situation codes).
+    PRIORITY_WEIGHTS = {"senior": 3, "disability": 3, "young_isolated": 2, "student": 1}
+
     # Scan station
     SCAN_REPEAT_WINDOW_SECONDS = 2.0
     SCAN_PUTAWAY_IDLE_MINUTES = 15
@@ -136,6 +141,15 @@ class Config:
         self.PROGRAMME_SIRET = os.environ.get("PROGRAMME_SIRET") or None
         self.PROGRAMME_CONTACT = os.environ.get("PROGRAMME_CONTACT") or None
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{self.PORT}")
+        # The seller printed on invoices; VAT_REGIME is franchise (default), margin or standard.
+        self.SELLER_NAME = os.environ.get("SELLER_NAME") or "Association Rekonekt Martinique"
+        self.SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS") or "Zone de Manhity, 97232 Le Lamentin"
+        self.SELLER_SIRET = os.environ.get("SELLER_SIRET") or "00000000000000"
+        self.SELLER_LEGAL_FORM = os.environ.get("SELLER_LEGAL_FORM") or "Association loi 1901"
+        self.SELLER_VAT_NUMBER = os.environ.get("SELLER_VAT_NUMBER") or None
+        self.VAT_REGIME = os.environ.get("VAT_REGIME", "franchise")
+        if self.VAT_REGIME not in ("franchise", "margin", "standard"):
+            raise RuntimeError("VAT_REGIME doit valoir franchise, margin ou standard.")
 
 
 class TestConfig(Config):

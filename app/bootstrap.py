@@ -26,6 +26,9 @@ def prepare(app: Flask, *, demo: bool, demo_password: str) -> dict:
         from eligibility.services.rulesets import load_bundled
 
         rule_sets = load_bundled(db.session)
+        from distribution.services.grids import load_bundled_grids
+
+        grids = load_bundled_grids(db.session)
         app.appbuilder.sm.ensure_roles()
         db.session.commit()
         user_model = app.appbuilder.sm.user_model
@@ -39,5 +42,5 @@ def prepare(app: Flask, *, demo: bool, demo_password: str) -> dict:
         from app.templating import DEMO_SETTING
         from core.settings import get_setting
 
-        return {"territory": counts, "rule_sets": rule_sets, "demo_loaded": demo_loaded, "empty": empty and not demo_loaded,
+        return {"territory": counts, "rule_sets": rule_sets, "price_grids": grids, "demo_loaded": demo_loaded, "empty": empty and not demo_loaded,
                 "demo_present": get_setting(db.session, DEMO_SETTING) == "1"}

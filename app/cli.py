@@ -59,6 +59,53 @@ def purge_command(months: int | None, dry_run: bool) -> None:
         click.echo(f"  {reference}")
 
 
+distribution = AppGroup("distribution", help="Remise : réservations, factures, grilles de prix.")
+
+
+@distribution.command("release-expired")
+def release_expired_command() -> None:
+    """Libérer les réservations échues (à lancer chaque nuit par cron) : l'appareil revient en stock."""
+    from app.extensions import db
+    from distribution.services.reservations import release_expired
+
+    released = release_expired(db.session)
+    click.echo(f"{len(released)} réservation(s) expirée(s) libérée(s).")
+    for reservation in released:
+        click.echo(f"  {reservation.device.asset_tag} (demande n° {reservation.request_id})")
+
+
+@distribution.command("verify-invoices")
+def verify_invoices_command() -> None:
+    """Vérifier la chaîne des empreintes et la numérotation des factures et avoirs."""
+    from app.extensions import db
+    from distribution.services.invoicing import verify_chain
+
+    problems = verify_chain(db.session)
+    if problems:
+        for problem in problems:
+            click.echo(problem)
+        raise click.ClickException(f"{len(problems)} anomalie(s) dans la chaîne des factures et avoirs.")
+    click.echo("Chaîne des factures et avoirs intacte : numérotation continue, empreintes conformes.")
+
+
+@distribution.command("load-grid")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def load_grid_command(path: str) -> None:
+    """Charger une grille de prix solidaires (JSON). Une grille déjà facturée ne change jamais."""
+    from app.extensions import db
+    from core.errors import DomainError
+    from distribution.services.grids import load_grid, read_grid_file
+
+    try:
+        with open(path, "rb") as handle:
+            row, outcome = load_grid(db.session, read_grid_file(handle.read()))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    said = {"added": "ajoutée", "replaced": "remplacée (aucune facture ne l'utilisait)", "unchanged": "inchangée"}
+    click.echo(f"Grille {row.id} {said[outcome]} : en vigueur à partir du {row.effective_from:%d/%m/%Y}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(group)
     app.cli.add_command(eligibility)
+    app.cli.add_command(distribution)

@@ -296,7 +296,8 @@ def _walk(session, rng: random.Random, tag: str, target: State, start: datetime,
     transition(session, tag, "in_stock", user_id=user, station="stock", location=shelf.code, now=later(0.5, 24))
     if target == State.IN_STOCK:
         return
-    transition(session, tag, "reserved", user_id=user, now=later(24, 24 * 20), note="Réservé pour un foyer (démo).")
+    transition(session, tag, "reserved", user_id=user, now=later(24, 24 * 20), note="Réservé pour un foyer (démo).",
+               context=TransitionContext(reservation=True))
     if target == State.RESERVED:
         return
     transition(session, tag, "distributed", user_id=user, now=later(24, 24 * 10),

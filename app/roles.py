@@ -49,6 +49,18 @@ ELIGIBILITY = (
     "New household",      # menu entry
 )
 DECIDE = ("can_decide",)  # validate / refuse / ask for documents: EPCI agents (and Admin)
+# The handover: waiting list, reservations, invoices and credit notes, workshop sessions.
+DISTRIBUTION = (
+    "Waiting list",       # validated requests and their matching devices (page)
+    "Reservations",       # reservations and the handover (pages and API)
+    "Invoices",           # invoices, their PDF and credit notes (pages and API)
+    "Workshops",          # workshop sessions (pages and API) and the menu category
+    "Bookings",           # bookings: cancel, attendance (API)
+    "Distribution",       # menu category
+)
+# Booking a household they may see on a workshop (agents and prescripteurs); the list of
+# upcoming sessions with free seats comes with it.
+BOOKING = ("Workshops", "Bookings")
 
 
 
@@ -81,15 +93,17 @@ ROLES: dict[str, list[list[str]]] = {
     # Everything, including users, roles and reference data.
     ADMIN: [[".*", ".*"]],
     # The workshop: collections, devices, scan, erasures, grading, locations. Never households.
-    TECHNICIEN: grant(WORKSHOP, WRITE) + grant(REFERENCE_READ, READ) + SIGNED_IN,
-    # Households and requests of their EPCI (row-scoped), the decision, the batch check; stock read-only.
-    AGENT_EPCI: (grant(ELIGIBILITY + ("Batch check",), WRITE + DECIDE) + grant(STOCK_READ, READ)
+    TECHNICIEN: grant(WORKSHOP + DISTRIBUTION, WRITE) + grant(REFERENCE_READ, READ) + SIGNED_IN,
+    # Households and requests of their EPCI (row-scoped), the decision, the batch check; stock read-only;
+    # booking their households on workshops.
+    AGENT_EPCI: (grant(ELIGIBILITY + ("Batch check",) + BOOKING, WRITE + DECIDE) + grant(STOCK_READ, READ)
                  + grant(REFERENCE_READ, READ) + SIGNED_IN),
     # Dashboards come with the reporting issue.
     PARTENAIRE: SIGNED_IN,
     # The households they referred (row-scoped) and their requests; no decision.
-    PRESCRIPTEUR: grant(ELIGIBILITY, WRITE) + SIGNED_IN,
-    ANIMATEUR: SIGNED_IN,
+    PRESCRIPTEUR: grant(ELIGIBILITY + BOOKING, WRITE) + SIGNED_IN,
+    # Their own sessions (row-scoped in distribution.access): participants' names, attendance.
+    ANIMATEUR: grant(BOOKING, WRITE) + SIGNED_IN,
     PUBLIC: [],
 }
 

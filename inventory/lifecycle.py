@@ -92,10 +92,12 @@ class DeviceFacts:
 
 @dataclass(frozen=True)
 class TransitionContext:
-    """Who is asking. ``handover`` is set only by the handover service (a later issue), which is
-    the one path allowed to move a device to ``distributed``."""
+    """Who is asking. ``handover`` is set only by the handover service, the one path allowed to
+    move a device to ``distributed``; ``reservation`` only by the reservation services, the one
+    path in and out of ``reserved`` (a reservation record holds the device and expires)."""
 
     handover: bool = False
+    reservation: bool = False
 
 
 def medium_record_sanitises(level: str, result: str, verified: bool) -> bool:
@@ -149,6 +151,12 @@ def refusal(facts: DeviceFacts, target: State | str, context: TransitionContext 
 
     if target == S.IN_STOCK and not facts.grade:
         return "L'appareil doit recevoir une note (A, B ou C) au contrôle qualité avant d'entrer en stock."
+
+    if S.RESERVED in (current, target) and target != S.DISTRIBUTED and not context.reservation:
+        return (
+            "La réservation se fait uniquement depuis la liste d'attente des demandes validées "
+            "(et se libère par l'annulation ou l'expiration de la réservation)."
+        )
 
     if target == S.DISTRIBUTED and not context.handover:
         return (

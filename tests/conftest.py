@@ -17,6 +17,7 @@ from app import create_app
 from app.extensions import db
 from config import TestConfig
 from core.territory import load_territory
+from distribution.models import IMMUTABLE_TABLES, immutability_triggers
 
 PASSWORD = "secret-pass"
 
@@ -32,7 +33,7 @@ USERS = {
 }
 
 # Reference data and accounts survive between tests; everything else is emptied.
-KEEP_TABLES = {"epci", "commune", "postal_code", "checklist_template", "rule_set"}
+KEEP_TABLES = {"epci", "commune", "postal_code", "checklist_template", "rule_set", "price_grid"}
 
 
 def postgres_url() -> str | None:
@@ -80,6 +81,9 @@ def app(request, tmp_path_factory):
         from eligibility.services.rulesets import load_bundled
 
         load_bundled(db.session)
+        from distribution.services.grids import load_bundled_grids
+
+        load_bundled_grids(db.session)
         sm = application.appbuilder.sm
         sm.ensure_roles()
         from core.territory import Epci
@@ -105,11 +109,22 @@ def _empty_tables(application) -> None:
         tables = [t for t in db.metadata.sorted_tables
                   if t.name not in KEEP_TABLES and not t.name.startswith("ab_")]
         with db.engine.begin() as conn:
+            # Issued invoices refuse DELETE through triggers: tests lift them while emptying.
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            else:
+                for table in IMMUTABLE_TABLES:
+                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
+                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
             conn.execute(text("UPDATE ab_user SET organisation_id = NULL"))
             # DELETE, not TRUNCATE … CASCADE: on PostgreSQL the cascade would reach ab_user
             # through its organisation foreign key and wipe the accounts.
             for table in reversed(tables):
                 conn.execute(table.delete())
+            if conn.dialect.name != "postgresql":
+                for table in IMMUTABLE_TABLES:
+                    for statement in immutability_triggers(conn.dialect.name, table):
+                        conn.exec_driver_sql(statement)
         db.session.remove()
 
 

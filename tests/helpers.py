@@ -110,7 +110,7 @@ def advance(session, device, target: str, user_id=None):
         if step == "in_stock":
             grade_device(session, device.asset_tag, checklist=passing_checklist(device.category), cosmetic="B",
                          user_id=user_id)
-        context = TransitionContext(handover=step == "distributed")
+        context = TransitionContext(handover=step == "distributed", reservation=step == "reserved")
         transition(session, device.asset_tag, step, user_id=user_id, context=context)
     return device
 
@@ -154,3 +154,48 @@ def make_household(app, session, username: str = "prescripteur", **overrides):
 
     household, _ = create_household(session, actor(app, username), load_schema(HouseholdIn(), household_body(**overrides)))
     return household
+
+
+# --- handover ---------------------------------------------------------------------------------
+
+def validated_request(app, session, category: str = "laptop", **household_overrides):
+    """A request entered by the prescripteur and validated by agent.cacem (tier 1 by default;
+    monthly_resources="2100.50" gives tier 2)."""
+    from eligibility.services.requests import create_request, decide_request
+
+    household = make_household(app, session, "prescripteur", **household_overrides)
+    item = create_request(session, actor(app, "prescripteur"), household, category)
+    return decide_request(session, actor(app, "agent.cacem"), item, "validate")
+
+
+def stock_device(session, shop: dict, category: str = "laptop", grade: str = "B"):
+    """A device of ``category`` sanitised, graded ``grade`` and in stock at the test workshop."""
+    device = make_device(session, shop["collection"].id, category=category)
+    advance(session, device, "grading")
+    grade_device(session, device.asset_tag, checklist=passing_checklist(device.category), cosmetic=grade)
+    transition(session, device.asset_tag, "in_stock", location=shop["bin_a"].code)
+    return device
+
+
+def make_session(app, session, *, commune: str = "97213", topic: str = "computer", days: float = 7,
+                 capacity: int = 8, venue_kind: str = "digital_point", venue_name: str = "Médiathèque",
+                 facilitator: str | None = "animateur"):
+    """A workshop session ``days`` from now (2 hours long), created by the technicien."""
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from distribution.services.workshops import create_session
+
+    start = utcnow().replace(microsecond=0) + timedelta(days=days)
+    user = app.appbuilder.sm.find_user(facilitator) if facilitator else None
+    return create_session(session, actor(app, "technicien"), {
+        "topic": topic, "starts_at": start, "ends_at": start + timedelta(hours=2), "venue_kind": venue_kind,
+        "venue_name": venue_name, "address": "1 place de la Mairie", "commune_insee": commune,
+        "capacity": capacity, "facilitator_id": user.id if user else None, "notes": None})
+
+
+def settings_for(app, **changes):
+    """The DistributionSettings of the test app, with ``changes`` to the config keys."""
+    from distribution.settings import settings_from
+
+    return settings_from({**app.config, **changes})

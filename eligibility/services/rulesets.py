@@ -2,12 +2,12 @@
 decision references them, and chosen by date."""
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.jsonfile import read_json_object
 from core.errors import Conflict, NotFound, ValidationFailed
 from eligibility.models import Decision, RuleSet
 from eligibility.rules import Rules, RuleSetInvalid, bundled_rule_sets, parse_rule_set
@@ -15,14 +15,8 @@ from eligibility.services.common import unit_of_work
 
 
 def read_rule_file(content: bytes | str) -> dict:
-    """A rule-set file (JSON) as a dict, or ValidationFailed in French."""
-    try:
-        data = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed({"file": [f"Fichier JSON illisible : {exc}."]}) from None
-    if not isinstance(data, dict):
-        raise ValidationFailed({"file": ["Un objet JSON ({…}) est attendu."]})
-    return data
+    """A JSON file given by Admin, as a dict, or ValidationFailed in French."""
+    return read_json_object(content)
 
 
 def load_rule_set(session: Session, data: dict, *, user_id: int | None = None) -> tuple[RuleSet, str]:

@@ -67,6 +67,7 @@ def test_no_demo_leaves_an_empty_database(empty_database):
     app = create_app(TestConfig(empty_database))
     outcome = prepare(app, demo=False, demo_password="x")
     assert outcome == {"territory": {"epci": 3, "communes": 34}, "rule_sets": [("MQ-2026.1", "added")],
+                       "price_grids": [("PG-2026.1", "added")],
                        "demo_loaded": False, "empty": True, "demo_present": False}
     with app.app_context():
         assert count(Device) == 0

@@ -35,6 +35,7 @@ ISSUE_TABLE = {
 CLEAN = MediumFacts("ssd", "DISK1", (ErasureFacts("purge", "pass", True),))
 DIRTY = MediumFacts("hdd", "DISK2", ())
 HANDOVER = TransitionContext(handover=True)
+SERVICES = TransitionContext(handover=True, reservation=True)  # the handover and reservation services
 
 
 def test_the_table_is_the_issues_table():
@@ -56,8 +57,15 @@ def test_every_allowed_transition_passes_when_its_guards_are_met(source, target)
     facts = DeviceFacts(S(source), media=(CLEAN,), grade="A")
     if source == "received" and target in ("repair", "grading"):
         facts = DeviceFacts(S(source), media=(), grade="A")  # only media-less devices skip wiping
-    assert refusal(facts, target, HANDOVER) is None
-    assert S(target) in allowed_targets(facts, HANDOVER)
+    assert refusal(facts, target, SERVICES) is None
+    assert S(target) in allowed_targets(facts, SERVICES)
+
+
+@pytest.mark.parametrize("source,target", [("in_stock", "reserved"), ("reserved", "in_stock")])
+def test_only_the_reservation_services_enter_or_leave_reserved(source, target):
+    facts = DeviceFacts(S(source), media=(CLEAN,), grade="A")
+    assert "liste d'attente" in refusal(facts, target)
+    assert refusal(facts, target, TransitionContext(reservation=True)) is None
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Handover: reservations, the solidarity price grid, invoices and credit notes, onboarding workshops."""

@@ -1,0 +1,200 @@
+"""Invoices and credit notes: gapless numbers F-YYYY-NNNNN and AV-YYYY-NNNNN (per calendar year in
+Martinique time), assigned inside the issuing transaction from counter rows locked until it
+ends, so a failed issue consumes no number; a SHA-256 chain over their content; verification.
+
+Numbers and chain positions come from ``core.counters`` (a locked row, never a sequence)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import to_local, utcnow
+from core.counters import next_value
+from core.errors import Conflict, NotFound, ValidationFailed
+from distribution.access import require_stock_manager
+from distribution.amounts import line_amounts, totals
+from distribution.models import CreditNote, Invoice, InvoiceLine
+from eligibility.access import Actor
+from inventory.lifecycle import State
+from inventory.services.common import unit_of_work
+from inventory.services.transitions import apply_transition
+
+GENESIS = "0" * 64
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def canonical(content: dict) -> bytes:
+    """The bytes hashed for a document: sorted keys, amounts as 2-decimal strings."""
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain).encode()
+
+
+def chain_hash(content: dict, previous_hash: str) -> str:
+    return hashlib.sha256(canonical(content) + previous_hash.encode()).hexdigest()
+
+
+def invoice_content(invoice: Invoice) -> dict:
+    """Everything an invoice states, as hashed."""
+    return {
+        "number": invoice.number, "issued_at": to_local(invoice.issued_at).isoformat(timespec="seconds"),
+        "seller": invoice.seller, "buyer_name": invoice.buyer_name, "buyer_address": invoice.buyer_address,
+        "household_id": invoice.household_id, "device_id": invoice.device_id,
+        "reservation_id": invoice.reservation_id, "vat_regime": invoice.vat_regime,
+        "price_grid_id": invoice.price_grid_id, "tier": invoice.tier,
+        "total_ttc": invoice.total_ttc, "total_ht": invoice.total_ht, "vat": invoice.vat,
+        "reference_value": invoice.reference_value, "aide_solidaire": invoice.aide_solidaire,
+        "payments": invoice.payments, "amount_paid": invoice.amount_paid, "workshop": invoice.workshop,
+        "lines": [{"position": l.position, "kind": l.kind, "description": l.description, "asset_tag": l.asset_tag,
+                   "serial_number": l.serial_number, "quantity": l.quantity, "unit_price_ttc": l.unit_price_ttc,
+                   "total_ttc": l.total_ttc, "total_ht": l.total_ht, "vat": l.vat} for l in invoice.lines],
+    }
+
+
+def credit_note_content(note: CreditNote, invoice: Invoice | None = None) -> dict:
+    return {"number": note.number, "issued_at": to_local(note.issued_at).isoformat(timespec="seconds"),
+            "invoice_number": (invoice or note.invoice).number, "reason": note.reason, "device_returned": note.device_returned,
+            "lines": note.lines, "total_ttc": note.total_ttc, "total_ht": note.total_ht, "vat": note.vat}
+
+
+@dataclass(frozen=True)
+class LineIn:
+    kind: str
+    description: str
+    unit_price_ttc: Decimal
+    quantity: int = 1
+    asset_tag: str | None = None
+    serial_number: str | None = None
+
+
+def _previous_hash(session: Session, model, position: int) -> str:
+    if position == 1:
+        return GENESIS
+    previous = session.execute(select(model.content_hash).where(model.chain_position == position - 1)).scalar_one()
+    return previous
+
+
+def issue_invoice(session: Session, *, reservation, household, device, lines: list[LineIn], payments: list[dict],
+                  vat_regime: str, seller: dict, buyer_name: str, buyer_address: str | None, price_grid_id: str,
+                  tier: int, reference_value: Decimal, workshop: dict | None, booking_id: int | None,
+                  user_id: int | None, now: datetime) -> Invoice:
+    """Write an invoice in the caller's transaction (no commit). The number is taken last, once
+    everything else is known to be valid."""
+    amounts = [line_amounts(l.unit_price_ttc, l.quantity, vat_regime) for l in lines]
+    total = totals(amounts)
+    paid = sum((Decimal(str(p["amount"])) for p in payments), Decimal("0.00"))
+    device_price = next(a.total_ttc for l, a in zip(lines, amounts) if l.kind == "device")
+    invoice = Invoice(
+        issued_at=now, issued_by_id=user_id, reservation_id=reservation.id, household_id=household.id,
+        device_id=device.id, booking_id=booking_id, seller=seller, buyer_name=buyer_name,
+        buyer_address=buyer_address, vat_regime=vat_regime, price_grid_id=price_grid_id, tier=tier,
+        total_ttc=total.total_ttc, total_ht=total.total_ht, vat=total.vat, reference_value=reference_value,
+        aide_solidaire=reference_value - device_price, payments=payments, amount_paid=paid, workshop=workshop)
+    invoice.lines = [InvoiceLine(position=i, kind=l.kind, description=l.description, asset_tag=l.asset_tag,
+                                 serial_number=l.serial_number, quantity=a.quantity, unit_price_ttc=a.unit_price_ttc,
+                                 total_ttc=a.total_ttc, total_ht=a.total_ht, vat=a.vat)
+                     for i, (l, a) in enumerate(zip(lines, amounts), start=1)]
+    # Chain first, then the year's series: every issuer takes the two locks in the same order.
+    invoice.chain_position = next_value(session, "invoice-chain")
+    year = to_local(now).year
+    invoice.number = f"F-{year}-{next_value(session, f'invoice-{year}'):05d}"
+    invoice.previous_hash = _previous_hash(session, Invoice, invoice.chain_position)
+    invoice.content_hash = chain_hash(invoice_content(invoice), invoice.previous_hash)
+    session.add(invoice)
+    return invoice
+
+
+def invoice_by_number(session: Session, number: str) -> Invoice:
+    invoice = session.execute(select(Invoice).where(Invoice.number == (number or "").strip().upper())).scalar_one_or_none()
+    if invoice is None:
+        raise NotFound(f"Facture « {number} » introuvable.")
+    return invoice
+
+
+def credited_positions(invoice: Invoice) -> set[int]:
+    return {line["position"] for note in invoice.credit_notes for line in note.lines}
+
+
+def issue_credit_note(session: Session, actor: Actor, number: str, *, reason: str, positions: list[int] | None = None,
+                      return_device: bool = False, now: datetime | None = None) -> CreditNote:
+    """An avoir on some lines of an invoice (all by default), citing its number and date. With
+    ``return_device``, the device line must be credited and the device goes back to ``repair``."""
+    require_stock_manager(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": ["Motif de l'avoir attendu (retour, erreur de facturation…)."]})
+    now = now or utcnow()
+    with unit_of_work(session):
+        invoice = invoice_by_number(session, number)
+        already = credited_positions(invoice)
+        wanted = set(positions) if positions else {l.position for l in invoice.lines} - already
+        unknown = wanted - {l.position for l in invoice.lines}
+        if unknown:
+            raise ValidationFailed({"lines": [f"Lignes inconnues sur la facture : {sorted(unknown)}."]})
+        if not wanted or wanted & already:
+            raise Conflict(f"Ces lignes de la facture {invoice.number} ont déjà fait l'objet d'un avoir.")
+        lines = [l for l in invoice.lines if l.position in wanted]
+        if return_device and not any(l.kind == "device" for l in lines):
+            raise ValidationFailed({"return_device": ["Le retour de l'appareil suppose d'avoir aussi sa ligne."]})
+        note = CreditNote(
+            invoice_id=invoice.id, issued_at=now, issued_by_id=actor.id, reason=reason, device_returned=return_device,
+            lines=[{"position": l.position, "description": l.description, "asset_tag": l.asset_tag,
+                    "serial_number": l.serial_number, "quantity": l.quantity,
+                    "unit_price_ttc": f"{l.unit_price_ttc:.2f}", "total_ttc": f"{l.total_ttc:.2f}",
+                    "total_ht": f"{l.total_ht:.2f}", "vat": f"{l.vat:.2f}"} for l in lines],
+            total_ttc=sum((l.total_ttc for l in lines), Decimal("0.00")),
+            total_ht=sum((l.total_ht for l in lines), Decimal("0.00")),
+            vat=sum((l.vat for l in lines), Decimal("0.00")))
+        if return_device:
+            device = invoice.device
+            if device.state != State.DISTRIBUTED.value:
+                raise Conflict(f"L'appareil {device.asset_tag} n'est plus chez le foyer ({device.state_label}).")
+            apply_transition(session, device, State.REPAIR, user_id=actor.id, now=now,
+                             note=f"Retour du foyer (avoir sur la facture {invoice.number}) : {reason}")
+        note.chain_position = next_value(session, "credit-note-chain")
+        year = to_local(now).year
+        note.number = f"AV-{year}-{next_value(session, f'credit-note-{year}'):05d}"
+        note.previous_hash = _previous_hash(session, CreditNote, note.chain_position)
+        note.content_hash = chain_hash(credit_note_content(note, invoice), note.previous_hash)
+        session.add(note)
+        session.flush()
+        session.expire(invoice, ["credit_notes"])
+    return note
+
+
+def verify_chain(session: Session) -> list[str]:
+    """Every break in the invoice and credit-note chains, in French (empty when all is sound):
+    a missing position, a previous hash that does not match, content changed since issue, or a
+    number series with a gap or a duplicate."""
+    problems = []
+    for model, label, content_of, prefix in ((Invoice, "Facture", invoice_content, "F"),
+                                              (CreditNote, "Avoir", credit_note_content, "AV")):
+        previous, expected_position, series = GENESIS, 1, {}
+        # populate_existing: read what the database holds now, not objects cached in the session.
+        for doc in session.execute(select(model).order_by(model.chain_position)
+                                   .execution_options(populate_existing=True)).scalars():
+            if doc.chain_position != expected_position:
+                problems.append(f"{label} {doc.number} : position {doc.chain_position} dans la chaîne, "
+                                f"{expected_position} attendue (document manquant).")
+            if doc.previous_hash != previous:
+                problems.append(f"{label} {doc.number} : l'empreinte du document précédent ne correspond pas.")
+            if chain_hash(content_of(doc), doc.previous_hash) != doc.content_hash:
+                problems.append(f"{label} {doc.number} : contenu modifié depuis l'émission (empreinte différente).")
+            _, year, number = doc.number.split("-")
+            series.setdefault(year, []).append(int(number))
+            previous, expected_position = doc.content_hash, doc.chain_position + 1
+        for year, numbers in series.items():
+            if sorted(numbers) != list(range(1, len(numbers) + 1)):
+                problems.append(f"Numérotation {prefix}-{year} : trous ou doublons ({len(numbers)} documents).")
+    return problems

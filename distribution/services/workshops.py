@@ -1,0 +1,237 @@
+"""Onboarding workshops: sessions, bookings with a waiting list, cancellations that promote the
+first waiting, attendance and satisfaction, and the sessions proposed at handover.
+
+Capacity is never exceeded: a booking locks its session row (SELECT … FOR UPDATE on PostgreSQL;
+SQLite serialises writers), counts the seats taken under the lock, and books or waitlists."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.territory import Commune
+from distribution.access import bookable_household, is_animateur, is_stock_manager, require_stock_manager
+from distribution.models import Booking, WorkshopSession
+from distribution.vocabulary import LIVE_BOOKINGS, BookingStatus, VenueKind, WorkshopTopic
+from eligibility.access import Actor
+from eligibility.models import Household
+from inventory.services.common import unit_of_work
+
+BOOKED, WAITLISTED = BookingStatus.BOOKED.value, BookingStatus.WAITLISTED.value
+SESSION_NOT_FOUND = "Atelier introuvable."
+
+
+@dataclass(frozen=True)
+class Proposal:
+    session: WorkshopSession
+    free_seats: int
+    proximity: int   # 0 same commune, 1 same EPCI, 2 elsewhere
+
+    @property
+    def proximity_label(self) -> str:
+        return ("Dans votre commune", "Dans votre EPCI", "Ailleurs en Martinique")[self.proximity]
+
+
+def seats_taken(session: Session, session_id: int) -> int:
+    return session.execute(select(func.count()).select_from(Booking)
+                           .where(Booking.session_id == session_id, Booking.status == BOOKED)).scalar_one()
+
+
+def free_seats(session: Session, workshop: WorkshopSession) -> int:
+    return max(workshop.capacity - seats_taken(session, workshop.id), 0)
+
+
+def create_session(session: Session, actor: Actor, data: dict) -> WorkshopSession:
+    """A new session from checked data (see schemas.WorkshopIn). Forbidden unless stock manager."""
+    require_stock_manager(actor)
+    if data["ends_at"] <= data["starts_at"]:
+        raise ValidationFailed({"ends_at": ["L'heure de fin doit suivre l'heure de début."]})
+    if session.get(Commune, data["commune_insee"]) is None:
+        raise ValidationFailed({"commune_insee": ["Code INSEE d'une des 34 communes de Martinique attendu."]})
+    with unit_of_work(session):
+        workshop = WorkshopSession(created_by_id=actor.id, **data)
+        session.add(workshop)
+        session.flush()
+    return workshop
+
+
+def session_by_id(session: Session, session_id, *, for_update: bool = False) -> WorkshopSession:
+    try:
+        key = int(session_id)
+    except (TypeError, ValueError):
+        raise NotFound(SESSION_NOT_FOUND) from None
+    workshop = session.get(WorkshopSession, key, with_for_update=for_update, populate_existing=for_update)
+    if workshop is None:
+        raise NotFound(SESSION_NOT_FOUND)
+    return workshop
+
+
+def upcoming(session: Session, *, topic: str | None = None, commune: str | None = None,
+             start: datetime | None = None, only_free: bool = True, limit: int = 100) -> list[tuple[WorkshopSession, int]]:
+    """Sessions starting after ``start`` (now), soonest first, with their free seats."""
+    taken = (select(Booking.session_id, func.count().label("n")).where(Booking.status == BOOKED)
+             .group_by(Booking.session_id).subquery())
+    stmt = (select(WorkshopSession, (WorkshopSession.capacity - func.coalesce(taken.c.n, 0)).label("free"))
+            .outerjoin(taken, taken.c.session_id == WorkshopSession.id)
+            .where(WorkshopSession.starts_at > (start or utcnow())))
+    if topic:
+        stmt = stmt.where(WorkshopSession.topic == topic)
+    if commune:
+        stmt = stmt.where(WorkshopSession.commune_insee == commune)
+    if only_free:
+        stmt = stmt.where(WorkshopSession.capacity - func.coalesce(taken.c.n, 0) > 0)
+    rows = session.execute(stmt.order_by(WorkshopSession.starts_at, WorkshopSession.id).limit(limit)).all()
+    return [(w, max(free, 0)) for w, free in rows]
+
+
+def propose_sessions(session: Session, household: Household, topic: str, *, now: datetime | None = None,
+                     limit: int = 6) -> list[Proposal]:
+    """The next sessions on ``topic`` nearest the household: its commune first, then its EPCI, then
+    anywhere; soonest first within each. Full sessions are included (booking them waitlists)."""
+    commune = household.commune
+    proposals = []
+    for workshop, free in upcoming(session, topic=topic, start=now, only_free=False, limit=500):
+        if workshop.commune_insee == commune.insee_code:
+            rank = 0
+        elif workshop.commune.epci_id == commune.epci_id:
+            rank = 1
+        else:
+            rank = 2
+        proposals.append(Proposal(workshop, free, rank))
+    proposals.sort(key=lambda p: (p.proximity, p.session.starts_at, p.session.id))
+    return proposals[:limit]
+
+
+def waitlist_position(session: Session, booking: Booking) -> int | None:
+    if booking.status != WAITLISTED:
+        return None
+    return session.execute(select(func.count()).select_from(Booking).where(
+        Booking.session_id == booking.session_id, Booking.status == WAITLISTED,
+        Booking.queue_number <= booking.queue_number)).scalar_one()
+
+
+def book_seat(session: Session, workshop_id: int, household: Household, *, user_id: int | None, now: datetime,
+              reservation_id: int | None = None) -> Booking:
+    """Book (or waitlist) a household on a session, in the caller's transaction (no commit)."""
+    workshop = session_by_id(session, workshop_id, for_update=True)
+    if workshop.starts_at <= now:
+        raise Conflict("Cet atelier a déjà commencé : choisissez une session à venir.")
+    live = session.execute(select(Booking).where(Booking.session_id == workshop.id,
+                                                 Booking.household_id == household.id,
+                                                 Booking.status.in_(LIVE_BOOKINGS))).scalar_one_or_none()
+    if live is not None:
+        raise Conflict(f"Ce foyer est déjà inscrit à cet atelier ({live.status_label.lower()}).")
+    taken = seats_taken(session, workshop.id)
+    booking = Booking(session=workshop, household=household, booked_at=now, booked_by_id=user_id,
+                      reservation_id=reservation_id)
+    if taken < workshop.capacity:
+        booking.status = BOOKED
+    else:
+        workshop.waitlist_counter += 1
+        booking.status, booking.queue_number = WAITLISTED, workshop.waitlist_counter
+    session.add(booking)
+    session.flush()
+    return booking
+
+
+def book(session: Session, actor: Actor, workshop_id, household_id, *, now: datetime | None = None) -> Booking:
+    """Book a household the actor may see on a session (one transaction)."""
+    now = now or utcnow()
+    with unit_of_work(session):
+        household = bookable_household(session, actor, household_id)
+        booking = book_seat(session, workshop_id, household, user_id=actor.id, now=now)
+    return booking
+
+
+def booking_by_id(session: Session, booking_id) -> Booking:
+    try:
+        key = int(booking_id)
+    except (TypeError, ValueError):
+        raise NotFound("Inscription introuvable.") from None
+    booking = session.get(Booking, key)
+    if booking is None:
+        raise NotFound("Inscription introuvable.")
+    return booking
+
+
+def _may_manage_booking(session: Session, actor: Actor, booking: Booking) -> None:
+    if is_stock_manager(actor):
+        return
+    if actor.is_agent or actor.is_prescripteur:
+        bookable_household(session, actor, booking.household_id)   # NotFound when hidden
+        return
+    raise Forbidden("Votre rôle ne permet pas de gérer cette inscription.")
+
+
+def cancel(session: Session, actor: Actor, booking_id, *, now: datetime | None = None) -> Booking:
+    """Cancel a booking; when it held a seat, the first on the waiting list takes it."""
+    now = now or utcnow()
+    with unit_of_work(session):
+        booking = booking_by_id(session, booking_id)
+        _may_manage_booking(session, actor, booking)
+        session_by_id(session, booking.session_id, for_update=True)
+        session.refresh(booking)
+        if booking.status not in LIVE_BOOKINGS:
+            raise Conflict(f"Cette inscription ne peut plus être annulée ({booking.status_label.lower()}).")
+        held_seat = booking.status == BOOKED
+        booking.status, booking.cancelled_at, booking.queue_number = BookingStatus.CANCELLED.value, now, None
+        if held_seat:
+            first = session.execute(select(Booking).where(Booking.session_id == booking.session_id,
+                                                          Booking.status == WAITLISTED)
+                                    .order_by(Booking.queue_number).limit(1)).scalar_one_or_none()
+            if first is not None:
+                first.status, first.promoted_at = BOOKED, now
+    return booking
+
+
+def record_attendance(session: Session, actor: Actor, booking_id, *, attended: bool, satisfaction: int | None = None,
+                      now: datetime | None = None) -> Booking:
+    """The facilitator (or Admin) marks a participant present or absent, with an optional
+    satisfaction score (1–5) for those present. Only once the session has started."""
+    now = now or utcnow()
+    booking = booking_by_id(session, booking_id)
+    workshop = booking.session
+    if not (actor.is_admin or (is_animateur(actor) and workshop.facilitator_id == actor.id)):
+        if is_animateur(actor):
+            raise NotFound("Inscription introuvable.")   # another facilitator's session: not shown at all
+        raise Forbidden("Seuls l'animateur de l'atelier et l'administrateur notent la présence.")
+    if satisfaction is not None and not attended:
+        raise ValidationFailed({"satisfaction": ["La satisfaction se note seulement pour un participant présent."]})
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise ValidationFailed({"satisfaction": ["Note de satisfaction de 1 à 5 attendue."]})
+    if workshop.starts_at > now:
+        raise Conflict("La présence se note une fois l'atelier commencé.")
+    if booking.status not in (BOOKED, BookingStatus.ATTENDED.value, BookingStatus.NO_SHOW.value):
+        raise Conflict(f"Cette inscription n'a pas de place à l'atelier ({booking.status_label.lower()}).")
+    with unit_of_work(session):
+        booking.status = BookingStatus.ATTENDED.value if attended else BookingStatus.NO_SHOW.value
+        booking.satisfaction = satisfaction if attended else None
+        booking.attendance_at, booking.attendance_by_id = now, actor.id
+    return booking
+
+
+def sessions_of(session: Session, actor: Actor):
+    """The sessions the actor may list: all for stock managers, their own for an Animateur."""
+    stmt = select(WorkshopSession)
+    if is_stock_manager(actor):
+        return stmt
+    if is_animateur(actor):
+        return stmt.where(WorkshopSession.facilitator_id == actor.id)
+    raise Forbidden("Votre rôle ne permet pas de consulter les ateliers.")
+
+
+def visible_session(session: Session, actor: Actor, session_id) -> WorkshopSession:
+    workshop = session_by_id(session, session_id)
+    if is_stock_manager(actor) or (is_animateur(actor) and workshop.facilitator_id == actor.id):
+        return workshop
+    if is_animateur(actor):
+        raise NotFound(SESSION_NOT_FOUND)
+    raise Forbidden("Votre rôle ne permet pas de consulter cet atelier.")
+
+
+TOPICS = WorkshopTopic.values()
+VENUES = VenueKind.values()

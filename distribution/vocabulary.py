@@ -1,0 +1,72 @@
+"""Closed vocabularies of the distribution domain (English values, French labels)."""
+from __future__ import annotations
+
+from inventory.vocabulary import Category, Labelled
+
+
+class ReservationStatus(Labelled):
+    ACTIVE = ("active", "Réservé")
+    RELEASED = ("released", "Libérée")
+    EXPIRED = ("expired", "Expirée")
+    HANDED_OVER = ("handed_over", "Remis au foyer")
+
+
+class VatRegime(Labelled):
+    FRANCHISE = ("franchise", "Franchise en base de TVA")
+    MARGIN = ("margin", "Régime de la marge (biens d'occasion)")
+    STANDARD = ("standard", "TVA au taux normal de la Martinique")
+
+
+VAT_MENTIONS = {
+    VatRegime.FRANCHISE.value: "TVA non applicable, art. 293 B du CGI",
+    VatRegime.MARGIN.value: "Régime particulier – Biens d'occasion",
+    VatRegime.STANDARD.value: None,
+}
+
+
+class PaymentMethod(Labelled):
+    CASH = ("cash", "Espèces")
+    CARD = ("card", "Carte bancaire")
+    CHEQUE = ("cheque", "Chèque")
+    TRANSFER = ("transfer", "Virement")
+    VOUCHER = ("voucher", "Bon d'achat ou chèque solidaire")
+
+
+class InternetAccess(Labelled):
+    NONE = ("none", "Aucun accès à internet")
+    MOBILE = ("mobile", "Données mobiles uniquement")
+    BROADBAND = ("broadband", "Box internet à domicile")
+
+
+class WorkshopTopic(Labelled):
+    COMPUTER = ("computer", "ordinateur")
+    SMARTPHONE = ("smartphone", "smartphone")
+    TABLET = ("tablet", "tablette")
+    ONLINE_SERVICES = ("online_services", "démarches en ligne")
+
+
+class VenueKind(Labelled):
+    SITE = ("site", "Atelier du programme")
+    DIGITAL_POINT = ("digital_point", "Point numérique")
+    MOBILE_STOP = ("mobile_stop", "Atelier mobile")
+
+
+class BookingStatus(Labelled):
+    BOOKED = ("booked", "Inscrit")
+    WAITLISTED = ("waitlisted", "En liste d'attente")
+    CANCELLED = ("cancelled", "Annulé")
+    ATTENDED = ("attended", "Présent")
+    NO_SHOW = ("no_show", "Absent")
+
+
+# Bookings that hold (or wait for) a seat.
+LIVE_BOOKINGS = (BookingStatus.BOOKED.value, BookingStatus.WAITLISTED.value)
+
+
+def topic_for_category(category: str) -> str:
+    """The onboarding workshop that goes with a device category."""
+    if category == Category.SMARTPHONE.value:
+        return WorkshopTopic.SMARTPHONE.value
+    if category == Category.TABLET.value:
+        return WorkshopTopic.TABLET.value
+    return WorkshopTopic.COMPUTER.value
