@@ -9,6 +9,7 @@ from flask_appbuilder import AppBuilder
 
 def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     from app import cli, templating
+    from app.api.distribution import BookingApi, InvoiceApi, ReservationApi, WorkshopApi
     from app.api.eligibility import EligibilityApi, HouseholdApi, RequestApi
     from app.api.erasures import ErasureApi
     from app.api.labels import LabelApi
@@ -28,6 +29,6 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     cli.register(app)
 
     for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi, LabelApi,
-                EligibilityApi, HouseholdApi, RequestApi):
+                EligibilityApi, HouseholdApi, RequestApi, ReservationApi, InvoiceApi, WorkshopApi, BookingApi):
         appbuilder.add_api(api)
     register_views(appbuilder)

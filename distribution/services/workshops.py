@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.territory import Commune
-from distribution.access import bookable_household, is_animateur, is_stock_manager, require_stock_manager
+from flask_appbuilder.security.sqla.models import User
+
+from distribution.access import ANIMATEUR, bookable_household, is_animateur, is_stock_manager, require_stock_manager
 from distribution.models import Booking, WorkshopSession
 from distribution.vocabulary import LIVE_BOOKINGS, BookingStatus, VenueKind, WorkshopTopic
 from eligibility.access import Actor
@@ -48,6 +50,13 @@ def free_seats(session: Session, workshop: WorkshopSession) -> int:
 def create_session(session: Session, actor: Actor, data: dict) -> WorkshopSession:
     """A new session from checked data (see schemas.WorkshopIn). Forbidden unless stock manager."""
     require_stock_manager(actor)
+    data = dict(data)
+    username = data.pop("facilitator", None)
+    if username:
+        user = session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+        if user is None or not user.active or ANIMATEUR not in {r.name for r in user.roles}:
+            raise ValidationFailed({"facilitator": [f"« {username} » n'est pas un compte Animateur actif."]})
+        data["facilitator_id"] = user.id
     if data["ends_at"] <= data["starts_at"]:
         raise ValidationFailed({"ends_at": ["L'heure de fin doit suivre l'heure de début."]})
     if session.get(Commune, data["commune_insee"]) is None:

@@ -11,6 +11,7 @@ STOCK_READERS = {ADMIN, TECH, AGENT, "agent.espacesud"}
 WORKSHOP = {ADMIN, TECH}
 ELIGIBILITY = {ADMIN, AGENT, "agent.espacesud", "prescripteur"}
 DECIDERS = {ADMIN, AGENT, "agent.espacesud"}
+BOOKERS = WORKSHOP | ELIGIBILITY | {"animateur"}   # workshops and bookings (rows scoped further)
 
 # (method, url, body, roles allowed)
 API = [
@@ -43,6 +44,15 @@ API = [
     ("GET", "/api/v1/requests", None, ELIGIBILITY),
     ("GET", "/api/v1/requests/{request}", None, ELIGIBILITY),
     ("POST", "/api/v1/requests/{request}/decision", {}, DECIDERS),
+    ("POST", "/api/v1/reservations", {}, WORKSHOP),
+    ("GET", "/api/v1/reservations/999999", None, WORKSHOP),
+    ("POST", "/api/v1/reservations/999999/handover", {}, WORKSHOP),
+    ("GET", "/api/v1/invoices/F-2026-99999", None, WORKSHOP),
+    ("GET", "/api/v1/invoices/F-2026-99999.pdf", None, WORKSHOP),
+    ("POST", "/api/v1/invoices/F-2026-99999/credit-note", {}, WORKSHOP),
+    ("GET", "/api/v1/workshops", None, BOOKERS),
+    ("DELETE", "/api/v1/bookings/999999", None, BOOKERS),
+    ("POST", "/api/v1/bookings/999999/attendance", {"attended": True}, BOOKERS),
 ]
 
 # (url, roles allowed) for pages read with GET

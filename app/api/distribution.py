@@ -1,0 +1,435 @@
+"""Handover API: reservations and the handover, invoices and credit notes, workshop sessions,
+bookings and attendance. Thin: parse, call one service, answer JSON (or a PDF / .ics)."""
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask_appbuilder.api import expose
+from flask_appbuilder.security.decorators import permission_name, protect
+from sqlalchemy import select
+
+from app.api.base import JsonApi, domain_endpoint
+from app.extensions import db
+from core.clock import to_local
+from core.errors import Forbidden
+from distribution.access import bookable_household, is_stock_manager, require_stock_manager
+from distribution.documents.attendance_pdf import render_attendance_sheet
+from distribution.documents.handover_sheet_pdf import render_handover_sheet
+from distribution.documents.ics import booking_ics
+from distribution.documents.invoice_pdf import render_credit_note, render_invoice
+from distribution.models import Booking, CreditNote
+from distribution.representations import (
+    attendance_document,
+    credit_note_document,
+    handover_sheet_document,
+    ics_document,
+    invoice_document,
+)
+from distribution.schemas import (
+    AttendanceIn,
+    BookingIn,
+    CreditNoteIn,
+    HandoverIn,
+    ReservationIn,
+    WorkshopIn,
+    load,
+    parse_moment,
+)
+from distribution.services.handover import handover
+from distribution.services.invoicing import invoice_by_number, issue_credit_note
+from distribution.services.reservations import release, reservation_by_id, reserve
+from distribution.services.workshops import (
+    book,
+    booking_by_id,
+    cancel,
+    create_session,
+    record_attendance,
+    upcoming,
+    visible_session,
+    waitlist_position,
+)
+from distribution.settings import settings_from
+from eligibility.access import actor_of
+
+
+def _actor(api: JsonApi):
+    return actor_of(api.current_user())
+
+
+def reservation_json(reservation) -> dict:
+    return {"id": reservation.id, "request_id": reservation.request_id, "asset_tag": reservation.device.asset_tag,
+            "household": reservation.request.household.reference, "status": reservation.status,
+            "reserved_at": reservation.reserved_at.isoformat(), "expires_at": reservation.expires_at.isoformat()}
+
+
+def booking_json(booking: Booking) -> dict:
+    workshop = booking.session
+    return {"id": booking.id, "session_id": workshop.id, "household_id": booking.household_id,
+            "status": booking.status, "position": waitlist_position(db.session, booking),
+            "topic": workshop.topic, "starts_at": workshop.starts_at.isoformat(),
+            "ends_at": workshop.ends_at.isoformat(), "venue_name": workshop.venue_name,
+            "commune": workshop.commune.name, "ics_url": f"/api/v1/bookings/{booking.id}.ics"}
+
+
+def session_json(workshop, free: int | None = None) -> dict:
+    body = {"id": workshop.id, "topic": workshop.topic, "topic_label": workshop.topic_label,
+            "starts_at": workshop.starts_at.isoformat(), "ends_at": workshop.ends_at.isoformat(),
+            "starts_at_local": to_local(workshop.starts_at).isoformat(),
+            "venue_kind": workshop.venue_kind, "venue_name": workshop.venue_name, "address": workshop.address,
+            "commune_insee": workshop.commune_insee, "commune": workshop.commune.name,
+            "epci": workshop.commune.epci.short_name, "capacity": workshop.capacity}
+    if free is not None:
+        body["free_seats"] = free
+    return body
+
+
+def invoice_json(invoice) -> dict:
+    return {"number": invoice.number, "issued_at": invoice.issued_at.isoformat(),
+            "total_ttc": f"{invoice.total_ttc:.2f}", "total_ht": f"{invoice.total_ht:.2f}", "vat": f"{invoice.vat:.2f}",
+            "vat_regime": invoice.vat_regime, "reference_value": f"{invoice.reference_value:.2f}",
+            "aide_solidaire": f"{invoice.aide_solidaire:.2f}", "amount_paid": f"{invoice.amount_paid:.2f}",
+            "payments": invoice.payments, "buyer_name": invoice.buyer_name, "buyer_address": invoice.buyer_address,
+            "seller": invoice.seller, "tier": invoice.tier, "price_grid": invoice.price_grid_id,
+            "lines": [{"position": l.position, "kind": l.kind, "description": l.description, "asset_tag": l.asset_tag,
+                       "serial_number": l.serial_number, "quantity": l.quantity,
+                       "unit_price_ttc": f"{l.unit_price_ttc:.2f}", "total_ttc": f"{l.total_ttc:.2f}",
+                       "total_ht": f"{l.total_ht:.2f}", "vat": f"{l.vat:.2f}"} for l in invoice.lines],
+            "workshop": invoice.workshop, "content_hash": invoice.content_hash, "previous_hash": invoice.previous_hash,
+            "credit_notes": [n.number for n in invoice.credit_notes],
+            "pdf_url": f"/api/v1/invoices/{invoice.number}.pdf"}
+
+
+def pdf(content: bytes, name: str) -> Response:
+    return Response(content, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+class ReservationApi(JsonApi):
+    resource_name = "reservations"
+    class_permission_name = "Reservations"
+    openapi_spec_tag = "Remise"
+
+    @expose("", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def post(self):
+        """Reserve a device for a validated request.
+        ---
+        post:
+          summary: Réserver un appareil en stock pour une demande validée (14 jours)
+          responses:
+            201: {description: la réservation}
+            409: {description: appareil pas en stock, demande non validée, ou demande ayant déjà un appareil}
+            422: {description: données invalides}
+        """
+        data = load(ReservationIn(), self.json_body())
+        hold = current_app.config["RESERVATION_HOLD_DAYS"]
+        reservation = reserve(db.session, _actor(self), data["request_id"], data["asset_tag"], hold_days=hold)
+        return self.answer(201, reservation_json(reservation))
+
+    @expose("/<reservation_id>", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    @domain_endpoint
+    def get(self, reservation_id):
+        """One reservation.
+        ---
+        get:
+          summary: Une réservation
+          responses:
+            200: {description: la réservation}
+            404: {description: inconnue}
+        """
+        require_stock_manager(_actor(self))
+        return self.answer(200, reservation_json(reservation_by_id(db.session, reservation_id)))
+
+    @expose("/<reservation_id>/release", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def release(self, reservation_id):
+        """Cancel a reservation: the device goes back in stock.
+        ---
+        post:
+          summary: Annuler une réservation (l'appareil revient en stock)
+          responses:
+            200: {description: la réservation libérée}
+            409: {description: réservation déjà terminée}
+        """
+        body = self.json_body() if request.data else {}
+        reservation = release(db.session, _actor(self), reservation_id, reason=body.get("reason"))
+        return self.answer(200, reservation_json(reservation))
+
+    @expose("/<reservation_id>/handover", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def handover(self, reservation_id):
+        """Hand the device over: invoice, workshop booking, device distributed, household equipped.
+        ---
+        post:
+          summary: Remise au foyer, tout ou rien (facture, atelier, appareil remis, foyer équipé)
+          description: >
+            Sans workshop_session_id, la première session proposée (même commune, puis même EPCI,
+            puis ailleurs) ayant une place libre est réservée.
+          responses:
+            201: {description: "{invoice: {number, total_ttc, total_ht, vat, aide_solidaire, pdf_url}, booking}"}
+            409: {description: réservation terminée, aucun atelier disponible…}
+            422: {description: données invalides}
+        """
+        data = load(HandoverIn(), self.json_body())
+        result = handover(db.session, _actor(self), reservation_id, settings_from(current_app.config), **data)
+        invoice = result.invoice
+        return self.answer(201, {
+            "invoice": {"number": invoice.number, "total_ttc": f"{invoice.total_ttc:.2f}",
+                        "total_ht": f"{invoice.total_ht:.2f}", "vat": f"{invoice.vat:.2f}",
+                        "aide_solidaire": f"{invoice.aide_solidaire:.2f}",
+                        "pdf_url": f"/api/v1/invoices/{invoice.number}.pdf"},
+            "booking": booking_json(result.booking)})
+
+
+class InvoiceApi(JsonApi):
+    resource_name = "invoices"
+    class_permission_name = "Invoices"
+    openapi_spec_tag = "Remise"
+
+    @expose("/<number>.pdf", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    @domain_endpoint
+    def get_pdf(self, number):
+        """The invoice as a PDF.
+        ---
+        get:
+          summary: La facture en PDF (A4, en français)
+          responses:
+            200: {description: PDF}
+            404: {description: inconnue}
+        """
+        require_stock_manager(_actor(self))
+        invoice = invoice_by_number(db.session, number)
+        return pdf(render_invoice(invoice_document(invoice, current_app.config.get("PROGRAMME_CONTACT"))),
+                   invoice.number)
+
+    @expose("/<number>/handover-sheet.pdf", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    @domain_endpoint
+    def handover_sheet(self, number):
+        """The large-print handover sheet given to the household.
+        ---
+        get:
+          summary: Fiche de remise en gros caractères pour le foyer (PDF)
+          responses:
+            200: {description: PDF}
+            404: {description: facture inconnue}
+        """
+        require_stock_manager(_actor(self))
+        invoice = invoice_by_number(db.session, number)
+        config = current_app.config
+        document = handover_sheet_document(invoice, config["PROGRAMME_NAME"], config.get("PROGRAMME_CONTACT"))
+        return pdf(render_handover_sheet(document), f"fiche-remise-{invoice.number}")
+
+    @expose("/<number>", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    @domain_endpoint
+    def get(self, number):
+        """One invoice.
+        ---
+        get:
+          summary: Une facture (JSON)
+          responses:
+            200: {description: la facture}
+            404: {description: inconnue}
+        """
+        require_stock_manager(_actor(self))
+        return self.answer(200, invoice_json(invoice_by_number(db.session, number)))
+
+    @expose("/<number>/credit-note", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def credit_note(self, number):
+        """Issue a credit note on an invoice.
+        ---
+        post:
+          summary: Émettre un avoir (AV-AAAA-NNNNN) sur une facture ; return_device remet l'appareil en réparation
+          responses:
+            201: {description: "{number, invoice, total_ttc, pdf_url}"}
+            409: {description: lignes déjà créditées}
+            422: {description: données invalides}
+        """
+        data = load(CreditNoteIn(), self.json_body())
+        note = issue_credit_note(db.session, _actor(self), number, reason=data["reason"], positions=data.get("lines"),
+                                 return_device=data["return_device"])
+        return self.answer(201, {"number": note.number, "invoice": note.invoice.number,
+                                 "total_ttc": f"{note.total_ttc:.2f}", "device_returned": note.device_returned,
+                                 "pdf_url": f"/api/v1/invoices/credit-notes/{note.number}.pdf"})
+
+    @expose("/credit-notes/<number>.pdf", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    @domain_endpoint
+    def credit_note_pdf(self, number):
+        """A credit note as a PDF.
+        ---
+        get:
+          summary: Un avoir en PDF
+          responses:
+            200: {description: PDF}
+            404: {description: inconnu}
+        """
+        require_stock_manager(_actor(self))
+        note = db.session.execute(select(CreditNote).where(CreditNote.number == number.strip().upper())).scalar_one_or_none()
+        if note is None:
+            return self.response(404, message=f"Avoir « {number} » introuvable.")
+        return pdf(render_credit_note(credit_note_document(note)), note.number)
+
+
+class WorkshopApi(JsonApi):
+    resource_name = "workshops"
+    class_permission_name = "Workshops"
+    openapi_spec_tag = "Ateliers"
+
+    @expose("", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def post(self):
+        """Schedule a workshop session.
+        ---
+        post:
+          summary: Programmer un atelier de prise en main (heures sans décalage = heure de Martinique)
+          responses:
+            201: {description: "{id, …}"}
+            403: {description: réservé à l'atelier et à l'administrateur}
+            422: {description: données invalides}
+        """
+        data = load(WorkshopIn(), self.json_body())
+        workshop = create_session(db.session, _actor(self), data)
+        return self.answer(201, session_json(workshop, workshop.capacity))
+
+    @expose("", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    @domain_endpoint
+    def list(self):
+        """Upcoming sessions with free seats.
+        ---
+        get:
+          summary: Ateliers à venir ayant des places libres
+          parameters:
+            - {in: query, name: commune, schema: {type: string}, description: code INSEE}
+            - {in: query, name: topic, schema: {type: string}}
+            - {in: query, name: from, schema: {type: string}, description: AAAA-MM-JJ (heure de Martinique)}
+          responses:
+            200: {description: "{result: [{id, topic, starts_at, venue_name, commune, free_seats}], count}"}
+        """
+        start = parse_moment(request.args.get("from"))
+        rows = upcoming(db.session, topic=request.args.get("topic") or None,
+                        commune=request.args.get("commune") or None, start=start)
+        result = [session_json(w, free) for w, free in rows]
+        return self.response(200, result=result, count=len(result))
+
+    @expose("/<session_id>/bookings", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def bookings(self, session_id):
+        """Book a household on a session (waiting list when full).
+        ---
+        post:
+          summary: Inscrire un foyer (liste d'attente si l'atelier est complet)
+          responses:
+            201: {description: "{id, status, position}"}
+            404: {description: atelier ou foyer inconnu (ou hors de votre périmètre)}
+            409: {description: déjà inscrit, atelier commencé}
+        """
+        data = load(BookingIn(), self.json_body())
+        booking = book(db.session, _actor(self), session_id, data["household_id"])
+        return self.answer(201, booking_json(booking))
+
+    @expose("/<session_id>/attendance-sheet.pdf", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    @domain_endpoint
+    def attendance_sheet(self, session_id):
+        """The attendance sheet of a session.
+        ---
+        get:
+          summary: Feuille d'émargement (PDF)
+          responses:
+            200: {description: PDF}
+            404: {description: inconnu ou hors de votre périmètre}
+        """
+        workshop = visible_session(db.session, _actor(self), session_id)
+        participants = [b for b in workshop.bookings if b.status in ("booked", "attended", "no_show")]
+        document = attendance_document(workshop, participants, current_app.config["PROGRAMME_NAME"])
+        return pdf(render_attendance_sheet(document), f"emargement-atelier-{workshop.id}")
+
+
+class BookingApi(JsonApi):
+    resource_name = "bookings"
+    class_permission_name = "Bookings"
+    openapi_spec_tag = "Ateliers"
+
+    @expose("/<booking_id>", methods=["DELETE"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def delete(self, booking_id):
+        """Cancel a booking; the first on the waiting list takes the seat.
+        ---
+        delete:
+          summary: Annuler une inscription (le premier de la liste d'attente prend la place)
+          responses:
+            200: {description: l'inscription annulée}
+            404: {description: inconnue}
+            409: {description: déjà annulée ou passée}
+        """
+        booking = cancel(db.session, _actor(self), booking_id)
+        return self.answer(200, booking_json(booking))
+
+    @expose("/<booking_id>/attendance", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def attendance(self, booking_id):
+        """Mark a participant present or absent, with a satisfaction score.
+        ---
+        post:
+          summary: Noter la présence et la satisfaction (1 à 5) — animateur de l'atelier
+          responses:
+            200: {description: l'inscription}
+            404: {description: inconnue ou hors de vos ateliers}
+            409: {description: atelier pas encore commencé}
+        """
+        data = load(AttendanceIn(), self.json_body())
+        booking = record_attendance(db.session, _actor(self), booking_id, attended=data["attended"],
+                                    satisfaction=data.get("satisfaction"))
+        return self.answer(200, {**booking_json(booking), "satisfaction": booking.satisfaction})
+
+    @expose("/<booking_id>.ics", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    @domain_endpoint
+    def ics(self, booking_id):
+        """The booking as a calendar file.
+        ---
+        get:
+          summary: L'inscription au format agenda (.ics)
+          responses:
+            200: {description: text/calendar}
+            404: {description: inconnue}
+        """
+        actor = _actor(self)
+        booking = booking_by_id(db.session, booking_id)
+        if not is_stock_manager(actor):
+            if not (actor.is_agent or actor.is_prescripteur):
+                raise Forbidden("Votre rôle ne permet pas cette action.")
+            bookable_household(db.session, actor, booking.household_id)
+        content = booking_ics(ics_document(booking, current_app.config["PROGRAMME_NAME"],
+                                           current_app.config.get("PROGRAMME_CONTACT")))
+        return Response(content, mimetype="text/calendar", headers={
+            "Content-Disposition": f'attachment; filename="atelier-{booking.id}.ics"'})
