@@ -210,6 +210,9 @@ def load_demo(app: Flask, *, password: str, seed: int = 972) -> None:
     from app.demo_households import load_demo_households
 
     load_demo_households(app, users)
+    from app.demo_distribution import load_demo_distribution
+
+    load_demo_distribution(app, users)
     set_setting(session, DEMO_SETTING, "1")
     session.commit()
 
@@ -294,12 +297,10 @@ def _walk(session, rng: random.Random, tag: str, target: State, start: datetime,
                  user_id=user, now=later(0.2, 4))
     shelf = bins[rng.choice(["A01", "A02", "B01", "S01", "S02"])]
     transition(session, tag, "in_stock", user_id=user, station="stock", location=shelf.code, now=later(0.5, 24))
-    if target == State.IN_STOCK:
-        return
+    if target in (State.IN_STOCK, State.RESERVED):
+        return  # reservations are made from the waiting list (app/demo_distribution.py)
     transition(session, tag, "reserved", user_id=user, now=later(24, 24 * 20), note="Réservé pour un foyer (démo).",
                context=TransitionContext(reservation=True))
-    if target == State.RESERVED:
-        return
     transition(session, tag, "distributed", user_id=user, now=later(24, 24 * 10),
                note="Remis au foyer avec l'atelier de prise en main (démo).",
                context=TransitionContext(handover=True))

@@ -41,7 +41,17 @@ def test_demo_data_on_an_empty_database(empty_database):
 
         assert count(Household) == 9
         statuses = sorted(r.status for r in db.session.execute(select(Request)).scalars())
-        assert statuses == sorted(["validated"] * 2 + ["pending_documents", "refused"] + ["submitted"] * 5)
+        # Three more validated by Admin in the handover demo; one of the validated was handed its device.
+        assert statuses == sorted(["validated"] * 4 + ["equipped", "pending_documents", "refused"] + ["submitted"] * 2)
+        from distribution.models import Invoice, Reservation, WorkshopSession
+        from distribution.services.invoicing import verify_chain
+
+        assert [i.number[-5:] for i in db.session.execute(select(Invoice)).scalars()] == ["00001"]
+        assert sorted(r.status for r in db.session.execute(select(Reservation)).scalars()) == ["active", "handed_over"]
+        sessions = db.session.execute(select(WorkshopSession)).scalars().all()
+        assert {w.commune.epci.short_name for w in sessions} == {"CACEM", "CAP Nord", "Espace Sud"}
+        assert {w.venue_kind for w in sessions} == {"site", "digital_point", "mobile_stop"}
+        assert verify_chain(db.session) == []
         sm = app.appbuilder.sm
         for username, role, bound in DEMO_ACCOUNTS:
             user = sm.find_user(username)
