@@ -3,21 +3,24 @@
 again years later says exactly what the invoice said."""
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from core.clock import to_local
 from distribution.models import Booking, CreditNote, Invoice, WorkshopSession
 from distribution.vocabulary import VAT_MENTIONS, PaymentMethod, VatRegime
 from eligibility.engine import euros
 
+CENT = Decimal("0.01")
 GUARANTEE = ("Garantie légale de conformité de deux ans (articles L217-3 et suivants du Code de la "
              "consommation).")
 
 
 def _line(line: dict | object) -> dict:
     get = line.get if isinstance(line, dict) else (lambda key: getattr(line, key))
+    unit_ht = (Decimal(str(get("total_ht"))) / get("quantity")).quantize(CENT, rounding=ROUND_HALF_UP)
     return {"description": get("description"), "asset_tag": get("asset_tag"), "serial_number": get("serial_number"),
             "quantity": get("quantity"), "unit_price": euros(Decimal(str(get("unit_price_ttc")))),
+            "unit_price_ht": euros(unit_ht),
             "total_ttc": euros(Decimal(str(get("total_ttc")))), "total_ht": euros(Decimal(str(get("total_ht")))),
             "vat": euros(Decimal(str(get("vat"))))}
 

@@ -8,8 +8,6 @@ totals carry the legal mention instead (the margin regime forbids showing the VA
 from __future__ import annotations
 
 import io
-import re
-from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -67,15 +65,8 @@ def _shows_vat(data: dict) -> bool:
 
 
 def _unit_price_ht(line: dict) -> str:
-    """The unit price excluding VAT: the line's HT total when the quantity is one (devices are unique),
-    otherwise that total divided by the quantity."""
-    quantity = line.get("quantity") or 1
-    if quantity == 1:
-        return line.get("total_ht")
-    number = Decimal(re.sub(r"[^\d,-]", "", line.get("total_ht") or "0").replace(",", "."))
-    unit = (number / quantity).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    whole, cents = f"{unit:,.2f}".split(".")
-    return f"{whole.replace(',', NBSP)},{cents}{NBSP}€"
+    """The unit price excluding VAT (given by the caller; the line's HT total for one item)."""
+    return line.get("unit_price_ht") or line.get("total_ht")
 
 
 def _parties(data: dict) -> Table:

@@ -3,17 +3,21 @@ regime, all-or-nothing handover, credit notes, immutability and the hash chain, 
 expired reservations."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DatabaseError
 
 from core.clock import to_local, utcnow
 from core.counters import Counter
 from core.errors import Conflict, Forbidden, ValidationFailed
+from distribution.documents.invoice_pdf import render_invoice
 from distribution.models import ImmutableRecord, Invoice, InvoiceLine, Reservation
+from distribution.representations import invoice_document
 from distribution.services import handover as handover_module
 from distribution.services.handover import handover
 from distribution.services.invoicing import issue_credit_note, verify_chain
@@ -141,6 +145,14 @@ def test_handover_invoice_amounts_under_each_vat_regime(app, session, shop, regi
     assert reservation.device.state == "distributed"
     assert reservation.request.status == "equipped" and reservation.request.equipped_at is not None
     assert result.booking.status == "booked" and result.booking.household_id == reservation.request.household_id
+    # The PDF of the stored invoice carries the regime's mention and amounts.
+    text = " ".join(" ".join(page.extract_text().split()) for page in
+                    PdfReader(io.BytesIO(render_invoice(invoice_document(invoice)))).pages).replace("\u00a0", " ")
+    expected = {"franchise": ["TVA non applicable, art. 293 B du CGI", "Total 100,00 €"],
+                "margin": ["Régime particulier – Biens d'occasion", "Total 100,00 €"],
+                "standard": ["Total HT 92,17 €", "TVA (8,5 %) 7,83 €", "Total TTC 100,00 €"]}[mention]
+    for fragment in expected + [invoice.number, "Valeur de référence", "260,00 €", "L217-3", "Espèces"]:
+        assert fragment in text, fragment
 
 
 def test_handover_books_the_nearest_session_with_a_free_seat(app, session, shop):
