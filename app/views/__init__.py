@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 def register_views(appbuilder: AppBuilder) -> None:
     from app.views.collections import CollectionView
     from app.views.devices import DeviceView
+    from app.views.distribution import InvoiceView, ReservationView, WaitingListView, WorkshopView
     from app.views.eligibility_admin import AuditLogView, BatchCheckView, RuleSetView
     from app.views.erasures import ErasureQueueView
     from app.views.households import HouseholdView, RequestView
@@ -49,3 +50,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(CommuneView, "Communes", label=_l("Communes"), icon="fa-map",
                         category="Reference", category_label=_l("Reference data"), category_icon="fa-book")
     appbuilder.add_view(EpciView, "EPCI", label=_l("EPCI"), icon="fa-landmark", category="Reference")
+    appbuilder.add_view(WaitingListView, "Waiting list", label="Liste d'attente", icon="fa-list-ol",
+                        category="Distribution", category_label="Remise", category_icon="fa-handshake-o")
+    appbuilder.add_view(ReservationView, "Reservations", label="Réservations", icon="fa-bookmark",
+                        category="Distribution")
+    appbuilder.add_view(InvoiceView, "Invoices", label="Factures", icon="fa-file-text-o", category="Distribution")
+    # Top level: Animateurs see the Workshops menu but not the "Distribution" category.
+    appbuilder.add_view(WorkshopView, "Workshops", label="Ateliers", icon="fa-calendar")

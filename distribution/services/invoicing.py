@@ -115,6 +115,10 @@ def issue_invoice(session: Session, *, reservation, household, device, lines: li
     return invoice
 
 
+def latest_invoices(session: Session, limit: int = 200) -> list[Invoice]:
+    return session.execute(select(Invoice).order_by(Invoice.chain_position.desc()).limit(limit)).scalars().all()
+
+
 def invoice_by_number(session: Session, number: str) -> Invoice:
     invoice = session.execute(select(Invoice).where(Invoice.number == (number or "").strip().upper())).scalar_one_or_none()
     if invoice is None:

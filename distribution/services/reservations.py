@@ -134,6 +134,12 @@ def reserve(session: Session, actor: Actor, request_id, asset_tag: str, *, hold_
     return reservation
 
 
+def active_reservations(session: Session) -> list[Reservation]:
+    """Reservations holding a device, the soonest to expire first."""
+    return session.execute(select(Reservation).where(Reservation.status == ACTIVE)
+                           .order_by(Reservation.expires_at, Reservation.id)).scalars().all()
+
+
 def reservation_by_id(session: Session, reservation_id, *, for_update: bool = False) -> Reservation:
     try:
         key = int(reservation_id)

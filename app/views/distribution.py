@@ -1,0 +1,329 @@
+"""The handover pages: the waiting list and its matching devices, reservations and the handover
+form, invoices and credit notes, workshop sessions and attendance. Thin: parse the form, call one
+service (``distribution.services``), flash its French outcome, render."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+
+from app.extensions import db
+from app.views.forms import integer, text
+from core.clock import local_today, to_local, utcnow
+from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from distribution.access import is_animateur, require_stock_manager
+from distribution.models import WorkshopSession
+from distribution.schemas import HandoverIn, load
+from distribution.services.grids import grid_in_effect
+from distribution.services.handover import handover
+from distribution.services.invoicing import invoice_by_number, issue_credit_note, latest_invoices
+from distribution.services.reservations import (
+    active_reservations,
+    matching_devices,
+    release,
+    reservation_by_id,
+    reserve,
+    waiting_list,
+)
+from distribution.services.workshops import (
+    propose_sessions,
+    record_attendance,
+    sessions_of,
+    visible_session,
+    waitlist_position,
+)
+from distribution.settings import settings_from
+from distribution.vocabulary import (
+    VAT_MENTIONS,
+    BookingStatus,
+    InternetAccess,
+    PaymentMethod,
+    ReservationStatus,
+    topic_for_category,
+)
+from eligibility.access import actor_of
+
+# Bookings that hold a seat at the session (before or after attendance is recorded).
+SEATED = (BookingStatus.BOOKED.value, BookingStatus.ATTENDED.value, BookingStatus.NO_SHOW.value)
+
+
+def _actor():
+    return actor_of(g.user)
+
+
+def _stock_manager():
+    """The actor, or 403 when their role does not manage the handover."""
+    actor = _actor()
+    try:
+        require_stock_manager(actor)
+    except Forbidden:
+        abort(403)
+    return actor
+
+
+class WaitingListView(BaseView):
+    route_base = "/distribution/waiting-list"
+    class_permission_name = "Waiting list"
+    base_permissions = ["can_read", "can_write"]
+    default_view = "list"
+
+    def _waiting(self):
+        return waiting_list(db.session, current_app.config["PRIORITY_WEIGHTS"])
+
+    @expose("/")
+    @has_access
+    @permission_name("read")
+    def list(self):
+        _stock_manager()
+        return self.render_template("distribution/waiting_list.html", title="Liste d'attente", rows=self._waiting())
+
+    @expose("/<int:pk>")
+    @has_access
+    @permission_name("read")
+    def show(self, pk: int):
+        _stock_manager()
+        waiting = next((w for w in self._waiting() if w.request.id == pk), None)
+        if waiting is None:
+            abort(404)
+        return self.render_template("distribution/waiting_show.html", title="Demande en attente", w=waiting,
+                                    matches=matching_devices(db.session, waiting.request))
+
+    @expose("/<int:pk>/reserve", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def reserve(self, pk: int):
+        actor = _stock_manager()
+        try:
+            reservation = reserve(db.session, actor, pk, request.form.get("asset_tag", ""),
+                                  hold_days=current_app.config["RESERVATION_HOLD_DAYS"])
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("WaitingListView.show", pk=pk))
+        flash(f"Appareil {reservation.device.asset_tag} réservé jusqu'au "
+              f"{to_local(reservation.expires_at):%d/%m/%Y}.", "success")
+        return redirect(url_for("ReservationView.show", pk=reservation.id))
+
+
+def handover_input_from_form(form) -> dict:
+    """The handover form, in the API's shape (the same schema checks both)."""
+    data = {"payment_method": text(form, "payment_method"), "accessories": form.getlist("accessories"),
+            "workshop_session_id": integer(form, "workshop_session_id"),
+            "internet_access": text(form, "internet_access"),
+            "internet_offer_referred": form.get("internet_offer_referred") == "1"}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+class ReservationView(BaseView):
+    route_base = "/distribution/reservations"
+    class_permission_name = "Reservations"
+    base_permissions = ["can_read", "can_write"]
+    default_view = "list"
+
+    @expose("/")
+    @has_access
+    @permission_name("read")
+    def list(self):
+        _stock_manager()
+        rows = active_reservations(db.session)
+        return self.render_template("distribution/reservations.html", title="Réservations", rows=rows)
+
+    def _render(self, reservation, values: dict, errors: dict):
+        item = reservation.request
+        grid = grid_in_effect(db.session, local_today())
+        proposals = []
+        if reservation.status == ReservationStatus.ACTIVE.value:
+            proposals = propose_sessions(db.session, item.household, topic_for_category(reservation.device.category),
+                                         limit=12)
+        if "workshop_session_id" not in values:
+            first = next((p for p in proposals if p.free_seats > 0), None)
+            values = {**values, "workshop_session_id": str(first.session.id) if first else ""}
+        return self.render_template(
+            "distribution/reservation_show.html", title="Réservation", reservation=reservation, item=item,
+            values=values, errors=errors, accessories=list(grid.accessories.values()), proposals=proposals,
+            payment_methods=PaymentMethod.choices(), internet_choices=InternetAccess.choices())
+
+    @expose("/<int:pk>")
+    @has_access
+    @permission_name("read")
+    def show(self, pk: int):
+        _stock_manager()
+        try:
+            reservation = reservation_by_id(db.session, pk)
+        except NotFound:
+            abort(404)
+        return self._render(reservation, {}, {})
+
+    @expose("/<int:pk>/handover", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def post_handover(self, pk: int):
+        actor = _stock_manager()
+        form = request.form
+        values = form.to_dict(flat=True)
+        values["accessories"] = form.getlist("accessories")
+        try:
+            if not text(form, "internet_access"):
+                raise ValidationFailed({"internet_access": ["Indiquez l'accès à internet du foyer."]})
+            data = load(HandoverIn(), handover_input_from_form(form))
+            result = handover(db.session, actor, pk, settings_from(current_app.config), **data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            try:
+                reservation = reservation_by_id(db.session, pk)
+            except NotFound:
+                abort(404)
+            errors = {k.split(".")[0]: v for k, v in exc.errors.items()}
+            flash("La remise n'a pas été enregistrée : corrigez les champs signalés.", "danger")
+            return self._render(reservation, values, errors), 422
+        except NotFound:
+            db.session.rollback()
+            abort(404)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("ReservationView.show", pk=pk))
+        flash(f"Appareil remis : facture {result.invoice.number} émise.", "success")
+        if result.position is not None:
+            flash(f"L'atelier est complet : le foyer est en liste d'attente (position {result.position}).", "warning")
+        return redirect(url_for("InvoiceView.show", number=result.invoice.number))
+
+    @expose("/<int:pk>/release", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def post_release(self, pk: int):
+        actor = _stock_manager()
+        try:
+            reservation = release(db.session, actor, pk, reason=text(request.form, "reason"))
+        except NotFound:
+            db.session.rollback()
+            abort(404)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("ReservationView.show", pk=pk))
+        flash(f"Réservation libérée : l'appareil {reservation.device.asset_tag} est remis en stock.", "success")
+        return redirect(url_for("ReservationView.list"))
+
+
+class InvoiceView(BaseView):
+    route_base = "/distribution/invoices"
+    class_permission_name = "Invoices"
+    base_permissions = ["can_read", "can_write"]
+    default_view = "list"
+
+    @expose("/")
+    @has_access
+    @permission_name("read")
+    def list(self):
+        _stock_manager()
+        rows = latest_invoices(db.session)
+        return self.render_template("distribution/invoices.html", title="Factures", rows=rows)
+
+    def _render(self, number: str, values: dict, errors: dict):
+        try:
+            invoice = invoice_by_number(db.session, number)
+        except NotFound:
+            abort(404)
+        return self.render_template("distribution/invoice_show.html", title=f"Facture {invoice.number}",
+                                    invoice=invoice, values=values, errors=errors,
+                                    vat_mention=VAT_MENTIONS.get(invoice.vat_regime),
+                                    payment_label=PaymentMethod.label_of)
+
+    @expose("/<number>")
+    @has_access
+    @permission_name("read")
+    def show(self, number: str):
+        _stock_manager()
+        return self._render(number, {}, {})
+
+    @expose("/<number>/credit-note", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def credit_note(self, number: str):
+        actor = _stock_manager()
+        values = request.form.to_dict(flat=True)
+        try:
+            note = issue_credit_note(db.session, actor, number, reason=request.form.get("reason", ""),
+                                     return_device=request.form.get("return_device") == "1")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return self._render(number, values, {k.split(".")[0]: v for k, v in exc.errors.items()}), 422
+        except NotFound:
+            db.session.rollback()
+            abort(404)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for("InvoiceView.show", number=number))
+        flash(f"Avoir {note.number} émis sur la facture {note.invoice.number}.", "success")
+        return redirect(url_for("InvoiceView.show", number=note.invoice.number))
+
+
+class WorkshopView(BaseView):
+    route_base = "/distribution/workshops"
+    class_permission_name = "Workshops"
+    base_permissions = ["can_read", "can_write"]
+    default_view = "list"
+
+    @expose("/")
+    @has_access
+    @permission_name("read")
+    def list(self):
+        try:
+            stmt = sessions_of(db.session, _actor())
+        except Forbidden:
+            abort(403)
+        rows = db.session.execute(stmt.order_by(WorkshopSession.starts_at, WorkshopSession.id)).scalars().all()
+        now = utcnow()
+        seats = {w.id: sum(1 for b in w.bookings if b.status in SEATED) for w in rows}
+        return self.render_template("distribution/workshops.html", title="Ateliers", seats=seats,
+                                    upcoming=[w for w in rows if w.starts_at > now],
+                                    past=[w for w in reversed(rows) if w.starts_at <= now])
+
+    def _workshop(self, pk):
+        actor = _actor()
+        try:
+            return actor, visible_session(db.session, actor, pk)
+        except NotFound:
+            abort(404)
+        except Forbidden:
+            abort(403)
+
+    @expose("/<int:pk>")
+    @has_access
+    @permission_name("read")
+    def show(self, pk: int):
+        actor, workshop = self._workshop(pk)
+        participants = [(b, waitlist_position(db.session, b)) for b in workshop.bookings
+                        if b.status != BookingStatus.CANCELLED.value]
+        may_record = (actor.is_admin or (is_animateur(actor) and workshop.facilitator_id == actor.id))
+        started = workshop.starts_at <= utcnow()
+        return self.render_template("distribution/workshop_show.html", title="Atelier", workshop=workshop,
+                                    participants=participants, seated=SEATED,
+                                    attendance_open=may_record and started, may_record=may_record,
+                                    seats=sum(1 for b in workshop.bookings if b.status in SEATED))
+
+    @expose("/<int:pk>/attendance/<int:booking_id>", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    def attendance(self, pk: int, booking_id: int):
+        actor, workshop = self._workshop(pk)
+        if booking_id not in {b.id for b in workshop.bookings}:
+            abort(404)
+        presence = request.form.get("attended")
+        score = request.form.get("satisfaction", "")
+        try:
+            if presence not in ("1", "0"):
+                raise ValidationFailed({"attended": ["Indiquez présent ou absent."]})
+            booking = record_attendance(db.session, actor, booking_id, attended=presence == "1",
+                                        satisfaction=int(score) if score.isdigit() and presence == "1" else None)
+            flash(f"{booking.household.first_name or ''} {booking.household.last_name or ''} : "
+                  f"{booking.status_label.lower()}.".strip(), "success")
+        except NotFound:
+            db.session.rollback()
+            abort(404)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+        return redirect(url_for("WorkshopView.show", pk=pk))

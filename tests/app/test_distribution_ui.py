@@ -1,0 +1,166 @@
+"""The handover pages end to end: a validated household of Le Lamentin waits on the list, the
+technicien reserves a graded laptop, hands it over with a point numérique workshop and lands on the
+invoice; the facilitator then marks the participant present. Roles and row scoping of the pages."""
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from core.clock import to_local, utcnow
+from distribution.models import Booking, Reservation, WorkshopSession
+from tests.helpers import login, make_session, make_workshop, stock_device, validated_request
+
+
+def page(answer) -> str:
+    return html.unescape(answer.get_data(as_text=True))
+
+
+@pytest.fixture
+def shop(session):
+    return make_workshop(session)
+
+
+def test_done_when_waiting_list_reservation_handover_invoice_and_attendance(app, client, session, shop):
+    item = validated_request(app, session, commune_insee="97213")
+    household = item.household
+    laptop = stock_device(session, shop, "laptop", "A")
+    point = make_session(app, session, commune="97213", venue_kind="digital_point",
+                         venue_name="Médiathèque du Lamentin", days=6)
+    make_session(app, session, commune="97209", venue_kind="site", venue_name="Atelier de Fort-de-France", days=2,
+                 facilitator=None)
+
+    token = login(client, "technicien")
+    waiting = page(client.get("/distribution/waiting-list/"))
+    assert household.reference in waiting and "Le Lamentin" in waiting and "CACEM" in waiting
+    assert f"/distribution/waiting-list/{item.id}" in waiting
+
+    shown = page(client.get(f"/distribution/waiting-list/{item.id}"))
+    assert laptop.asset_tag in shown and "Même commune" in shown and "Réserver" in shown
+    answer = client.post(f"/distribution/waiting-list/{item.id}/reserve",
+                         data={"asset_tag": laptop.asset_tag, "csrf_token": token})
+    assert answer.status_code == 302, page(answer)[:2000]
+    reservation = session.execute(select(Reservation)).scalar_one()
+    assert answer.headers["Location"].endswith(f"/distribution/reservations/{reservation.id}")
+    assert reservation.status == "active"
+    # Reserved: off the waiting list, on the reservations list.
+    assert household.reference not in page(client.get("/distribution/waiting-list/"))
+    assert laptop.asset_tag in page(client.get("/distribution/reservations/"))
+
+    form = page(client.get(f"/distribution/reservations/{reservation.id}"))
+    assert "Médiathèque du Lamentin" in form and "Dans votre commune" in form and "Chargeur" in form
+    assert f'value="{point.id}" checked' in form          # nearest session with a free seat pre-selected
+    assert 'name="payment_method"' in form and 'name="internet_access"' in form
+
+    # Internet access is required: the form comes back with the error, nothing is written.
+    answer = client.post(f"/distribution/reservations/{reservation.id}/handover",
+                         data={"payment_method": "cash", "workshop_session_id": str(point.id), "csrf_token": token})
+    assert answer.status_code == 422
+    assert "Indiquez l'accès à internet du foyer." in page(answer)
+    session.expire_all()
+    assert session.get(Reservation, reservation.id).status == "active"
+
+    answer = client.post(f"/distribution/reservations/{reservation.id}/handover", data={
+        "payment_method": "cash", "accessories": ["charger"], "workshop_session_id": str(point.id),
+        "internet_access": "none", "internet_offer_referred": "1", "csrf_token": token})
+    assert answer.status_code == 302, page(answer)[:3000]
+    location = answer.headers["Location"]
+    number = location.rsplit("/", 1)[1]
+    assert number == f"F-{to_local(utcnow()).year}-00001"
+    invoice_page = page(client.get(location))
+    assert number in invoice_page and "Médiathèque du Lamentin" in invoice_page
+    assert "70,00\u00a0€" in invoice_page and "TVA non applicable, art. 293 B du CGI" in invoice_page
+    assert f"/api/v1/invoices/{number}.pdf" in invoice_page and "Fiche de remise (gros caractères)" in invoice_page
+    booking = session.execute(select(Booking)).scalar_one()
+    assert f"/api/v1/bookings/{booking.id}.ics" in invoice_page
+    assert number in page(client.get("/distribution/invoices/"))
+    assert client.get(f"/api/v1/invoices/{number}.pdf").mimetype == "application/pdf"
+    client.get("/logout/")
+
+    # The session has started: the facilitator marks the participant present, satisfied.
+    start = utcnow() - timedelta(hours=1)
+    session.execute(update(WorkshopSession).where(WorkshopSession.id == point.id)
+                    .values(starts_at=start, ends_at=start + timedelta(hours=2)))
+    session.commit()
+    token = login(client, "animateur")
+    workshops = page(client.get("/distribution/workshops/"))
+    assert "Médiathèque du Lamentin" in workshops and "Atelier de Fort-de-France" not in workshops
+    shown = page(client.get(f"/distribution/workshops/{point.id}"))
+    assert household.last_name in shown and household.first_name in shown
+    assert household.reference not in shown and household.phone not in shown   # names only
+    assert f"/api/v1/workshops/{point.id}/attendance-sheet.pdf" in shown
+    answer = client.post(f"/distribution/workshops/{point.id}/attendance/{booking.id}",
+                         data={"attended": "1", "satisfaction": "5", "csrf_token": token})
+    assert answer.status_code == 302
+    session.expire_all()
+    booking = session.get(Booking, booking.id)
+    assert (booking.status, booking.satisfaction) == ("attended", 5)
+    assert "Présent" in page(client.get(f"/distribution/workshops/{point.id}"))
+
+
+def test_release_puts_the_request_back_on_the_waiting_list(app, client, session, shop):
+    item = validated_request(app, session)
+    laptop = stock_device(session, shop)
+    token = login(client, "technicien")
+    client.post(f"/distribution/waiting-list/{item.id}/reserve", data={"asset_tag": laptop.asset_tag, "csrf_token": token})
+    reservation = session.execute(select(Reservation)).scalar_one()
+    answer = client.post(f"/distribution/reservations/{reservation.id}/release", data={"csrf_token": token})
+    assert answer.status_code == 302
+    session.expire_all()
+    assert session.get(Reservation, reservation.id).status == "released"
+    assert item.household.reference in page(client.get("/distribution/waiting-list/"))
+
+
+def test_credit_note_reason_is_required_then_issued(app, client, session, shop):
+    item = validated_request(app, session)
+    laptop = stock_device(session, shop)
+    make_session(app, session)
+    token = login(client, "technicien")
+    client.post(f"/distribution/waiting-list/{item.id}/reserve", data={"asset_tag": laptop.asset_tag, "csrf_token": token})
+    reservation = session.execute(select(Reservation)).scalar_one()
+    answer = client.post(f"/distribution/reservations/{reservation.id}/handover", data={
+        "payment_method": "card", "internet_access": "broadband", "csrf_token": token})
+    assert answer.status_code == 302, page(answer)[:3000]
+    number = answer.headers["Location"].rsplit("/", 1)[1]
+    answer = client.post(f"/distribution/invoices/{number}/credit-note", data={"reason": " ", "csrf_token": token})
+    assert answer.status_code == 422 and "Motif de l'avoir attendu" in page(answer)
+    answer = client.post(f"/distribution/invoices/{number}/credit-note",
+                         data={"reason": "Écran défectueux", "return_device": "1", "csrf_token": token})
+    assert answer.status_code == 302
+    shown = page(client.get(f"/distribution/invoices/{number}"))
+    assert "AV-" in shown and "Écran défectueux" in shown and "(appareil repris)" in shown
+
+
+def test_roles_and_scoping(app, client, session, shop):
+    validated_request(app, session)
+    mine = make_session(app, session)
+    nobody = make_session(app, session, facilitator=None, venue_name="Salle sans animateur")
+
+    login(client, "prescripteur")
+    for url in ("/distribution/waiting-list/", "/distribution/reservations/", "/distribution/invoices/"):
+        answer = client.get(url)
+        assert answer.status_code == 403 and "Accès refusé" in answer.get_data(as_text=True), url
+    assert client.get("/distribution/workshops/").status_code == 403     # books, but lists no sessions
+    client.get("/logout/")
+
+    login(client, "animateur")
+    home = page(client.get("/"))
+    assert "Ateliers" in home and "Liste d'attente" not in home
+    assert client.get("/distribution/waiting-list/").status_code == 403
+    assert client.get(f"/distribution/workshops/{mine.id}").status_code == 200
+    assert client.get(f"/distribution/workshops/{nobody.id}").status_code == 404
+    assert "Salle sans animateur" not in page(client.get("/distribution/workshops/"))
+    # Not started yet: no attendance form.
+    assert "La présence se note une fois l'atelier commencé." in page(client.get(f"/distribution/workshops/{mine.id}"))
+    client.get("/logout/")
+
+    login(client, "technicien")
+    home = page(client.get("/"))
+    for label in ("Remise", "Liste d'attente", "Réservations", "Factures", "Ateliers"):
+        assert label in home, label
+    assert "Salle sans animateur" in page(client.get("/distribution/workshops/"))
+    assert client.get(f"/distribution/workshops/{nobody.id}").status_code == 200
+    assert client.get("/distribution/waiting-list/999999").status_code == 404
+    assert client.get("/distribution/invoices/F-2000-99999").status_code == 404
