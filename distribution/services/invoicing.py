@@ -21,6 +21,7 @@ from distribution.access import require_stock_manager
 from distribution.amounts import line_amounts, totals
 from distribution.models import CreditNote, Invoice, InvoiceLine
 from eligibility.access import Actor
+from eligibility.services.requests import mark_returned
 from inventory.lifecycle import State
 from inventory.services.common import unit_of_work
 from inventory.services.transitions import apply_transition
@@ -166,6 +167,7 @@ def issue_credit_note(session: Session, actor: Actor, number: str, *, reason: st
                 raise Conflict(f"L'appareil {device.asset_tag} n'est plus chez le foyer ({device.state_label}).")
             apply_transition(session, device, State.REPAIR, user_id=actor.id, now=now,
                              note=f"Retour du foyer (avoir sur la facture {invoice.number}) : {reason}")
+            mark_returned(session, invoice.reservation.request)
         note.chain_position = next_value(session, "credit-note-chain")
         year = to_local(now).year
         note.number = f"AV-{year}-{next_value(session, f'credit-note-{year}'):05d}"

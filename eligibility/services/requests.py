@@ -169,6 +169,17 @@ def mark_equipped(session: Session, item: Request, when: datetime | None = None)
     return item
 
 
+def mark_returned(session: Session, item: Request) -> Request:
+    """The household gave the device back (a credit note with a return, in its transaction): the
+    request is validated again, so the household can receive another device without waiting
+    out the re-equipment rule."""
+    if item.status != RequestStatus.EQUIPPED.value:
+        raise TransitionRefused("Seule une demande « équipé » peut revenir à « validée ».", allowed=[])
+    item.status = RequestStatus.VALIDATED.value
+    item.equipped_at = None
+    return item
+
+
 def queue(session: Session, stmt, status: str | None = None):
     """Requests of ``stmt`` (already scoped), oldest first, optionally of one status."""
     if status:

@@ -285,6 +285,10 @@ def test_a_credit_note_cites_the_invoice_and_a_return_sends_the_device_to_repair
     assert note.number == f"AV-{year}-00001" and note.invoice.number == invoice.number
     assert note.total_ttc == invoice.total_ttc and note.device_returned
     assert invoice.device.state == "repair"
+    # The household gave the device back: its request waits for another device.
+    request = invoice.reservation.request
+    assert request.status == "validated" and request.equipped_at is None
+    assert [w.request.id for w in waiting_list(session, WEIGHTS)] == [request.id]
     with pytest.raises(Conflict, match="déjà fait l'objet d'un avoir"):
         issue_credit_note(session, tech, invoice.number, reason="Encore")
     assert verify_chain(session) == []
