@@ -295,3 +295,45 @@ def test_a_credit_note_cites_the_invoice_and_a_return_sends_the_device_to_repair
     with pytest.raises(DatabaseError, match="immuable"):
         session.execute(text("UPDATE credit_note SET reason = 'x'"))
     session.rollback()
+
+
+def cli(app, *args):
+    return app.test_cli_runner().invoke(args=["distribution", *args])
+
+
+def test_cli_release_expired_and_verify_invoices(app, session, shop, monkeypatch):
+    reservation = reserved(app, session, shop)
+    session.execute(update(Reservation).where(Reservation.id == reservation.id)
+                    .values(expires_at=utcnow() - timedelta(minutes=1)))
+    session.commit()
+    result = cli(app, "release-expired")
+    assert result.exit_code == 0 and "1 réservation(s) expirée(s) libérée(s)." in result.output
+    assert reservation.device.asset_tag in result.output
+    session.expire_all()
+    assert session.get(Reservation, reservation.id).status == "expired"
+    assert "0 réservation(s)" in cli(app, "release-expired").output
+
+    handed_over(app, session, shop, 2)
+    result = cli(app, "verify-invoices")
+    assert result.exit_code == 0 and "Chaîne des factures et avoirs intacte" in result.output
+    # A chain whose first invoice was tampered with behind the triggers' back is reported.
+    monkeypatch.setattr("distribution.services.invoicing.invoice_content",
+                        lambda invoice: {"number": invoice.number, "forged": invoice.number.endswith("1")})
+    result = cli(app, "verify-invoices")
+    assert result.exit_code == 1 and "contenu modifié depuis l'émission" in result.output
+
+
+def test_cli_load_grid_refuses_changing_a_grid_already_invoiced(app, session, shop, tmp_path):
+    import json
+
+    from distribution.pricing import bundled_grids
+
+    handed_over(app, session, shop, 1)
+    data = bundled_grids()[0]
+    data["accessories"][0]["price"] = "12"
+    path = tmp_path / "grid.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    result = cli(app, "load-grid", str(path))
+    assert result.exit_code == 1 and "déjà utilisée par 1 facture(s)" in result.output
+    path.write_text("{", encoding="utf-8")
+    assert "Fichier JSON illisible" in cli(app, "load-grid", str(path)).output
