@@ -184,6 +184,14 @@ def render_household_export(data: dict, programme_name: str) -> bytes:
     if not requests:
         story.append(_p("Aucune demande enregistrée."))
 
+    # Added by the app from the handover (reservations, invoices, workshops), when present.
+    if "handover" in data:
+        handover = data.get("handover") or []
+        story.append(_p("Remise d'appareil et ateliers", HEADING))
+        story.append(_grid(["Quoi", "Quand", "Détail"], [[h.get("what"), h.get("when"), h.get("detail")] for h in handover],
+                           [0.38, 0.22, 0.40])
+                     if handover else _p("Aucune remise ni inscription à un atelier."))
+
     story.append(_p("Notes", HEADING))
     notes = (data.get("notes") or "").strip()
     # Blank lines separate paragraphs; a long paragraph breaks across pages by itself.

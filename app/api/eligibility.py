@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from app.api.base import JsonApi, domain_endpoint
 from app.extensions import db
 from core.errors import ValidationFailed
+from distribution.services.export import household_handover
 from eligibility.access import actor_of, household_for, request_for, visible_households, visible_requests
 from eligibility.export_pdf import render_household_export
 from eligibility.identity import display_phone
@@ -183,6 +184,7 @@ class HouseholdApi(JsonApi):
         if fmt not in ("json", "pdf"):
             raise ValidationFailed({"format": ["Format json ou pdf attendu."]})
         data, display = export_household(db.session, actor, household, fmt)
+        data["handover"], display["handover"] = household_handover(db.session, household)
         if fmt == "json":
             return self.answer(200, data)
         pdf = render_household_export(display, current_app.config["PROGRAMME_NAME"])

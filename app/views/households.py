@@ -17,6 +17,7 @@ from app.views.forms import decimal_text, text
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.territory import Commune
 from eligibility.access import actor_of, household_for, request_for, visible_households, visible_requests
+from distribution.services.export import household_handover
 from eligibility.export_pdf import render_household_export
 from eligibility.models import Household
 from eligibility.schemas import HouseholdIn, load
@@ -203,6 +204,7 @@ class HouseholdView(BaseView):
         except NotFound:
             abort(404)
         data, display = export_household(db.session, actor, household, fmt)
+        data["handover"], display["handover"] = household_handover(db.session, household)
         name = f"donnees-{household.reference}.{fmt}"
         if fmt == "json":
             body = json.dumps(data, ensure_ascii=False, indent=2)

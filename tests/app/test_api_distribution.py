@@ -163,3 +163,19 @@ def test_attendance_is_for_the_session_facilitator_only(app, client, session):
     bad = call(client, "POST", "admin", f"/api/v1/bookings/{booking['id']}/attendance",
                {"attended": False, "satisfaction": 9})
     assert bad.status_code == 422 and "satisfaction" in bad.json["errors"]
+
+
+def test_right_of_access_includes_the_handover(app, client, session, shop):
+    item = validated_request(app, session)
+    reservation = call(client, "POST", "technicien", "/api/v1/reservations",
+                       {"request_id": item.id, "asset_tag": stock_device(session, shop).asset_tag}).json
+    make_session(app, session, venue_name="Médiathèque du Lamentin")
+    number = call(client, "POST", "technicien", f"/api/v1/reservations/{reservation['id']}/handover",
+                  {"payment_method": "cash", "internet_access": "broadband"}).json["invoice"]["number"]
+    data = call(client, "GET", "agent.cacem", f"/api/v1/households/{item.household_id}/export").json
+    assert [i["number"] for i in data["handover"]["invoices"]] == [number]
+    assert data["handover"]["reservations"][0]["internet_access"] == "broadband"
+    assert data["handover"]["bookings"][0]["status"] == "booked"
+    pdf = call(client, "GET", "agent.cacem", f"/api/v1/households/{item.household_id}/export?format=pdf")
+    text = text_of(pdf.data)
+    assert "Remise d'appareil et ateliers" in text and number in text and "Médiathèque du Lamentin" in text
