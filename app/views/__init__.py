@@ -10,6 +10,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.collections import CollectionView
     from app.views.devices import DeviceView
     from app.views.distribution import InvoiceView, ReservationView, WaitingListView, WorkshopView
+    from app.views.price_grids import PriceGridView
     from app.views.eligibility_admin import AuditLogView, BatchCheckView, RuleSetView
     from app.views.erasures import ErasureQueueView
     from app.views.households import HouseholdView, RequestView
@@ -50,10 +51,12 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(CommuneView, "Communes", label=_l("Communes"), icon="fa-map",
                         category="Reference", category_label=_l("Reference data"), category_icon="fa-book")
     appbuilder.add_view(EpciView, "EPCI", label=_l("EPCI"), icon="fa-landmark", category="Reference")
-    appbuilder.add_view(WaitingListView, "Waiting list", label="Liste d'attente", icon="fa-list-ol",
-                        category="Distribution", category_label="Remise", category_icon="fa-handshake-o")
-    appbuilder.add_view(ReservationView, "Reservations", label="Réservations", icon="fa-bookmark",
+    appbuilder.add_view(WaitingListView, "Waiting list", label=_l("Waiting list"), icon="fa-list-ol",
+                        category="Distribution", category_label=_l("Handover"), category_icon="fa-handshake-o")
+    appbuilder.add_view(ReservationView, "Reservations", label=_l("Reservations"), icon="fa-bookmark",
                         category="Distribution")
-    appbuilder.add_view(InvoiceView, "Invoices", label="Factures", icon="fa-file-text-o", category="Distribution")
+    appbuilder.add_view(InvoiceView, "Invoices", label=_l("Invoices"), icon="fa-file-text-o", category="Distribution")
+    appbuilder.add_view(PriceGridView, "Price grids", label=_l("Solidarity price grids"), icon="fa-eur",
+                        category="Distribution")
     # Top level: Animateurs see the Workshops menu but not the "Distribution" category.
-    appbuilder.add_view(WorkshopView, "Workshops", label="Ateliers", icon="fa-calendar")
+    appbuilder.add_view(WorkshopView, "Workshops", label=_l("Workshops"), icon="fa-calendar")

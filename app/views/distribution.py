@@ -1,19 +1,28 @@
 """The handover pages: the waiting list and its matching devices, reservations and the handover
-form, invoices and credit notes, workshop sessions and attendance. Thin: parse the form, call one
-service (``distribution.services``), flash its French outcome, render."""
+form, invoices and credit notes, workshop sessions (and their creation form) and attendance. Thin:
+parse the form, call one service (``distribution.services``), flash its outcome, render.
+
+UI strings are English msgids translated by the app's catalog (French by default); messages from
+the domain services (``DomainError.message``) are already French and shown as they are."""
 from __future__ import annotations
+
+from datetime import date
 
 from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
+from flask_appbuilder.security.sqla.models import Role, User
+from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.extensions import db
 from app.views.forms import integer, text
 from core.clock import local_today, to_local, utcnow
 from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from distribution.access import is_animateur, require_stock_manager
+from core.territory import Commune
+from distribution.access import ANIMATEUR, is_animateur, is_stock_manager, require_stock_manager
 from distribution.models import WorkshopSession
-from distribution.schemas import HandoverIn, load
+from distribution.schemas import HandoverIn, WorkshopIn, load
 from distribution.services.grids import grid_in_effect
 from distribution.services.handover import handover
 from distribution.services.invoicing import invoice_by_number, issue_credit_note, latest_invoices
@@ -26,6 +35,7 @@ from distribution.services.reservations import (
     waiting_list,
 )
 from distribution.services.workshops import (
+    create_session,
     propose_sessions,
     record_attendance,
     sessions_of,
@@ -39,6 +49,8 @@ from distribution.vocabulary import (
     InternetAccess,
     PaymentMethod,
     ReservationStatus,
+    VenueKind,
+    WorkshopTopic,
     topic_for_category,
 )
 from eligibility.access import actor_of
@@ -75,7 +87,7 @@ class WaitingListView(BaseView):
     @permission_name("read")
     def list(self):
         _stock_manager()
-        return self.render_template("distribution/waiting_list.html", title="Liste d'attente", rows=self._waiting())
+        return self.render_template("distribution/waiting_list.html", title=_("Waiting list"), rows=self._waiting())
 
     @expose("/<int:pk>")
     @has_access
@@ -85,7 +97,7 @@ class WaitingListView(BaseView):
         waiting = next((w for w in self._waiting() if w.request.id == pk), None)
         if waiting is None:
             abort(404)
-        return self.render_template("distribution/waiting_show.html", title="Demande en attente", w=waiting,
+        return self.render_template("distribution/waiting_show.html", title=_("Waiting request"), w=waiting,
                                     matches=matching_devices(db.session, waiting.request))
 
     @expose("/<int:pk>/reserve", methods=["POST"])
@@ -100,8 +112,8 @@ class WaitingListView(BaseView):
             db.session.rollback()
             flash(exc.message, "danger")
             return redirect(url_for("WaitingListView.show", pk=pk))
-        flash(f"Appareil {reservation.device.asset_tag} réservé jusqu'au "
-              f"{to_local(reservation.expires_at):%d/%m/%Y}.", "success")
+        flash(_("Device %(tag)s reserved until %(day)s.", tag=reservation.device.asset_tag,
+                day=f"{to_local(reservation.expires_at):%d/%m/%Y}"), "success")
         return redirect(url_for("ReservationView.show", pk=reservation.id))
 
 
@@ -126,7 +138,7 @@ class ReservationView(BaseView):
     def list(self):
         _stock_manager()
         rows = active_reservations(db.session)
-        return self.render_template("distribution/reservations.html", title="Réservations", rows=rows)
+        return self.render_template("distribution/reservations.html", title=_("Reservations"), rows=rows)
 
     def _render(self, reservation, values: dict, errors: dict):
         item = reservation.request
@@ -139,7 +151,7 @@ class ReservationView(BaseView):
             first = next((p for p in proposals if p.free_seats > 0), None)
             values = {**values, "workshop_session_id": str(first.session.id) if first else ""}
         return self.render_template(
-            "distribution/reservation_show.html", title="Réservation", reservation=reservation, item=item,
+            "distribution/reservation_show.html", title=_("Reservation"), reservation=reservation, item=item,
             values=values, errors=errors, accessories=list(grid.accessories.values()), proposals=proposals,
             payment_methods=PaymentMethod.choices(), internet_choices=InternetAccess.choices())
 
@@ -164,7 +176,7 @@ class ReservationView(BaseView):
         values["accessories"] = form.getlist("accessories")
         try:
             if not text(form, "internet_access"):
-                raise ValidationFailed({"internet_access": ["Indiquez l'accès à internet du foyer."]})
+                raise ValidationFailed({"internet_access": [_("Give the household's internet access.")]})
             data = load(HandoverIn(), handover_input_from_form(form))
             result = handover(db.session, actor, pk, settings_from(current_app.config), **data)
         except ValidationFailed as exc:
@@ -174,7 +186,7 @@ class ReservationView(BaseView):
             except NotFound:
                 abort(404)
             errors = {k.split(".")[0]: v for k, v in exc.errors.items()}
-            flash("La remise n'a pas été enregistrée : corrigez les champs signalés.", "danger")
+            flash(_("The handover was not recorded: correct the fields marked."), "danger")
             return self._render(reservation, values, errors), 422
         except NotFound:
             db.session.rollback()
@@ -183,9 +195,10 @@ class ReservationView(BaseView):
             db.session.rollback()
             flash(exc.message, "danger")
             return redirect(url_for("ReservationView.show", pk=pk))
-        flash(f"Appareil remis : facture {result.invoice.number} émise.", "success")
+        flash(_("Device handed over: invoice %(number)s issued.", number=result.invoice.number), "success")
         if result.position is not None:
-            flash(f"L'atelier est complet : le foyer est en liste d'attente (position {result.position}).", "warning")
+            flash(_("The workshop is full: the household is on the waiting list (position %(position)s).",
+                    position=result.position), "warning")
         return redirect(url_for("InvoiceView.show", number=result.invoice.number))
 
     @expose("/<int:pk>/release", methods=["POST"])
@@ -202,7 +215,8 @@ class ReservationView(BaseView):
             db.session.rollback()
             flash(exc.message, "danger")
             return redirect(url_for("ReservationView.show", pk=pk))
-        flash(f"Réservation libérée : l'appareil {reservation.device.asset_tag} est remis en stock.", "success")
+        flash(_("Reservation released: device %(tag)s is back in stock.", tag=reservation.device.asset_tag),
+              "success")
         return redirect(url_for("ReservationView.list"))
 
 
@@ -218,15 +232,15 @@ class InvoiceView(BaseView):
     def list(self):
         _stock_manager()
         rows = latest_invoices(db.session)
-        return self.render_template("distribution/invoices.html", title="Factures", rows=rows)
+        return self.render_template("distribution/invoices.html", title=_("Invoices"), rows=rows)
 
     def _render(self, number: str, values: dict, errors: dict):
         try:
             invoice = invoice_by_number(db.session, number)
         except NotFound:
             abort(404)
-        return self.render_template("distribution/invoice_show.html", title=f"Facture {invoice.number}",
-                                    invoice=invoice, values=values, errors=errors,
+        return self.render_template("distribution/invoice_show.html",
+                                    title=_("Invoice %(number)s", number=invoice.number), invoice=invoice, values=values, errors=errors,
                                     vat_mention=VAT_MENTIONS.get(invoice.vat_regime),
                                     payment_label=PaymentMethod.label_of)
 
@@ -256,8 +270,68 @@ class InvoiceView(BaseView):
             db.session.rollback()
             flash(exc.message, "danger")
             return redirect(url_for("InvoiceView.show", number=number))
-        flash(f"Avoir {note.number} émis sur la facture {note.invoice.number}.", "success")
+        flash(_("Credit note %(note)s issued on invoice %(invoice)s.", note=note.number,
+                invoice=note.invoice.number), "success")
         return redirect(url_for("InvoiceView.show", number=note.invoice.number))
+
+
+def workshop_input_from_form(form) -> dict:
+    """The session form, in the API's shape (``WorkshopIn``): the date and the two times become
+    ISO date-times without an offset, which the schema reads as Martinique time."""
+    day, start, end = text(form, "date"), text(form, "start_time"), text(form, "end_time")
+    data = {
+        "topic": text(form, "topic"), "commune_insee": text(form, "commune_insee"),
+        "starts_at": f"{day}T{start}" if day and start else None,
+        "ends_at": f"{day}T{end}" if day and end else None,
+        "venue_kind": text(form, "venue_kind"), "venue_name": text(form, "venue_name"),
+        "address": text(form, "address"), "capacity": integer(form, "capacity"),
+        "facilitator": text(form, "facilitator"), "notes": text(form, "notes"),
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _iso_day(value: str | None) -> bool:
+    try:
+        date.fromisoformat(value or "")
+    except ValueError:
+        return False
+    return True
+
+
+def workshop_form_errors(errors: dict, form) -> dict:
+    """The schema's and the service's errors, next to the form field they concern: the start and
+    end moments go to their time fields; a missing or wrong date is said once, on the date."""
+    day_ok = _iso_day(text(form, "date"))
+    moved: dict[str, list[str]] = {}
+    if not day_ok:
+        moved["date"] = [_("Give the date of the workshop.")]
+    for key, messages in errors.items():
+        name = key.split(".")[0]
+        if name in ("starts_at", "ends_at"):
+            field = "start_time" if name == "starts_at" else "end_time"
+            if not day_ok and text(form, field):
+                continue            # the date is what is wrong
+            name = field
+        beside = moved.setdefault(name, [])
+        beside.extend(m for m in messages if m not in beside)
+    return moved
+
+
+def _topic_choices() -> list[tuple[str, str]]:
+    return [(value, label[:1].upper() + label[1:]) for value, label in WorkshopTopic.choices()]
+
+
+def _commune_choices() -> list[tuple[str, str]]:
+    communes = db.session.execute(select(Commune).order_by(Commune.name)).scalars()
+    return [(c.insee_code, f"{c.name} ({c.insee_code})") for c in communes]
+
+
+def _facilitator_choices() -> list[tuple[str, str]]:
+    """Active accounts with the Animateur role, by name; the value is the user name."""
+    users = db.session.execute(
+        select(User).join(User.roles).where(Role.name == ANIMATEUR, User.active.is_(True))
+        .order_by(User.last_name, User.first_name, User.username)).scalars().unique()
+    return [(u.username, u.get_full_name().strip() or u.username) for u in users]
 
 
 class WorkshopView(BaseView):
@@ -270,16 +344,51 @@ class WorkshopView(BaseView):
     @has_access
     @permission_name("read")
     def list(self):
+        actor = _actor()
         try:
-            stmt = sessions_of(db.session, _actor())
+            stmt = sessions_of(db.session, actor)
         except Forbidden:
             abort(403)
         rows = db.session.execute(stmt.order_by(WorkshopSession.starts_at, WorkshopSession.id)).scalars().all()
         now = utcnow()
         seats = {w.id: sum(1 for b in w.bookings if b.status in SEATED) for w in rows}
-        return self.render_template("distribution/workshops.html", title="Ateliers", seats=seats,
+        return self.render_template("distribution/workshops.html", title=_("Workshops"), seats=seats,
+                                    may_create=is_stock_manager(actor),
                                     upcoming=[w for w in rows if w.starts_at > now],
                                     past=[w for w in reversed(rows) if w.starts_at <= now])
+
+    def _render_form(self, values: dict, errors: dict):
+        return self.render_template(
+            "distribution/workshop_add.html", title=_("Schedule a workshop"), values=values, errors=errors,
+            topics=_topic_choices(), communes=_commune_choices(), venue_kinds=VenueKind.choices(),
+            facilitators=_facilitator_choices())
+
+    @expose("/new", methods=["GET", "POST"])
+    @has_access
+    @permission_name("write")
+    def add(self):
+        """Schedule a session (Admin, Technicien): the form, then ``create_session``."""
+        actor = _stock_manager()
+        if request.method == "GET":
+            return self._render_form({"capacity": "8"}, {})
+        form = request.form
+        values = form.to_dict(flat=True)
+        try:
+            # A missing or wrong date leaves no valid start: the schema refuses it too.
+            data = load(WorkshopIn(), workshop_input_from_form(form))
+            workshop = create_session(db.session, actor, data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(_("The workshop was not scheduled: correct the fields marked."), "danger")
+            return self._render_form(values, workshop_form_errors(exc.errors, form)), 422
+        except Forbidden:
+            db.session.rollback()
+            abort(403)
+        flash(_("Workshop scheduled: %(topic)s on %(day)s from %(start)s to %(end)s, %(commune)s.",
+                topic=workshop.topic_label, day=f"{to_local(workshop.starts_at):%d/%m/%Y}",
+                start=f"{to_local(workshop.starts_at):%H:%M}", end=f"{to_local(workshop.ends_at):%H:%M}",
+                commune=workshop.commune.name), "success")
+        return redirect(url_for("WorkshopView.show", pk=workshop.id))
 
     def _workshop(self, pk):
         actor = _actor()
@@ -299,7 +408,7 @@ class WorkshopView(BaseView):
                         if b.status != BookingStatus.CANCELLED.value]
         may_record = (actor.is_admin or (is_animateur(actor) and workshop.facilitator_id == actor.id))
         started = workshop.starts_at <= utcnow()
-        return self.render_template("distribution/workshop_show.html", title="Atelier", workshop=workshop,
+        return self.render_template("distribution/workshop_show.html", title=_("Workshop"), workshop=workshop,
                                     participants=participants, seated=SEATED,
                                     attendance_open=may_record and started, may_record=may_record,
                                     seats=sum(1 for b in workshop.bookings if b.status in SEATED))
@@ -315,11 +424,11 @@ class WorkshopView(BaseView):
         score = request.form.get("satisfaction", "")
         try:
             if presence not in ("1", "0"):
-                raise ValidationFailed({"attended": ["Indiquez présent ou absent."]})
+                raise ValidationFailed({"attended": [_("Say present or absent.")]})
             booking = record_attendance(db.session, actor, booking_id, attended=presence == "1",
                                         satisfaction=int(score) if score.isdigit() and presence == "1" else None)
-            flash(f"{booking.household.first_name or ''} {booking.household.last_name or ''} : "
-                  f"{booking.status_label.lower()}.".strip(), "success")
+            name = " ".join(n for n in (booking.household.first_name, booking.household.last_name) if n)
+            flash(_("%(name)s: %(status)s.", name=name, status=booking.status_label.lower()), "success")
         except NotFound:
             db.session.rollback()
             abort(404)

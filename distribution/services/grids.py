@@ -57,6 +57,13 @@ def load_bundled_grids(session: Session) -> list[tuple[str, str]]:
     return outcomes
 
 
+def grids_with_usage(session: Session) -> list[tuple[PriceGrid, int]]:
+    """Every grid, latest first, with the number of invoices that used it (locked when > 0)."""
+    used = dict(session.execute(select(Invoice.price_grid_id, func.count()).group_by(Invoice.price_grid_id)).all())
+    rows = session.execute(select(PriceGrid).order_by(PriceGrid.effective_from.desc(), PriceGrid.id.desc())).scalars()
+    return [(row, used.get(row.id, 0)) for row in rows]
+
+
 def grid_in_effect(session: Session, day: date) -> PriceGridRules:
     row = session.execute(
         select(PriceGrid).where(PriceGrid.effective_from <= day)

@@ -4,12 +4,13 @@ invoice; the facilitator then marks the participant present. Roles and row scopi
 from __future__ import annotations
 
 import html
-from datetime import timedelta
+import io
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, update
 
-from core.clock import to_local, utcnow
+from core.clock import local_today, to_local, utcnow
 from distribution.models import Booking, Reservation, WorkshopSession
 from tests.helpers import login, make_session, make_workshop, stock_device, validated_request
 
@@ -164,3 +165,125 @@ def test_roles_and_scoping(app, client, session, shop):
     assert client.get(f"/distribution/workshops/{nobody.id}").status_code == 200
     assert client.get("/distribution/waiting-list/999999").status_code == 404
     assert client.get("/distribution/invoices/F-2000-99999").status_code == 404
+
+
+def workshop_form(token: str, **changes) -> dict:
+    """The session form as a browser sends it: a smartphone workshop at the point numérique of
+    Le Robert, ten days from now, 09:00 to 11:00 Martinique time, facilitated by the animateur."""
+    form = {"topic": "smartphone", "date": (local_today() + timedelta(days=10)).isoformat(),
+            "start_time": "09:00", "end_time": "11:00", "commune_insee": "97222", "venue_kind": "digital_point",
+            "venue_name": "Point numérique du Robert", "address": "Rue de la Mairie", "capacity": "10",
+            "facilitator": "animateur", "notes": "Apporter son téléphone chargé.", "csrf_token": token}
+    form.update(changes)
+    return form
+
+
+def test_technicien_schedules_a_workshop_from_the_form(app, client, session):
+    token = login(client, "technicien")
+    listing = page(client.get("/distribution/workshops/"))
+    assert "Programmer un atelier" in listing and 'href="/distribution/workshops/new"' in listing
+
+    form = page(client.get("/distribution/workshops/new"))
+    assert "<h1>Programmer un atelier</h1>" in form
+    assert 'name="csrf_token"' in form
+    assert '<select class="form-control" id="topic" name="topic" required aria-required="true"\n          autofocus' in form
+    for label in ("Thème", "Date", "Heure de début", "Heure de fin", "Commune", "Type de lieu", "Nom du lieu",
+                  "Adresse", "Capacité (places)", "Animateur", "Notes"):
+        assert f">{label}" in form, label
+    assert 'type="date" id="date"' in form and 'type="time" id="start_time"' in form and 'type="time" id="end_time"' in form
+    assert '<option value="97222" >Le Robert (97222)</option>' in form
+    assert form.count('<option value="97') == 34
+    assert '<option value="digital_point" >Point numérique</option>' in form
+    assert '<option value="smartphone" >Smartphone</option>' in form
+    assert '<option value="online_services" >Démarches en ligne</option>' in form
+    assert '<option value="animateur" >' in form and '<option value="technicien"' not in form
+    assert 'id="capacity" name="capacity"\n         value="8"' in form
+
+    answer = client.post("/distribution/workshops/new", data=workshop_form(token))
+    assert answer.status_code == 302, page(answer)[:3000]
+    workshop = session.execute(select(WorkshopSession)).scalar_one()
+    assert answer.headers["Location"].endswith(f"/distribution/workshops/{workshop.id}")
+    day = local_today() + timedelta(days=10)
+    # 09:00 in Martinique (UTC−4, no daylight saving) is 13:00 UTC.
+    assert workshop.starts_at == datetime.combine(day, time(9, 0), tzinfo=timezone.utc) + timedelta(hours=4)
+    assert workshop.ends_at == datetime.combine(day, time(11, 0), tzinfo=timezone.utc) + timedelta(hours=4)
+    assert (workshop.topic, workshop.commune_insee, workshop.venue_kind) == ("smartphone", "97222", "digital_point")
+    assert (workshop.venue_name, workshop.address, workshop.capacity) == ("Point numérique du Robert",
+                                                                         "Rue de la Mairie", 10)
+    assert workshop.facilitator.username == "animateur" and workshop.notes == "Apporter son téléphone chargé."
+    assert workshop.created_by_id == app.appbuilder.sm.find_user("technicien").id
+
+    shown = page(client.get(answer.headers["Location"]))
+    assert f"Atelier programmé : smartphone le {day:%d/%m/%Y} de 09:00 à 11:00, Le Robert." in shown
+    assert f"Atelier smartphone du {day:%d/%m/%Y}" in shown
+    assert "09:00 à 11:00 (heure de Martinique)" in shown
+    assert "Point numérique du Robert (point numérique), Rue de la Mairie, Le Robert" in shown
+    assert "0 / 10" in shown
+    assert "Point numérique du Robert" in page(client.get("/distribution/workshops/"))
+
+    # English is available; French stays the default.
+    client.get("/lang/en")
+    english = page(client.get("/distribution/workshops/new"))
+    assert "<h1>Schedule a workshop</h1>" in english and "Start time" in english
+
+
+def test_workshop_form_keeps_the_input_and_says_what_is_wrong(app, client, session):
+    token = login(client, "technicien")
+    answer = client.post("/distribution/workshops/new",
+                         data=workshop_form(token, start_time="11:00", end_time="09:00"))
+    assert answer.status_code == 422
+    shown = page(answer)
+    assert ('<div class="rk-field-error" id="end_time-error">L\'heure de fin doit suivre l\'heure de début.</div>'
+            in shown)
+    assert 'aria-describedby="end_time-error"' in shown
+    assert "L'atelier n'a pas été programmé : corrigez les champs signalés." in shown
+    assert 'value="Point numérique du Robert"' in shown and 'value="11:00"' in shown
+    assert '<option value="97222" selected>Le Robert (97222)</option>' in shown
+    assert session.execute(select(WorkshopSession)).first() is None
+
+    # Missing fields are named beside each; a missing date is said once, on the date.
+    answer = client.post("/distribution/workshops/new",
+                         data=workshop_form(token, date="", topic="", venue_name=" ", capacity="0"))
+    assert answer.status_code == 422
+    shown = page(answer)
+    assert '<div class="rk-field-error" id="date-error">Indiquez la date de l\'atelier.</div>' in shown
+    assert 'id="start_time-error"' not in shown and 'id="end_time-error"' not in shown
+    assert 'id="topic-error">Champ obligatoire.' in shown and 'id="venue_name-error">Champ obligatoire.' in shown
+    assert 'id="capacity-error">Capacité de 1 à 200 places attendue.' in shown
+
+    # Only an active Animateur may facilitate.
+    answer = client.post("/distribution/workshops/new", data=workshop_form(token, facilitator="technicien"))
+    assert answer.status_code == 422
+    assert 'id="facilitator-error">« technicien » n\'est pas un compte Animateur actif.' in page(answer)
+    assert session.execute(select(WorkshopSession)).first() is None
+
+
+@pytest.mark.parametrize("username", ["animateur", "prescripteur", "agent.cacem", "partenaire"])
+def test_only_admin_and_technicien_schedule_workshops(app, client, session, username):
+    token = login(client, username)
+    assert client.get("/distribution/workshops/new").status_code == 403
+    assert client.post("/distribution/workshops/new", data=workshop_form(token)).status_code == 403
+    assert session.execute(select(WorkshopSession)).first() is None
+    if username == "animateur":
+        assert "Programmer un atelier" not in page(client.get("/distribution/workshops/"))
+
+
+def test_admin_schedules_workshops_too(app, client, session):
+    token = login(client, "admin")
+    assert "Programmer un atelier" in page(client.get("/distribution/workshops/"))
+    assert client.get("/distribution/workshops/new").status_code == 200
+    answer = client.post("/distribution/workshops/new", data=workshop_form(token, facilitator=""))
+    assert answer.status_code == 302, page(answer)[:3000]
+    workshop = session.execute(select(WorkshopSession)).scalar_one()
+    assert workshop.facilitator_id is None and workshop.capacity == 10
+    assert "non désigné" in page(client.get(answer.headers["Location"]))
+
+
+def test_admin_sees_the_price_grids_and_an_invalid_upload_is_refused_in_french(client, session):
+    token = login(client, "admin")
+    page = client.get("/distribution/price-grids/").get_data(as_text=True)
+    assert "PG-2026.1" in page and "Grilles de prix solidaires" in page
+    assert "350,00\u00a0€" in page and "Chargeur" in page
+    answer = client.post("/distribution/price-grids/", data={"csrf_token": token, "file": (io.BytesIO(b"{"), "grid.json")},
+                         content_type="multipart/form-data", follow_redirects=True)
+    assert "Fichier JSON illisible" in answer.get_data(as_text=True)

@@ -91,6 +91,12 @@ PAGES = [
     ("/eligibility/batch/template.csv", DECIDERS),
     ("/eligibility/rule-sets/", {ADMIN}),
     ("/eligibility/audit/", {ADMIN}),
+    ("/distribution/waiting-list/", WORKSHOP),
+    ("/distribution/reservations/", WORKSHOP),
+    ("/distribution/invoices/", WORKSHOP),
+    ("/distribution/workshops/", WORKSHOP | {"animateur"}),
+    ("/distribution/workshops/new", WORKSHOP),
+    ("/distribution/price-grids/", {ADMIN}),
 ]
 
 # Forms that change data (POST, with a CSRF token)
