@@ -1,0 +1,1 @@
+"""Partner dashboards, programme indicators, exports and the impact report."""

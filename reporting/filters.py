@@ -1,0 +1,73 @@
+"""What a report is about: a period (from/to, whole days in Martinique time), an EPCI, a donor, a
+device category — and who is asking, which narrows it (a Partenaire sees only their own
+organisation's donations, an Agent EPCI only their EPCI, Admin everything)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone
+
+from core.clock import MARTINIQUE, local_today
+from core.errors import Forbidden, ValidationFailed
+from eligibility.access import Actor
+from inventory.vocabulary import Category
+
+PARTENAIRE = "Partenaire"
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date                       # inclusive
+    epci_id: int | None = None
+    donor_id: int | None = None
+    category: str | None = None
+
+    @property
+    def start_utc(self) -> datetime:
+        return datetime.combine(self.start, time.min, MARTINIQUE).astimezone(timezone.utc)
+
+    @property
+    def end_utc(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time.min, MARTINIQUE).astimezone(timezone.utc)
+
+    def with_period(self, start: date, end: date) -> "Filters":
+        return replace(self, start=start, end=end)
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed({field: ["Date attendue au format AAAA-MM-JJ."]}) from None
+
+
+def build_filters(*, start: date | None, end: date | None, epci_id: int | None = None, donor_id: int | None = None,
+                  category: str | None = None) -> Filters:
+    """Filters from checked values; the default period is the current year to date."""
+    today = local_today()
+    end = end or today
+    start = start or date(end.year, 1, 1)
+    if start > end:
+        raise ValidationFailed({"from": ["La date de début doit précéder la date de fin."]})
+    if category and category not in Category.values():
+        raise ValidationFailed({"category": [f"Catégorie inconnue : valeurs acceptées : {', '.join(Category.values())}."]})
+    return Filters(start, end, epci_id, donor_id, category or None)
+
+
+def scoped(filters: Filters, actor: Actor) -> Filters:
+    """The filters narrowed to what the actor may see. Raises Forbidden for other roles, and when
+    an actor asks for another EPCI or another donor than their own."""
+    if actor.is_admin:
+        return filters
+    if actor.is_agent:
+        if filters.epci_id not in (None, actor.epci_id):
+            raise Forbidden("Vous ne voyez que les chiffres de votre EPCI.")
+        return replace(filters, epci_id=actor.epci_id)
+    if PARTENAIRE in actor.roles and actor.organisation_id is not None:
+        if filters.donor_id not in (None, actor.organisation_id):
+            raise Forbidden("Vous ne voyez que les dons de votre organisation.")
+        return replace(filters, donor_id=actor.organisation_id)
+    raise Forbidden("Votre rôle ne donne pas accès aux indicateurs du programme.")

@@ -1,0 +1,241 @@
+"""The programme's indicators, aggregated in SQL (GROUP BY, window functions), never by loading
+rows into Python. Counts are of events within the period; the stock is the state of each device
+at the end of the period.
+
+What the filters mean:
+- device events (collected, sanitised, graded, recycled, stock): the EPCI is the one of the site
+  where the device was collected; the donor is the collection's donor;
+- handovers (distributed, equipped, money, internet, weight reused, waiting times): the EPCI is
+  the household's; the donor is the one whose device was handed over;
+- households validated and workshops are not attributable to a donor: null under a donor filter.
+  Workshops follow the EPCI of the session's commune and the topic of the category.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from core.territory import Commune, Epci
+from distribution.models import Booking, Invoice, Reservation, WorkshopSession
+from distribution.vocabulary import BookingStatus, ReservationStatus, topic_for_category
+from eligibility.models import Household, Request
+from eligibility.vocabulary import RequestStatus
+from inventory.lifecycle import State
+from inventory.models import Collection, Device, DeviceEvent, Site
+from reporting.filters import Filters
+
+EPCI_NAMES = ("CACEM", "CAP Nord", "Espace Sud")
+CENT = Decimal("0.01")
+
+
+def days_between(later, earlier, dialect: str):
+    """(later − earlier) in days, as a float SQL expression on either database."""
+    if dialect == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def median_of(session: Session, values) -> float | None:
+    """The median of a one-column subquery, with window functions (no percentile_cont on SQLite)."""
+    ranked = select(values.c.x.label("x"), func.row_number().over(order_by=values.c.x).label("rn"),
+                    func.count().over().label("n")).subquery()
+    value = session.execute(select(func.avg(ranked.c.x)).where(
+        ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))).scalar()
+    return None if value is None else round(float(value), 1)
+
+
+def percentile_of(session: Session, values, percent: int) -> float | None:
+    """The nearest-rank ``percent``-th percentile of a one-column subquery (the first value whose
+    rank reaches percent % of the count)."""
+    ranked = select(values.c.x.label("x"), func.row_number().over(order_by=values.c.x).label("rn"),
+                    func.count().over().label("n")).subquery()
+    value = session.execute(select(func.min(ranked.c.x)).where(ranked.c.rn * 100 >= ranked.c.n * percent)).scalar()
+    return None if value is None else round(float(value), 1)
+
+
+# --- the base selections, with the filters applied ----------------------------------------------
+
+def device_events(f: Filters, *columns):
+    """DeviceEvent rows in the period, joined to their device (and collection, site when needed)."""
+    stmt = (select(*columns).select_from(DeviceEvent).join(Device, Device.id == DeviceEvent.device_id)
+            .where(DeviceEvent.at >= f.start_utc, DeviceEvent.at < f.end_utc))
+    return scope_devices(stmt, f)
+
+
+def scope_devices(stmt, f: Filters):
+    if f.donor_id is not None or f.epci_id is not None:
+        stmt = stmt.join(Collection, Collection.id == Device.collection_id)
+    if f.donor_id is not None:
+        stmt = stmt.where(Collection.donor_id == f.donor_id)
+    if f.epci_id is not None:
+        stmt = (stmt.join(Site, Site.id == Collection.site_id).join(Commune, Commune.insee_code == Site.commune_insee)
+                .where(Commune.epci_id == f.epci_id))
+    if f.category:
+        stmt = stmt.where(Device.category == f.category)
+    return stmt
+
+
+def handovers(f: Filters, *columns):
+    """Invoices (one per handover) issued in the period, with the device and the household."""
+    stmt = (select(*columns).select_from(Invoice).join(Device, Device.id == Invoice.device_id)
+            .join(Household, Household.id == Invoice.household_id)
+            .join(Commune, Commune.insee_code == Household.commune_insee)
+            .where(Invoice.issued_at >= f.start_utc, Invoice.issued_at < f.end_utc))
+    if f.donor_id is not None:
+        stmt = stmt.join(Collection, Collection.id == Device.collection_id).where(Collection.donor_id == f.donor_id)
+    if f.epci_id is not None:
+        stmt = stmt.where(Commune.epci_id == f.epci_id)
+    if f.category:
+        stmt = stmt.where(Device.category == f.category)
+    return stmt
+
+
+def handed_over_reservations(f: Filters, *columns):
+    stmt = (select(*columns).select_from(Reservation).join(Device, Device.id == Reservation.device_id)
+            .join(Request, Request.id == Reservation.request_id).join(Household, Household.id == Request.household_id)
+            .join(Commune, Commune.insee_code == Household.commune_insee)
+            .where(Reservation.status == ReservationStatus.HANDED_OVER.value,
+                   Reservation.ended_at >= f.start_utc, Reservation.ended_at < f.end_utc))
+    if f.donor_id is not None:
+        stmt = stmt.join(Collection, Collection.id == Device.collection_id).where(Collection.donor_id == f.donor_id)
+    if f.epci_id is not None:
+        stmt = stmt.where(Commune.epci_id == f.epci_id)
+    if f.category:
+        stmt = stmt.where(Device.category == f.category)
+    return stmt
+
+
+def sessions_held(f: Filters, *columns, now=None):
+    stmt = (select(*columns).select_from(WorkshopSession)
+            .join(Commune, Commune.insee_code == WorkshopSession.commune_insee)
+            .where(WorkshopSession.starts_at >= f.start_utc, WorkshopSession.starts_at < f.end_utc))
+    if now is not None:
+        stmt = stmt.where(WorkshopSession.starts_at <= now)
+    if f.epci_id is not None:
+        stmt = stmt.where(Commune.epci_id == f.epci_id)
+    if f.category:
+        stmt = stmt.where(WorkshopSession.topic == topic_for_category(f.category))
+    return stmt
+
+
+# --- the indicators -------------------------------------------------------------------------------
+
+def _money(value) -> str:
+    return f"{Decimal(value or 0).quantize(CENT):.2f}"
+
+
+def _kg(value) -> float:
+    return round(float(value or 0), 1)
+
+
+def stock_by_state(session: Session, f: Filters) -> dict[str, int]:
+    """Devices by state at the end of the period: each device's last state-changing event before
+    it (ROW_NUMBER over the device's events)."""
+    last = (select(DeviceEvent.device_id, DeviceEvent.to_state,
+                   func.row_number().over(partition_by=DeviceEvent.device_id,
+                                          order_by=(DeviceEvent.at.desc(), DeviceEvent.id.desc())).label("rn"))
+            .where(DeviceEvent.kind.in_(("received", "transition")), DeviceEvent.at < f.end_utc))
+    last = scope_devices(last.join(Device, Device.id == DeviceEvent.device_id), f).subquery()
+    rows = dict(session.execute(select(last.c.to_state, func.count()).where(last.c.rn == 1)
+                                .group_by(last.c.to_state)).all())
+    return {state: rows.get(state, 0) for state in State.values()}
+
+
+def indicators(session: Session, f: Filters, *, now=None) -> dict:
+    """Every indicator of the API (``GET /api/v1/indicators``) for ``f``."""
+    from core.clock import utcnow
+
+    now = now or utcnow()
+    dialect = session.get_bind().dialect.name
+    count = func.count()
+    transition = DeviceEvent.kind == "transition"
+    device_counts = session.execute(device_events(
+        f,
+        func.sum(case((DeviceEvent.kind == "received", 1), else_=0)),
+        func.sum(case((and_(transition, DeviceEvent.from_state == State.WIPING.value), 1), else_=0)),
+        func.sum(case((DeviceEvent.kind == "graded", 1), else_=0)),
+        func.sum(case((and_(transition, DeviceEvent.to_state == State.RECYCLED.value), 1), else_=0)),
+        func.sum(case((and_(transition, DeviceEvent.to_state == State.RECYCLED.value), Device.weight_kg), else_=0)),
+    )).one()
+    collected, sanitised, graded, recycled, weight_recycled = device_counts
+
+    handed = session.execute(handovers(
+        f, count, func.sum(Device.weight_kg),
+        func.sum(Invoice.reference_value), func.sum(Invoice.amount_paid), func.sum(Invoice.aide_solidaire))).one()
+    distributed, weight_reused, reference_total, paid_total, aide_total = handed
+
+    equipped_rows = dict(session.execute(
+        select(Epci.short_name, func.count(func.distinct(Request.household_id)))
+        .select_from(Request).join(Household, Household.id == Request.household_id)
+        .join(Commune, Commune.insee_code == Household.commune_insee).join(Epci, Epci.id == Commune.epci_id)
+        .join(Reservation, and_(Reservation.request_id == Request.id,
+                                Reservation.status == ReservationStatus.HANDED_OVER.value))
+        .join(Device, Device.id == Reservation.device_id)
+        .where(Request.equipped_at >= f.start_utc, Request.equipped_at < f.end_utc)
+        .where(*_household_filters(f)).group_by(Epci.short_name)).all())
+    equipped_by_epci = {name: int(equipped_rows.get(name, 0)) for name in EPCI_NAMES}
+
+    if f.donor_id is None:
+        validated = session.execute(
+            select(func.count(func.distinct(Request.household_id))).select_from(Request)
+            .join(Household, Household.id == Request.household_id)
+            .join(Commune, Commune.insee_code == Household.commune_insee)
+            .where(Request.decided_at >= f.start_utc, Request.decided_at < f.end_utc,
+                   Request.status.in_((RequestStatus.VALIDATED.value, RequestStatus.EQUIPPED.value)))
+            .where(*([Commune.epci_id == f.epci_id] if f.epci_id is not None else []))
+            .where(*([Request.category == f.category] if f.category else []))).scalar_one()
+        sessions = session.execute(sessions_held(f, count, now=now)).scalar_one()
+        held = sessions_held(f, WorkshopSession.id, now=now).subquery()
+        attended, no_show, satisfaction = session.execute(
+            select(func.sum(case((Booking.status == BookingStatus.ATTENDED.value, 1), else_=0)),
+                   func.sum(case((Booking.status == BookingStatus.NO_SHOW.value, 1), else_=0)),
+                   func.avg(case((Booking.status == BookingStatus.ATTENDED.value, Booking.satisfaction))))
+            .where(Booking.session_id.in_(select(held.c.id)))).one()
+        attended, no_show = int(attended or 0), int(no_show or 0)
+        attendance_rate = round(attended / (attended + no_show), 4) if attended + no_show else None
+        satisfaction = round(float(satisfaction), 2) if satisfaction is not None else None
+    else:
+        validated = sessions = attendance_rate = satisfaction = None
+
+    recorded, connected, referrals = session.execute(handed_over_reservations(
+        f, func.count(Reservation.internet_access),
+        func.sum(case((Reservation.internet_access.in_(("mobile", "broadband")), 1), else_=0)),
+        func.sum(case((Reservation.internet_offer_referred.is_(True), 1), else_=0)))).one()
+
+    waits = handovers(f, days_between(Invoice.issued_at, Device.created_at, dialect).label("x")).subquery()
+    return {
+        "period": {"from": f.start.isoformat(), "to": f.end.isoformat()},
+        "devices_collected": int(collected or 0),
+        "devices_sanitised": int(sanitised or 0),
+        "devices_graded": int(graded or 0),
+        "devices_distributed": int(distributed or 0),
+        "devices_recycled": int(recycled or 0),
+        "stock_by_state": stock_by_state(session, f),
+        "households_validated": validated,
+        "households_equipped": sum(equipped_by_epci.values()),
+        "equipped_by_epci": equipped_by_epci,
+        "workshop_sessions": sessions,
+        "workshop_attendance_rate": attendance_rate,
+        "satisfaction_avg": satisfaction,
+        "internet_access_rate": round(int(connected or 0) / recorded, 4) if recorded else None,
+        "internet_offer_referrals": int(referrals or 0),
+        "weight_reused_kg": _kg(weight_reused),
+        "weight_recycled_kg": _kg(weight_recycled),
+        "reference_value_total": _money(reference_total),
+        "paid_total": _money(paid_total),
+        "aide_solidaire_total": _money(aide_total),
+        "median_days_reception_to_handover": median_of(session, waits),
+    }
+
+
+def _household_filters(f: Filters) -> list:
+    clauses = []
+    if f.epci_id is not None:
+        clauses.append(Commune.epci_id == f.epci_id)
+    if f.category:
+        clauses.append(Device.category == f.category)
+    if f.donor_id is not None:
+        clauses.append(Device.collection_id.in_(select(Collection.id).where(Collection.donor_id == f.donor_id)))
+    return clauses
