@@ -11,6 +11,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     from app import cli, templating
     from app.api.distribution import BookingApi, InvoiceApi, ReservationApi, WorkshopApi
     from app.api.eligibility import EligibilityApi, HouseholdApi, RequestApi
+    from app.api.reporting import IndicatorApi
     from app.api.erasures import ErasureApi
     from app.api.labels import LabelApi
     from app.api.inventory import ChecklistApi, CollectionApi, DeviceApi, OrganisationApi, SiteApi
@@ -29,6 +30,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     cli.register(app)
 
     for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi, LabelApi,
-                EligibilityApi, HouseholdApi, RequestApi, ReservationApi, InvoiceApi, WorkshopApi, BookingApi):
+                EligibilityApi, HouseholdApi, RequestApi, ReservationApi, InvoiceApi, WorkshopApi, BookingApi,
+                IndicatorApi):
         appbuilder.add_api(api)
     register_views(appbuilder)

@@ -58,6 +58,12 @@ DISTRIBUTION = (
     "Bookings",           # bookings: cancel, attendance (API)
     "Distribution",       # menu category
 )
+# Dashboards, indicators, exports and reports; rows are scoped by reporting.filters.scoped
+# (an Agent EPCI sees their EPCI, a Partenaire their own organisation's donations).
+REPORTING = (
+    "Indicators",         # GET /api/v1/indicators
+    "Dashboard",          # the dashboard pages, exports and reports
+)
 # Booking a household they may see on a workshop (agents and prescripteurs); the list of
 # upcoming sessions with free seats comes with it.
 BOOKING = ("Workshops", "Bookings")
@@ -96,10 +102,10 @@ ROLES: dict[str, list[list[str]]] = {
     TECHNICIEN: grant(WORKSHOP + DISTRIBUTION, WRITE) + grant(REFERENCE_READ, READ) + SIGNED_IN,
     # Households and requests of their EPCI (row-scoped), the decision, the batch check; stock read-only;
     # booking their households on workshops.
-    AGENT_EPCI: (grant(ELIGIBILITY + ("Batch check",) + BOOKING, WRITE + DECIDE) + grant(STOCK_READ, READ)
+    AGENT_EPCI: (grant(ELIGIBILITY + ("Batch check",) + BOOKING, WRITE + DECIDE) + grant(STOCK_READ + REPORTING, READ)
                  + grant(REFERENCE_READ, READ) + SIGNED_IN),
-    # Dashboards come with the reporting issue.
-    PARTENAIRE: SIGNED_IN,
+    # Their own organisation's donations: dashboard, indicators, donor report, certificates.
+    PARTENAIRE: grant(REPORTING, READ) + SIGNED_IN,
     # The households they referred (row-scoped) and their requests; no decision.
     PRESCRIPTEUR: grant(ELIGIBILITY + BOOKING, WRITE) + SIGNED_IN,
     # Their own sessions (row-scoped in distribution.access): participants' names, attendance.
