@@ -1,0 +1,290 @@
+"""The dashboard's tables, each aggregated in SQL: stock (state × category, grade, site, ageing),
+flow (per month; median and 90th percentile time per stage and from reception to handover),
+households (requests by status; validated and equipped per EPCI, commune and tier; waiting time),
+workshops, internet access, environment and money. Filters and scoping as in reporting.indicators."""
+from __future__ import annotations
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.territory import Commune, Epci
+from distribution.models import Booking, Invoice, Reservation, WorkshopSession
+from distribution.vocabulary import BookingStatus, InternetAccess
+from eligibility.models import Household, Request
+from eligibility.vocabulary import RequestStatus
+from inventory.lifecycle import State
+from inventory.models import Collection, Device, DeviceEvent, Site
+from inventory.vocabulary import Category, Grade
+from reporting.filters import Filters
+from reporting.indicators import (
+    EPCI_NAMES,
+    days_between,
+    handed_over_reservations,
+    handovers,
+    indicators,
+    median_of,
+    percentile_of,
+    scope_devices,
+    sessions_held,
+)
+from reporting.tables import Table
+
+# Martinique is UTC−4 all year (no daylight saving): a month in Martinique time is the UTC month
+# of the instant shifted by four hours.
+def month_of(column, dialect: str):
+    if dialect == "postgresql":
+        return func.to_char(column - literal("4 hours").cast(_interval()), "YYYY-MM")
+    return func.strftime("%Y-%m", column, "-4 hours")
+
+
+def _interval():
+    from sqlalchemy.dialects.postgresql import INTERVAL
+
+    return INTERVAL()
+
+
+IN_WORKSHOP = [s.value for s in State if s not in (State.DISTRIBUTED, State.RECYCLED)]
+
+
+def _current_devices(f: Filters, *columns):
+    return scope_devices(select(*columns).select_from(Device), f)
+
+
+def stock_tables(session: Session, f: Filters, now=None) -> list[Table]:
+    now = now or utcnow()
+    dialect = session.get_bind().dialect.name
+    by_state_category = session.execute(_current_devices(f, Device.state, Device.category, func.count())
+                                        .group_by(Device.state, Device.category)).all()
+    grid = {(s, c): n for s, c, n in by_state_category}
+    categories = [c for c in Category.values() if any(grid.get((s, c)) for s in State.values())]
+    state_rows = [[State.label_of(s)] + [grid.get((s, c), 0) for c in categories] + [sum(grid.get((s, c), 0) for c in categories)]
+                  for s in State.values()]
+    grades = dict(session.execute(_current_devices(f, Device.grade, func.count())
+                                  .where(Device.state == State.IN_STOCK.value).group_by(Device.grade)).all())
+    by_site = session.execute(
+        _with_site(select(Site.name, func.count()).select_from(Device), f)
+        .where(Device.state.in_(IN_WORKSHOP)).group_by(Site.name).order_by(Site.name)).all()
+    # Ageing: days since each device's last state change, for devices still in the workshop.
+    last_change = (select(DeviceEvent.device_id, func.max(DeviceEvent.at).label("since"))
+                   .where(DeviceEvent.kind.in_(("received", "transition"))).group_by(DeviceEvent.device_id).subquery())
+    age = days_between(literal(now.replace(tzinfo=None)), last_change.c.since, dialect)
+    ageing = session.execute(
+        _current_devices(f, Device.state, func.count(), func.avg(age), func.max(age))
+        .join(last_change, last_change.c.device_id == Device.id)
+        .where(Device.state.in_(IN_WORKSHOP)).group_by(Device.state)).all()
+    oldest = session.execute(
+        _current_devices(f, Device.asset_tag, Device.state, Device.category, age.label("age"))
+        .join(last_change, last_change.c.device_id == Device.id)
+        .where(Device.state.in_(IN_WORKSHOP)).order_by(age.desc(), Device.asset_tag).limit(10)).all()
+    ages = {s: (n, avg, top) for s, n, avg, top in ageing}
+    return [
+        Table("stock_state_category", "Appareils par état et catégorie",
+              ["État"] + [Category.label_of(c) for c in categories] + ["Total"], state_rows,
+              {"kind": "bar", "items": [(row[0], row[-1]) for row in state_rows]}),
+        Table("stock_grade", "Appareils en stock par note", ["Note", "Appareils"],
+              [[Grade.label_of(g), grades.get(g, 0)] for g in Grade.values()],
+              {"kind": "bar", "items": [(g, grades.get(g, 0)) for g in Grade.values()]}),
+        Table("stock_site", "Appareils à l'atelier par site", ["Site", "Appareils"], [[n, c] for n, c in by_site],
+              {"kind": "bar", "items": [(n, c) for n, c in by_site]}),
+        Table("stock_ageing", "Ancienneté dans l'état actuel (jours)",
+              ["État", "Appareils", "Moyenne (jours)", "Maximum (jours)"],
+              [[State.label_of(s), ages[s][0], round(float(ages[s][1]), 1), round(float(ages[s][2]), 1)]
+               for s in IN_WORKSHOP if s in ages],
+              {"kind": "bar", "unit": " j", "items": [(State.label_of(s), round(float(ages[s][2]), 1))
+                                                     for s in IN_WORKSHOP if s in ages],
+               "highlight": max(ages, key=lambda s: ages[s][2], default=None) and State.label_of(max(ages, key=lambda s: ages[s][2]))}),
+        Table("stock_oldest", "Les dix appareils les plus anciens dans leur état",
+              ["N° d'inventaire", "État", "Catégorie", "Jours"],
+              [[t, State.label_of(s), Category.label_of(c), round(float(a), 1)] for t, s, c, a in oldest]),
+    ]
+
+
+def _with_site(stmt, f: Filters):
+    """``stmt`` over Device joined to its collection's site, with the filters applied."""
+    stmt = stmt.join(Collection, Collection.id == Device.collection_id).join(Site, Site.id == Collection.site_id)
+    if f.donor_id is not None:
+        stmt = stmt.where(Collection.donor_id == f.donor_id)
+    if f.epci_id is not None:
+        stmt = stmt.join(Commune, Commune.insee_code == Site.commune_insee).where(Commune.epci_id == f.epci_id)
+    if f.category:
+        stmt = stmt.where(Device.category == f.category)
+    return stmt
+
+
+def flow_tables(session: Session, f: Filters) -> list[Table]:
+    dialect = session.get_bind().dialect.name
+    month = month_of(DeviceEvent.at, dialect).label("month")
+    transition = DeviceEvent.kind == "transition"
+    from reporting.indicators import device_events
+
+    rows = session.execute(device_events(
+        f, month,
+        func.sum(case((DeviceEvent.kind == "received", 1), else_=0)),
+        func.sum(case((and_(transition, DeviceEvent.from_state == State.WIPING.value), 1), else_=0)),
+        func.sum(case((DeviceEvent.kind == "graded", 1), else_=0)),
+        func.sum(case((and_(transition, DeviceEvent.to_state == State.RECYCLED.value), 1), else_=0)),
+    ).group_by(month).order_by(month)).all()
+    # Handovers (as devices_distributed): one invoice each, by the household's EPCI.
+    handed_month = month_of(Invoice.issued_at, dialect).label("month")
+    handed = dict(session.execute(handovers(f, handed_month, func.count()).group_by(handed_month)).all())
+    events = {m: [int(v or 0) for v in values] for m, *values in rows}
+    monthly = [[m, *events.get(m, [0, 0, 0, 0])[:3], handed.get(m, 0), events.get(m, [0, 0, 0, 0])[3]]
+               for m in sorted(set(events) | set(handed))]
+    # Time per stage: for each state change in the period, the time since the device's previous
+    # change (LAG over the device's events) is the time it spent in the state it leaves.
+    ordered = (select(DeviceEvent.device_id, DeviceEvent.from_state, DeviceEvent.at,
+                      func.lag(DeviceEvent.at).over(partition_by=DeviceEvent.device_id,
+                                                    order_by=(DeviceEvent.at, DeviceEvent.id)).label("previous"))
+               .where(DeviceEvent.kind.in_(("received", "transition"))))
+    ordered = scope_devices(ordered.join(Device, Device.id == DeviceEvent.device_id), f).subquery()
+    stage_rows = []
+    for state in (State.RECEIVED, State.WIPING, State.REPAIR, State.GRADING, State.IN_STOCK, State.RESERVED):
+        values = (select(days_between(ordered.c.at, ordered.c.previous, dialect).label("x"))
+                  .where(ordered.c.from_state == state.value, ordered.c.previous.is_not(None),
+                         ordered.c.at >= f.start_utc, ordered.c.at < f.end_utc).subquery())
+        count = session.execute(select(func.count()).select_from(values)).scalar_one()
+        stage_rows.append([state.label, count, median_of(session, values), percentile_of(session, values, 90)])
+    waits = handovers(f, days_between(Invoice.issued_at, Device.created_at, dialect).label("x")).subquery()
+    count = session.execute(select(func.count()).select_from(waits)).scalar_one()
+    stage_rows.append(["De la réception à la remise", count, median_of(session, waits), percentile_of(session, waits, 90)])
+    columns = ["Mois", "Collectés", "Effacés", "Notés", "Remis", "Recyclés"]
+    return [
+        Table("flow_monthly", "Flux mensuels d'appareils", columns, monthly,
+              {"kind": "columns", "categories": [r[0] for r in monthly],
+               "series": [(columns[i], [r[i] for r in monthly]) for i in range(1, 6)]}),
+        Table("flow_stage_times", "Temps par étape (jours)", ["Étape", "Passages", "Médiane", "90e centile"], stage_rows,
+              {"kind": "bar", "unit": " j", "items": [(r[0], r[2] or 0) for r in stage_rows]}),
+    ]
+
+
+def household_tables(session: Session, f: Filters) -> list[Table]:
+    dialect = session.get_bind().dialect.name
+    scope = [Commune.epci_id == f.epci_id] if f.epci_id is not None else []
+    category = [Request.category == f.category] if f.category else []
+    by_status = dict(session.execute(
+        select(Request.status, func.count()).join(Household, Household.id == Request.household_id)
+        .join(Commune, Commune.insee_code == Household.commune_insee).where(*scope, *category)
+        .group_by(Request.status)).all())
+    status_rows = [[RequestStatus.label_of(s), by_status.get(s, 0)] for s in RequestStatus.values()]
+    validated_at = and_(Request.decided_at >= f.start_utc, Request.decided_at < f.end_utc,
+                        Request.status.in_((RequestStatus.VALIDATED.value, RequestStatus.EQUIPPED.value)))
+    equipped_at = and_(Request.equipped_at >= f.start_utc, Request.equipped_at < f.end_utc)
+    per_commune = session.execute(
+        select(Epci.short_name, Commune.insee_code, Commune.name,
+               func.count(func.distinct(case((validated_at, Request.household_id)))),
+               func.count(func.distinct(case((equipped_at, Request.household_id)))))
+        .select_from(Commune).join(Epci, Epci.id == Commune.epci_id)
+        .outerjoin(Household, Household.commune_insee == Commune.insee_code)
+        .outerjoin(Request, and_(Request.household_id == Household.id, *category))
+        .where(*scope).group_by(Epci.short_name, Commune.insee_code, Commune.name)
+        .order_by(Epci.short_name, Commune.name)).all()
+    epci_totals: dict[str, list[int]] = {}
+    for epci, _code, _name, validated, equipped in per_commune:
+        totals = epci_totals.setdefault(epci, [0, 0])
+        totals[0] += validated
+        totals[1] += equipped
+    by_tier = session.execute(
+        select(Request.tier, func.count(func.distinct(Request.household_id)))
+        .join(Household, Household.id == Request.household_id).join(Commune, Commune.insee_code == Household.commune_insee)
+        .where(validated_at, *scope, *category).group_by(Request.tier).order_by(Request.tier)).all()
+    waits = (select(days_between(Request.equipped_at, Request.decided_at, dialect).label("x"))
+             .join(Household, Household.id == Request.household_id).join(Commune, Commune.insee_code == Household.commune_insee)
+             .where(equipped_at, *scope, *category).subquery())
+    count = session.execute(select(func.count()).select_from(waits)).scalar_one()
+    tables = [
+        Table("households_requests", "Demandes par statut (aujourd'hui)", ["Statut", "Demandes"], status_rows,
+              {"kind": "bar", "items": [(r[0], r[1]) for r in status_rows]}),
+        Table("households_epci", "Foyers validés et équipés par EPCI", ["EPCI", "Validés", "Équipés"],
+              [[e, *epci_totals.get(e, [0, 0])] for e in EPCI_NAMES if f.epci_id is None or e in epci_totals],
+              {"kind": "bar", "items": [(e, epci_totals.get(e, [0, 0])[1]) for e in EPCI_NAMES if e in epci_totals]}),
+        Table("households_commune", "Foyers validés et équipés par commune", ["EPCI", "Commune", "Code INSEE", "Validés", "Équipés"],
+              [[e, n, c, v, q] for e, c, n, v, q in per_commune],
+              {"kind": "tiles", "values": {c: q for _e, c, _n, _v, q in per_commune}}),
+        Table("households_tier", "Foyers validés par palier", ["Palier", "Foyers"], [[f"Palier {t}", n] for t, n in by_tier],
+              {"kind": "bar", "items": [(f"Palier {t}", n) for t, n in by_tier]}),
+        Table("households_wait", "Attente entre validation et remise (jours)", ["Remises", "Médiane", "90e centile"],
+              [[count, median_of(session, waits), percentile_of(session, waits, 90)]]),
+    ]
+    if f.donor_id is not None:   # households are not attributable to a donor, except through the devices handed over
+        tables = tables[1:2] + tables[2:3]
+    return tables
+
+
+def workshop_and_access_tables(session: Session, f: Filters, figures: dict, now=None) -> list[Table]:
+    now = now or utcnow()
+    tables = []
+    if f.donor_id is None:
+        held = sessions_held(f, WorkshopSession.id, now=now).subquery()
+        booked = session.execute(select(func.count()).select_from(Booking).where(
+            Booking.session_id.in_(select(held.c.id)),
+            Booking.status.in_((BookingStatus.BOOKED.value, BookingStatus.ATTENDED.value, BookingStatus.NO_SHOW.value)))
+        ).scalar_one()
+        rate, satisfaction = figures["workshop_attendance_rate"], figures["satisfaction_avg"]
+        tables.append(Table("workshops", "Ateliers de prise en main",
+                            ["Indicateur", "Valeur"],
+                            [["Ateliers tenus", figures["workshop_sessions"]], ["Places réservées", booked],
+                             ["Taux de présence", f"{rate * 100:.1f} %".replace(".", ",") if rate is not None else "—"],
+                             ["Satisfaction moyenne (sur 5)", f"{satisfaction:.2f}".replace(".", ",") if satisfaction is not None else "—"]]))
+    kinds = dict(session.execute(handed_over_reservations(f, Reservation.internet_access, func.count())
+                                 .group_by(Reservation.internet_access)).all())
+    rate = figures["internet_access_rate"]
+    tables.append(Table("internet", "Accès à internet des foyers équipés", ["Accès", "Foyers"],
+                        [[InternetAccess.label_of(k), kinds.get(k, 0)] for k in InternetAccess.values()]
+                        + [["Non renseigné", kinds.get(None, 0)],
+                           ["Taux d'accès (domicile ou mobile)", f"{rate * 100:.1f} %".replace(".", ",") if rate is not None else "—"],
+                           ["Orientés vers une offre sociale internet", figures["internet_offer_referrals"]]],
+                        {"kind": "bar", "items": [(InternetAccess.label_of(k), kinds.get(k, 0)) for k in InternetAccess.values()]}))
+    return tables
+
+
+def environment_tables(figures: dict) -> list[Table]:
+    from eligibility.engine import euros
+    from decimal import Decimal
+
+    return [
+        Table("environment", "Réemploi et recyclage", ["Indicateur", "Valeur"],
+              [["Appareils réemployés (remis)", figures["devices_distributed"]],
+               ["Poids réemployé (kg)", figures["weight_reused_kg"]],
+               ["Appareils recyclés", figures["devices_recycled"]],
+               ["Poids recyclé (kg)", figures["weight_recycled_kg"]]],
+              {"kind": "bar", "unit": " kg", "items": [("Réemployé", figures["weight_reused_kg"]),
+                                                      ("Recyclé", figures["weight_recycled_kg"])]}),
+        Table("money", "Valeur et aide solidaire", ["Indicateur", "Montant"],
+              [["Valeur de référence des appareils remis", euros(Decimal(figures["reference_value_total"]))],
+               ["Total payé par les foyers", euros(Decimal(figures["paid_total"]))],
+               ["Aide solidaire totale", euros(Decimal(figures["aide_solidaire_total"]))]]),
+    ]
+
+
+INDICATOR_LABELS = {
+    "devices_collected": "Appareils collectés", "devices_sanitised": "Appareils effacés",
+    "devices_graded": "Appareils notés", "devices_distributed": "Appareils remis",
+    "devices_recycled": "Appareils recyclés", "households_validated": "Foyers validés",
+    "households_equipped": "Foyers équipés", "workshop_sessions": "Ateliers tenus",
+    "workshop_attendance_rate": "Taux de présence aux ateliers", "satisfaction_avg": "Satisfaction moyenne (sur 5)",
+    "internet_access_rate": "Taux d'accès à internet", "internet_offer_referrals": "Orientations vers une offre sociale internet",
+    "weight_reused_kg": "Poids réemployé (kg)", "weight_recycled_kg": "Poids recyclé (kg)",
+    "reference_value_total": "Valeur de référence totale (€)", "paid_total": "Total payé (€)",
+    "aide_solidaire_total": "Aide solidaire totale (€)",
+    "median_days_reception_to_handover": "Délai médian de la réception à la remise (jours)",
+}
+
+
+def indicator_table(figures: dict) -> Table:
+    """The API's scalar figures as a table (key, label, value), as exported."""
+    return Table("indicators", "Indicateurs de la période", ["Clé", "Indicateur", "Valeur"],
+                 [[key, label, figures[key]] for key, label in INDICATOR_LABELS.items()])
+
+
+def dashboard(session: Session, f: Filters, now=None) -> tuple[dict, list[tuple[str, list[Table]]]]:
+    """(the indicators, the dashboard's sections as (French title, tables))."""
+    figures = indicators(session, f, now=now)
+    return figures, [
+        ("Indicateurs", [indicator_table(figures)]),
+        ("Stock", stock_tables(session, f, now)),
+        ("Flux", flow_tables(session, f)),
+        ("Foyers", household_tables(session, f)),
+        ("Ateliers et accès à internet", workshop_and_access_tables(session, f, figures, now)),
+        ("Environnement et argent", environment_tables(figures)),
+    ]
