@@ -105,7 +105,38 @@ def load_grid_command(path: str) -> None:
     click.echo(f"Grille {row.id} {said[outcome]} : en vigueur à partir du {row.effective_from:%d/%m/%Y}.")
 
 
+reporting = AppGroup("reporting", help="Indicateurs et rapports du programme.")
+
+
+@reporting.command("impact")
+@click.option("--period", required=True, help="Semestre, par exemple 2026-S2.")
+@click.option("--epci", default=None, help="Limiter à un EPCI (CACEM, CAP Nord, Espace Sud).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Fichier PDF à écrire (par défaut rapport-impact-<période>.pdf).")
+def impact_command(period: str, epci: str | None, output: str | None) -> None:
+    """Produire le rapport d'impact semestriel (PDF) pour la revue avec les partenaires."""
+    from app.extensions import db
+    from core.errors import DomainError
+    from reporting.impact import half_year, impact_data
+    from reporting.impact_pdf import render_impact_report
+    from reporting.queries import filters_from_args
+
+    try:
+        start, end, _label = half_year(period)
+        base = filters_from_args(db.session, {"from": start.isoformat(), "to": end.isoformat(), "epci": epci or ""})
+        scope = f"EPCI : {epci}" if epci else "Tout le programme"
+        pdf = render_impact_report(impact_data(db.session, period, base, programme_name=current_app.config["PROGRAMME_NAME"],
+                                               scope=scope))
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    path = output or f"rapport-impact-{period.strip().upper()}.pdf"
+    with open(path, "wb") as handle:
+        handle.write(pdf)
+    click.echo(f"Rapport d'impact {period.strip().upper()} écrit dans {path} ({len(pdf)} octets).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(group)
     app.cli.add_command(eligibility)
     app.cli.add_command(distribution)
+    app.cli.add_command(reporting)

@@ -11,6 +11,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.devices import DeviceView
     from app.views.distribution import InvoiceView, ReservationView, WaitingListView, WorkshopView
     from app.views.price_grids import PriceGridView
+    from app.views.dashboard import DashboardView
     from app.views.eligibility_admin import AuditLogView, BatchCheckView, RuleSetView
     from app.views.erasures import ErasureQueueView
     from app.views.households import HouseholdView, RequestView
@@ -60,3 +61,4 @@ def register_views(appbuilder: AppBuilder) -> None:
                         category="Distribution")
     # Top level: Animateurs see the Workshops menu but not the "Distribution" category.
     appbuilder.add_view(WorkshopView, "Workshops", label=_l("Workshops"), icon="fa-calendar")
+    appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"), icon="fa-bar-chart")

@@ -97,6 +97,7 @@ PAGES = [
     ("/distribution/workshops/", WORKSHOP | {"animateur"}),
     ("/distribution/workshops/new", WORKSHOP),
     ("/distribution/price-grids/", {ADMIN}),
+    ("/dashboard/", {ADMIN, AGENT, "agent.espacesud"}),   # a Partenaire needs an organisation (tested apart)
 ]
 
 # Forms that change data (POST, with a CSRF token)

@@ -64,3 +64,20 @@ def test_workshop_internet_environment_and_money_tables(tables):
     assert dict(by_key["money"].rows)["Aide solidaire totale"] == "460,00\u00a0€"
     indicator_rows = {r[0]: r[2] for r in by_key["indicators"].rows}
     assert indicator_rows["devices_distributed"] == figures["devices_distributed"] == 2
+
+
+def test_cli_writes_the_impact_report(app, session, tmp_path):
+    from reporting.impact import current_half
+
+    build_scenario(app, session)
+    period = current_half(local_today())
+    path = tmp_path / "rapport.pdf"
+    result = app.test_cli_runner().invoke(args=["reporting", "impact", "--period", period, "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"Rapport d'impact {period} écrit dans {path}" in result.output
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(str(path)).pages)
+    assert "Rapport d'impact" in text and "Appareils collectés" in text
+    bad = app.test_cli_runner().invoke(args=["reporting", "impact", "--period", "2026-S9"])
+    assert bad.exit_code == 1 and "AAAA-S1 ou AAAA-S2" in bad.output

@@ -1,0 +1,150 @@
+"""The dashboard (``/dashboard``): indicators, stock, flows, households, workshops, internet
+access, environment and money, as SVG charts with their tables; CSV and XLSX exports; the
+half-year impact report; a donor's own report and certificates. Every figure is scoped by role
+(``reporting.filters.scoped``): Admin everything, Agent EPCI their EPCI, Partenaire their own
+organisation's donations."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, g, request
+from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder.security.decorators import permission_name
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from core.clock import local_today
+from core.errors import DomainError, Forbidden, ValidationFailed
+from core.territory import Epci
+from eligibility.access import actor_of
+from inventory.models import Organisation
+from inventory.vocabulary import Category, OrganisationKind
+from reporting.dashboard import dashboard
+from reporting.donor import certificate_for_donor, donor_name, donor_tables
+from reporting.exports import to_csv, to_xlsx
+from reporting.filters import PARTENAIRE, Filters, scoped
+from reporting.impact import current_half, donor_report_data, impact_data, recent_halves
+from reporting.presentation import communes_of, svg_for
+from reporting.queries import filters_from_args
+
+
+def _is_partner(actor) -> bool:
+    return PARTENAIRE in actor.roles and not actor.is_admin
+
+
+def _filters():
+    """(actor, scoped filters) from the query string; 403 / 422 pages on refusal."""
+    actor = actor_of(g.user)
+    try:
+        return actor, scoped(filters_from_args(db.session, request.args), actor)
+    except Forbidden:
+        abort(403)
+    except ValidationFailed as exc:
+        abort(Response(exc.message, status=422, mimetype="text/plain"))
+
+
+def _sections(actor, filters: Filters):
+    figures, sections = dashboard(db.session, filters)
+    if filters.donor_id is not None:
+        donor = ("Vos dons" if _is_partner(actor) else f"Dons de {donor_name(db.session, filters.donor_id)}",
+                 donor_tables(db.session, filters))
+        keep = {"Indicateurs", "Flux"} if _is_partner(actor) else None
+        sections = [donor] + [s for s in sections if keep is None or s[0] in keep]
+    return figures, sections
+
+
+def _scope_label(actor, filters: Filters) -> str:
+    if filters.donor_id is not None:
+        return f"Donateur : {donor_name(db.session, filters.donor_id)}"
+    if filters.epci_id is not None:
+        return f"EPCI : {db.session.get(Epci, filters.epci_id).short_name}"
+    return "Tout le programme"
+
+
+class DashboardView(BaseView):
+    route_base = "/dashboard"
+    class_permission_name = "Dashboard"
+    base_permissions = ["can_read"]
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    @permission_name("read")
+    def index(self):
+        actor, filters = _filters()
+        figures, sections = _sections(actor, filters)
+        communes = communes_of(db.session)
+        rendered = [(title, [(table, svg_for(table, communes)) for table in tables]) for title, tables in sections]
+        epcis = db.session.execute(select(Epci).order_by(Epci.short_name)).scalars().all()
+        donors = (db.session.execute(select(Organisation).where(Organisation.kind == OrganisationKind.DONOR.value)
+                                     .order_by(Organisation.name)).scalars().all() if actor.is_admin else [])
+        query = request.query_string.decode()
+        return self.render_template(
+            "reporting/dashboard.html", title=_l("Dashboard"), sections=rendered, filters=filters,
+            scope=_scope_label(actor, filters), epcis=epcis, donors=donors, categories=Category.choices(),
+            is_admin=actor.is_admin, is_partner=_is_partner(actor), query=query,
+            periods=recent_halves(local_today()), current_period=current_half(local_today()))
+
+    @expose("/export/<key>.<fmt>")
+    @has_access
+    @permission_name("read")
+    def export(self, key: str, fmt: str):
+        actor, filters = _filters()
+        _figures, sections = _sections(actor, filters)
+        tables = [t for _title, group in sections for t in group]
+        stamp = f"{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
+        if key == "all" and fmt == "xlsx":
+            return _download(to_xlsx(tables), f"tableau-de-bord-{stamp}.xlsx", XLSX)
+        table = next((t for t in tables if t.key == key), None)
+        if table is None or fmt not in ("csv", "xlsx"):
+            abort(404)
+        if fmt == "csv":
+            return _download(to_csv(table), f"{key}-{stamp}.csv", "text/csv; charset=utf-8")
+        return _download(to_xlsx([table]), f"{key}-{stamp}.xlsx", XLSX)
+
+    @expose("/impact.pdf")
+    @has_access
+    @permission_name("read")
+    def impact(self):
+        actor, filters = _filters()
+        from reporting.impact_pdf import render_impact_report
+
+        period = request.args.get("period") or current_half(local_today())
+        try:
+            data = impact_data(db.session, period, filters, programme_name=current_app.config["PROGRAMME_NAME"],
+                               scope=_scope_label(actor, filters))
+        except DomainError as exc:
+            abort(Response(exc.message, status=422, mimetype="text/plain"))
+        return _download(render_impact_report(data), f"rapport-impact-{data['period']}.pdf", "application/pdf")
+
+    @expose("/donor-report.pdf")
+    @has_access
+    @permission_name("read")
+    def donor_report(self):
+        actor, filters = _filters()
+        if filters.donor_id is None:
+            abort(404)
+        from reporting.donor_pdf import render_donor_report
+
+        period = f"du {filters.start:%d/%m/%Y} au {filters.end:%d/%m/%Y}"
+        data = donor_report_data(db.session, filters, programme_name=current_app.config["PROGRAMME_NAME"],
+                                 period_label=period)
+        return _download(render_donor_report(data), "ce-que-sont-devenus-vos-dons.pdf", "application/pdf")
+
+    @expose("/certificates/<number>.pdf")
+    @has_access
+    @permission_name("read")
+    def certificate(self, number: str):
+        actor, filters = _filters()
+        if filters.donor_id is None:
+            abort(404)
+        certificate = certificate_for_donor(db.session, filters.donor_id, number)
+        if certificate is None:
+            abort(404)
+        return _download(certificate.pdf, f"{certificate.number}.pdf", "application/pdf")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: bytes, filename: str, mimetype: str) -> Response:
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
