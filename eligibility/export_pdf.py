@@ -12,8 +12,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from core.pdf import PagedFooterCanvas
 
 MARGIN = 18 * mm
 WIDTH = A4[0] - 2 * MARGIN          # printable width
@@ -27,30 +28,6 @@ TITLE = ParagraphStyle("title", parent=BOLD, fontSize=20, leading=25, spaceAfter
 HEADING = ParagraphStyle("heading", parent=BOLD, fontSize=16, leading=20, spaceBefore=12, spaceAfter=6, keepWithNext=1)
 SUBHEADING = ParagraphStyle("subheading", parent=HEADING, fontSize=13, leading=17, spaceBefore=8, spaceAfter=4)
 LEAD = ParagraphStyle("lead", parent=BOLD, spaceBefore=6, keepWithNext=1)   # a bold line introducing what follows
-
-
-class _FooterCanvas(Canvas):
-    """Keeps every page until the end so that the footer can say "Page n / total"."""
-
-    def __init__(self, *args, footer: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self._footer = footer
-        self._pages: list[dict] = []
-
-    def showPage(self):
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self.setFont("Helvetica", 10)
-            self.setFillColor(colors.black)
-            self.drawString(MARGIN, 10 * mm, self._footer)
-            self.drawRightString(A4[0] - MARGIN, 10 * mm, f"Page {number} / {total}")
-            super().showPage()
-        super().save()
 
 
 def _text(value) -> str:
@@ -203,5 +180,5 @@ def render_household_export(data: dict, programme_name: str) -> bytes:
                        [0.28, 0.32, 0.4])
                  if audit else _p("Aucun accès enregistré."))
 
-    doc.build(story, canvasmaker=partial(_FooterCanvas, footer=f"{reference} — {FOOTER_MENTION}"))
+    doc.build(story, canvasmaker=partial(PagedFooterCanvas, footer=f"{reference} — {FOOTER_MENTION}", margin=MARGIN))
     return buffer.getvalue()

@@ -21,9 +21,9 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.pdf import PagedFooterCanvas
 from reporting.charts import PALETTE, french_number, nice_step
 
 MARGIN = 18 * mm
@@ -117,39 +117,12 @@ def facts(rows: list[tuple[str, object]]) -> Table:
 
 # Footer ---------------------------------------------------------------------------------------
 
-class FooterCanvas(Canvas):
-    """Keeps every page until the end so that the footer can say "Page n / total"."""
-
-    def __init__(self, *args, footer: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self._footer = footer
-        self._pages: list[dict] = []
-
-    def showPage(self):
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self.setFont("Helvetica", 9)
-            self.setFillColor(colors.black)
-            self.setStrokeColor(colors.HexColor("#999999"))
-            self.setLineWidth(0.5)
-            self.line(MARGIN, 14 * mm, A4[0] - MARGIN, 14 * mm)
-            self.drawString(MARGIN, 10 * mm, self._footer)
-            self.drawRightString(A4[0] - MARGIN, 10 * mm, f"Page {number} / {total}")
-            super().showPage()
-        super().save()
-
-
 def build(story: list, *, title: str, author: str, footer: str) -> bytes:
     """The PDF bytes of ``story``, A4 portrait, with ``footer`` and the page number on every page."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=16 * mm,
                             bottomMargin=20 * mm, title=plain(title), author=plain(author), lang="fr-FR")
-    doc.build(story, canvasmaker=partial(FooterCanvas, footer=plain(footer)))
+    doc.build(story, canvasmaker=partial(PagedFooterCanvas, footer=plain(footer), margin=MARGIN, font_size=9, rule=True))
     return buffer.getvalue()
 
 
