@@ -19,10 +19,11 @@ def svg_for(table: Table, communes: list[tuple[str, str, str]]) -> str | None:
     chart = table.chart
     if not chart:
         return None
+    title = chart.get("title", table.title)
     if chart["kind"] == "bar":
-        return bar_chart(table.title, chart["items"], unit=chart.get("unit", ""), highlight=chart.get("highlight"))
+        return bar_chart(title, chart["items"], unit=chart.get("unit", ""), highlight=chart.get("highlight"))
     if chart["kind"] == "columns":
-        return grouped_columns(table.title, chart["categories"], chart["series"], unit=chart.get("unit", ""))
+        return grouped_columns(title, chart["categories"], chart["series"], unit=chart.get("unit", ""))
     if chart["kind"] == "tiles":
-        return commune_tiles(table.title, chart["values"], communes)
+        return commune_tiles(title, chart["values"], communes)
     raise ValueError(f"unknown chart kind {chart['kind']!r}")
