@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test bench bench-labels bench-eligibility translations clean
+.PHONY: run test bench bench-labels bench-eligibility bench-dashboard translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench-labels: $(VENV)/.installed-bench
 
 bench-eligibility: $(VENV)/.installed-test
 	$(BIN)/python bench/eligibility.py $(BENCH_ARGS)
+
+# Needs PostgreSQL on 127.0.0.1:5432 (see bench/dashboard.py); quick run: BENCH_ARGS="--devices 20000 --events 100000"
+bench-dashboard: $(VENV)/.installed-test
+	$(BIN)/python bench/dashboard.py $(BENCH_ARGS)
 
 # Re-extract and compile the UI catalogs (French is the default language).
 translations: $(VENV)/.installed

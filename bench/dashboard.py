@@ -160,7 +160,6 @@ def mean_path_length() -> float:
 
 
 # u(i, salt): a deterministic pseudo-random number in [0, 1) for row i (parallel-safe, no state).
-# at_offset: seconds from the reception to a lifecycle step (see STEP_HOURS).
 FUNCTIONS = """
 CREATE FUNCTION pg_temp.u(i bigint, salt int) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT (hashint8extended(i, salt) & 9007199254740991)::float8 / 9007199254740992.0 $$;
@@ -388,7 +387,8 @@ def reset_schema(url: str) -> None:
 def load(url: str, sizes: Sizes) -> dict[str, int]:
     """Fill the migrated, empty database in one transaction; returns the row counts."""
     lifecycle_per_device = mean_path_length()
-    with psycopg.connect(libpq(url)) as conn, conn.cursor() as cur:
+    # Client-side binding: parameters also go into CREATE TABLE AS, which the server can't bind.
+    with psycopg.connect(libpq(url), cursor_factory=psycopg.ClientCursor) as conn, conn.cursor() as cur:
         cur.execute("SET work_mem = '1GB'")   # this session only: the big sorts stay in memory
         cur.execute("SET maintenance_work_mem = '1GB'")
         cur.execute("SET synchronous_commit = off")
@@ -428,7 +428,6 @@ def load(url: str, sizes: Sizes) -> dict[str, int]:
                     "FROM bench_step GROUP BY path_id")
         cur.execute("ANALYZE bench_pick; ANALYZE bench_step")
 
-        lifecycle = None
         params = {"donors": DONOR_COUNT, "first_day": FIRST_DAY, "span": SPAN_DAYS, "devices": sizes.devices,
                   "collections": sizes.collections, "households": sizes.households, "sessions": sizes.sessions,
                   "household_step": int(SPAN_DAYS * 86400 / sizes.households)}
@@ -442,11 +441,11 @@ def load(url: str, sizes: Sizes) -> dict[str, int]:
                                      f"(about {lifecycle_per_device:.1f} lifecycle events per device)")
                 spread = next(p for p in (7919, 7927, 7933, 7937) if sizes.devices % p)
                 params.update(moves_each=moves // sizes.devices, moves_rest=moves % sizes.devices, spread=spread)
-            if statement.lstrip().startswith("CREATE TEMP TABLE grid"):
-                params["handovers"] = cur.execute("SELECT count(*) FROM handover").fetchone()[0]
-                params["other_requests"] = max(100, sizes.households // 2)
             started = time.perf_counter()
             cur.execute(statement, params)
+            if statement.lstrip().startswith("CREATE TEMP TABLE handover"):
+                params["handovers"] = cur.rowcount
+                params["other_requests"] = max(100, sizes.households // 2)
             print(f"  {title[:60]:<60} {cur.rowcount if cur.rowcount >= 0 else '':>10} {time.perf_counter() - started:6.1f} s",
                   flush=True)
         for table in SEQUENCED:   # explicit ids leave the serial sequences behind
@@ -709,7 +708,7 @@ def pandas_version(engine, case: Case) -> dict:
     if epci_id is not None:
         scoped = scoped[scoped.epci_id == epci_id]
     ev = events.merge(scoped[["device_id", "grams"]], on="device_id")
-    period = ev[ev.at >= start]
+    period = ev[ev["at"] >= start]
     transition = period.kind == "transition"
     recycled = period[transition & (period.to_state == "recycled")]
     last = (ev[ev.kind.isin(("received", "transition"))].sort_values(["device_id", "at", "id"])

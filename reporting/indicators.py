@@ -130,9 +130,16 @@ def _kg(value) -> float:
     return round(float(value or 0), 1)
 
 
-def stock_by_state(session: Session, f: Filters) -> dict[str, int]:
+def stock_by_state(session: Session, f: Filters, now=None) -> dict[str, int]:
     """Devices by state at the end of the period: each device's last state-changing event before
-    it (ROW_NUMBER over the device's events)."""
+    it (ROW_NUMBER over the device's events). A period that ends now or later needs no history:
+    every device is in its current state."""
+    from core.clock import utcnow
+
+    if f.end_utc >= (now or utcnow()):
+        rows = dict(session.execute(scope_devices(select(Device.state, func.count()).select_from(Device), f)
+                                    .where(Device.created_at < f.end_utc).group_by(Device.state)).all())
+        return {state: rows.get(state, 0) for state in State.values()}
     last = (select(DeviceEvent.device_id, DeviceEvent.to_state,
                    func.row_number().over(partition_by=DeviceEvent.device_id,
                                           order_by=(DeviceEvent.at.desc(), DeviceEvent.id.desc())).label("rn"))
@@ -212,7 +219,7 @@ def indicators(session: Session, f: Filters, *, now=None) -> dict:
         "devices_graded": int(graded or 0),
         "devices_distributed": int(distributed or 0),
         "devices_recycled": int(recycled or 0),
-        "stock_by_state": stock_by_state(session, f),
+        "stock_by_state": stock_by_state(session, f, now),
         "households_validated": validated,
         "households_equipped": sum(equipped_by_epci.values()),
         "equipped_by_epci": equipped_by_epci,

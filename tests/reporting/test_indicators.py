@@ -66,3 +66,13 @@ def test_filters_narrow_the_scenario(app, session, scenario):
     before = indicators(session, Filters(date(last_year, 1, 1), date(last_year, 12, 31)))
     assert before["devices_collected"] == 0 and sum(before["stock_by_state"].values()) == 0
     assert before["median_days_reception_to_handover"] is None and before["internet_access_rate"] is None
+
+
+def test_stock_at_the_end_of_the_period_from_history_equals_the_current_states(app, session, scenario):
+    from core.clock import utcnow
+    from reporting.indicators import stock_by_state
+
+    f = whole()
+    current = stock_by_state(session, f)                                       # period ends after now
+    replayed = stock_by_state(session, f, now=utcnow() + timedelta(days=30))   # read from the events
+    assert current == replayed and current["distributed"] == 2 and current["recycled"] == 1
