@@ -67,3 +67,23 @@ def load_demo_distribution(app, users: dict) -> None:
         done += 1
         if done == 2:
             break
+    _certificates_for_the_partner(session, users["partenaire"])
+
+
+def _certificates_for_the_partner(session, partner) -> None:
+    """Certificates of sanitisation for the sanitised devices of the demo partner's collections,
+    so the partner's dashboard has some to download."""
+    from app.certificates import base_url, programme
+    from core.errors import DomainError
+    from inventory.models import Collection, Device
+    from inventory.services.certificates import device_certificate
+
+    tags = session.execute(select(Device.asset_tag).join(Collection, Collection.id == Device.collection_id)
+                           .where(Collection.donor_id == partner.organisation_id,
+                                  Device.state.in_(("grading", "in_stock", "reserved", "distributed")))
+                           .order_by(Device.asset_tag).limit(5)).scalars().all()
+    for tag in tags:
+        try:
+            device_certificate(session, tag, programme=programme(), base_url=base_url())
+        except DomainError:
+            session.rollback()   # a device whose media need no certificate (fitted by the workshop)

@@ -209,7 +209,7 @@ LOAD_SQL = [
     """INSERT INTO device (id, asset_tag, category, brand, model, serial_number, imei, cpu, ram_gb, storage_summary,
                            screen_in, os, weight_kg, collection_id, location_id, state, grade, created_at, updated_at, version)
        SELECT p.device_id, 'RK-' || lpad(p.device_id::text, greatest(6, length(p.device_id::text)), '0'),
-              m.category, m.brand, m.model, 'SN-' || upper(to_hex(p.device_id * 7919 + 1000000)), NULL, m.cpu, m.ram_gb,
+              m.category, m.brand, m.model, 'SN-' || upper(to_hex(p.device_id::bigint * 7919 + 1000000)), NULL, m.cpu, m.ram_gb,
               m.storage_summary, m.screen_in, m.os, round((m.weight_kg * (0.95 + 0.1 * pg_temp.u(p.device_id, 10)))::numeric, 3),
               p.collection_id, NULL, last.to_state,
               CASE WHEN last.graded THEN (ARRAY['A', 'B', 'B', 'C'])[1 + floor(pg_temp.u(p.device_id, 11) * 4)::int] END,
@@ -221,7 +221,7 @@ LOAD_SQL = [
            SELECT device_id, kind, from_state, to_state, at, station FROM plan_event
            UNION ALL
            SELECT p.device_id, 'move', 'received', 'received', p.t0 + (j * 6000 / (n + 1)) * INTERVAL '1 second', NULL
-           FROM (SELECT device_id, t0, %(moves_each)s + CASE WHEN (device_id * %(spread)s) %% %(devices)s < %(moves_rest)s
+           FROM (SELECT device_id, t0, %(moves_each)s + CASE WHEN (device_id::bigint * %(spread)s) %% %(devices)s < %(moves_rest)s
                                                          THEN 1 ELSE 0 END AS n FROM plan) p
            CROSS JOIN LATERAL generate_series(1, p.n) j
        ) e ORDER BY at, device_id""",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from core.clock import to_local
 from core.territory import Commune, Epci
 from distribution.models import Invoice
 from eligibility.models import Household
@@ -55,6 +56,10 @@ def donor_tables(session: Session, f: Filters) -> list[Table]:
         .join(Commune, Commune.insee_code == Household.commune_insee).join(Epci, Epci.id == Commune.epci_id)
         .where(in_period, *category).group_by(Epci.short_name, Commune.name)
         .order_by(Epci.short_name, Commune.name)).all()
+    device_certs = session.execute(
+        select(Certificate.number, Device.asset_tag, Collection.reference, Certificate.issued_at)
+        .join(Device, Device.id == Certificate.device_id).join(Collection, Collection.id == Certificate.collection_id)
+        .where(Certificate.kind == "device", in_period, *category).order_by(Certificate.number)).all()
     by_epci: dict[str, int] = {}
     for epci, _name, n in by_commune:
         by_epci[epci] = by_epci.get(epci, 0) + n
@@ -67,7 +72,11 @@ def donor_tables(session: Session, f: Filters) -> list[Table]:
               [[e, c, n] for e, c, n in by_commune]),
         Table("donor_collections", "Vos collectes", ["Collecte", "Date", "Appareils", "Effacés", "Remis", "Recyclés",
                                                      "À l'atelier", "Certificat de collecte", "Certificats par appareil"],
-              collections),
+              collections, links=frozenset({7})),
+        Table("donor_certificates", "Certificats d'effacement de vos appareils",
+              ["Certificat", "Appareil", "Collecte", "Émis le"],
+              [[number, tag, ref, to_local(at).strftime("%d/%m/%Y")] for number, tag, ref, at in device_certs],
+              links=frozenset({0})),
     ]
 
 

@@ -131,7 +131,7 @@ def impact_data(session: Session, period: str, base: Filters, *, programme_name:
 
 def donor_report_data(session: Session, f: Filters, *, programme_name: str, period_label: str | None) -> dict:
     """The donor's report: ``f.donor_id`` must be set."""
-    totals, _by_epci, by_commune, collections = donor_tables(session, f)
+    totals, _by_epci, by_commune, collections, _certificates = donor_tables(session, f)
     return {
         "programme_name": programme_name, "donor_name": donor_name(session, f.donor_id), "period_label": period_label,
         "generated_at": to_local(utcnow()).strftime("%d/%m/%Y %H:%M"),

@@ -11,6 +11,7 @@ class Table:
     columns: list[str]           # French headers
     rows: list[list] = field(default_factory=list)
     chart: dict | None = None    # how to draw it: {"kind": "bar"|"columns"|"tiles", ...}
+    links: frozenset[int] = frozenset()   # columns holding a certificate number to link to
 
     def as_records(self) -> list[dict]:
         return [dict(zip(self.columns, row)) for row in self.rows]

@@ -27,6 +27,10 @@ def scenario(app, session):
     data = build_scenario(app, session)
     data["certificate"] = collection_certificate(session, data["shop"]["collection"].id, programme=Programme("P"),
                                                  base_url="https://rekonekt.test")
+    from inventory.services.certificates import device_certificate
+
+    data["device_certificate"] = device_certificate(session, data["results"][0].invoice.device.asset_tag,
+                                                    programme=Programme("P"), base_url="https://rekonekt.test")
     partner = app.appbuilder.sm.find_user("partenaire")
     partner.organisation_id = data["shop"]["donor"].id
     db.session.commit()
@@ -50,6 +54,8 @@ def test_done_when_a_donor_sees_what_became_of_their_devices_and_downloads_the_c
         assert absent not in html, absent       # never a household's identity, nor household tables
     number = scenario["certificate"].number
     assert number in html
+    device_number = scenario["device_certificate"].number
+    assert device_number in html and client.get(f"/dashboard/certificates/{device_number}.pdf").status_code == 200
     pdf = client.get(f"/dashboard/certificates/{number}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     report = client.get(f"/dashboard/donor-report.pdf?{PERIOD}")
