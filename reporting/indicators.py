@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from core.territory import Commune, Epci
@@ -130,24 +130,23 @@ def _kg(value) -> float:
     return round(float(value or 0), 1)
 
 
-def stock_by_state(session: Session, f: Filters, now=None) -> dict[str, int]:
-    """Devices by state at the end of the period: each device's last state-changing event before
-    it (ROW_NUMBER over the device's events). A period that ends now or later needs no history:
-    every device is in its current state."""
-    from core.clock import utcnow
-
-    if f.end_utc >= (now or utcnow()):
-        rows = dict(session.execute(scope_devices(select(Device.state, func.count()).select_from(Device), f)
-                                    .where(Device.created_at < f.end_utc).group_by(Device.state)).all())
-        return {state: rows.get(state, 0) for state in State.values()}
-    last = (select(DeviceEvent.device_id, DeviceEvent.to_state,
-                   func.row_number().over(partition_by=DeviceEvent.device_id,
-                                          order_by=(DeviceEvent.at.desc(), DeviceEvent.id.desc())).label("rn"))
-            .where(DeviceEvent.kind.in_(("received", "transition")), DeviceEvent.at < f.end_utc))
-    last = scope_devices(last.join(Device, Device.id == DeviceEvent.device_id), f).subquery()
-    rows = dict(session.execute(select(last.c.to_state, func.count()).where(last.c.rn == 1)
-                                .group_by(last.c.to_state)).all())
-    return {state: rows.get(state, 0) for state in State.values()}
+def stock_by_state(session: Session, f: Filters) -> dict[str, int]:
+    """Devices by state at the end of the period: today's states, minus the state changes made
+    since (each later event takes one device out of its ``to_state`` and puts it back in its
+    ``from_state``). It reads only the events after the end, not the whole history; it relies on
+    what the services guarantee: a device's state is its last event's ``to_state``, and every
+    transition's ``from_state`` is the state before it."""
+    changes = (DeviceEvent.kind.in_(("received", "transition")), DeviceEvent.at >= f.end_utc)
+    current = scope_devices(select(Device.state.label("state"), func.count().label("n")).select_from(Device), f)
+    left = scope_devices(select(DeviceEvent.to_state, -func.count()).select_from(DeviceEvent)
+                         .join(Device, Device.id == DeviceEvent.device_id).where(*changes), f)
+    back = scope_devices(select(DeviceEvent.from_state, func.count()).select_from(DeviceEvent)
+                         .join(Device, Device.id == DeviceEvent.device_id)
+                         .where(*changes, DeviceEvent.from_state.is_not(None)), f)
+    moves = union_all(current.group_by(Device.state), left.group_by(DeviceEvent.to_state),
+                      back.group_by(DeviceEvent.from_state)).subquery()
+    rows = dict(session.execute(select(moves.c.state, func.sum(moves.c.n)).group_by(moves.c.state)).all())
+    return {state: int(rows.get(state) or 0) for state in State.values()}
 
 
 def indicators(session: Session, f: Filters, *, now=None) -> dict:
@@ -219,7 +218,7 @@ def indicators(session: Session, f: Filters, *, now=None) -> dict:
         "devices_graded": int(graded or 0),
         "devices_distributed": int(distributed or 0),
         "devices_recycled": int(recycled or 0),
-        "stock_by_state": stock_by_state(session, f, now),
+        "stock_by_state": stock_by_state(session, f),
         "households_validated": validated,
         "households_equipped": sum(equipped_by_epci.values()),
         "equipped_by_epci": equipped_by_epci,

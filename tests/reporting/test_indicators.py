@@ -68,11 +68,33 @@ def test_filters_narrow_the_scenario(app, session, scenario):
     assert before["median_days_reception_to_handover"] is None and before["internet_access_rate"] is None
 
 
-def test_stock_at_the_end_of_the_period_from_history_equals_the_current_states(app, session, scenario):
-    from core.clock import utcnow
+def replayed_stock(session, end_utc) -> dict[str, int]:
+    """The oracle: each device's last state change before ``end_utc`` (the whole history)."""
+    from sqlalchemy import text
+
+    rows = session.execute(text(
+        "SELECT to_state, count(*) FROM (SELECT to_state, row_number() OVER (PARTITION BY device_id "
+        "ORDER BY at DESC, id DESC) AS rn FROM device_event WHERE kind IN ('received', 'transition') "
+        "AND at < :end) last WHERE rn = 1 GROUP BY to_state"), {"end": end_utc.replace(tzinfo=None)}).all()
+    return dict(rows)
+
+
+def test_stock_at_the_end_of_a_period_equals_the_replayed_history(app, session, scenario):
+    from sqlalchemy import text
+
     from reporting.indicators import stock_by_state
 
-    f = whole()
-    current = stock_by_state(session, f)                                       # period ends after now
-    replayed = stock_by_state(session, f, now=utcnow() + timedelta(days=30))   # read from the events
-    assert current == replayed and current["distributed"] == 2 and current["recycled"] == 1
+    # Spread each device's history over time, keeping its order: an event moves back 7 days for
+    # each later event of the same device (the last one stays today).
+    later = "(SELECT count(*) FROM device_event e2 WHERE e2.device_id = device_event.device_id AND e2.id > device_event.id)"
+    shifted = (f"at - interval '7 days' * {later}" if session.get_bind().dialect.name == "postgresql"
+               else f"strftime('%Y-%m-%d %H:%M:%f', at, '-' || (7 * {later}) || ' days')")
+    session.execute(text(f"UPDATE device_event SET at = {shifted}"))
+    session.commit()
+    for days_ago in (50, 36, 30, 22, 15, 8, 1, 0):
+        end = local_today() - timedelta(days=days_ago)
+        f = Filters(date(2020, 1, 1), end)
+        expected = {state: n for state, n in replayed_stock(session, f.end_utc).items()}
+        got = {state: n for state, n in stock_by_state(session, f).items() if n}
+        assert got == expected, (days_ago, got, expected)
+    assert stock_by_state(session, whole())["distributed"] == 2
