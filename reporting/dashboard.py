@@ -16,7 +16,7 @@ from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State
 from inventory.models import Collection, Device, DeviceEvent, Site
 from inventory.vocabulary import Category, Grade
-from reporting.filters import Filters
+from reporting.filters import Filters, with_sites
 from reporting.indicators import (
     EPCI_NAMES,
     days_between,
@@ -280,6 +280,7 @@ def indicator_table(figures: dict) -> Table:
 
 def dashboard(session: Session, f: Filters, now=None) -> tuple[dict, list[tuple[str, list[Table]]]]:
     """(the indicators, the dashboard's sections as (French title, tables))."""
+    f = with_sites(session, f)
     figures = indicators(session, f, now=now)
     return figures, [
         ("Indicateurs", [indicator_table(figures)]),

@@ -21,6 +21,10 @@ class Filters:
     epci_id: int | None = None
     donor_id: int | None = None
     category: str | None = None
+    # The EPCI's workshop sites, looked up once (``with_sites``): a literal list lets PostgreSQL
+    # estimate the devices of an EPCI from its statistics, where a join misled it into probing
+    # the events of each device one by one (4.7 s instead of 1.0 s on 5M events).
+    epci_site_ids: tuple[int, ...] | None = None
 
     @property
     def start_utc(self) -> datetime:
@@ -33,6 +37,20 @@ class Filters:
 
     def with_period(self, start: date, end: date) -> "Filters":
         return replace(self, start=start, end=end)
+
+
+def with_sites(session, f: Filters) -> Filters:
+    """``f`` with the ids of its EPCI's sites (unchanged without an EPCI, or when already known)."""
+    if f.epci_id is None or f.epci_site_ids is not None:
+        return f
+    from sqlalchemy import select
+
+    from core.territory import Commune
+    from inventory.models import Site
+
+    ids = session.execute(select(Site.id).join(Commune, Commune.insee_code == Site.commune_insee)
+                          .where(Commune.epci_id == f.epci_id).order_by(Site.id)).scalars().all()
+    return replace(f, epci_site_ids=tuple(ids))
 
 
 def parse_day(value: str | None, field: str) -> date | None:

@@ -24,7 +24,7 @@ from eligibility.models import Household, Request
 from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State
 from inventory.models import Collection, Device, DeviceEvent, Site
-from reporting.filters import Filters
+from reporting.filters import Filters, with_sites
 
 EPCI_NAMES = ("CACEM", "CAP Nord", "Espace Sud")
 CENT = Decimal("0.01")
@@ -69,7 +69,9 @@ def scope_devices(stmt, f: Filters):
         stmt = stmt.join(Collection, Collection.id == Device.collection_id)
     if f.donor_id is not None:
         stmt = stmt.where(Collection.donor_id == f.donor_id)
-    if f.epci_id is not None:
+    if f.epci_id is not None and f.epci_site_ids is not None:
+        stmt = stmt.where(Collection.site_id.in_(f.epci_site_ids))
+    elif f.epci_id is not None:
         stmt = (stmt.join(Site, Site.id == Collection.site_id).join(Commune, Commune.insee_code == Site.commune_insee)
                 .where(Commune.epci_id == f.epci_id))
     if f.category:
@@ -154,6 +156,7 @@ def indicators(session: Session, f: Filters, *, now=None) -> dict:
     from core.clock import utcnow
 
     now = now or utcnow()
+    f = with_sites(session, f)
     dialect = session.get_bind().dialect.name
     count = func.count()
     transition = DeviceEvent.kind == "transition"
