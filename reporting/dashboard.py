@@ -4,13 +4,17 @@ households (requests by status; validated and equipped per EPCI, commune and tie
 workshops, internet access, environment and money. Filters and scoping as in reporting.indicators."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.dialects.postgresql import INTERVAL
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.territory import Commune, Epci
 from distribution.models import Booking, Invoice, Reservation, WorkshopSession
 from distribution.vocabulary import BookingStatus, InternetAccess
+from eligibility.engine import euros
 from eligibility.models import Household, Request
 from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State
@@ -20,6 +24,7 @@ from reporting.filters import Filters, with_sites
 from reporting.indicators import (
     EPCI_NAMES,
     days_between,
+    device_events,
     handed_over_reservations,
     handovers,
     indicators,
@@ -34,14 +39,8 @@ from reporting.tables import Table
 # of the instant shifted by four hours.
 def month_of(column, dialect: str):
     if dialect == "postgresql":
-        return func.to_char(column - literal("4 hours").cast(_interval()), "YYYY-MM")
+        return func.to_char(column - literal("4 hours").cast(INTERVAL()), "YYYY-MM")
     return func.strftime("%Y-%m", column, "-4 hours")
-
-
-def _interval():
-    from sqlalchemy.dialects.postgresql import INTERVAL
-
-    return INTERVAL()
 
 
 IN_WORKSHOP = [s.value for s in State if s not in (State.DISTRIBUTED, State.RECYCLED)]
@@ -116,8 +115,6 @@ def flow_tables(session: Session, f: Filters) -> list[Table]:
     dialect = session.get_bind().dialect.name
     month = month_of(DeviceEvent.at, dialect).label("month")
     transition = DeviceEvent.kind == "transition"
-    from reporting.indicators import device_events
-
     rows = session.execute(device_events(
         f, month,
         func.sum(case((DeviceEvent.kind == "received", 1), else_=0)),
@@ -240,9 +237,6 @@ def workshop_and_access_tables(session: Session, f: Filters, figures: dict, now=
 
 
 def environment_tables(figures: dict) -> list[Table]:
-    from eligibility.engine import euros
-    from decimal import Decimal
-
     return [
         Table("environment", "Réemploi et recyclage", ["Indicateur", "Valeur"],
               [["Appareils réemployés (remis)", figures["devices_distributed"]],

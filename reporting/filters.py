@@ -6,9 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 
+from sqlalchemy import select
+
 from core.clock import MARTINIQUE, local_today
 from core.errors import Forbidden, ValidationFailed
+from core.territory import Commune
 from eligibility.access import Actor
+from inventory.models import Site
 from inventory.vocabulary import Category
 
 PARTENAIRE = "Partenaire"
@@ -43,11 +47,6 @@ def with_sites(session, f: Filters) -> Filters:
     """``f`` with the ids of its EPCI's sites (unchanged without an EPCI, or when already known)."""
     if f.epci_id is None or f.epci_site_ids is not None:
         return f
-    from sqlalchemy import select
-
-    from core.territory import Commune
-    from inventory.models import Site
-
     ids = session.execute(select(Site.id).join(Commune, Commune.insee_code == Site.commune_insee)
                           .where(Commune.epci_id == f.epci_id).order_by(Site.id)).scalars().all()
     return replace(f, epci_site_ids=tuple(ids))

@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, select, union_all
 from sqlalchemy.orm import Session
 
+from core.clock import utcnow
 from core.territory import Commune, Epci
 from distribution.models import Booking, Invoice, Reservation, WorkshopSession
 from distribution.vocabulary import BookingStatus, ReservationStatus, topic_for_category
@@ -153,8 +154,6 @@ def stock_by_state(session: Session, f: Filters) -> dict[str, int]:
 
 def indicators(session: Session, f: Filters, *, now=None) -> dict:
     """Every indicator of the API (``GET /api/v1/indicators``) for ``f``."""
-    from core.clock import utcnow
-
     now = now or utcnow()
     f = with_sites(session, f)
     dialect = session.get_bind().dialect.name

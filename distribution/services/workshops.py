@@ -8,17 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.territory import Commune
-from flask_appbuilder.security.sqla.models import User
-
 from distribution.access import ANIMATEUR, bookable_household, is_animateur, is_stock_manager, require_stock_manager
 from distribution.models import Booking, WorkshopSession
-from distribution.vocabulary import LIVE_BOOKINGS, BookingStatus, VenueKind, WorkshopTopic
+from distribution.vocabulary import LIVE_BOOKINGS, BookingStatus
 from eligibility.access import Actor
 from eligibility.models import Household
 from inventory.services.common import unit_of_work
@@ -241,6 +240,3 @@ def visible_session(session: Session, actor: Actor, session_id) -> WorkshopSessi
         raise NotFound(SESSION_NOT_FOUND)
     raise Forbidden("Votre rôle ne permet pas de consulter cet atelier.")
 
-
-TOPICS = WorkshopTopic.values()
-VENUES = VenueKind.values()
