@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.jsonfile import read_json_object
 from core.errors import Conflict, ValidationFailed
+from core.jsonfile import read_json_object
+from core.versions import store_version, version_in_effect
 from distribution.models import Invoice, PriceGrid
 from distribution.pricing import GridInvalid, PriceGridRules, bundled_grids, parse_grid
-from inventory.services.common import unit_of_work
 
 
 def read_grid_file(content: bytes | str) -> dict:
@@ -26,24 +26,16 @@ def load_grid(session: Session, data: dict, *, user_id: int | None = None) -> tu
         grid = parse_grid(data)
     except GridInvalid as exc:
         raise ValidationFailed({"file": [exc.message]}) from None
-    row = session.get(PriceGrid, grid.id)
-    if row is not None and row.data == data:
-        return row, "unchanged"
-    if row is not None:
-        used = session.execute(select(func.count()).select_from(Invoice)
+
+    def uses() -> int:
+        return session.execute(select(func.count()).select_from(Invoice)
                                .where(Invoice.price_grid_id == grid.id)).scalar_one()
-        if used:
-            raise Conflict(f"La grille {grid.id} est déjà utilisée par {used} facture(s) : elle ne peut plus être "
-                           "modifiée. Publiez une nouvelle version sous un nouvel identifiant.")
-    with unit_of_work(session):
-        outcome = "replaced" if row is not None else "added"
-        if row is None:
-            row = PriceGrid(id=grid.id)
-            session.add(row)
-        row.title, row.effective_from, row.effective_to = grid.title, grid.effective_from, grid.effective_to
-        row.data = data
-        row.loaded_by_id = user_id
-    return row, outcome
+
+    return store_version(
+        session, PriceGrid, key=grid.id, title=grid.title, effective_from=grid.effective_from,
+        effective_to=grid.effective_to, data=data, user_id=user_id, uses=uses,
+        locked=lambda used: (f"La grille {grid.id} est déjà utilisée par {used} facture(s) : elle ne peut plus être "
+                             "modifiée. Publiez une nouvelle version sous un nouvel identifiant."))
 
 
 def load_bundled_grids(session: Session) -> list[tuple[str, str]]:
@@ -65,11 +57,7 @@ def grids_with_usage(session: Session) -> list[tuple[PriceGrid, int]]:
 
 
 def grid_in_effect(session: Session, day: date) -> PriceGridRules:
-    row = session.execute(
-        select(PriceGrid).where(PriceGrid.effective_from <= day)
-        .where((PriceGrid.effective_to.is_(None)) | (PriceGrid.effective_to >= day))
-        .order_by(PriceGrid.effective_from.desc(), PriceGrid.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    row = version_in_effect(session, PriceGrid, day)
     if row is None:
         raise Conflict(f"Aucune grille de prix solidaires n'est en vigueur le {day:%d/%m/%Y} : "
                        "l'administrateur doit en charger une.")

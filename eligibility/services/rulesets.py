@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.jsonfile import read_json_object
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.jsonfile import read_json_object
+from core.versions import store_version, version_in_effect
 from eligibility.models import Decision, RuleSet
 from eligibility.rules import Rules, RuleSetInvalid, bundled_rule_sets, parse_rule_set
-from eligibility.services.common import unit_of_work
 
 
 def read_rule_file(content: bytes | str) -> dict:
@@ -26,26 +26,16 @@ def load_rule_set(session: Session, data: dict, *, user_id: int | None = None) -
         rules = parse_rule_set(data)
     except RuleSetInvalid as exc:
         raise ValidationFailed({"file": [exc.message]}) from None
-    row = session.get(RuleSet, rules.id)
-    if row is not None and row.data == data:
-        return row, "unchanged"
-    if row is not None:
-        used = session.execute(select(func.count()).select_from(Decision)
+
+    def uses() -> int:
+        return session.execute(select(func.count()).select_from(Decision)
                                .where(Decision.rule_set_id == rules.id)).scalar_one()
-        if used:
-            raise Conflict(f"Le jeu de règles {rules.id} est déjà utilisé par {used} décision(s) : il ne peut "
-                           "plus être modifié. Publiez une nouvelle version sous un nouvel identifiant.")
-    with unit_of_work(session):
-        outcome = "replaced" if row is not None else "added"
-        if row is None:
-            row = RuleSet(id=rules.id)
-            session.add(row)
-        row.title = rules.title
-        row.effective_from = rules.effective_from
-        row.effective_to = rules.effective_to
-        row.data = data
-        row.loaded_by_id = user_id
-    return row, outcome
+
+    return store_version(
+        session, RuleSet, key=rules.id, title=rules.title, effective_from=rules.effective_from,
+        effective_to=rules.effective_to, data=data, user_id=user_id, uses=uses,
+        locked=lambda used: (f"Le jeu de règles {rules.id} est déjà utilisé par {used} décision(s) : il ne peut "
+                             "plus être modifié. Publiez une nouvelle version sous un nouvel identifiant."))
 
 
 def load_bundled(session: Session) -> list[tuple[str, str]]:
@@ -74,11 +64,7 @@ def rules_by_id(session: Session, rule_set_id: str) -> Rules:
 
 def rules_in_effect(session: Session, day: date) -> Rules:
     """The rule set in effect on ``day`` (the latest that started on or before it)."""
-    row = session.execute(
-        select(RuleSet).where(RuleSet.effective_from <= day)
-        .where((RuleSet.effective_to.is_(None)) | (RuleSet.effective_to >= day))
-        .order_by(RuleSet.effective_from.desc(), RuleSet.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    row = version_in_effect(session, RuleSet, day)
     if row is None:
         raise Conflict(f"Aucun jeu de règles d'éligibilité n'est en vigueur le {day:%d/%m/%Y} : "
                        "l'administrateur doit en charger un.")
