@@ -16,7 +16,7 @@ from app.extensions import db
 from core.clock import MARTINIQUE, utcnow
 from core.settings import set_setting
 from core.territory import Epci
-from inventory.lifecycle import State, TransitionContext
+from inventory.lifecycle import State
 from inventory.schemas import DeviceIn, load
 from inventory.services.collections import create_collection
 from inventory.services.common import device_by_tag
@@ -297,10 +297,5 @@ def _walk(session, rng: random.Random, tag: str, target: State, start: datetime,
                  user_id=user, now=later(0.2, 4))
     shelf = bins[rng.choice(["A01", "A02", "B01", "S01", "S02"])]
     transition(session, tag, "in_stock", user_id=user, station="stock", location=shelf.code, now=later(0.5, 24))
-    if target in (State.IN_STOCK, State.RESERVED):
-        return  # reservations are made from the waiting list (app/demo_distribution.py)
-    transition(session, tag, "reserved", user_id=user, now=later(24, 24 * 20), note="Réservé pour un foyer (démo).",
-               context=TransitionContext(reservation=True))
-    transition(session, tag, "distributed", user_id=user, now=later(24, 24 * 10),
-               note="Remis au foyer avec l'atelier de prise en main (démo).",
-               context=TransitionContext(handover=True))
+    # Devices meant to be reserved or handed over stay in stock: reservations and handovers are
+    # made from the waiting list, with their invoices (app/demo_distribution.py).

@@ -1,6 +1,6 @@
 """Demo handover data, through the services: upcoming onboarding workshops in each EPCI (at the
-workshop, at points numériques, at mobile-workshop stops), validated households waiting for a
-device, one reservation in progress and one handover with its invoice."""
+workshop, at points numériques, at mobile-workshop stops), households validated by Admin, their
+handovers with invoices and one reservation in progress, and certificates for the demo partner."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -53,20 +53,18 @@ def load_demo_distribution(app, users: dict) -> None:
             decide_request(session, admin, item, "validate")
 
     settings = settings_from(app.config)
-    waiting = waiting_list(session, settings.priority_weights)
-    # The first waiting household with a device in stock receives it; the next one has it reserved.
-    done = 0
-    for entry in waiting:
-        matches = matching_devices(session, entry.request, limit=1)
-        if not matches:
-            continue
-        reservation = reserve(session, tech, entry.request.id, matches[0].device.asset_tag)
-        if done == 0:
-            handover(session, tech, reservation.id, settings, payment_method="cash", accessories=["charger"],
-                     internet_access="mobile", internet_offer_referred=True)
-        done += 1
-        if done == 2:
-            break
+    waiting = [entry for entry in waiting_list(session, settings.priority_weights)
+               if matching_devices(session, entry.request, limit=1)]
+    # Every waiting household with a device in stock receives it, except the last, whose device
+    # stays reserved.
+    access = ["mobile", "broadband", "none", "mobile"]
+    for index, entry in enumerate(waiting):
+        device = matching_devices(session, entry.request, limit=1)[0].device
+        reservation = reserve(session, tech, entry.request.id, device.asset_tag)
+        if index < len(waiting) - 1:
+            handover(session, tech, reservation.id, settings, payment_method="cash",
+                     accessories=["charger"] if index % 2 == 0 else [], internet_access=access[index % len(access)],
+                     internet_offer_referred=index % 2 == 0)
     _certificates_for_the_partner(session, users["partenaire"])
 
 

@@ -14,8 +14,8 @@ from inventory.lifecycle import State
 from inventory.models import Collection, Device, DeviceEvent, Location, Organisation, Site
 
 
-def count(model) -> int:
-    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+def count(model, *where) -> int:
+    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
 
 def test_demo_data_on_an_empty_database(empty_database):
@@ -41,13 +41,18 @@ def test_demo_data_on_an_empty_database(empty_database):
 
         assert count(Household) == 9
         statuses = sorted(r.status for r in db.session.execute(select(Request)).scalars())
-        # Three more validated by Admin in the handover demo; one of the validated was handed its device.
-        assert statuses == sorted(["validated"] * 4 + ["equipped", "pending_documents", "refused"] + ["submitted"] * 2)
+        # Three more validated by Admin in the handover demo; four of the five validated were handed
+        # their device, the fifth has one reserved.
+        assert statuses == sorted(["validated"] + ["equipped"] * 4 + ["pending_documents", "refused"] + ["submitted"] * 2)
         from distribution.models import Invoice, Reservation, WorkshopSession
         from distribution.services.invoicing import verify_chain
 
-        assert [i.number[-5:] for i in db.session.execute(select(Invoice)).scalars()] == ["00001"]
-        assert sorted(r.status for r in db.session.execute(select(Reservation)).scalars()) == ["active", "handed_over"]
+        assert sorted(i.number[-5:] for i in db.session.execute(select(Invoice)).scalars()) == [
+            "00001", "00002", "00003", "00004"]
+        assert sorted(r.status for r in db.session.execute(select(Reservation)).scalars()) == (
+            ["active"] + ["handed_over"] * 4)
+        # Every device handed over has its invoice, and every reserved one its reservation.
+        assert count(Device, Device.state == "distributed") == 4 and count(Device, Device.state == "reserved") == 1
         sessions = db.session.execute(select(WorkshopSession)).scalars().all()
         assert {w.commune.epci.short_name for w in sessions} == {"CACEM", "CAP Nord", "Espace Sud"}
         assert {w.venue_kind for w in sessions} == {"site", "digital_point", "mobile_stop"}
