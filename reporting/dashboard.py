@@ -62,7 +62,9 @@ def stock_tables(session: Session, f: Filters, now=None) -> list[Table]:
     grades = dict(session.execute(_current_devices(f, Device.grade, func.count())
                                   .where(Device.state == State.IN_STOCK.value).group_by(Device.grade)).all())
     by_site = session.execute(
-        _with_site(select(Site.name, func.count()).select_from(Device), f)
+        scope_devices(select(Site.name, func.count()).select_from(Device)
+                      .join(Collection, Collection.id == Device.collection_id)
+                      .join(Site, Site.id == Collection.site_id), f, site_joined=True)
         .where(Device.state.in_(IN_WORKSHOP)).group_by(Site.name).order_by(Site.name)).all()
     # Ageing: days since each device's last state change, for devices still in the workshop.
     last_change = (select(DeviceEvent.device_id, func.max(DeviceEvent.at).label("since"))
@@ -77,6 +79,7 @@ def stock_tables(session: Session, f: Filters, now=None) -> list[Table]:
         .join(last_change, last_change.c.device_id == Device.id)
         .where(Device.state.in_(IN_WORKSHOP)).order_by(age.desc(), Device.asset_tag).limit(10)).all()
     ages = {s: (n, avg, top) for s, n, avg, top in ageing}
+    slowest = max(ages, key=lambda s: ages[s][2], default=None)
     return [
         Table("stock_state_category", "Appareils par état et catégorie",
               ["État"] + [Category.label_of(c) for c in categories] + ["Total"], state_rows,
@@ -92,23 +95,11 @@ def stock_tables(session: Session, f: Filters, now=None) -> list[Table]:
                for s in IN_WORKSHOP if s in ages],
               {"kind": "bar", "unit": " j", "items": [(State.label_of(s), round(float(ages[s][2]), 1))
                                                      for s in IN_WORKSHOP if s in ages],
-               "highlight": max(ages, key=lambda s: ages[s][2], default=None) and State.label_of(max(ages, key=lambda s: ages[s][2]))}),
+               "highlight": State.label_of(slowest) if slowest else None}),
         Table("stock_oldest", "Les dix appareils les plus anciens dans leur état",
               ["N° d'inventaire", "État", "Catégorie", "Jours"],
               [[t, State.label_of(s), Category.label_of(c), round(float(a), 1)] for t, s, c, a in oldest]),
     ]
-
-
-def _with_site(stmt, f: Filters):
-    """``stmt`` over Device joined to its collection's site, with the filters applied."""
-    stmt = stmt.join(Collection, Collection.id == Device.collection_id).join(Site, Site.id == Collection.site_id)
-    if f.donor_id is not None:
-        stmt = stmt.where(Collection.donor_id == f.donor_id)
-    if f.epci_id is not None:
-        stmt = stmt.join(Commune, Commune.insee_code == Site.commune_insee).where(Commune.epci_id == f.epci_id)
-    if f.category:
-        stmt = stmt.where(Device.category == f.category)
-    return stmt
 
 
 def flow_tables(session: Session, f: Filters) -> list[Table]:

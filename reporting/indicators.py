@@ -65,16 +65,19 @@ def device_events(f: Filters, *columns):
     return scope_devices(stmt, f)
 
 
-def scope_devices(stmt, f: Filters):
-    if f.donor_id is not None or f.epci_id is not None:
+def scope_devices(stmt, f: Filters, *, site_joined: bool = False):
+    """``stmt`` (over Device) narrowed by the filters. With ``site_joined``, the statement already
+    joins the device's collection and its site."""
+    if (f.donor_id is not None or f.epci_id is not None) and not site_joined:
         stmt = stmt.join(Collection, Collection.id == Device.collection_id)
     if f.donor_id is not None:
         stmt = stmt.where(Collection.donor_id == f.donor_id)
     if f.epci_id is not None and f.epci_site_ids is not None:
         stmt = stmt.where(Collection.site_id.in_(f.epci_site_ids))
     elif f.epci_id is not None:
-        stmt = (stmt.join(Site, Site.id == Collection.site_id).join(Commune, Commune.insee_code == Site.commune_insee)
-                .where(Commune.epci_id == f.epci_id))
+        if not site_joined:
+            stmt = stmt.join(Site, Site.id == Collection.site_id)
+        stmt = stmt.join(Commune, Commune.insee_code == Site.commune_insee).where(Commune.epci_id == f.epci_id)
     if f.category:
         stmt = stmt.where(Device.category == f.category)
     return stmt
