@@ -575,28 +575,37 @@ def handover_scope(case: Case) -> tuple[str, str]:
 def raw_statements(case: Case) -> dict[str, str]:
     dj, dw = device_scope(case)
     hj, hw = handover_scope(case)
-    invoices = ("FROM invoice i JOIN device d ON d.id = i.device_id JOIN household h ON h.id = i.household_id "
-                f"JOIN commune hc ON hc.insee_code = h.commune_insee{hj} "
+    household = (" JOIN household h ON h.id = i.household_id JOIN commune hc ON hc.insee_code = h.commune_insee"
+                 if case.epci_id is not None else "")
+    invoices = (f"FROM invoice i JOIN device d ON d.id = i.device_id{household}{hj} "
                 f"WHERE i.issued_at >= %(start)s AND i.issued_at < %(end)s{hw}")
     sessions = ("FROM workshop_session ws JOIN commune wc ON wc.insee_code = ws.commune_insee "
                 "WHERE ws.starts_at >= %(start)s AND ws.starts_at < %(end)s AND ws.starts_at <= %(now)s"
                 + (" AND wc.epci_id = %(epci)s" if case.epci_id is not None else ""))
+    filtered = case.donor_id is not None or case.epci_id is not None
+    # Each counted kind of event over its own partial index; the device only when a filter needs it.
+    device_join = f" JOIN device d ON d.id = e.device_id{dj}" if filtered else ""
+    counted = {name: f"""SELECT count(*) FROM device_event e{device_join}
+                         WHERE {where} AND e.at >= %(start)s AND e.at < %(end)s{dw}"""
+               for name, where in (("received", "e.kind = 'received'"),
+                                   ("sanitised", "e.kind = 'transition' AND e.from_state = 'wiping'"),
+                                   ("graded", "e.kind = 'graded'"))}
     statements = {
         "device_counts": f"""
-            SELECT sum(CASE WHEN e.kind = 'received' THEN 1 ELSE 0 END),
-                   sum(CASE WHEN e.kind = 'transition' AND e.from_state = 'wiping' THEN 1 ELSE 0 END),
-                   sum(CASE WHEN e.kind = 'graded' THEN 1 ELSE 0 END),
-                   sum(CASE WHEN e.kind = 'transition' AND e.to_state = 'recycled' THEN 1 ELSE 0 END),
-                   sum(CASE WHEN e.kind = 'transition' AND e.to_state = 'recycled' THEN d.weight_kg ELSE 0 END)
-            FROM device_event e JOIN device d ON d.id = e.device_id{dj}
-            WHERE e.at >= %(start)s AND e.at < %(end)s{dw}""",
-        "handovers": f"SELECT count(*), sum(d.weight_kg), sum(i.reference_value), sum(i.amount_paid), sum(i.aide_solidaire) {invoices}",
+            SELECT ({counted["received"]}), ({counted["sanitised"]}), ({counted["graded"]}), recycling.n, recycling.kg
+            FROM (SELECT count(*) AS n, sum(d.weight_kg) AS kg FROM device_event e JOIN device d ON d.id = e.device_id{dj}
+                  WHERE e.kind = 'transition' AND e.to_state = 'recycled' AND e.at >= %(start)s AND e.at < %(end)s{dw}
+                 ) recycling""",
+        # PostgreSQL's median aggregate in the same pass (the API does the same on PostgreSQL).
+        "handovers": f"""SELECT count(*), sum(d.weight_kg), sum(i.reference_value), sum(i.amount_paid), sum(i.aide_solidaire),
+                                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.issued_at - d.created_at) / 86400.0)
+                         {invoices}""",
         "equipped": f"""
             SELECT ep.short_name, count(DISTINCT r.household_id)
             FROM eligibility_request r JOIN household h ON h.id = r.household_id
             JOIN commune hc ON hc.insee_code = h.commune_insee JOIN epci ep ON ep.id = hc.epci_id
             JOIN reservation rv ON rv.request_id = r.id AND rv.status = 'handed_over'
-            JOIN device d ON d.id = rv.device_id
+            {"JOIN device d ON d.id = rv.device_id" if case.donor_id is not None else ""}
             WHERE r.equipped_at >= %(start)s AND r.equipped_at < %(end)s
             {"AND hc.epci_id = %(epci)s" if case.epci_id is not None else ""}
             {"AND d.collection_id IN (SELECT id FROM collection WHERE donor_id = %(donor)s)" if case.donor_id is not None else ""}
@@ -605,7 +614,7 @@ def raw_statements(case: Case) -> dict[str, str]:
             SELECT count(rv.internet_access),
                    sum(CASE WHEN rv.internet_access IN ('mobile', 'broadband') THEN 1 ELSE 0 END),
                    sum(CASE WHEN rv.internet_offer_referred IS true THEN 1 ELSE 0 END)
-            FROM reservation rv JOIN device d ON d.id = rv.device_id
+            FROM reservation rv {"JOIN device d ON d.id = rv.device_id" if case.donor_id is not None else ""}
             JOIN eligibility_request r ON r.id = rv.request_id JOIN household h ON h.id = r.household_id
             JOIN commune hc ON hc.insee_code = h.commune_insee{hj}
             WHERE rv.status = 'handed_over' AND rv.ended_at >= %(start)s AND rv.ended_at < %(end)s{hw}""",
@@ -614,18 +623,13 @@ def raw_statements(case: Case) -> dict[str, str]:
             SELECT state, sum(n) FROM (
                 SELECT d.state AS state, count(*) AS n FROM device d{dj} WHERE true{dw} GROUP BY d.state
                 UNION ALL
-                SELECT e.to_state, -count(*) FROM device_event e JOIN device d ON d.id = e.device_id{dj}
+                SELECT e.to_state, -count(*) FROM device_event e{device_join}
                 WHERE e.kind IN ('received', 'transition') AND e.at >= %(end)s{dw} GROUP BY e.to_state
                 UNION ALL
-                SELECT e.from_state, count(*) FROM device_event e JOIN device d ON d.id = e.device_id{dj}
+                SELECT e.from_state, count(*) FROM device_event e{device_join}
                 WHERE e.kind IN ('received', 'transition') AND e.at >= %(end)s AND e.from_state IS NOT NULL{dw}
                 GROUP BY e.from_state) moves
             GROUP BY state""",
-        "median_wait": f"""
-            SELECT avg(x) FROM (
-                SELECT x, row_number() OVER (ORDER BY x) AS rn, count(*) OVER () AS n FROM (
-                    SELECT extract(epoch FROM i.issued_at - d.created_at) / 86400.0 AS x {invoices}) v) ranked
-            WHERE rn IN ((n + 1) / 2, (n + 2) / 2)""",
     }
     if case.donor_id is None:   # not attributable to a donor
         statements["validated"] = f"""
@@ -701,10 +705,10 @@ def raw_sql(conn: psycopg.Connection, case: Case) -> dict:
             out[name] = cur.fetchall()
     conn.rollback()   # read-only: end the transaction as the API's session does
     booking = out["bookings"][0] if "bookings" in out else (None, None, None)
-    return figures(case, (*out["device_counts"][0], *out["handovers"][0]), dict(out["stock_by_state"]),
+    return figures(case, (*out["device_counts"][0], *out["handovers"][0][:5]), dict(out["stock_by_state"]),
                    dict(out["equipped"]), out["validated"][0][0] if "validated" in out else None,
                    out["sessions"][0][0] if "sessions" in out else None, *booking, *out["internet"][0],
-                   out["median_wait"][0][0])
+                   out["handovers"][0][5])
 
 
 # --------------------------------------------------------------------------------------------

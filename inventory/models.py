@@ -510,6 +510,22 @@ class Certificate(Model):
     donor: Mapped[Organisation] = relationship()
 
 
+# The events the programme's indicators count (reporting.indicators), as column values of
+# ``device_event``. Each has a partial index below, so that a count by period reads only its own
+# entries (and the device ids the filters need).
+COUNTED_EVENTS = {
+    "received": {"kind": "received"},
+    "sanitised": {"kind": "transition", "from_state": "wiping"},
+    "graded": {"kind": "graded"},
+    "recycled": {"kind": "transition", "to_state": "recycled"},
+}
+
+
+def counted_event_predicate(name: str) -> str:
+    """The SQL predicate of a counted event, as its partial index (and its migration) spell it."""
+    return " AND ".join(f"{column} = '{value}'" for column, value in COUNTED_EVENTS[name].items())
+
+
 class DeviceEvent(Model):
     """Append-only history: every state change and every move of a device.
 
@@ -527,6 +543,8 @@ class DeviceEvent(Model):
         ),
         Index("ix_device_event_device_id_id", "device_id", "id"),
         Index("ix_device_event_at", "at"),
+        *(Index(f"ix_device_event_{name}_at", "at", "device_id", postgresql_where=text(counted_event_predicate(name)),
+                sqlite_where=text(counted_event_predicate(name))) for name in COUNTED_EVENTS),
     )
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)

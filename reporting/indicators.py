@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
@@ -24,7 +24,7 @@ from distribution.vocabulary import BookingStatus, ReservationStatus, topic_for_
 from eligibility.models import Household, Request
 from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State
-from inventory.models import Collection, Device, DeviceEvent, Site
+from inventory.models import COUNTED_EVENTS, Collection, Device, DeviceEvent, Site
 from reporting.filters import Filters, with_sites
 
 EPCI_NAMES = ("CACEM", "CAP Nord", "Espace Sud")
@@ -65,6 +65,46 @@ def device_events(f: Filters, *columns):
     return scope_devices(stmt, f)
 
 
+def device_filtered(f: Filters) -> bool:
+    """Whether the filters narrow the devices (and so need the device row)."""
+    return f.donor_id is not None or f.epci_id is not None or bool(f.category)
+
+
+def counted_event(name: str):
+    """The predicate of a counted event (``inventory.models.COUNTED_EVENTS``) with its values
+    written into the SQL, not bound: both databases then match it to the event's partial index."""
+    return and_(*(DeviceEvent.__table__.c[column] == literal(value, literal_execute=True)
+                  for column, value in COUNTED_EVENTS[name].items()))
+
+
+def counted_event_totals(session: Session, f: Filters) -> dict[str, tuple[int, Decimal | None]]:
+    """{counted event: (how many in the period, weight of their devices in kg)}, in one statement.
+    Each kind of event is read over its own partial index. Without a filter, only the recycled
+    events meet their devices (for the weight); under a filter, the events of all kinds meet the
+    filtered devices in one join rather than one join per kind."""
+    def events(name: str, *columns):
+        return (select(*columns).select_from(DeviceEvent)
+                .where(counted_event(name), DeviceEvent.at >= f.start_utc, DeviceEvent.at < f.end_utc))
+
+    def weighed(name: str):
+        return events(name, func.count(), func.sum(Device.weight_kg)).join(Device, Device.id == DeviceEvent.device_id)
+
+    names = list(COUNTED_EVENTS)
+    if not device_filtered(f):
+        recycled = weighed("recycled").subquery()
+        row = session.execute(select(*(events(name, func.count()).scalar_subquery() for name in names[:-1]),
+                                     *recycled.c)).one()
+        found = {name: (n, None) for name, n in zip(names[:-1], row)}
+        found["recycled"] = tuple(row[-2:])
+    else:
+        kinds = union_all(*(events(name, literal(name).label("counted"), DeviceEvent.device_id.label("device_id"))
+                            for name in names)).subquery()
+        stmt = scope_devices(select(kinds.c.counted, func.count(), func.sum(Device.weight_kg)).select_from(kinds)
+                             .join(Device, Device.id == kinds.c.device_id), f).group_by(kinds.c.counted)
+        found = {name: (n, kg) for name, n, kg in session.execute(stmt).all()}
+    return {name: (int(found.get(name, (0, None))[0] or 0), found.get(name, (0, None))[1]) for name in names}
+
+
 def scope_devices(stmt, f: Filters, *, site_joined: bool = False):
     """``stmt`` (over Device) narrowed by the filters. With ``site_joined``, the statement already
     joins the device's collection and its site."""
@@ -84,26 +124,28 @@ def scope_devices(stmt, f: Filters, *, site_joined: bool = False):
 
 
 def handovers(f: Filters, *columns):
-    """Invoices (one per handover) issued in the period, with the device and the household."""
+    """Invoices (one per handover) issued in the period, with the device (and, under an EPCI
+    filter, the household)."""
     stmt = (select(*columns).select_from(Invoice).join(Device, Device.id == Invoice.device_id)
-            .join(Household, Household.id == Invoice.household_id)
-            .join(Commune, Commune.insee_code == Household.commune_insee)
             .where(Invoice.issued_at >= f.start_utc, Invoice.issued_at < f.end_utc))
     if f.donor_id is not None:
         stmt = stmt.join(Collection, Collection.id == Device.collection_id).where(Collection.donor_id == f.donor_id)
-    if f.epci_id is not None:
-        stmt = stmt.where(Commune.epci_id == f.epci_id)
+    if f.epci_id is not None:   # the household's EPCI (every invoice has its household)
+        stmt = (stmt.join(Household, Household.id == Invoice.household_id)
+                .join(Commune, Commune.insee_code == Household.commune_insee).where(Commune.epci_id == f.epci_id))
     if f.category:
         stmt = stmt.where(Device.category == f.category)
     return stmt
 
 
 def handed_over_reservations(f: Filters, *columns):
-    stmt = (select(*columns).select_from(Reservation).join(Device, Device.id == Reservation.device_id)
+    stmt = (select(*columns).select_from(Reservation)
             .join(Request, Request.id == Reservation.request_id).join(Household, Household.id == Request.household_id)
             .join(Commune, Commune.insee_code == Household.commune_insee)
             .where(Reservation.status == ReservationStatus.HANDED_OVER.value,
                    Reservation.ended_at >= f.start_utc, Reservation.ended_at < f.end_utc))
+    if f.donor_id is not None or f.category:
+        stmt = stmt.join(Device, Device.id == Reservation.device_id)
     if f.donor_id is not None:
         stmt = stmt.join(Collection, Collection.id == Device.collection_id).where(Collection.donor_id == f.donor_id)
     if f.epci_id is not None:
@@ -144,13 +186,17 @@ def stock_by_state(session: Session, f: Filters) -> dict[str, int]:
     transition's ``from_state`` is the state before it."""
     changes = (DeviceEvent.kind.in_(("received", "transition")), DeviceEvent.at >= f.end_utc)
     current = scope_devices(select(Device.state.label("state"), func.count().label("n")).select_from(Device), f)
-    left = scope_devices(select(DeviceEvent.to_state, -func.count()).select_from(DeviceEvent)
-                         .join(Device, Device.id == DeviceEvent.device_id).where(*changes), f)
-    back = scope_devices(select(DeviceEvent.from_state, func.count()).select_from(DeviceEvent)
-                         .join(Device, Device.id == DeviceEvent.device_id)
-                         .where(*changes, DeviceEvent.from_state.is_not(None)), f)
-    moves = union_all(current.group_by(Device.state), left.group_by(DeviceEvent.to_state),
-                      back.group_by(DeviceEvent.from_state)).subquery()
+
+    # The changes since the end, by (to, from) state, read once: their devices meet the filters once.
+    later = (select(DeviceEvent.to_state.label("to_state"), DeviceEvent.from_state.label("from_state"),
+                    func.count().label("n")).select_from(DeviceEvent).where(*changes))
+    if device_filtered(f):
+        later = scope_devices(later.join(Device, Device.id == DeviceEvent.device_id), f)
+    later = later.group_by(DeviceEvent.to_state, DeviceEvent.from_state).cte("later")
+    moves = union_all(current.group_by(Device.state),
+                      select(later.c.to_state, -func.sum(later.c.n)).group_by(later.c.to_state),
+                      select(later.c.from_state, func.sum(later.c.n)).where(later.c.from_state.is_not(None))
+                      .group_by(later.c.from_state)).subquery()
     rows = dict(session.execute(select(moves.c.state, func.sum(moves.c.n)).group_by(moves.c.state)).all())
     return {state: int(rows.get(state) or 0) for state in State.values()}
 
@@ -161,32 +207,23 @@ def indicators(session: Session, f: Filters, *, now=None) -> dict:
     f = with_sites(session, f)
     dialect = session.get_bind().dialect.name
     count = func.count()
-    transition = DeviceEvent.kind == "transition"
-    device_counts = session.execute(device_events(
-        f,
-        func.sum(case((DeviceEvent.kind == "received", 1), else_=0)),
-        func.sum(case((and_(transition, DeviceEvent.from_state == State.WIPING.value), 1), else_=0)),
-        func.sum(case((DeviceEvent.kind == "graded", 1), else_=0)),
-        func.sum(case((and_(transition, DeviceEvent.to_state == State.RECYCLED.value), 1), else_=0)),
-        func.sum(case((and_(transition, DeviceEvent.to_state == State.RECYCLED.value), Device.weight_kg), else_=0)),
-    )).one()
-    collected, sanitised, graded, recycled, weight_recycled = device_counts
+    counted = counted_event_totals(session, f)
+    (collected, _), (sanitised, _), (graded, _), (recycled, weight_recycled) = (
+        counted[name] for name in ("received", "sanitised", "graded", "recycled"))
 
+    wait = days_between(Invoice.issued_at, Device.created_at, dialect)
     handed = session.execute(handovers(
         f, count, func.sum(Device.weight_kg),
-        func.sum(Invoice.reference_value), func.sum(Invoice.amount_paid), func.sum(Invoice.aide_solidaire))).one()
-    distributed, weight_reused, reference_total, paid_total, aide_total = handed
+        func.sum(Invoice.reference_value), func.sum(Invoice.amount_paid), func.sum(Invoice.aide_solidaire),
+        # PostgreSQL has the median as an aggregate, in the same pass; SQLite gets it below.
+        *([func.percentile_cont(0.5).within_group(wait)] if dialect == "postgresql" else []))).one()
+    distributed, weight_reused, reference_total, paid_total, aide_total = handed[:5]
+    if dialect == "postgresql":
+        median_wait = None if handed[5] is None else round(float(handed[5]), 1)
+    else:
+        median_wait = median_of(session, handovers(f, wait.label("x")).subquery())
 
-    equipped_rows = dict(session.execute(
-        select(Epci.short_name, func.count(func.distinct(Request.household_id)))
-        .select_from(Request).join(Household, Household.id == Request.household_id)
-        .join(Commune, Commune.insee_code == Household.commune_insee).join(Epci, Epci.id == Commune.epci_id)
-        .join(Reservation, and_(Reservation.request_id == Request.id,
-                                Reservation.status == ReservationStatus.HANDED_OVER.value))
-        .join(Device, Device.id == Reservation.device_id)
-        .where(Request.equipped_at >= f.start_utc, Request.equipped_at < f.end_utc)
-        .where(*_household_filters(f)).group_by(Epci.short_name)).all())
-    equipped_by_epci = {name: int(equipped_rows.get(name, 0)) for name in EPCI_NAMES}
+    equipped_by_epci = households_equipped_by_epci(session, f)
 
     if f.donor_id is None:
         validated = session.execute(
@@ -215,7 +252,6 @@ def indicators(session: Session, f: Filters, *, now=None) -> dict:
         func.sum(case((Reservation.internet_access.in_(("mobile", "broadband")), 1), else_=0)),
         func.sum(case((Reservation.internet_offer_referred.is_(True), 1), else_=0)))).one()
 
-    waits = handovers(f, days_between(Invoice.issued_at, Device.created_at, dialect).label("x")).subquery()
     return {
         "period": {"from": f.start.isoformat(), "to": f.end.isoformat()},
         "devices_collected": int(collected or 0),
@@ -237,8 +273,22 @@ def indicators(session: Session, f: Filters, *, now=None) -> dict:
         "reference_value_total": _money(reference_total),
         "paid_total": _money(paid_total),
         "aide_solidaire_total": _money(aide_total),
-        "median_days_reception_to_handover": median_of(session, waits),
+        "median_days_reception_to_handover": median_wait,
     }
+
+
+def households_equipped_by_epci(session: Session, f: Filters) -> dict[str, int]:
+    """Households equipped in the period (a household equipped twice counts once), per EPCI."""
+    stmt = (select(Epci.short_name, func.count(func.distinct(Request.household_id)))
+            .select_from(Request).join(Household, Household.id == Request.household_id)
+            .join(Commune, Commune.insee_code == Household.commune_insee).join(Epci, Epci.id == Commune.epci_id)
+            .join(Reservation, and_(Reservation.request_id == Request.id,
+                                    Reservation.status == ReservationStatus.HANDED_OVER.value))
+            .where(Request.equipped_at >= f.start_utc, Request.equipped_at < f.end_utc))
+    if f.category or f.donor_id is not None:
+        stmt = stmt.join(Device, Device.id == Reservation.device_id)
+    rows = dict(session.execute(stmt.where(*_household_filters(f)).group_by(Epci.short_name)).all())
+    return {name: int(rows.get(name, 0)) for name in EPCI_NAMES}
 
 
 def _household_filters(f: Filters) -> list:
