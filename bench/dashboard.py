@@ -583,19 +583,26 @@ def raw_statements(case: Case) -> dict[str, str]:
                 "WHERE ws.starts_at >= %(start)s AND ws.starts_at < %(end)s AND ws.starts_at <= %(now)s"
                 + (" AND wc.epci_id = %(epci)s" if case.epci_id is not None else ""))
     filtered = case.donor_id is not None or case.epci_id is not None
-    # Each counted kind of event over its own partial index; the device only when a filter needs it.
+    # Each counted kind of event over its own partial index (reporting.indicators.counted_event_totals).
+    kinds = (("received", "e.kind = 'received'"), ("sanitised", "e.kind = 'transition' AND e.from_state = 'wiping'"),
+             ("graded", "e.kind = 'graded'"), ("recycled", "e.kind = 'transition' AND e.to_state = 'recycled'"))
+    period = "e.at >= %(start)s AND e.at < %(end)s"
+    if not filtered:   # the devices only for the recycled ones' weight
+        device_counts = ", ".join(f"(SELECT count(*) FROM device_event e WHERE {where} AND {period})"
+                                  for _, where in kinds[:3])
+        device_counts = f"""
+            SELECT {device_counts}, recycling.n, recycling.kg
+            FROM (SELECT count(*) AS n, sum(d.weight_kg) AS kg FROM device_event e JOIN device d ON d.id = e.device_id
+                  WHERE {kinds[3][1]} AND {period}) recycling"""
+    else:              # the events of all kinds meet the filtered devices in one join
+        union = " UNION ALL ".join(f"SELECT '{name}' AS counted, e.device_id FROM device_event e WHERE {where} AND {period}"
+                                   for name, where in kinds)
+        device_counts = f"""
+            SELECT counted, count(*), sum(d.weight_kg) FROM ({union}) k JOIN device d ON d.id = k.device_id{dj}
+            WHERE true{dw} GROUP BY counted"""
     device_join = f" JOIN device d ON d.id = e.device_id{dj}" if filtered else ""
-    counted = {name: f"""SELECT count(*) FROM device_event e{device_join}
-                         WHERE {where} AND e.at >= %(start)s AND e.at < %(end)s{dw}"""
-               for name, where in (("received", "e.kind = 'received'"),
-                                   ("sanitised", "e.kind = 'transition' AND e.from_state = 'wiping'"),
-                                   ("graded", "e.kind = 'graded'"))}
     statements = {
-        "device_counts": f"""
-            SELECT ({counted["received"]}), ({counted["sanitised"]}), ({counted["graded"]}), recycling.n, recycling.kg
-            FROM (SELECT count(*) AS n, sum(d.weight_kg) AS kg FROM device_event e JOIN device d ON d.id = e.device_id{dj}
-                  WHERE e.kind = 'transition' AND e.to_state = 'recycled' AND e.at >= %(start)s AND e.at < %(end)s{dw}
-                 ) recycling""",
+        "device_counts": device_counts,
         # PostgreSQL's median aggregate in the same pass (the API does the same on PostgreSQL).
         "handovers": f"""SELECT count(*), sum(d.weight_kg), sum(i.reference_value), sum(i.amount_paid), sum(i.aide_solidaire),
                                 percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.issued_at - d.created_at) / 86400.0)
@@ -620,15 +627,15 @@ def raw_statements(case: Case) -> dict[str, str]:
             WHERE rv.status = 'handed_over' AND rv.ended_at >= %(start)s AND rv.ended_at < %(end)s{hw}""",
         # Today's states minus the changes made since the end (reporting.indicators.stock_by_state).
         "stock_by_state": f"""
+            WITH later AS (
+                SELECT e.to_state, e.from_state, count(*) AS n FROM device_event e{device_join}
+                WHERE e.kind IN ('received', 'transition') AND e.at >= %(end)s{dw} GROUP BY e.to_state, e.from_state)
             SELECT state, sum(n) FROM (
                 SELECT d.state AS state, count(*) AS n FROM device d{dj} WHERE true{dw} GROUP BY d.state
                 UNION ALL
-                SELECT e.to_state, -count(*) FROM device_event e{device_join}
-                WHERE e.kind IN ('received', 'transition') AND e.at >= %(end)s{dw} GROUP BY e.to_state
+                SELECT to_state, -sum(n) FROM later GROUP BY to_state
                 UNION ALL
-                SELECT e.from_state, count(*) FROM device_event e{device_join}
-                WHERE e.kind IN ('received', 'transition') AND e.at >= %(end)s AND e.from_state IS NOT NULL{dw}
-                GROUP BY e.from_state) moves
+                SELECT from_state, sum(n) FROM later WHERE from_state IS NOT NULL GROUP BY from_state) moves
             GROUP BY state""",
     }
     if case.donor_id is None:   # not attributable to a donor
@@ -705,6 +712,10 @@ def raw_sql(conn: psycopg.Connection, case: Case) -> dict:
             out[name] = cur.fetchall()
     conn.rollback()   # read-only: end the transaction as the API's session does
     booking = out["bookings"][0] if "bookings" in out else (None, None, None)
+    if case.donor_id is not None or case.epci_id is not None:   # (kind, n, kg) rows → the unfiltered row's shape
+        found = {name: (n, kg) for name, n, kg in out["device_counts"]}
+        counts = [found.get(name, (0, None))[0] for name in ("received", "sanitised", "graded", "recycled")]
+        out["device_counts"] = [(*counts, found.get("recycled", (0, None))[1])]
     return figures(case, (*out["device_counts"][0], *out["handovers"][0][:5]), dict(out["stock_by_state"]),
                    dict(out["equipped"]), out["validated"][0][0] if "validated" in out else None,
                    out["sessions"][0][0] if "sessions" in out else None, *booking, *out["internet"][0],

@@ -80,22 +80,21 @@ def counted_event(name: str):
 def counted_event_totals(session: Session, f: Filters) -> dict[str, tuple[int, Decimal | None]]:
     """{counted event: (how many in the period, weight of their devices in kg)}, in one statement.
     Each kind of event is read over its own partial index. Without a filter, only the recycled
-    events meet their devices (for the weight); under a filter, the events of all kinds meet the
-    filtered devices in one join rather than one join per kind."""
+    events meet their devices (for the weight; the others' weight is None); under a filter, the
+    events of all kinds meet the filtered devices in one join rather than one join per kind."""
     def events(name: str, *columns):
         return (select(*columns).select_from(DeviceEvent)
                 .where(counted_event(name), DeviceEvent.at >= f.start_utc, DeviceEvent.at < f.end_utc))
 
-    def weighed(name: str):
-        return events(name, func.count(), func.sum(Device.weight_kg)).join(Device, Device.id == DeviceEvent.device_id)
-
     names = list(COUNTED_EVENTS)
     if not device_filtered(f):
-        recycled = weighed("recycled").subquery()
-        row = session.execute(select(*(events(name, func.count()).scalar_subquery() for name in names[:-1]),
+        plain = [name for name in names if name != "recycled"]
+        recycled = (events("recycled", func.count(), func.sum(Device.weight_kg))
+                    .join(Device, Device.id == DeviceEvent.device_id).subquery())
+        row = session.execute(select(*(events(name, func.count()).scalar_subquery() for name in plain),
                                      *recycled.c)).one()
-        found = {name: (n, None) for name, n in zip(names[:-1], row)}
-        found["recycled"] = tuple(row[-2:])
+        found = {name: (n, None) for name, n in zip(plain, row)}
+        found["recycled"] = tuple(row[len(plain):])
     else:
         kinds = union_all(*(events(name, literal(name).label("counted"), DeviceEvent.device_id.label("device_id"))
                             for name in names)).subquery()
