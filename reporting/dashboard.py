@@ -23,6 +23,7 @@ from inventory.vocabulary import Category, Grade
 from reporting.filters import Filters, with_sites
 from reporting.indicators import (
     EPCI_NAMES,
+    counted_event,
     days_between,
     device_events,
     handed_over_reservations,
@@ -105,13 +106,9 @@ def stock_tables(session: Session, f: Filters, now=None) -> list[Table]:
 def flow_tables(session: Session, f: Filters) -> list[Table]:
     dialect = session.get_bind().dialect.name
     month = month_of(DeviceEvent.at, dialect).label("month")
-    transition = DeviceEvent.kind == "transition"
     rows = session.execute(device_events(
-        f, month,
-        func.sum(case((DeviceEvent.kind == "received", 1), else_=0)),
-        func.sum(case((and_(transition, DeviceEvent.from_state == State.WIPING.value), 1), else_=0)),
-        func.sum(case((DeviceEvent.kind == "graded", 1), else_=0)),
-        func.sum(case((and_(transition, DeviceEvent.to_state == State.RECYCLED.value), 1), else_=0)),
+        f, month, *(func.sum(case((counted_event(name), 1), else_=0))
+                    for name in ("received", "sanitised", "graded", "recycled")),
     ).group_by(month).order_by(month)).all()
     # Handovers (as devices_distributed): one invoice each, by the household's EPCI.
     handed_month = month_of(Invoice.issued_at, dialect).label("month")

@@ -13,9 +13,9 @@ from eligibility.models import Household
 from inventory.lifecycle import State
 from inventory.models import Certificate, Collection, Device, DeviceEvent, Organisation
 from reporting.filters import Filters
+from reporting.indicators import counted_event
 from reporting.tables import Table
 
-SANITISED = and_(DeviceEvent.kind == "transition", DeviceEvent.from_state == State.WIPING.value)
 
 
 def donor_tables(session: Session, f: Filters) -> list[Table]:
@@ -23,7 +23,7 @@ def donor_tables(session: Session, f: Filters) -> list[Table]:
     in_period = and_(Collection.collected_on >= f.start, Collection.collected_on <= f.end,
                      Collection.donor_id == f.donor_id)
     category = [Device.category == f.category] if f.category else []
-    sanitised = select(DeviceEvent.device_id).where(SANITISED).distinct().scalar_subquery()
+    sanitised = select(DeviceEvent.device_id).where(counted_event("sanitised")).distinct().scalar_subquery()
     per_collection = session.execute(
         select(Collection.id, Collection.reference, Collection.collected_on, func.count(Device.id),
                func.sum(case((Device.id.in_(sanitised), 1), else_=0)),
