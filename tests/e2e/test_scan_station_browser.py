@@ -5,17 +5,17 @@ Needs Chromium (Debian: ``apt install chromium``); skipped, with that reason, wh
 """
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from inventory.grading import DEFAULT_TEMPLATES
 from tests.helpers import PASSWORD, make_device, make_workshop
+from tests.system_tools import require_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = require_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium absent (apt install chromium)")
 
 # Flags for a sandboxed, offline machine: nothing may reach the internet.
@@ -37,7 +37,7 @@ def live_server(app, session):
 
 @pytest.fixture
 def browser_page(live_server):
-    with playwright.sync_playwright() as pw:
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1024, "height": 768})
         outside: list[str] = []

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
-import subprocess
 
 import pytest
 from pypdf import PdfReader
@@ -22,6 +20,7 @@ from inventory.services.certificates import (
 from inventory.services.erasures import record_erasure
 from inventory.services.transitions import transition
 from tests.helpers import make_device, make_workshop
+from tests.system_tools import rasterise, zbar
 
 PROGRAMME = Programme("Programme Test", "Zone de la Lézarde, 97232 Le Lamentin", "97200001000017", "contact@test.invalid")
 BASE = "https://rekonekt.test"
@@ -141,20 +140,11 @@ def test_verification(session, shop):
     assert unknown.certificate is None and not unknown.genuine
 
 
-def _rasterise(pdf: bytes, tmp_path) -> "object":
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm absent : installez le paquet Debian poppler-utils")
-    try:
-        from pyzbar.pyzbar import decode  # noqa: F401
-    except ImportError as exc:  # pyzbar is installed by `make test`; libzbar0 comes from Debian
-        pytest.skip(f"décodeur QR indisponible ({exc}) : installez le paquet Debian libzbar0")
-    from PIL import Image
-
-    path = tmp_path / "certificate.pdf"
-    path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile", str(path), str(tmp_path / "page")],
-                   check=True, timeout=60)
-    return Image.open(tmp_path / "page.png")
+def _rasterise(pdf: bytes, tmp_path):
+    """The first page, drawn by pdftoppm (skips without poppler-utils or libzbar0)."""
+    zbar()
+    (page,) = rasterise(pdf, tmp_path, 150, name="certificate", pages=1)
+    return page
 
 
 def test_the_qr_code_decodes_to_the_verification_address(session, shop, tmp_path):
@@ -163,9 +153,8 @@ def test_the_qr_code_decodes_to_the_verification_address(session, shop, tmp_path
     wipe(session, device, "QR-1")
     certificate = device_certificate(session, device.asset_tag, programme=PROGRAMME, base_url=BASE)
     image = _rasterise(certificate.pdf, tmp_path)
-    from pyzbar.pyzbar import ZBarSymbol, decode
-
-    found = [symbol.data.decode() for symbol in decode(image, symbols=[ZBarSymbol.QRCODE])]
+    qr = zbar()
+    found = [symbol.data.decode() for symbol in qr.decode(image, symbols=[qr.ZBarSymbol.QRCODE])]
     assert found == [f"{BASE}/verify/{certificate.verification_code}"]
 
 
@@ -180,9 +169,8 @@ def test_the_collection_certificate_qr_code_leads_a_donor_to_the_verification(cl
     wipe(session, phone, None, technique="factory-reset")
     certificate = collection_certificate(session, shop["collection"].id, programme=PROGRAMME, base_url=BASE)
     image = _rasterise(certificate.pdf, tmp_path)  # skips, saying why, without poppler or zbar
-    from pyzbar.pyzbar import ZBarSymbol, decode
-
-    (url,) = [symbol.data.decode() for symbol in decode(image, symbols=[ZBarSymbol.QRCODE])]
+    qr = zbar()
+    (url,) = [symbol.data.decode() for symbol in qr.decode(image, symbols=[qr.ZBarSymbol.QRCODE])]
     assert url.startswith(f"{BASE}/verify/")
     page = client.get(url[len(BASE):])
     html = page.get_data(as_text=True)
