@@ -1,6 +1,11 @@
 """Shared fixtures. Pure tests need none of these. Database tests use ``app`` (or ``session``),
 which runs on SQLite always and again on PostgreSQL when ``TEST_DATABASE_URL`` is set.
 
+Without ``TEST_DATABASE_URL``, the tests marked ``concurrency`` still run on PostgreSQL when the
+local server answers (``LOCAL_POSTGRES``, the machine's ``test`` database): the guarantees they
+prove are the ones production relies on. ``REKONEKT_TEST_LOCAL_POSTGRES=0`` turns that off
+(``make mutants`` does, as its workers run side by side).
+
 The schema is built with ``create_all`` here, in tests only; ``tests/app/test_migrations.py``
 checks that the migrations build the same schema.
 """
@@ -36,14 +41,61 @@ USERS = {
 KEEP_TABLES = {"epci", "commune", "postal_code", "checklist_template", "rule_set", "price_grid"}
 
 
-def postgres_url() -> str | None:
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
+                        connect_timeout=2).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+def _postgres() -> tuple[str | None, bool]:
+    """(URL, whether every database test runs there or only the concurrency tests)."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url and url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
+    if url:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url, True
+    if os.environ.get("REKONEKT_TEST_LOCAL_POSTGRES", "1") != "0" and _answers(LOCAL_POSTGRES):
+        return LOCAL_POSTGRES, False
+    return None, False
 
 
-DATABASES = ["sqlite"] + (["postgresql"] if postgres_url() else [])
+POSTGRES_URL, POSTGRES_FOR_ALL = _postgres()
+
+
+def postgres_url() -> str | None:
+    return POSTGRES_URL
+
+
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+SQLITE_RACES = ("sur SQLite, les écritures concurrentes seront sérialisées par l'issue 15 (durcissement) ; "
+                "ces garanties sont prouvées sur PostgreSQL")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Concurrency tests run on PostgreSQL only (for now); without TEST_DATABASE_URL, only they
+    run there."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params
+        engine = params and (params.get("app") or params.get("empty_database"))
+        racing = item.get_closest_marker("concurrency") is not None
+        if racing and engine == "sqlite":
+            item.add_marker(pytest.mark.skip(reason=SQLITE_RACES))
+        if engine == "postgresql" and not racing and not POSTGRES_FOR_ALL:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def _reset_postgres(url: str) -> None:
@@ -165,3 +217,11 @@ def users(app, session):
     """Username → user id of the session's accounts."""
     sm = app.appbuilder.sm
     return {name: sm.find_user(name).id for name in USERS}
+
+
+@pytest.fixture
+def race(app):
+    """``race(count)`` → a ``tests.concurrency.Race`` of ``count`` threads on this test's app."""
+    from tests.concurrency import Race
+
+    return lambda count, **options: Race(app, count, **options)

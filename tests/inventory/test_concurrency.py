@@ -1,96 +1,88 @@
-"""Concurrency guarantees, on PostgreSQL (SQLite serialises writers anyway)."""
+"""Concurrency guarantees of the workshop: the optimistic lock on a device, and the gapless
+counters behind collection references and asset tags, raced for real (tests/concurrency.py)."""
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from core.counters import Counter
 from core.errors import Conflict
 from inventory.models import Collection, Device, DeviceEvent
+from inventory.services import collections as collection_module
+from inventory.services import devices as device_module
 from inventory.services import transitions as transition_module
 from inventory.services.collections import create_collection
+from inventory.services.common import CONCURRENT_CHANGE
 from inventory.services.transitions import transition
+from tests.concurrency import one_winner, values
 from tests.helpers import make_device, make_workshop
 
-
-@pytest.fixture
-def pg_only(app):
-    if app.config["DB_KIND"] != "postgresql":
-        pytest.skip("concurrency guarantees are tested on PostgreSQL")
+pytestmark = pytest.mark.concurrency
 
 
-def run_in_threads(app, count: int, work):
-    """Run ``work(index)`` in ``count`` threads, each with its own app context and session."""
-    results: list = [None] * count
+def meet_before(monkeypatch, module, name: str, contest) -> None:
+    """Make ``module.name`` wait for every thread before it runs: all of them then reach the
+    locked counter row at the same instant."""
+    real = getattr(module, name)
 
-    def runner(index: int) -> None:
-        with app.app_context():
-            try:
-                results[index] = ("ok", work(index))
-            except Exception as exc:  # collected and asserted by the caller
-                results[index] = ("error", exc)
-            finally:
-                db.session.remove()
+    def wrapped(*args, **kwargs):
+        contest.meet()
+        return real(*args, **kwargs)
 
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+    monkeypatch.setattr(module, name, wrapped)
 
 
-def test_two_simultaneous_transitions_only_one_applies(app, session, pg_only, monkeypatch):
+def test_two_simultaneous_transitions_only_one_applies(app, session, race, monkeypatch):
     shop = make_workshop(session)
     device = make_device(session, shop["collection"].id)
     tag, device_id = device.asset_tag, device.id
     before = session.execute(select(func.count(DeviceEvent.id)).where(DeviceEvent.device_id == device_id)).scalar_one()
     session.commit()
 
-    # Both threads read the device, then meet here before either writes: a genuine race.
-    barrier = threading.Barrier(2, timeout=10)
+    # Both threads read the device, then meet before either writes: a genuine race.
+    contest = race(2)
     real_facts = transition_module.facts_of
 
     def facts_then_wait(dev):
         facts = real_facts(dev)
-        barrier.wait()
+        contest.meet()
         return facts
 
     monkeypatch.setattr(transition_module, "facts_of", facts_then_wait)
-    targets = ["wiping", "wiping"]
-    results = run_in_threads(app, 2, lambda i: transition(db.session, tag, targets[i]).state)
+    outcomes = contest.run(lambda i: transition(db.session, tag, "wiping").state)
 
-    outcomes = sorted(kind for kind, _ in results)
-    assert outcomes == ["error", "ok"], results
-    error = next(value for kind, value in results if kind == "error")
-    assert isinstance(error, Conflict)
-    assert error.message == "Cet appareil vient d'être modifié par quelqu'un d'autre : rechargez-le et recommencez."
+    assert one_winner(outcomes, Conflict, CONCURRENT_CHANGE) == "wiping"
     session.expire_all()
     after = session.execute(select(DeviceEvent).where(DeviceEvent.device_id == device_id).order_by(DeviceEvent.id)).scalars().all()
     assert len(after) == before + 1
     assert after[-1].to_state == "wiping" and session.get(Device, device_id).state == "wiping"
 
 
-def test_concurrent_collections_get_distinct_gapless_numbers(app, session, pg_only):
+def test_concurrent_collections_get_distinct_gapless_numbers(app, session, race, monkeypatch):
     shop = make_workshop(session)
     donor, site = shop["donor"].id, shop["site"].id
     session.commit()
-    results = run_in_threads(app, 8, lambda i: create_collection(
+    contest = race(8)
+    meet_before(monkeypatch, collection_module, "next_value", contest)
+    outcomes = contest.run(lambda i: create_collection(
         db.session, donor=donor, collected_on=date(2026, 5, 1), site=site).reference)
-    assert all(kind == "ok" for kind, _ in results), results
-    references = sorted(value for _, value in results)
     # The workshop fixture already opened COL-2026-0001.
-    assert references == [f"COL-2026-{n:04d}" for n in range(2, 10)]
+    assert sorted(values(outcomes)) == [f"COL-2026-{n:04d}" for n in range(2, 10)]
+    session.expire_all()
     assert session.execute(select(func.count(Collection.id))).scalar_one() == 9
+    assert session.get(Counter, "collection:2026").value == 9
 
 
-def test_concurrent_registrations_get_distinct_asset_tags(app, session, pg_only):
+def test_concurrent_registrations_get_distinct_asset_tags(app, session, race, monkeypatch):
     shop = make_workshop(session)
     collection = shop["collection"].id
     session.commit()
-    results = run_in_threads(app, 6, lambda i: make_device(db.session, collection, serial_number=f"PAR{i}").asset_tag)
-    assert all(kind == "ok" for kind, _ in results), results
-    assert sorted(v for _, v in results) == [f"RK-{n:06d}" for n in range(1, 7)]
+    contest = race(6)
+    meet_before(monkeypatch, device_module, "next_value", contest)
+    outcomes = contest.run(lambda i: make_device(db.session, collection, serial_number=f"PAR{i}").asset_tag)
+    assert sorted(values(outcomes)) == [f"RK-{n:06d}" for n in range(1, 7)]
+    session.expire_all()
+    assert session.execute(select(func.count(Device.id))).scalar_one() == 6

@@ -1,8 +1,6 @@
 """Repairs with spare parts; the stock never goes below zero."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -21,6 +19,7 @@ from inventory.services.repairs import (
     use_part,
 )
 from inventory.services.transitions import transition
+from tests.concurrency import one_winner
 from tests.helpers import advance, make_device, make_workshop
 
 
@@ -123,35 +122,22 @@ def test_compatible_parts_come_first(session, shop):
     assert [line.description for line in stock_for(session, device)][0] == "Batterie Dell"
 
 
-def test_two_technicians_take_the_last_part_at_once(app, session, shop):
-    if app.config["DB_KIND"] != "postgresql":
-        pytest.skip("concurrency guarantees are tested on PostgreSQL")
+@pytest.mark.concurrency
+def test_two_technicians_take_the_last_part_at_once(app, session, shop, race):
     devices = [in_repair(session, shop) for _ in range(4)]
     part = add_stock(session, part_type="charger", description="Chargeur 65 W USB-C", location=shop["bin_a"].code, quantity=1)
     tickets = [open_ticket(session, d.asset_tag, symptoms="Pas de chargeur").id for d in devices]
-    part_id = part.id
+    part_id, where = part.id, shop["bin_a"].code
     session.commit()
-    barrier = threading.Barrier(len(tickets), timeout=10)
-    results = [None] * len(tickets)
+    contest = race(len(tickets))
 
-    def take(index: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                use_part(db.session, tickets[index], part_id)
-                results[index] = "ok"
-            except Conflict as exc:
-                results[index] = exc.message
-            finally:
-                db.session.remove()
+    def take(index: int) -> int:
+        assert db.session.get(SparePart, part_id).quantity == 1   # each has read "one left"
+        contest.meet()
+        return use_part(db.session, tickets[index], part_id).id
 
-    threads = [threading.Thread(target=take, args=(i,)) for i in range(len(tickets))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert results.count("ok") == 1, results
-    assert all(r.startswith("Stock insuffisant : 0") for r in results if r != "ok")
+    outcomes = contest.run(take)
+    one_winner(outcomes, Conflict, f"Stock insuffisant : 0 « Chargeur 65 W USB-C » à {where}, 1 demandé(s).")
     session.expire_all()
     assert session.get(SparePart, part_id).quantity == 0
     assert len(session.execute(select(PartUsage)).scalars().all()) == 1
