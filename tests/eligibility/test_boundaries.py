@@ -1,0 +1,137 @@
+"""One table of boundary cases, run through both paths of the engine (``decide`` for one
+household, ``decide_frame`` for a batch): every ceiling exactly and one cent above, for
+households of every composition of consumption units; the adult age (13 / 14) and the limits of
+an age (0, 125, 126, −1); no income; a benefit. Both paths must give the expected tier, the
+expected units, and word-for-word the same decision.
+"""
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eligibility.engine import HouseholdFacts, InvalidHousehold, decide, decide_frame
+from eligibility.rules import bundled_rule_sets, parse_rule_set
+
+RULES = parse_rule_set(bundled_rule_sets()[0])
+TERRITORY = {r["insee_code"]: r["epci_short"] for r in csv.DictReader(
+    (Path(__file__).resolve().parents[2] / "core" / "data" / "communes.csv").open())}
+LAMENTIN = "97213"
+CEILINGS = {1: Decimal("1073"), 2: Decimal("1288"), 3: Decimal("1503")}   # € per unit, MQ-2026.1
+CENT = Decimal("0.01")
+
+# Households by consumption units (first person aged 14+ = 1, other 14+ = 0.5, under 14 = 0.3):
+# the ages sit on the adult-age boundary wherever they can.
+COMPOSITIONS = [
+    ((40,), "1"),
+    ((14,), "1"),                    # the youngest adult alone
+    ((125,), "1"),                   # the oldest age accepted
+    ((40, 13), "1.3"),               # 13: a child
+    ((40, 0), "1.3"),                # a newborn: a child
+    ((40, 14), "1.5"),               # 14: an adult
+    ((14, 14), "1.5"),
+    ((40, 38, 13), "1.8"),
+    ((40, 13, 13), "1.6"),
+    ((40, 38, 14, 13), "2.3"),
+    ((40, 38, 17, 10, 6, 2), "2.9"),
+]
+
+
+def _income_cases():
+    for ages, uc in COMPOSITIONS:
+        units, name = Decimal(uc), "-".join(map(str, ages))
+        for tier, ceiling in CEILINGS.items():
+            at = ceiling * units                      # exactly the ceiling per unit: still this tier
+            above_tier = tier + 1 if tier + 1 in CEILINGS else None
+            yield pytest.param(ages, at, tier, uc, id=f"{name}-T{tier}-at")
+            yield pytest.param(ages, at + CENT, above_tier, uc, id=f"{name}-T{tier}-plus-1ct")
+            yield pytest.param(ages, at - CENT, tier, uc, id=f"{name}-T{tier}-minus-1ct")
+        yield pytest.param(ages, Decimal("0"), 1, uc, id=f"{name}-no-income")
+
+
+INCOME_CASES = list(_income_cases())
+
+# (ages, the field in error, its message): both paths refuse them with the same words.
+INVALID_AGES = [
+    ((40, 126), "members", "Âge de 0 à 125 ans attendu pour chaque personne."),
+    ((40, -1), "members", "Âge de 0 à 125 ans attendu pour chaque personne."),
+    ((13,), "members", "Le foyer doit compter au moins une personne de 14 ans ou plus."),
+    ((13, 0), "members", "Le foyer doit compter au moins une personne de 14 ans ou plus."),
+    ((), "members", "Indiquez chaque personne du foyer, le demandeur compris."),
+]
+
+
+def single(ages, resources, benefits=()):
+    """The single path's answer as comparable values, or ("error", "field : message")."""
+    try:
+        d = decide(HouseholdFacts(LAMENTIN, tuple(ages), resources, tuple(benefits)), RULES, TERRITORY)
+    except InvalidHousehold as invalid:
+        field, messages = next(iter(invalid.errors.items()))
+        return ("error", f"{field} : {messages[0]}")
+    return (d.eligible, d.tier, d.consumption_units, d.resources_per_uc, d.epci, d.reasons)
+
+
+def batch(rows):
+    """The batch path's answers for (ages, resources, benefits) rows, in the same shape."""
+    frame = pd.DataFrame({
+        "commune_insee": [LAMENTIN] * len(rows),
+        "ages": [";".join(str(a) for a in ages) for ages, _r, _b in rows],
+        "monthly_resources": [str(resources) for _a, resources, _b in rows],
+        "benefits": [";".join(benefits) for _a, _r, benefits in rows],
+    })
+    out = decide_frame(frame, RULES, TERRITORY)
+    return [("error", r.error) if r.error is not None else
+            (r.eligible, r.tier, r.consumption_units, r.resources_per_uc, r.epci, r.reasons)
+            for r in out.itertuples()]
+
+
+@pytest.mark.parametrize("ages,resources,tier,uc", INCOME_CASES)
+def test_each_path_at_each_ceiling(ages, resources, tier, uc):
+    expected = single(ages, resources)
+    assert expected[:3] == (tier is not None, tier, Decimal(uc)), expected
+    assert batch([(ages, resources, ())]) == [expected]
+
+
+def test_the_whole_table_in_one_batch():
+    """The batch path works on whole columns: the table in one frame gives every row's answer."""
+    rows = [(p.values[0], p.values[1], ()) for p in INCOME_CASES]
+    got = batch(rows)
+    for row, answer, case in zip(rows, got, INCOME_CASES):
+        tier = case.values[2]
+        assert answer[:2] == (tier is not None, tier), case.id
+        assert answer == single(row[0], row[1]), case.id
+
+
+@pytest.mark.parametrize("ages,field,message", INVALID_AGES)
+def test_invalid_ages_are_refused_alike(ages, field, message):
+    assert single(ages, Decimal("500")) == ("error", f"{field} : {message}")
+    assert batch([(ages, Decimal("500"), ())]) == [("error", f"{field} : {message}")]
+
+
+@pytest.mark.parametrize("ages,uc", COMPOSITIONS)
+def test_a_benefit_gives_tier_one_far_above_every_ceiling(ages, uc):
+    resources = CEILINGS[3] * Decimal(uc) * 10
+    expected = single(ages, resources, ("ASPA",))
+    assert expected[:3] == (True, 1, Decimal(uc))
+    assert batch([(ages, resources, ("ASPA",))]) == [expected]
+    assert single(ages, resources)[:2] == (False, None)
+
+
+# The random households of test_engine.py never land on a ceiling: these do.
+on_a_ceiling = st.tuples(
+    st.sampled_from(COMPOSITIONS),
+    st.sampled_from(sorted(CEILINGS.values())),
+    st.sampled_from([-CENT, Decimal(0), CENT]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(on_a_ceiling, min_size=1, max_size=20))
+def test_households_drawn_on_the_ceilings_agree(draws):
+    rows = [(ages, ceiling * Decimal(uc) + delta, ()) for (ages, uc), ceiling, delta in draws]
+    assert batch(rows) == [single(ages, resources) for ages, resources, _ in rows]
