@@ -144,6 +144,10 @@ def flow_tables(session: Session, f: Filters) -> list[Table]:
 
 
 def household_tables(session: Session, f: Filters) -> list[Table]:
+    """Requests and households. None under a donor filter: a household is not a donor's (what a
+    donor's devices became, per EPCI and commune, is in ``reporting.donor``)."""
+    if f.donor_id is not None:
+        return []
     dialect = session.get_bind().dialect.name
     scope = [Commune.epci_id == f.epci_id] if f.epci_id is not None else []
     category = [Request.category == f.category] if f.category else []
@@ -177,7 +181,7 @@ def household_tables(session: Session, f: Filters) -> list[Table]:
              .join(Household, Household.id == Request.household_id).join(Commune, Commune.insee_code == Household.commune_insee)
              .where(equipped_at, *scope, *category).subquery())
     count = session.execute(select(func.count()).select_from(waits)).scalar_one()
-    tables = [
+    return [
         Table("households_requests", "Demandes par statut (aujourd'hui)", ["Statut", "Demandes"], status_rows,
               {"kind": "bar", "items": [(r[0], r[1]) for r in status_rows]}),
         Table("households_epci", "Foyers validés et équipés par EPCI", ["EPCI", "Validés", "Équipés"],
@@ -192,9 +196,6 @@ def household_tables(session: Session, f: Filters) -> list[Table]:
         Table("households_wait", "Attente entre validation et remise (jours)", ["Remises", "Médiane", "90e centile"],
               [[count, median_of(session, waits), percentile_of(session, waits, 90)]]),
     ]
-    if f.donor_id is not None:   # households are not attributable to a donor, except through the devices handed over
-        tables = tables[1:2] + tables[2:3]
-    return tables
 
 
 def workshop_and_access_tables(session: Session, f: Filters, figures: dict, now=None) -> list[Table]:
@@ -261,10 +262,11 @@ def indicator_table(figures: dict) -> Table:
 
 
 def dashboard(session: Session, f: Filters, now=None) -> tuple[dict, list[tuple[str, list[Table]]]]:
-    """(the indicators, the dashboard's sections as (French title, tables))."""
+    """(the indicators, the dashboard's sections as (French title, tables)); a section with no
+    table under these filters is left out."""
     f = with_sites(session, f)
     figures = indicators(session, f, now=now)
-    return figures, [
+    sections = [
         ("Indicateurs", [indicator_table(figures)]),
         ("Stock", stock_tables(session, f, now)),
         ("Flux", flow_tables(session, f)),
@@ -272,3 +274,4 @@ def dashboard(session: Session, f: Filters, now=None) -> tuple[dict, list[tuple[
         ("Ateliers et accès à internet", workshop_and_access_tables(session, f, figures, now)),
         ("Environnement et argent", environment_tables(figures)),
     ]
+    return figures, [(title, tables) for title, tables in sections if tables]

@@ -65,3 +65,88 @@ def build_scenario(app, session) -> dict:
     record_attendance(session, animateur, results[0].booking.id, attended=True, satisfaction=4)
     record_attendance(session, animateur, results[1].booking.id, attended=False)
     return {"shop": shop, "results": results}
+
+
+def build_spread(app, session) -> dict:
+    """A programme spread over every dimension the dashboard filters on, so that each filter has
+    figures on both sides of it: two donors with a workshop each (Le Lamentin in CACEM, Le Marin
+    in Espace Sud), laptops, smartphones and tablets, households of the three EPCI in tiers 1 to
+    3, handovers to three EPCI, workshops held in three EPCI on two topics.
+
+    Donor A (CACEM site): laptops a1 → H1 (CACEM, tier 1) and a2 → H2 (CAP Nord, tier 2), a
+    smartphone in stock, a laptop recycled, a tablet in repair. Donor B (Espace Sud site): a
+    laptop b1 → H3 (Espace Sud, tier 3), a smartphone b2 → H4 (CACEM, RSA: tier 1), a laptop in
+    stock, a tablet recycled, a laptop in wiping. H5 (Espace Sud, laptop) validated and waiting,
+    H6 (CAP Nord, smartphone) submitted, H7 (CACEM, tablet) refused."""
+    from datetime import date
+
+    from distribution.services.workshops import book
+    from inventory.services.collections import create_collection
+    from inventory.services.reference import create_location, create_organisation, create_site
+
+    shop_a = make_workshop(session)
+    donor_b = create_organisation(session, kind="donor", name="Donateur Sud", commune_insee="97217")
+    site_b = create_site(session, code="MAR", name="Atelier Sud", kind="workshop", commune_insee="97217")
+    bin_s = create_location(session, site_id=site_b.id, label="S01", name="Bac S01")
+    collection_b = create_collection(session, donor=donor_b.id, collected_on=date(2026, 3, 9), site=site_b.id,
+                                     declared_count=5)
+    shop_b = {"donor": donor_b, "site": site_b, "bin_a": bin_s, "bin_b": bin_s, "collection": collection_b}
+    tech = actor(app, "technicien")
+
+    a1, a2 = stock_device(session, shop_a, "laptop", "A"), stock_device(session, shop_a, "laptop", "B")
+    a3 = stock_device(session, shop_a, "smartphone", "B")
+    a4 = advance(session, make_device(session, shop_a["collection"].id), "recycled")
+    a5 = advance(session, make_device(session, shop_a["collection"].id, category="tablet"), "repair")
+    b1, b2 = stock_device(session, shop_b, "laptop", "C"), stock_device(session, shop_b, "smartphone", "A")
+    b3 = stock_device(session, shop_b, "laptop", "B")
+    b4 = advance(session, make_device(session, shop_b["collection"].id, category="tablet"), "recycled")
+    b5 = advance(session, make_device(session, shop_b["collection"].id), "wiping")
+    weights = {a1: "2.1", a2: "1.9", a3: "0.2", a4: "3.0", a5: "0.5", b1: "2.4", b2: "0.3", b3: "2.2", b4: "0.6",
+               b5: "2.0"}
+    for device, kg in weights.items():
+        session.execute(update(Device).where(Device.id == device.id).values(weight_kg=Decimal(kg)))
+    session.commit()
+
+    agents = {"97213": "agent.cacem", "97209": "agent.cacem", "97217": "agent.espacesud", "97222": "admin"}
+    tier_2, tier_3 = "2100.50", "2520.00"      # for the default household of 1.8 consumption units
+
+    def request(n, commune, category, *, action="validate", **household):
+        item = create_request(session, actor(app, "prescripteur"), make_household(
+            app, session, phone=f"0696 77 00 {n:02d}", last_name=f"Foyer{n}", commune_insee=commune, **household),
+            category)
+        if action:
+            item = decide_request(session, actor(app, agents[commune]), item, action,
+                                  justification="Ressources trop élevées." if action == "refuse" else None)
+        return item
+
+    h1, h2 = request(1, "97213", "laptop"), request(2, "97222", "laptop", monthly_resources=tier_2)
+    h3 = request(3, "97217", "laptop", monthly_resources=tier_3)
+    h4 = request(4, "97209", "smartphone", monthly_resources="9000", benefits=["RSA"])
+    request(5, "97217", "laptop")
+    request(6, "97222", "smartphone", action=None)
+    request(7, "97213", "tablet", action="refuse")
+
+    sessions = {"CACEM": make_session(app, session, commune="97213"),
+                "CAP Nord": make_session(app, session, commune="97222"),
+                "Espace Sud": make_session(app, session, commune="97217", topic="smartphone")}
+    results = []
+    for item, device, workshop, extra in (
+            (h1, a1, "CACEM", {"accessories": ["charger"], "internet_access": "mobile", "internet_offer_referred": True}),
+            (h2, a2, "CAP Nord", {"internet_access": "broadband"}),
+            (h3, b1, "CACEM", {"internet_access": "none"}),
+            (h4, b2, "Espace Sud", {})):
+        reservation = reserve(session, tech, item.id, device.asset_tag)
+        results.append(handover(session, tech, reservation.id, settings_for(app), payment_method="cash",
+                                workshop_session_id=sessions[workshop].id, **extra))
+    # A fifth participant, booked without a handover, at the CAP Nord session.
+    book(session, tech, sessions["CAP Nord"].id, h1.household_id)
+    started = utcnow() - timedelta(hours=3)
+    for workshop in sessions.values():
+        session.execute(update(WorkshopSession).where(WorkshopSession.id == workshop.id)
+                        .values(starts_at=started, ends_at=started + timedelta(hours=2)))
+    session.commit()
+    animateur = actor(app, "animateur")
+    for result, attended, score in zip(results, (True, False, True, True), (5, None, 3, 4)):
+        record_attendance(session, animateur, result.booking.id, attended=attended, satisfaction=score)
+    return {"donors": {"A": shop_a["donor"], "B": donor_b}, "shops": {"A": shop_a, "B": shop_b},
+            "results": results, "sessions": sessions}
