@@ -1,0 +1,116 @@
+"""The reporting filters: the period's edges in Martinique time, the defaults, the checks of what a
+user typed (French messages naming the field), and how each role narrows them."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from core.errors import Forbidden, ValidationFailed
+from core.territory import Epci
+from eligibility.access import Actor
+from inventory.services.reference import create_organisation
+from reporting.filters import Filters, build_filters, parse_day, scoped, with_sites
+from reporting.queries import filters_from_args
+from tests.helpers import make_workshop
+
+
+def test_a_period_is_whole_days_in_martinique_time():
+    f = Filters(date(2026, 3, 1), date(2026, 3, 31))
+    # Martinique is UTC−4 all year: the period starts at 04:00 UTC on its first day and ends
+    # at 04:00 UTC the day after its last day.
+    assert f.start_utc == datetime(2026, 3, 1, 4, 0, tzinfo=timezone.utc)
+    assert f.end_utc == datetime(2026, 4, 1, 4, 0, tzinfo=timezone.utc)
+    one_day = Filters(date(2026, 12, 31), date(2026, 12, 31))
+    assert (one_day.start_utc, one_day.end_utc) == (datetime(2026, 12, 31, 4, tzinfo=timezone.utc),
+                                                     datetime(2027, 1, 1, 4, tzinfo=timezone.utc))
+    moved = f.with_period(date(2025, 1, 1), date(2025, 6, 30))
+    assert (moved.start, moved.end, moved.epci_id) == (date(2025, 1, 1), date(2025, 6, 30), None)
+
+
+def test_build_filters_defaults_and_checks(monkeypatch):
+    monkeypatch.setattr("reporting.filters.local_today", lambda: date(2026, 12, 4))
+    assert build_filters(start=None, end=None) == Filters(date(2026, 1, 1), date(2026, 12, 4))
+    assert build_filters(start=None, end=date(2025, 5, 2)) == Filters(date(2025, 1, 1), date(2025, 5, 2))
+    assert build_filters(start=date(2026, 2, 1), end=None, epci_id=2, donor_id=3, category="tablet") == Filters(
+        date(2026, 2, 1), date(2026, 12, 4), 2, 3, "tablet")
+    assert build_filters(start=date(2026, 5, 5), end=date(2026, 5, 5), category="").category is None
+    with pytest.raises(ValidationFailed) as backwards:
+        build_filters(start=date(2026, 5, 6), end=date(2026, 5, 5))
+    assert backwards.value.errors == {"from": ["La date de début doit précéder la date de fin."]}
+    with pytest.raises(ValidationFailed) as unknown:
+        build_filters(start=None, end=None, category="toaster")
+    assert unknown.value.errors == {"category": [
+        "Catégorie inconnue : valeurs acceptées : laptop, desktop, tablet, smartphone, monitor, printer, network, other."]}
+
+
+def test_parse_day():
+    assert parse_day(" 2026-02-28 ", "from") == date(2026, 2, 28)
+    assert parse_day("", "from") is None and parse_day(None, "to") is None
+    with pytest.raises(ValidationFailed) as bad:
+        parse_day("28/02/2026", "to")
+    assert bad.value.errors == {"to": ["Date attendue au format AAAA-MM-JJ."]}
+
+
+ANY = Filters(date(2026, 1, 1), date(2026, 6, 30))
+
+
+def who(*roles, epci=None, organisation=None) -> Actor:
+    return Actor(1, "X", frozenset(roles), epci, organisation)
+
+
+def test_each_role_narrows_the_filters():
+    assert scoped(ANY, who("Admin")) == ANY
+    assert scoped(Filters(ANY.start, ANY.end, 3, 4, "tablet"), who("Admin")).donor_id == 4
+    assert scoped(ANY, who("Agent EPCI", epci=2)).epci_id == 2
+    assert scoped(Filters(ANY.start, ANY.end, epci_id=2), who("Agent EPCI", epci=2)).epci_id == 2
+    partner = scoped(Filters(ANY.start, ANY.end, epci_id=1), who("Partenaire", organisation=7))
+    assert (partner.donor_id, partner.epci_id) == (7, 1)       # an EPCI narrows their own donations
+    assert scoped(Filters(ANY.start, ANY.end, donor_id=7), who("Partenaire", organisation=7)).donor_id == 7
+
+
+@pytest.mark.parametrize("filters,actor,message", [
+    (Filters(ANY.start, ANY.end, epci_id=3), who("Agent EPCI", epci=2), "Vous ne voyez que les chiffres de votre EPCI."),
+    (Filters(ANY.start, ANY.end, donor_id=8), who("Partenaire", organisation=7),
+     "Vous ne voyez que les dons de votre organisation."),
+    (ANY, who("Partenaire"), "Votre rôle ne donne pas accès aux indicateurs du programme."),
+    (ANY, who("Agent EPCI"), "Votre rôle ne donne pas accès aux indicateurs du programme."),
+    (ANY, who("Technicien"), "Votre rôle ne donne pas accès aux indicateurs du programme."),
+    (ANY, who("Prescripteur", "Animateur"), "Votre rôle ne donne pas accès aux indicateurs du programme."),
+])
+def test_asking_for_more_is_refused(filters, actor, message):
+    with pytest.raises(Forbidden) as refused:
+        scoped(filters, actor)
+    assert refused.value.message == message
+
+
+def test_an_epci_is_read_as_its_sites(session):
+    shop = make_workshop(session)      # a workshop at Le Lamentin (CACEM)
+    epcis = {e.short_name: e.id for e in session.query(Epci)}
+    cacem = with_sites(session, Filters(ANY.start, ANY.end, epci_id=epcis["CACEM"]))
+    assert cacem.epci_site_ids == (shop["site"].id,)
+    assert with_sites(session, Filters(ANY.start, ANY.end, epci_id=epcis["CAP Nord"])).epci_site_ids == ()
+    assert with_sites(session, ANY) is ANY
+    assert with_sites(session, cacem) is cacem
+
+
+def test_the_query_string(session):
+    shop = make_workshop(session)
+    recipient = create_organisation(session, kind="donor", name="Autre donateur")
+    epcis = {e.short_name: e.id for e in session.query(Epci)}
+    f = filters_from_args(session, {"from": "2026-01-01", "to": "2026-03-31", "epci": " cap nord ",
+                                    "donor": f" {recipient.id} ", "category": " laptop "})
+    assert f == Filters(date(2026, 1, 1), date(2026, 3, 31), epcis["CAP Nord"], recipient.id, "laptop")
+    assert filters_from_args(session, {"from": "2026-01-01", "epci": str(epcis["Espace Sud"])}).epci_id == epcis["Espace Sud"]
+    plain = filters_from_args(session, {"from": "2026-01-01", "to": "2026-01-31", "epci": "", "donor": "", "category": ""})
+    assert (plain.epci_id, plain.donor_id, plain.category) == (None, None, None)
+    for args, field, message in (
+            ({"epci": "Guadeloupe"}, "epci", "EPCI inconnu : CACEM, CAP Nord ou Espace Sud."),
+            ({"epci": "999"}, "epci", "EPCI inconnu : CACEM, CAP Nord ou Espace Sud."),
+            ({"donor": "abc"}, "donor", "Identifiant d'organisation donatrice attendu."),
+            ({"donor": "99999"}, "donor", "Identifiant d'organisation donatrice attendu."),
+            ({"from": "hier"}, "from", "Date attendue au format AAAA-MM-JJ.")):
+        with pytest.raises(ValidationFailed) as bad:
+            filters_from_args(session, args)
+        assert bad.value.errors == {field: [message]}, args
+    assert shop["donor"].id != recipient.id
