@@ -168,3 +168,53 @@ def test_batch_path_gives_exactly_the_single_path_decisions(rows):
     got = batched(rows)
     for mine, theirs, row in zip(got, expected, rows):
         assert mine == theirs, row   # the same decision, or the same first error, word for word
+
+
+# --- the smaller pieces, at their edges -----------------------------------------------------------
+
+def test_an_invalid_household_reads_as_all_its_messages():
+    invalid = InvalidHousehold({"members": ["Un.", "Deux."], "benefits": ["Trois."]})
+    assert str(invalid) == "Un. Deux. Trois." and invalid.errors["benefits"] == ["Trois."]
+
+
+def test_amounts_in_french():
+    from eligibility.engine import euros, euros_from_cents, units_text
+
+    assert euros_from_cents(123456) == "1\u00a0234,56\u00a0€"
+    assert euros_from_cents(-123456) == "-1\u00a0234,56\u00a0€"
+    assert euros_from_cents(5) == "0,05\u00a0€" and euros_from_cents(0) == "0,00\u00a0€"
+    assert euros(Decimal("0.005")) == "0,01\u00a0€"          # half up (half even would give 0,00)
+    assert euros(Decimal("1234567.125")) == "1\u00a0234\u00a0567,13\u00a0€"
+    assert units_text(Decimal("1.50")) == "1,5" and units_text(Decimal("2.0")) == "2"
+
+
+@pytest.mark.parametrize("commune", ["  ", "\t", None])
+def test_a_blank_commune_is_an_error(commune):
+    with pytest.raises(InvalidHousehold) as invalid:
+        decide(HouseholdFacts(commune, (40,), Decimal("100")), RULES, TERRITORY)
+    assert invalid.value.errors == {"commune_insee": ["Code INSEE de la commune obligatoire."]}
+
+
+@pytest.mark.parametrize("age", [True, False, 40.5, "40", None])
+def test_an_age_is_a_whole_number_of_years(age):
+    with pytest.raises(InvalidHousehold) as invalid:
+        decide(HouseholdFacts(LAMENTIN, (40, age), Decimal("100")), RULES, TERRITORY)
+    assert invalid.value.errors == {"members": ["Âge de 0 à 125 ans attendu pour chaque personne."]}
+
+
+@pytest.mark.parametrize("resources", ["abc", "NaN", "Infinity", object()])
+def test_resources_that_are_not_an_amount(resources):
+    with pytest.raises(InvalidHousehold) as invalid:
+        decide(HouseholdFacts(LAMENTIN, (40,), resources), RULES, TERRITORY)
+    assert invalid.value.errors == {"monthly_resources": ["Ressources mensuelles du foyer (en euros) obligatoires."]}
+
+
+def test_every_error_at_once_in_the_single_path():
+    with pytest.raises(InvalidHousehold) as invalid:
+        decide(HouseholdFacts("", (), None, ("XYZ", " rsa ", "")), RULES, TERRITORY)
+    assert invalid.value.errors == {
+        "commune_insee": ["Code INSEE de la commune obligatoire."],
+        "members": ["Indiquez chaque personne du foyer, le demandeur compris."],
+        "monthly_resources": ["Ressources mensuelles du foyer (en euros) obligatoires."],
+        "benefits": ["Prestation inconnue : XYZ. Codes acceptés : RSA, RSO, ASS, AAH, ASI, ASPA, ADA, AV, CSS."],
+    }
