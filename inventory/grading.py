@@ -39,26 +39,25 @@ class Item:
         return cls(data["key"], data["label"], data.get("kind", BOOL), data.get("threshold"))
 
 
-def _battery() -> Item:
-    return Item("battery_health", "Santé de la batterie (% de la capacité d'origine)", PERCENT, DEFAULT_BATTERY_THRESHOLD)
+BATTERY = Item("battery_health", "Santé de la batterie (% de la capacité d'origine)", PERCENT, DEFAULT_BATTERY_THRESHOLD)
 
 
 DEFAULT_TEMPLATES: dict[str, list[Item]] = {
     "laptop": [
         Item("boots", "Démarre jusqu'au système"), Item("screen", "Écran : affichage sans défaut"),
-        Item("keyboard", "Clavier : toutes les touches"), Item("touchpad", "Pavé tactile et clics"), _battery(),
+        Item("keyboard", "Clavier : toutes les touches"), Item("touchpad", "Pavé tactile et clics"), BATTERY,
         Item("wifi", "Wi-Fi"), Item("usb_ports", "Ports USB"), Item("webcam", "Webcam"),
         Item("audio", "Son : haut-parleurs, micro, prise casque"), Item("charger", "Chargeur fourni et fonctionnel"),
     ],
     "smartphone": [
-        Item("screen_touch", "Écran et tactile"), _battery(), Item("cameras", "Appareils photo avant et arrière"),
+        Item("screen_touch", "Écran et tactile"), BATTERY, Item("cameras", "Appareils photo avant et arrière"),
         Item("microphone_speaker", "Micro et haut-parleur"), Item("sim_network", "Carte SIM et réseau mobile"),
         Item("charging_port", "Port de charge"),
         Item("activation_lock_removed", "Verrou d'activation / FRP retiré"),
         Item("imei_blacklist_checked", "IMEI vérifié sur la liste des appareils volés (contrôle fait)"),
     ],
     "tablet": [
-        Item("boots", "Démarre jusqu'au système"), Item("screen_touch", "Écran et tactile"), _battery(),
+        Item("boots", "Démarre jusqu'au système"), Item("screen_touch", "Écran et tactile"), BATTERY,
         Item("cameras", "Appareils photo"), Item("audio", "Son : haut-parleurs et micro"), Item("wifi", "Wi-Fi"),
         Item("charging_port", "Port de charge"), Item("activation_lock_removed", "Verrou d'activation / FRP retiré"),
     ],

@@ -139,3 +139,46 @@ def test_admin_edits_a_template(session):
         "Ligne 4 : type « bool » (fonctionne ou non) ou « percent » (mesure) attendu.",
         "Ligne 5 : seuil de 0 à 100 attendu.",
     ]
+
+
+def test_a_checklist_error_reads_as_all_its_messages():
+    with pytest.raises(ChecklistInvalid) as invalid:
+        compute(LAPTOP, values(boots="oui", battery_health=-1), "Z")
+    assert str(invalid.value) == "; ".join(m for msgs in invalid.value.errors.values() for m in msgs)
+    assert invalid.value.errors == {
+        "cosmetic": ["État esthétique attendu : A (aucune marque), B (légères marques) ou C (usure visible)."],
+        "checklist.boots": ["Démarre jusqu'au système : vrai (fonctionne) ou faux (ne fonctionne pas) attendu."],
+        "checklist.battery_health": ["Santé de la batterie (% de la capacité d'origine) : pourcentage de 0 à 100 attendu."],
+    }
+
+
+@pytest.mark.parametrize("battery,grade", [(0, None), (100, "A"), (100.0, "A"), (80.0, "A"), (79.99, None)])
+def test_a_percentage_from_0_to_100_against_its_threshold(battery, grade):
+    assert compute(LAPTOP, values(battery_health=battery), "A").grade == grade
+
+
+@pytest.mark.parametrize("battery", [-0.01, 100.01, "90", None])
+def test_a_percentage_outside_0_to_100_is_refused(battery):
+    with pytest.raises(ChecklistInvalid) as invalid:
+        compute(LAPTOP, values(battery_health=battery), "A")
+    assert list(invalid.value.errors) == ["checklist.battery_health"]
+
+
+def test_a_percentage_without_threshold_never_fails():
+    items = [Item("screen", "Écran"), Item("wear", "Usure (%)", "percent")]
+    assert compute(items, {"screen": True, "wear": 3}, "B").grade == "B"
+
+
+def test_an_unknown_lowered_grade():
+    with pytest.raises(ChecklistInvalid) as invalid:
+        compute(LAPTOP, values(), "A", lowered_to="E", note="x")
+    assert invalid.value.errors == {"grade": ["Note inconnue : valeurs acceptées : A, B, C."]}
+
+
+def test_items_round_trip_through_their_stored_form():
+    battery = DEFAULT_TEMPLATES["laptop"][4]
+    assert battery.as_dict() == {"key": "battery_health", "label": "Santé de la batterie (% de la capacité d'origine)",
+                                 "kind": "percent", "threshold": 80}
+    assert Item.from_dict(battery.as_dict()) == battery
+    assert Item("boots", "Démarre").as_dict() == {"key": "boots", "label": "Démarre", "kind": "bool"}
+    assert Item.from_dict({"key": "boots", "label": "Démarre"}) == Item("boots", "Démarre", "bool", None)
