@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test bench bench-labels bench-eligibility bench-dashboard translations clean
+.PHONY: run test mutants bench bench-labels bench-eligibility bench-dashboard translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,17 @@ test: $(VENV)/.installed-test
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest n'a exécuté aucun test : échec" >&2; exit 1; fi; \
 	exit $$status
+
+$(VENV)/.installed-mutants: $(VENV)/.installed-test
+	$(PIP) -e '.[test,mutants]'
+	touch $@
+
+# Mutation testing of the modules that hold the rules ([tool.mutmut] in pyproject.toml); not in CI
+# (it takes long: see README). Results are kept in mutants/: a second run only retests what changed.
+# One module: MUTMUT_ARGS="eligibility.engine*"; the per-module table: tests/mutation_report.py.
+mutants: $(VENV)/.installed-mutants
+	REKONEKT_TEST_LOCAL_POSTGRES=0 $(BIN)/mutmut run $(MUTMUT_ARGS)
+	$(BIN)/python -m tests.mutation_report
 
 $(VENV)/.installed-bench: $(VENV)/.installed-test
 	$(PIP) -e '.[test,bench]'
