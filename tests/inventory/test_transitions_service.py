@@ -225,3 +225,27 @@ def test_random_service_calls_keep_state_equal_to_last_event(session, steps):
                 assert event.to_state != "distributed"
             if event.kind == "transition" and event.from_state == "wiping":
                 assert all(m.erasures for m in fresh.media)
+
+
+def test_a_move_records_who_when_where_and_from_which_station(session, users):
+    from datetime import datetime, timezone
+
+    from inventory.services.transitions import apply_move
+
+    shop = make_workshop(session)
+    device = make_device(session, shop["collection"].id)
+    when = datetime(2026, 12, 4, 15, 30, tzinfo=timezone.utc)
+    move(session, device.asset_tag, shop["bin_a"].code, user_id=users["technicien"], now=when)
+    last = history(session, device.id)[-1]
+    assert (last.kind, last.from_state, last.to_state, last.at, last.user, last.location, last.station, last.note) == (
+        "move", "received", "received", when, "technicien", "LOC-LAM-A01", None, None)
+    assert device.updated_at == when and device.state == "received"
+    event = apply_move(session, device, shop["bin_b"], user_id=users["admin"], now=when, station="stock",
+                       note="Rangé après inventaire")
+    session.commit()
+    assert (event.station, event.note, event.user_id, event.location.code) == (
+        "stock", "Rangé après inventaire", users["admin"], "LOC-LAM-B02")
+    advance(session, device, "recycled")
+    with pytest.raises(Conflict) as outside:
+        move(session, device.asset_tag, shop["bin_a"].code)
+    assert outside.value.message == "L'appareil est à l'état « Recyclé » : il n'est plus à l'atelier."
