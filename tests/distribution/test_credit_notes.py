@@ -57,6 +57,13 @@ def test_a_credit_note_on_one_line_holds_and_hashes_what_it_says(app, session, i
     rest = issue_credit_note(session, actor(app, "admin"), invoice.number, reason="Retour complet.", return_device=True)
     assert [line["position"] for line in rest.lines] == [1] and rest.previous_hash == note.content_hash
     assert rest.issued_by_id == users["admin"] and rest.device_returned is True
+    from inventory.queries import history
+
+    back = history(session, invoice.device.id)[-1]
+    assert (back.kind, back.from_state, back.to_state, back.user, back.note) == (
+        "transition", "distributed", "repair", "admin", f"Retour du foyer (avoir sur la facture {invoice.number}) : "
+        "Retour complet.")
+    assert invoice.reservation.request.status == "validated" and invoice.reservation.request.equipped_at is None
     assert verify_chain(session) == []
 
 
