@@ -197,3 +197,10 @@ def test_booking_a_household_on_a_workshop(app, session, three):
     session.commit()
     with pytest.raises(NotFound):
         bookable_household(session, actor(app, "technicien"), nord)
+
+
+def test_a_former_referrer_who_changed_role_no_longer_sees_the_households(app, session, three, users):
+    """Seeing one's referred households comes with the Prescripteur role, not with the id."""
+    former = Actor(users["prescripteur"], "Ancien prescripteur", frozenset({"Technicien"}))
+    assert session.execute(visible_households(former)).scalars().all() == []
+    assert not can_see(former, session.get(Household, three["cacem"]))
