@@ -171,3 +171,44 @@ def test_the_latest_events_only(session, shop, tech):
     advance(session, device, "in_stock")
     events = scan(session, device.asset_tag, user_id=tech, now=at(0), recent_events=2).events
     assert [(e.kind, e.to_state) for e in events] == [("graded", "grading"), ("transition", "in_stock")]
+
+
+def test_the_events_a_scan_writes_carry_the_scanner_and_the_station(session, shop, tech):
+    from inventory.queries import history
+
+    device = make_device(session, shop["collection"].id)
+    scan(session, device.asset_tag, user_id=tech, station="wiping", now=at(0))
+    applied = history(session, device.id)[-1]
+    assert (applied.kind, applied.user, applied.station, applied.at) == ("transition", "technicien", "wiping", at(0))
+    scan(session, shop["bin_b"].code, user_id=tech, now=at(3))
+    # Already in wiping: the scan at the wiping station only puts it away, as a move from that station.
+    moved = scan(session, device.asset_tag, user_id=tech, station="wiping", now=at(6))
+    assert (moved.moved_to.code, moved.message) == ("LOC-LAM-B02", f"{device.asset_tag} rangé dans LOC-LAM-B02.")
+    event = history(session, device.id)[-1]
+    assert (event.kind, event.user, event.station, event.location, event.at) == (
+        "move", "technicien", "wiping", "LOC-LAM-B02", at(6))
+
+
+def test_five_latest_events_by_default(session, shop, tech):
+    device = make_device(session, shop["collection"].id)
+    advance(session, device, "in_stock")
+    for location in (shop["bin_a"], shop["bin_b"]):
+        from inventory.services.transitions import move
+
+        move(session, device.asset_tag, location.code)
+    events = scan(session, device.asset_tag, user_id=tech, now=at(0)).events
+    assert [e.kind for e in events] == ["transition", "graded", "transition", "move", "move"]
+
+
+def test_unknown_codes_of_each_kind_and_a_bad_station(session, shop, tech):
+    from core.errors import NotFound, ValidationFailed
+
+    for code in ("COL-2099-0001", "LOC-NOPE-X", "RK-999999", "ABC"):
+        with pytest.raises(NotFound) as unknown:
+            scan(session, code, user_id=tech, now=at(0))
+        assert unknown.value.message == (f"Code « {code} » inconnu : ni appareil (inventaire, série, IMEI), "
+                                         "ni emplacement, ni collecte.")
+    with pytest.raises(ValidationFailed) as bad:
+        scan(session, shop["bin_a"].code, user_id=tech, station="cuisine", now=at(0))
+    assert bad.value.errors == {"station": [
+        "Poste inconnu : valeurs acceptées : reception, wiping, repair, grading, stock."]}
