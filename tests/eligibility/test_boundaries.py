@@ -135,3 +135,28 @@ on_a_ceiling = st.tuples(
 def test_households_drawn_on_the_ceilings_agree(draws):
     rows = [(ages, ceiling * Decimal(uc) + delta, ()) for (ages, uc), ceiling, delta in draws]
     assert batch(rows) == [single(ages, resources) for ages, resources, _ in rows]
+
+
+def test_cells_as_a_spreadsheet_gives_them():
+    """An XLSX gives numbers as int or float and empty cells as NaN or None: each row is decided
+    as the single path decides the same values written as text."""
+    import numpy as np
+
+    frame = pd.DataFrame({
+        "commune_insee": [97213, "97213", None, np.nan, " 97217 ", 97209],
+        "ages": [40, "40;12", "40", "40", "abc;40", 40.0],
+        "monthly_resources": [1073.0, "1 000", 500, "mille", 800, 1395],
+        "benefits": [np.nan, None, "", " rsa ", "", float("nan")],
+    }, dtype=object)
+    out = decide_frame(frame, RULES, TERRITORY)
+    decided = [(r.eligible, r.tier, r.epci) for r in out.itertuples()]
+    assert decided[0] == (True, 1, "CACEM") and decided[5] == (True, 3, "CACEM")   # 97209 as a number, 40.0 years
+    assert list(out["error"]) == [
+        None,
+        "monthly_resources : Ressources mensuelles du foyer (en euros) obligatoires.",   # "1 000": not a number
+        "commune_insee : Code INSEE de la commune obligatoire.",
+        "commune_insee : Code INSEE de la commune obligatoire.",
+        "members : Âge de 0 à 125 ans attendu pour chaque personne.",
+        None,
+    ]
+    assert out.loc[0, "consumption_units"] == Decimal("1") and out.loc[0, "resources_per_uc"] == Decimal("1073.00")
