@@ -160,3 +160,58 @@ def test_cells_as_a_spreadsheet_gives_them():
         None,
     ]
     assert out.loc[0, "consumption_units"] == Decimal("1") and out.loc[0, "resources_per_uc"] == Decimal("1073.00")
+
+
+def frame_of(rows, index=None) -> pd.DataFrame:
+    return pd.DataFrame({
+        "commune_insee": [r[0] for r in rows], "ages": [r[1] for r in rows],
+        "monthly_resources": [r[2] for r in rows], "benefits": [r[3] for r in rows]}, index=index)
+
+
+def test_the_answer_is_aligned_on_the_input_and_holds_plain_python_values():
+    out = decide_frame(frame_of([(LAMENTIN, "40", "500", ""), ("", "40", "500", ""), (LAMENTIN, "40", "9000", "")],
+                                index=[30, 10, 20]), RULES, TERRITORY)
+    assert list(out.index) == [30, 10, 20]
+    assert out.loc[30, "tier"] == 1 and out.loc[20, "eligible"] is False and out.loc[30, "eligible"] is True
+    assert out.loc[10, "error"] == "commune_insee : Code INSEE de la commune obligatoire."
+    assert out.loc[10, "reasons"] == () and out.loc[10, "eligible"] is None and out.loc[10, "tier"] is None
+    for column in ("eligible", "tier", "consumption_units", "resources_per_uc", "epci", "reasons", "error"):
+        assert out[column].dtype == object, column
+    assert type(out.loc[30, "tier"]) is int and out.loc[30, "rule_set"] == "MQ-2026.1"
+
+
+@pytest.mark.parametrize("ages,error", [
+    ("40; 12", None),                       # spaces around the separator
+    ("40.5", "members : Âge de 0 à 125 ans attendu pour chaque personne."),
+    ("40;;12", "members : Âge de 0 à 125 ans attendu pour chaque personne."),
+    ("", "members : Indiquez chaque personne du foyer, le demandeur compris."),
+])
+def test_ages_as_typed(ages, error):
+    out = decide_frame(frame_of([(LAMENTIN, ages, "500", "")]), RULES, TERRITORY)
+    assert out.loc[0, "error"] == error
+    # The same row after others, and with a household without anyone after it.
+    many = decide_frame(frame_of([(LAMENTIN, "40", "500", ""), (LAMENTIN, ages, "500", ""),
+                                  (LAMENTIN, "", "500", "")]), RULES, TERRITORY)
+    assert list(many["error"]) == [None, error,
+                                   "members : Indiquez chaque personne du foyer, le demandeur compris."]
+
+
+def test_half_a_cent_rounds_up_in_both_paths():
+    # 1 073,005 € for one person: 1 073,01 € once rounded half up, one cent above tier 1.
+    for resources in ("1073.005", "1073,005"):
+        out = decide_frame(frame_of([(LAMENTIN, "40", resources, "")]), RULES, TERRITORY)
+        assert (out.loc[0, "tier"], out.loc[0, "resources_per_uc"]) == (2, Decimal("1073.01"))
+    assert single((40,), Decimal("1073.005"))[1:4] == (2, Decimal("1"), Decimal("1073.01"))
+
+
+def test_other_consumption_units_from_the_rules():
+    """A rule set counting every other person as a whole unit: both paths use its weights."""
+    import copy
+
+    data = copy.deepcopy(bundled_rule_sets()[0])
+    data["consumption_units"].update(other_adult="1", child="1")
+    rules = parse_rule_set(data)
+    out = decide_frame(frame_of([(LAMENTIN, "40;38;10", "3219", "")]), rules, TERRITORY)
+    assert (out.loc[0, "consumption_units"], out.loc[0, "tier"]) == (Decimal("3"), 1)     # 1073 × 3
+    facts = HouseholdFacts(LAMENTIN, (40, 38, 10), Decimal("3219"), ())
+    assert decide(facts, rules, TERRITORY).consumption_units == Decimal("3")
