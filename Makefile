@@ -35,7 +35,7 @@ $(VENV)/.installed-mutants: $(VENV)/.installed-test
 # (it takes long: see README). Results are kept in mutants/: a second run only retests what changed.
 # One module: MUTMUT_ARGS="eligibility.engine*"; the per-module table: tests/mutation_report.py.
 mutants: $(VENV)/.installed-mutants
-	REKONEKT_TEST_LOCAL_POSTGRES=0 $(BIN)/mutmut run $(MUTMUT_ARGS)
+	REKONEKT_MUTANTS=1 REKONEKT_TEST_LOCAL_POSTGRES=0 $(BIN)/mutmut run $(MUTMUT_ARGS)
 	$(BIN)/python -m tests.mutation_report
 
 $(VENV)/.installed-bench: $(VENV)/.installed-test

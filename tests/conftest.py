@@ -79,9 +79,17 @@ SQLITE_RACES = ("sur SQLite, les écritures concurrentes seront sérialisées pa
                 "ces garanties sont prouvées sur PostgreSQL")
 
 
+def _mutation_order(item) -> int:
+    """Pure tests first, then the database tests of the domains, the HTTP tests last."""
+    if "app" not in getattr(item, "fixturenames", ()):
+        return 0
+    return 2 if item.nodeid.startswith(("tests/app/", "mutants/tests/app/")) else 1
+
+
 def pytest_collection_modifyitems(config, items):
     """Concurrency tests run on PostgreSQL only (for now); without TEST_DATABASE_URL, only they
-    run there."""
+    run there. Under ``make mutants`` (REKONEKT_MUTANTS=1) the fastest tests run first: mutmut
+    stops at the first failure, so a mutant a unit test kills costs that test only."""
     kept, dropped = [], []
     for item in items:
         params = getattr(item, "callspec", None) and item.callspec.params
@@ -96,6 +104,8 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+    if os.environ.get("REKONEKT_MUTANTS") == "1":
+        items.sort(key=_mutation_order)      # stable: the order within each tier is kept
 
 
 def _reset_postgres(url: str) -> None:
