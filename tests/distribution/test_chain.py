@@ -94,3 +94,51 @@ def test_each_issued_document_hashes_its_content_after_its_predecessor(app, sess
     note = issue_credit_note(session, actor(app, "technicien"), invoices[-1].number, reason="Erreur de saisie.")
     assert note.previous_hash == GENESIS and note.chain_position == 1
     assert verify_chain(session) == []
+
+
+def test_what_an_invoice_hashes_never_changes():
+    """The stored hashes of issued invoices are checked against this very function: renaming a
+    key, dropping a field or changing a format would make every invoice already issued fail
+    verification. The content and its hash are written out here by hand."""
+    from distribution.models import Invoice, InvoiceLine
+
+    invoice = Invoice(
+        number="F-2026-00042", issued_at=datetime(2026, 12, 1, 18, 5, 9, tzinfo=timezone.utc),
+        seller={"name": "Asso"}, buyer_name="Éloïse Jean-Baptiste", buyer_address="12 rue Schœlcher",
+        household_id=7, device_id=9, reservation_id=11, vat_regime="standard", price_grid_id="PG-2026.1", tier=2,
+        total_ttc=Decimal("100.00"), total_ht=Decimal("92.17"), vat=Decimal("7.83"),
+        reference_value=Decimal("280.00"), aide_solidaire=Decimal("190.00"),
+        payments=[{"method": "cash", "amount": "100.00"}], amount_paid=Decimal("100.00"),
+        workshop={"session_id": 3}, lines=[
+            InvoiceLine(position=1, kind="device", description="Ordinateur portable Dell", asset_tag="RK-000009",
+                        serial_number="SN1", quantity=1, unit_price_ttc=Decimal("90.00"), total_ttc=Decimal("90.00"),
+                        total_ht=Decimal("82.95"), vat=Decimal("7.05")),
+            InvoiceLine(position=2, kind="charger", description="Chargeur", asset_tag=None, serial_number=None,
+                        quantity=1, unit_price_ttc=Decimal("10.00"), total_ttc=Decimal("10.00"),
+                        total_ht=Decimal("9.22"), vat=Decimal("0.78"))])
+    text = (
+        '{"aide_solidaire":"190.00","amount_paid":"100.00","buyer_address":"12 rue Schœlcher",'
+        '"buyer_name":"Éloïse Jean-Baptiste","device_id":9,"household_id":7,"issued_at":"2026-12-01T14:05:09-04:00",'
+        '"lines":[{"asset_tag":"RK-000009","description":"Ordinateur portable Dell","kind":"device","position":1,'
+        '"quantity":1,"serial_number":"SN1","total_ht":"82.95","total_ttc":"90.00","unit_price_ttc":"90.00",'
+        '"vat":"7.05"},{"asset_tag":null,"description":"Chargeur","kind":"charger","position":2,"quantity":1,'
+        '"serial_number":null,"total_ht":"9.22","total_ttc":"10.00","unit_price_ttc":"10.00","vat":"0.78"}],'
+        '"number":"F-2026-00042","payments":[{"amount":"100.00","method":"cash"}],"price_grid_id":"PG-2026.1",'
+        '"reference_value":"280.00","reservation_id":11,"seller":{"name":"Asso"},"tier":2,"total_ht":"92.17",'
+        '"total_ttc":"100.00","vat":"7.83","vat_regime":"standard","workshop":{"session_id":3}}')
+    assert canonical(invoice_content(invoice)).decode() == text
+    previous = "a" * 64
+    assert chain_hash(invoice_content(invoice), previous) == hashlib.sha256((text + previous).encode()).hexdigest()
+
+
+def test_what_a_credit_note_hashes_never_changes():
+    from distribution.models import CreditNote, Invoice
+    from distribution.services.invoicing import credit_note_content
+
+    note = CreditNote(number="AV-2026-00003", issued_at=datetime(2026, 12, 2, 4, 0, tzinfo=timezone.utc),
+                      reason="Retour.", device_returned=True, lines=[{"position": 1}], total_ttc=Decimal("90.00"),
+                      total_ht=Decimal("82.95"), vat=Decimal("7.05"))
+    text = ('{"device_returned":true,"invoice_number":"F-2026-00042","issued_at":"2026-12-02T00:00:00-04:00",'
+            '"lines":[{"position":1}],"number":"AV-2026-00003","reason":"Retour.","total_ht":"82.95",'
+            '"total_ttc":"90.00","vat":"7.05"}')
+    assert canonical(credit_note_content(note, Invoice(number="F-2026-00042"))).decode() == text
