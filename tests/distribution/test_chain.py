@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from distribution.models import immutability_triggers
+from distribution.models import IMMUTABLE_TABLES
 from distribution.services.invoicing import GENESIS, canonical, chain_hash, invoice_content, issue_credit_note, verify_chain
 from tests.distribution.test_handover import handed_over, shop  # noqa: F401  (fixture)
 from tests.helpers import actor
@@ -37,18 +37,15 @@ def test_a_hash_covers_the_content_followed_by_the_previous_hash():
 
 
 def _behind_the_triggers(session):
-    """Allow UPDATE on the immutable tables for this transaction (what a forger with database
-    access would do)."""
+    """Allow UPDATE and DELETE on the immutable tables for this transaction (what a forger with
+    database access would do). The tables are emptied, and SQLite's triggers put back, after each
+    test (tests/conftest.py)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL session_replication_role = replica"))
     else:
-        session.execute(text("DROP TRIGGER invoice_no_update"))
-
-
-def _restore_triggers(session):
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(text(immutability_triggers("sqlite", "invoice")[0]))
-        session.commit()
+        for table in IMMUTABLE_TABLES:
+            session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
+            session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
 
 
 def test_rewriting_an_invoice_and_its_hash_breaks_the_next_one(app, session, shop):
@@ -65,7 +62,6 @@ def test_rewriting_an_invoice_and_its_hash_breaks_the_next_one(app, session, sho
     session.commit()
     assert verify_chain(session) == [
         f"Facture {second.number} : contenu modifié depuis l'émission (empreinte différente)."]
-    _restore_triggers(session)
 
 
 def test_an_invoice_relinked_to_another_predecessor_is_caught(app, session, shop):
@@ -77,7 +73,6 @@ def test_an_invoice_relinked_to_another_predecessor_is_caught(app, session, shop
     assert verify_chain(session) == [
         f"Facture {third.number} : l'empreinte du document précédent ne correspond pas.",
         f"Facture {third.number} : contenu modifié depuis l'émission (empreinte différente)."]
-    _restore_triggers(session)
 
 
 @pytest.mark.parametrize("count", [1, 2])
@@ -142,3 +137,57 @@ def test_what_a_credit_note_hashes_never_changes():
             '"lines":[{"position":1}],"number":"AV-2026-00003","reason":"Retour.","total_ht":"82.95",'
             '"total_ttc":"90.00","vat":"7.05"}')
     assert canonical(credit_note_content(note, Invoice(number="F-2026-00042"))).decode() == text
+
+
+def test_a_missing_invoice_and_a_gap_in_the_numbers_are_reported(app, session, shop):
+    first, second, third = handed_over(app, session, shop, 3)
+    year = first.number.split("-")[1]
+    _behind_the_triggers(session)
+    session.execute(text("DELETE FROM invoice_line WHERE invoice_id = :id"), {"id": second.id})
+    session.execute(text("DELETE FROM invoice WHERE id = :id"), {"id": second.id})
+    session.commit()
+    assert verify_chain(session) == [
+        f"Facture {third.number} : position 3 dans la chaîne, 2 attendue (document manquant).",
+        f"Facture {third.number} : l'empreinte du document précédent ne correspond pas.",
+        f"Numérotation F-{year} : trous ou doublons (2 documents).",
+    ]
+
+
+def test_a_renumbered_invoice_and_a_changed_credit_note_are_reported(app, session, shop):
+    first, second = handed_over(app, session, shop, 2)
+    note = issue_credit_note(session, actor(app, "technicien"), first.number, reason="Erreur.")
+    year = first.number.split("-")[1]
+    _behind_the_triggers(session)
+    session.execute(text("UPDATE invoice SET number = :n WHERE id = :id"), {"n": f"F-{year}-00009", "id": second.id})
+    session.execute(text("UPDATE credit_note SET reason = 'Autre' WHERE id = :id"), {"id": note.id})
+    session.commit()
+    assert verify_chain(session) == [
+        f"Facture F-{year}-00009 : contenu modifié depuis l'émission (empreinte différente).",
+        f"Numérotation F-{year} : trous ou doublons (2 documents).",
+        f"Avoir {note.number} : contenu modifié depuis l'émission (empreinte différente).",
+    ]
+
+
+def test_the_chain_is_read_in_its_order_not_the_rows(app, session, shop):
+    """Positions swapped behind the triggers' back: read in chain order, each document's
+    predecessor no longer matches."""
+    first, second = handed_over(app, session, shop, 2)
+    _behind_the_triggers(session)
+    session.execute(text("UPDATE invoice SET chain_position = chain_position + 10"))
+    session.execute(text("UPDATE invoice SET chain_position = 1 WHERE id = :id"), {"id": second.id})
+    session.execute(text("UPDATE invoice SET chain_position = 2 WHERE id = :id"), {"id": first.id})
+    session.commit()
+    assert verify_chain(session) == [
+        f"Facture {second.number} : l'empreinte du document précédent ne correspond pas.",
+        f"Facture {first.number} : l'empreinte du document précédent ne correspond pas.",
+    ]
+
+
+def test_the_latest_invoices_come_first(app, session, shop, users):
+    from distribution.services.invoicing import latest_invoices
+
+    invoices = handed_over(app, session, shop, 3)
+    assert [i.number for i in latest_invoices(session, limit=2)] == [invoices[2].number, invoices[1].number]
+    assert [i.number for i in latest_invoices(session)] == [i.number for i in reversed(invoices)]
+    assert {i.issued_by_id for i in invoices} == {users["technicien"]}
+    assert invoices[0].buyer_address == "12 rue Schœlcher, 97232 Le Lamentin"
