@@ -104,3 +104,20 @@ def test_the_days_a_rule_set_applies_on():
     assert open_ended.applies_on(date(2026, 1, 1)) and open_ended.applies_on(date(2099, 1, 1))
     bounded = parse_rule_set(changed(effective_to="2026-06-30"))
     assert bounded.applies_on(date(2026, 6, 30)) and not bounded.applies_on(date(2026, 7, 1))
+
+
+@pytest.mark.parametrize("module,folder", [("eligibility.rules", "rules"), ("distribution.pricing", "grids")])
+def test_bundled_files_are_read_in_name_order(tmp_path, monkeypatch, module, folder):
+    """Every ``*.json`` of the package's folder, in name order (a later version sorts after),
+    read as UTF-8."""
+    import importlib
+    import json
+    from types import SimpleNamespace
+
+    (tmp_path / folder).mkdir()
+    for name, title in (("MQ-2027.1.json", "Règles 2027"), ("MQ-2026.1.json", "Règles 2026"), ("NOTES.txt", "x")):
+        (tmp_path / folder / name).write_bytes(json.dumps({"title": title}, ensure_ascii=False).encode("utf-8"))
+    target = importlib.import_module(module)
+    monkeypatch.setattr(target, "resources", SimpleNamespace(files=lambda package: tmp_path))
+    read = target.bundled_rule_sets() if folder == "rules" else target.bundled_grids()
+    assert read == [{"title": "Règles 2026"}, {"title": "Règles 2027"}]
