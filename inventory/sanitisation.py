@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from inventory.lifecycle import medium_record_sanitises
 from inventory.models import ErasureRecord, StorageMedium
-from inventory.vocabulary import ErasureLevel, ErasureResult, Labelled, MediumOrigin
+from inventory.vocabulary import ErasureLevel, Labelled, MediumOrigin
 
 
 class MediumState(Labelled):
@@ -32,8 +32,7 @@ def medium_state(medium: StorageMedium) -> MediumState:
     record = covering_record(medium)
     if record is not None:
         return MediumState.DESTROYED if record.level == ErasureLevel.DESTROY else MediumState.SANITISED
-    if any(e.result == ErasureResult.FAIL or not medium_record_sanitises(e.level, e.result, e.verified)
-           for e in medium.erasures):
+    if medium.erasures:     # records, and none of them makes the medium safe
         return MediumState.FAILED
     return MediumState.PENDING
 

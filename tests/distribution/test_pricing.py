@@ -141,3 +141,14 @@ def test_totals_are_the_sums_of_the_lines():
     assert totals(lines) == Totals(D("80.00"), D("73.74"), D("6.26"))   # 55.30 + 9.22 + 9.22
     assert totals([]) == Totals(D("0.00"), D("0.00"), D("0.00"))
     assert str(totals([]).total_ttc) == "0.00"
+
+
+def test_free_prices_and_a_grid_without_accessories():
+    data = copy.deepcopy(BUNDLED)
+    data.pop("accessories")
+    data["devices"][0]["prices"] = {"1": "0", "2": "0.50"}
+    grid = parse_grid(data)
+    assert grid.accessories == {}
+    assert grid.price_of("laptop", "A", 1) == (D("0.00"), D("350.00"))
+    assert grid.price_of("laptop", "A", 2)[0] == D("0.50")
+    assert {a.code for a in GRID.accessories.values()} == set(GRID.accessories)

@@ -227,3 +227,37 @@ def test_random_sequences_keep_state_and_history_consistent(media_count, steps):
         assert state == events[-1][1]
     for (_, before), (after_from, _) in zip(events, events[1:]):
         assert before == after_from  # the history is a chain
+
+
+# --- every reason word for word, and the guards that must not reach too far ------------------------
+
+def test_each_reason_word_for_word():
+    assert refusal(DeviceFacts(S.PARTS), "in_stock") == (
+        "Un appareil à l'état « Pièces détachées » ne peut pas passer à « En stock ». "
+        "États possibles : « Recyclé ».")
+    assert refusal(DeviceFacts(S.RESERVED), "repair") == (
+        "Un appareil à l'état « Réservé » ne peut pas passer à « Réparation ». "
+        "États possibles : « Remis au foyer », « En stock ».")
+    assert refusal(DeviceFacts(S.RECYCLED), "repair") == "Un appareil à l'état « Recyclé » ne change plus d'état."
+    assert refusal(DeviceFacts(S.RECEIVED, media=(DIRTY,)), "grading") == (
+        "Cet appareil porte 1 support de données : il doit d'abord passer par « Effacement ».")
+    assert refusal(DeviceFacts(S.RECEIVED, media=(DIRTY, CLEAN)), "repair") == (
+        "Cet appareil porte 2 supports de données : il doit d'abord passer par « Effacement ».")
+    nameless = MediumFacts("flash", None, ())
+    assert refusal(DeviceFacts(S.WIPING, media=(DIRTY, CLEAN, nameless)), "grading") == (
+        "Les données ne quittent jamais l'atelier : chaque support doit avoir un effacement réussi et vérifié, "
+        "ou une destruction. En attente : Disque dur (HDD) n° DISK2 ; Mémoire interne (flash) (sans numéro).")
+    assert refusal(DeviceFacts(S.IN_STOCK, grade="A"), "reserved") == (
+        "La réservation se fait uniquement depuis la liste d'attente des demandes validées "
+        "(et se libère par l'annulation ou l'expiration de la réservation).")
+    assert refusal(DeviceFacts(S.RESERVED, grade="A"), "distributed", TransitionContext(reservation=True)) == (
+        "La remise au foyer se fait uniquement par l'opération de remise "
+        "(réservation, facture et atelier), pas par un simple changement d'état.")
+
+
+@pytest.mark.parametrize("source,target", [("grading", "repair"), ("in_stock", "repair"), ("repair", "grading")])
+def test_only_leaving_wiping_checks_the_media_on_the_way_to_repair_or_grading(source, target):
+    """A medium a device carries outside wiping (a disk fitted in repair and not yet recorded as
+    such, say) does not stop it between repair and quality control: only leaving wiping, parts and
+    recycling check the media."""
+    assert refusal(DeviceFacts(S(source), media=(DIRTY,), grade="A"), target) is None
