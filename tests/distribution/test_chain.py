@@ -191,3 +191,16 @@ def test_the_latest_invoices_come_first(app, session, shop, users):
     assert [i.number for i in latest_invoices(session)] == [i.number for i in reversed(invoices)]
     assert {i.issued_by_id for i in invoices} == {users["technicien"]}
     assert invoices[0].buyer_address == "12 rue Schœlcher, 97232 Le Lamentin"
+
+
+def test_a_gap_in_the_credit_note_series_is_reported(app, session, shop):
+    first, second = handed_over(app, session, shop, 2)
+    notes = [issue_credit_note(session, actor(app, "technicien"), i.number, reason="Erreur.") for i in (first, second)]
+    year = notes[0].number.split("-")[1]
+    _behind_the_triggers(session)
+    session.execute(text("UPDATE credit_note SET number = :n WHERE id = :id"), {"n": f"AV-{year}-00007", "id": notes[1].id})
+    session.commit()
+    assert verify_chain(session) == [
+        f"Avoir AV-{year}-00007 : contenu modifié depuis l'émission (empreinte différente).",
+        f"Numérotation AV-{year} : trous ou doublons (2 documents).",
+    ]

@@ -37,6 +37,8 @@ def invoice(app, session, shop):
 
 def test_a_credit_note_on_one_line_holds_and_hashes_what_it_says(app, session, invoice, users):
     charger = next(line for line in invoice.lines if line.kind != "device")
+    device_line = next(line for line in invoice.lines if line.kind == "device")
+    assert (device_line.asset_tag, device_line.serial_number) == (invoice.device.asset_tag, invoice.device.serial_number)
     note = issue_credit_note(session, actor(app, "technicien"), invoice.number.lower(), reason="  Chargeur absent. ",
                              positions=[charger.position], now=WHEN)
     assert (note.number, note.chain_position, note.previous_hash) == ("AV-2026-00001", 1, GENESIS)

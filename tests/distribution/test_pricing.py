@@ -140,7 +140,7 @@ def test_totals_are_the_sums_of_the_lines():
     lines = [line_amounts(D("60"), 1, "standard"), line_amounts(D("10"), 1, "standard"), line_amounts(D("5"), 2, "standard")]
     assert totals(lines) == Totals(D("80.00"), D("73.74"), D("6.26"))   # 55.30 + 9.22 + 9.22
     assert totals([]) == Totals(D("0.00"), D("0.00"), D("0.00"))
-    assert str(totals([]).total_ttc) == "0.00"
+    assert [str(v) for v in (totals([]).total_ttc, totals([]).total_ht, totals([]).vat)] == ["0.00", "0.00", "0.00"]
 
 
 def test_free_prices_and_a_grid_without_accessories():

@@ -111,6 +111,7 @@ def test_actor_of_a_user():
     assert actor_of(user) == Actor(7, "Léa Marie", frozenset({"Agent EPCI"}), CACEM, 4)
     nameless = SimpleNamespace(**{**vars(user), "get_full_name": lambda: " "})
     assert actor_of(nameless).name == "lea"
+    assert actor_of(SimpleNamespace(**{**vars(user), "get_full_name": lambda: None})).name == "lea"
     assert actor_of(None) == Actor(None, None, frozenset())
     anonymous = SimpleNamespace(**{**vars(user), "is_authenticated": False})
     assert actor_of(anonymous) == Actor(None, None, frozenset())

@@ -169,6 +169,20 @@ def test_a_percentage_without_threshold_never_fails():
     assert compute(items, {"screen": True, "wear": 3}, "B").grade == "B"
 
 
+def test_an_unknown_item_names_the_expected_ones():
+    with pytest.raises(ChecklistInvalid) as invalid:
+        compute(DEFAULT_TEMPLATES["monitor"], {**passing_checklist("monitor"), "webcam": True}, "A")
+    assert invalid.value.errors == {"checklist.webcam": [
+        "Élément inconnu pour cette catégorie : valeurs attendues : cable, display, inputs, powers_on, stand."]}
+
+
+@pytest.mark.parametrize("note", [None, "", "   "])
+def test_a_lowered_grade_needs_a_note(note):
+    with pytest.raises(ChecklistInvalid) as invalid:
+        compute(LAPTOP, values(), "A", lowered_to="B", note=note)
+    assert invalid.value.errors == {"note": ["Dites pourquoi la note passe de A à B."]}
+
+
 def test_an_unknown_lowered_grade():
     with pytest.raises(ChecklistInvalid) as invalid:
         compute(LAPTOP, values(), "A", lowered_to="E", note="x")

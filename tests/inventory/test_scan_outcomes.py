@@ -61,7 +61,7 @@ def test_a_location_starts_then_ends_a_put_away(session, shop, tech):
         "code": "LOC-LAM-B02", "kind": "location", "level": "info", "applied": None, "moved_to": None,
         "message": "Rangement dans LOC-LAM-B02 terminé.", "repeat": False, "allowed": [], "putaway": None,
         "registered": None, "events": []}
-    assert context(session, tech)[3] is None
+    assert context(session, tech)[3] is None and stop.obj.id == shop["bin_b"].id
 
 
 def test_a_disabled_location_is_refused(session, shop, tech):

@@ -73,8 +73,28 @@ def test_stale_version_is_a_conflict(session):
     device = make_device(session, shop["collection"].id)
     old = device.version
     transition(session, device.asset_tag, "wiping")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as stale:
         transition(session, device.asset_tag, "recycled", version=old)
+    assert stale.value.message == "Cet appareil vient d'être modifié par quelqu'un d'autre : rechargez-le et recommencez."
+
+
+def test_an_event_without_a_note_has_none(session):
+    shop = make_workshop(session)
+    device = make_device(session, shop["collection"].id)
+    transition(session, device.asset_tag, "wiping", note="  ")
+    assert history(session, device.id)[-1].note is None
+
+
+def test_a_refusal_lists_what_the_callers_context_allows(session):
+    shop = make_workshop(session)
+    device = make_device(session, shop["collection"].id)
+    advance(session, device, "in_stock")
+    with pytest.raises(TransitionRefused) as plain:
+        transition(session, device.asset_tag, "distributed")
+    assert plain.value.allowed == ["repair", "parts", "recycled"]
+    with pytest.raises(TransitionRefused) as reserving:
+        transition(session, device.asset_tag, "distributed", context=TransitionContext(reservation=True))
+    assert reserving.value.allowed == ["reserved", "repair", "parts", "recycled"]
 
 
 def test_full_path_to_stock_and_history(session, users):

@@ -89,6 +89,12 @@ def test_an_epci_is_read_as_its_sites(session):
     epcis = {e.short_name: e.id for e in session.query(Epci)}
     cacem = with_sites(session, Filters(ANY.start, ANY.end, epci_id=epcis["CACEM"]))
     assert cacem.epci_site_ids == (shop["site"].id,)
+    from inventory.services.reference import create_site
+
+    later = [create_site(session, code=code, name=f"Atelier {code}", kind="workshop", commune_insee=insee).id
+             for code, insee in (("FDF", "97209"), ("SCH", "97229"))]
+    both = with_sites(session, Filters(ANY.start, ANY.end, epci_id=epcis["CACEM"])).epci_site_ids
+    assert both == tuple(sorted([shop["site"].id, *later]))
     assert with_sites(session, Filters(ANY.start, ANY.end, epci_id=epcis["CAP Nord"])).epci_site_ids == ()
     assert with_sites(session, ANY) is ANY
     assert with_sites(session, cacem) is cacem
@@ -109,7 +115,8 @@ def test_the_query_string(session):
             ({"epci": "999"}, "epci", "EPCI inconnu : CACEM, CAP Nord ou Espace Sud."),
             ({"donor": "abc"}, "donor", "Identifiant d'organisation donatrice attendu."),
             ({"donor": "99999"}, "donor", "Identifiant d'organisation donatrice attendu."),
-            ({"from": "hier"}, "from", "Date attendue au format AAAA-MM-JJ.")):
+            ({"from": "hier"}, "from", "Date attendue au format AAAA-MM-JJ."),
+            ({"to": "demain"}, "to", "Date attendue au format AAAA-MM-JJ.")):
         with pytest.raises(ValidationFailed) as bad:
             filters_from_args(session, args)
         assert bad.value.errors == {field: [message]}, args
