@@ -178,6 +178,19 @@ def test_the_answer_is_aligned_on_the_input_and_holds_plain_python_values():
     for column in ("eligible", "tier", "consumption_units", "resources_per_uc", "epci", "reasons", "error"):
         assert out[column].dtype == object, column
     assert type(out.loc[30, "tier"]) is int and out.loc[30, "rule_set"] == "MQ-2026.1"
+    assert tuple(out.loc[30, ["consumption_units", "resources_per_uc", "epci"]]) == (Decimal("1"), Decimal("500.00"), "CACEM")
+    assert tuple(out.loc[20, ["consumption_units", "resources_per_uc", "epci"]]) == (Decimal("1"), Decimal("9000.00"), "CACEM")
+    assert out.loc[20, "reasons"][-1].startswith("Ce montant dépasse le plafond le plus haut")
+    valid = decide_frame(frame_of([(LAMENTIN, "40", "500", ""), (LAMENTIN, "40", "9000", "")]), RULES, TERRITORY)
+    assert valid["eligible"].dtype == object and valid.loc[0, "eligible"] is True and valid.loc[1, "eligible"] is False
+
+
+def test_a_column_of_numbers_only():
+    """An XLSX column where every cell is a number (no text at all) is read like text."""
+    frame = pd.DataFrame({"commune_insee": [97213, 97217], "ages": [40, 30], "monthly_resources": [500, 1300.5],
+                          "benefits": [None, None]}, dtype=object)
+    out = decide_frame(frame, RULES, TERRITORY)
+    assert [(r.tier, r.epci, r.error) for r in out.itertuples()] == [(1, "CACEM", None), (3, "Espace Sud", None)]
 
 
 @pytest.mark.parametrize("ages,error", [

@@ -218,3 +218,13 @@ def test_every_error_at_once_in_the_single_path():
         "monthly_resources": ["Ressources mensuelles du foyer (en euros) obligatoires."],
         "benefits": ["Prestation inconnue : XYZ. Codes acceptés : RSA, RSO, ASS, AAH, ASI, ASPA, ADA, AV, CSS."],
     }
+
+
+def test_blank_benefit_codes_are_no_benefit():
+    decision = decide(facts((40,), "9999", ("", "  ", "\t")), RULES, TERRITORY)
+    assert (decision.eligible, decision.tier) == (False, None)
+
+
+def test_every_decision_names_its_rule_set():
+    for household in (facts(commune="75056"), facts(benefits=("RSA",)), facts(resources="100"), facts(resources="9999")):
+        assert decide(household, RULES, TERRITORY).rule_set == "MQ-2026.1"
