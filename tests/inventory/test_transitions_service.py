@@ -81,7 +81,10 @@ def test_stale_version_is_a_conflict(session):
 def test_an_event_without_a_note_has_none(session):
     shop = make_workshop(session)
     device = make_device(session, shop["collection"].id)
-    transition(session, device.asset_tag, "wiping", note="  ")
+    transition(session, device.asset_tag, "wiping")
+    assert history(session, device.id)[-1].note is None
+    sanitise(session, device)
+    transition(session, device.asset_tag, "grading", note="  ")
     assert history(session, device.id)[-1].note is None
 
 
