@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from distribution.models import IMMUTABLE_TABLES
 from distribution.services.invoicing import GENESIS, canonical, chain_hash, invoice_content, issue_credit_note, verify_chain
-from tests.distribution.test_handover import handed_over, shop  # noqa: F401  (fixture)
+from tests.distribution.test_handover import handed_over
 from tests.helpers import actor
 
 CONTENT = {"number": "F-2026-00001", "total_ttc": Decimal("90.00"), "buyer_name": "Éloïse",

@@ -16,7 +16,6 @@ from distribution.services.invoicing import (
     issue_credit_note,
     verify_chain,
 )
-from tests.distribution.test_handover import shop  # noqa: F401  (fixture)
 from tests.helpers import actor
 
 WHEN = datetime(2026, 12, 4, 18, 45, 12, tzinfo=timezone.utc)

@@ -27,18 +27,12 @@ from inventory.services.reference import create_site
 from tests.helpers import (
     actor,
     make_session,
-    make_workshop,
     settings_for,
     stock_device,
     validated_request,
 )
 
 WEIGHTS = {"senior": 3, "disability": 3, "young_isolated": 2, "student": 1}
-
-
-@pytest.fixture
-def shop(session):
-    return make_workshop(session)
 
 
 def reserved(app, session, shop, category="laptop", grade="B", **household):

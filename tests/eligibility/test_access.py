@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.errors import Forbidden, NotFound
-from core.territory import Commune, Epci
+from core.territory import Commune
 from distribution.access import bookable_household, is_animateur, is_stock_manager, require_stock_manager
 from eligibility.access import (
     HOUSEHOLD_NOT_FOUND,

@@ -23,7 +23,7 @@ from core.clock import local_today
 from core.territory import Epci
 from reporting.dashboard import dashboard
 from reporting.filters import Filters
-from tests.helpers import login
+from tests.helpers import bearer, login
 from tests.reporting.scenario import build_spread
 
 START = date(2020, 1, 1)
@@ -248,7 +248,7 @@ def test_an_agent_exports_exactly_the_admins_figures_for_their_epci(app, spread,
                  "/dashboard/impact.pdf"):
         assert agent.get(f"{path}?{PERIOD}&epci={other}").status_code == 403, path
     assert agent.get(f"/api/v1/indicators?{PERIOD}&epci={other}",
-                     headers=_bearer(agent, username)).status_code == 403
+                     headers=bearer(agent, username)).status_code == 403
 
 
 def test_a_partner_exports_exactly_the_admins_figures_for_their_organisation(app, spread, bound_partner):
@@ -267,7 +267,7 @@ def test_a_partner_exports_exactly_the_admins_figures_for_their_organisation(app
     assert partner.get(f"/dashboard/export/all.xlsx?{PERIOD}&donor={other}").status_code == 403
     assert partner.get(f"/dashboard/?{PERIOD}&epci=CACEM").status_code == 200   # an EPCI narrows their own donations
     assert partner.get(f"/api/v1/indicators?{PERIOD}&donor={other}",
-                       headers=_bearer(partner, "partenaire")).status_code == 403
+                       headers=bearer(partner, "partenaire")).status_code == 403
 
 
 @pytest.mark.parametrize("username", ["technicien", "prescripteur", "animateur"])
@@ -276,9 +276,3 @@ def test_other_roles_export_nothing(app, spread, username):
     login(client, username)
     for path in ("/dashboard/export/all.xlsx", "/dashboard/export/households_tier.csv", "/dashboard/impact.pdf"):
         assert client.get(f"{path}?{PERIOD}").status_code == 403, path
-
-
-def _bearer(client, username):
-    from tests.helpers import bearer
-
-    return bearer(client, username)

@@ -1,0 +1,12 @@
+"""Fixtures of the handover tests."""
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import make_workshop
+
+
+@pytest.fixture
+def shop(session):
+    """The test workshop: a donor, a site at Le Lamentin with two bins, an open collection."""
+    return make_workshop(session)
