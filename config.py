@@ -10,7 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
-from app.roles import ROLES
+from core.actor import ADMIN, PUBLIC
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -69,16 +69,15 @@ class Config:
     FAB_INDEX_VIEW = "app.views.home.HomeView"
     # The schema comes from migrations only, never from create_all at start-up.
     FAB_CREATE_DB = False
-    # Roles are defined in code (app/roles.py) and checked in memory: no
-    # permission rows to keep in sync.
+    # Roles are defined in code (app/roles.py, installed as FAB_ROLES by create_app) and
+    # checked in memory: no permission rows to keep in sync.
     FAB_UPDATE_PERMS = False
-    FAB_ROLES = ROLES
     FAB_API_SWAGGER_UI = True
     FAB_ADD_SECURITY_API = False
     FAB_API_MAX_PAGE_SIZE = 200
     AUTH_TYPE = 1  # AUTH_DB
-    AUTH_ROLE_ADMIN = "Admin"
-    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_ROLE_ADMIN = ADMIN
+    AUTH_ROLE_PUBLIC = PUBLIC
     AUTH_USER_REGISTRATION = False
     FAB_PASSWORD_HASH_METHOD = "scrypt"
     JWT_ACCESS_TOKEN_EXPIRES = 8 * 3600  # one working day

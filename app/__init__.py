@@ -24,6 +24,10 @@ def create_app(config: object | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config.from_object(config)
+    # The roles are the web edge's grants on its views (app/roles.py); a test config may bring its own.
+    from app.roles import ROLES
+
+    app.config.setdefault("FAB_ROLES", ROLES)
     _configure_logging(app)
 
     # Import every model so that the metadata is complete (Alembic and FAB both need it).

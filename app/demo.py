@@ -17,7 +17,8 @@ from core.clock import MARTINIQUE, utcnow
 from core.settings import set_setting
 from core.territory import Epci
 from inventory.lifecycle import State
-from inventory.schemas import DeviceIn, load
+from core.schemas import load
+from inventory.schemas import DeviceIn
 from inventory.services.collections import create_collection
 from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device

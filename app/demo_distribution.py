@@ -12,7 +12,7 @@ from distribution.services.handover import handover
 from distribution.services.reservations import matching_devices, reserve, waiting_list
 from distribution.services.workshops import create_session
 from distribution.settings import settings_from
-from eligibility.access import actor_of
+from core.actor import actor_of
 from eligibility.models import Household, Request
 from eligibility.services.requests import decide_request
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from eligibility.access import actor_of
+from core.actor import actor_of
 from eligibility.services.households import create_household
 from eligibility.services.requests import create_request, decide_request
 

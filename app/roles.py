@@ -10,6 +10,8 @@ checks every role against every endpoint.
 """
 from __future__ import annotations
 
+from core.actor import ADMIN, AGENT_EPCI, ANIMATEUR, PARTENAIRE, PRESCRIPTEUR, PUBLIC, TECHNICIEN
+
 READ = ("can_list", "can_show", "can_read", "can_download", "menu_access")
 WRITE = READ + ("can_add", "can_edit", "can_write", "can_import")
 
@@ -69,7 +71,6 @@ REPORTING = (
 BOOKING = ("Workshops", "Bookings")
 
 
-
 def grant(resources: tuple[str, ...], permissions: tuple[str, ...]) -> list[list[str]]:
     """Anchored grants of ``permissions`` on ``resources``."""
     names = "|".join(sorted(set(resources)))
@@ -87,13 +88,6 @@ SELF_SERVICE = (
 )
 SIGNED_IN = API_DOCS + SELF_SERVICE
 
-ADMIN = "Admin"
-TECHNICIEN = "Technicien"
-AGENT_EPCI = "Agent EPCI"
-PARTENAIRE = "Partenaire"
-PRESCRIPTEUR = "Prescripteur"
-ANIMATEUR = "Animateur"
-PUBLIC = "Public"
 
 ROLES: dict[str, list[list[str]]] = {
     # Everything, including users, roles and reference data.

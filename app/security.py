@@ -26,7 +26,7 @@ from sqlalchemy import ForeignKey, Integer, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.territory import Epci
-from inventory.models import Organisation
+from core.organisations import Organisation
 
 
 class RekonektUser(User):

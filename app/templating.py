@@ -11,16 +11,8 @@ from core.clock import to_local
 from eligibility.identity import display_phone
 from eligibility.vocabulary import AuditAction, ProofKind, Relationship, RequestStatus, Situation
 from inventory.lifecycle import State
-from inventory.vocabulary import (
-    Category,
-    ErasureLevel,
-    ErasureResult,
-    ErasureTechnique,
-    Grade,
-    MediumKind,
-    OrganisationKind,
-    Station,
-)
+from core.vocabulary import Category, OrganisationKind
+from inventory.vocabulary import ErasureLevel, ErasureResult, ErasureTechnique, Grade, MediumKind, Station
 
 DEMO_SETTING = "demo_data_loaded"
 

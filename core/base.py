@@ -14,4 +14,10 @@ NAMING_CONVENTION = {
 }
 Model.metadata.naming_convention = NAMING_CONVENTION
 
-__all__ = ["Model", "NAMING_CONVENTION"]
+
+def in_values(column: str, values: list[str]) -> str:
+    """The SQL of a check constraint: ``column`` holds one of ``values`` (a closed vocabulary)."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+__all__ = ["Model", "NAMING_CONVENTION", "in_values"]

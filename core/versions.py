@@ -6,10 +6,10 @@ from datetime import date
 from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict
+from core.unit_of_work import unit_of_work
 
 
 def store_version(session: Session, model, *, key: str, title: str, effective_from: date, effective_to: date | None,
@@ -25,20 +25,13 @@ def store_version(session: Session, model, *, key: str, title: str, effective_fr
         if used:
             raise Conflict(locked(used))
     outcome = "replaced" if row is not None else "added"
-    try:
+    with unit_of_work(session, duplicate=f"Une version « {key} » vient d'être enregistrée par ailleurs : rechargez et vérifiez."):
         if row is None:
             row = model(id=key)
             session.add(row)
         row.title, row.effective_from, row.effective_to = title, effective_from, effective_to
         row.data = data
         row.loaded_by_id = user_id
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(f"Une version « {key} » vient d'être enregistrée par ailleurs : rechargez et vérifiez.") from None
-    except BaseException:
-        session.rollback()
-        raise
     return row, outcome
 
 

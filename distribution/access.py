@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from core.actor import ANIMATEUR, TECHNICIEN, Actor
 from core.errors import Forbidden, NotFound
-from eligibility.access import Actor, household_for
+from eligibility.access import household_for
 from eligibility.models import Household
 
-TECHNICIEN, ANIMATEUR = "Technicien", "Animateur"
 
 
 def is_stock_manager(actor: Actor) -> bool:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.base import Model
+from core.base import Model, in_values
 from core.clock import utcnow
 from core.territory import Commune
 from core.types import UTCDateTime
@@ -39,7 +39,8 @@ from distribution.vocabulary import (
     WorkshopTopic,
 )
 from eligibility.models import Household, Request
-from inventory.models import Device, Organisation, Site, _in
+from core.organisations import Organisation
+from inventory.models import Device, Site
 
 Money = Numeric(12, 2)
 
@@ -63,8 +64,8 @@ class Reservation(Model):
 
     __tablename__ = "reservation"
     __table_args__ = (
-        CheckConstraint(_in("status", ReservationStatus.values()), name="status"),
-        CheckConstraint("internet_access IS NULL OR " + _in("internet_access", InternetAccess.values()),
+        CheckConstraint(in_values("status", ReservationStatus.values()), name="status"),
+        CheckConstraint("internet_access IS NULL OR " + in_values("internet_access", InternetAccess.values()),
                         name="internet_access"),
         # One live reservation per device and per request, enforced by the database itself.
         Index("uq_reservation_active_device", "device_id", unique=True,
@@ -101,8 +102,8 @@ class WorkshopSession(Model):
 
     __tablename__ = "workshop_session"
     __table_args__ = (
-        CheckConstraint(_in("topic", WorkshopTopic.values()), name="topic"),
-        CheckConstraint(_in("venue_kind", VenueKind.values()), name="venue_kind"),
+        CheckConstraint(in_values("topic", WorkshopTopic.values()), name="topic"),
+        CheckConstraint(in_values("venue_kind", VenueKind.values()), name="venue_kind"),
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_workshop_session_topic_start", "topic", "starts_at"),
@@ -143,7 +144,7 @@ class WorkshopSession(Model):
 class Booking(Model):
     __tablename__ = "booking"
     __table_args__ = (
-        CheckConstraint(_in("status", BookingStatus.values()), name="status"),
+        CheckConstraint(in_values("status", BookingStatus.values()), name="status"),
         CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
         # A household holds at most one live booking per session.
         Index("uq_booking_live_household", "session_id", "household_id", unique=True,
@@ -178,7 +179,7 @@ class Invoice(Model):
 
     __tablename__ = "invoice"
     __table_args__ = (
-        CheckConstraint(_in("vat_regime", VatRegime.values()), name="vat_regime"),
+        CheckConstraint(in_values("vat_regime", VatRegime.values()), name="vat_regime"),
         CheckConstraint("total_ttc = total_ht + vat", name="totals_add_up"),
     )
 

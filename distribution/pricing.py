@@ -9,7 +9,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 
-from inventory.vocabulary import Category, Grade
+from core.vocabulary import Category
+from inventory.vocabulary import Grade
 
 CENT = Decimal("0.01")
 

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from core.clock import to_local
 from distribution.models import Booking, CreditNote, Invoice, WorkshopSession
 from distribution.vocabulary import VAT_MENTIONS, PaymentMethod, VatRegime
-from eligibility.engine import euros
+from core.money import euros
 
 CENT = Decimal("0.01")
 GUARANTEE = ("Garantie légale de conformité de deux ans (articles L217-3 et suivants du Code de la "

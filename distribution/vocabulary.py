@@ -1,7 +1,7 @@
 """Closed vocabularies of the distribution domain (English values, French labels)."""
 from __future__ import annotations
 
-from inventory.vocabulary import Category, Labelled
+from core.vocabulary import Category, Labelled
 
 
 class ReservationStatus(Labelled):

@@ -10,49 +10,16 @@ search. A household outside the actor's scope is "not found" (404), so its exist
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
+from core.actor import Actor
 from core.errors import NotFound
 from core.territory import Commune
 from eligibility.models import Household, Request
 
-ADMIN, AGENT, PRESCRIPTEUR = "Admin", "Agent EPCI", "Prescripteur"
 HOUSEHOLD_NOT_FOUND = "Foyer introuvable."
 REQUEST_NOT_FOUND = "Demande introuvable."
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The person acting, as the eligibility services need them."""
-    id: int | None
-    name: str | None
-    roles: frozenset[str]
-    epci_id: int | None = None
-    organisation_id: int | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return ADMIN in self.roles
-
-    @property
-    def is_agent(self) -> bool:
-        return AGENT in self.roles and self.epci_id is not None
-
-    @property
-    def is_prescripteur(self) -> bool:
-        return PRESCRIPTEUR in self.roles
-
-
-def actor_of(user) -> Actor:
-    """An Actor from a Flask-AppBuilder user (None: nobody)."""
-    if user is None or not getattr(user, "is_authenticated", True):
-        return Actor(None, None, frozenset())
-    name = (user.get_full_name() or "").strip() or user.username
-    return Actor(user.id, name, frozenset(r.name for r in user.roles), getattr(user, "epci_id", None),
-                 getattr(user, "organisation_id", None))
 
 
 def scope(stmt: Select, actor: Actor) -> Select:

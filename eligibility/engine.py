@@ -15,9 +15,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
+from core.money import CENT, euros, euros_from_cents
 from eligibility.rules import Rules
 
-CENT = Decimal("0.01")
+
 MAX_AGE = 125
 
 
@@ -59,18 +60,6 @@ def age_on(birth: date, day: date) -> int:
 
 
 # --- the sentences, shared by both paths ----------------------------------------------------
-
-def euros_from_cents(cents: int) -> str:
-    """1 234,56 € (non-breaking spaces), from a whole number of cents."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}{whole:,}".replace(",", "\u00a0") + f",{part:02d}\u00a0€"
-
-
-def euros(value: Decimal) -> str:
-    """1 234,56 € (non-breaking spaces), rounded half up to the cent."""
-    return euros_from_cents(int(value.quantize(CENT, ROUND_HALF_UP) * 100))
-
 
 def units_text(uc: Decimal) -> str:
     return f"{uc.normalize():f}".replace(".", ",")

@@ -21,17 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.base import Model
+from core.base import Model, in_values
 from core.clock import utcnow
 from core.territory import Commune
 from core.types import UTCDateTime
 from eligibility.vocabulary import AuditAction, ProofKind, Relationship, RequestStatus
-from inventory.models import Organisation
-from inventory.vocabulary import Category
-
-
-def _in(column: str, values: list[str]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+from core.organisations import Organisation
+from core.vocabulary import Category
 
 
 class RuleSet(Model):
@@ -100,7 +96,7 @@ class Member(Model):
 
     __tablename__ = "household_member"
     __table_args__ = (
-        CheckConstraint(_in("relation", Relationship.values()), name="relation"),
+        CheckConstraint(in_values("relation", Relationship.values()), name="relation"),
         CheckConstraint("birth_date IS NOT NULL OR (age IS NOT NULL AND age_given_on IS NOT NULL)", name="age_known"),
         CheckConstraint("age IS NULL OR (age >= 0 AND age <= 125)", name="age_range"),
     )
@@ -126,7 +122,7 @@ class Proof(Model):
     """A document seen by an agent: its kind and the date. The document itself is not kept."""
 
     __tablename__ = "household_proof"
-    __table_args__ = (CheckConstraint(_in("kind", ProofKind.values()), name="kind"),)
+    __table_args__ = (CheckConstraint(in_values("kind", ProofKind.values()), name="kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), nullable=False, index=True)
@@ -142,8 +138,8 @@ class Request(Model):
 
     __tablename__ = "eligibility_request"
     __table_args__ = (
-        CheckConstraint(_in("status", RequestStatus.values()), name="status"),
-        CheckConstraint(_in("category", Category.values()), name="category"),
+        CheckConstraint(in_values("status", RequestStatus.values()), name="status"),
+        CheckConstraint(in_values("category", Category.values()), name="category"),
         CheckConstraint("tier IS NULL OR tier BETWEEN 1 AND 9", name="tier"),
         Index("ix_eligibility_request_status", "status", "created_at"),
     )
@@ -197,7 +193,7 @@ class AuditEntry(Model):
     Append-only: never updated, never deleted (the anonymisation keeps it, without names)."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (CheckConstraint(_in("action", AuditAction.values()), name="action"),)
+    __table_args__ = (CheckConstraint(in_values("action", AuditAction.values()), name="action"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)

@@ -1,7 +1,7 @@
 """Closed vocabularies of the eligibility domain (English values, French labels)."""
 from __future__ import annotations
 
-from inventory.vocabulary import Labelled
+from core.vocabulary import Labelled
 
 
 class Situation(Labelled):

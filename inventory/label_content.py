@@ -9,7 +9,8 @@ from core.errors import NotFound, ValidationFailed
 from inventory.codes import clean_identifier
 from inventory.models import Certificate, Collection, Device, Location, SparePart, StorageMedium
 from inventory.sanitisation import covering_record, is_safe
-from inventory.vocabulary import Category, MediumOrigin, PartType
+from core.vocabulary import Category
+from inventory.vocabulary import MediumOrigin, PartType
 from labels.data import LabelData
 
 KINDS = ("device", "location", "collection", "spare_part")

@@ -7,13 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inventory.vocabulary import (
-    ErasureLevel,
-    ErasureResult,
-    Labelled,
-    MediumKind,
-    Station,
-)
+from core.vocabulary import Labelled
+from inventory.vocabulary import ErasureLevel, ErasureResult, MediumKind, Station
 
 
 class State(Labelled):

@@ -29,13 +29,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from core.base import Model
+from core.base import Model, in_values
 from core.clock import utcnow
+from core.organisations import Organisation
 from core.territory import Commune
 from core.types import UTCDateTime
 from inventory.lifecycle import State
+from core.vocabulary import Category
 from inventory.vocabulary import (
-    Category,
     Destination,
     ErasureLevel,
     ErasureResult,
@@ -45,7 +46,6 @@ from inventory.vocabulary import (
     LocationKind,
     MediumKind,
     MediumOrigin,
-    OrganisationKind,
     PartType,
     RepairOutcome,
     SiteKind,
@@ -56,38 +56,9 @@ from inventory.vocabulary import (
 EventId = BigInteger().with_variant(Integer, "sqlite")
 
 
-def _in(column: str, values: list[str]) -> str:
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return f"{column} IN ({quoted})"
-
-
-class Organisation(Model):
-    __tablename__ = "organisation"
-    __table_args__ = (
-        CheckConstraint(_in("kind", OrganisationKind.values()), name="kind"),
-        CheckConstraint("siret IS NULL OR length(siret) = 14", name="siret_length"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
-    name: Mapped[str] = mapped_column(String(200), nullable=False)
-    siret: Mapped[str | None] = mapped_column(String(14), unique=True)
-    commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee_code"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-    commune: Mapped[Commune | None] = relationship()
-
-    @property
-    def kind_label(self) -> str:
-        return OrganisationKind.label_of(self.kind)
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Site(Model):
     __tablename__ = "site"
-    __table_args__ = (CheckConstraint(_in("kind", SiteKind.values()), name="kind"),)
+    __table_args__ = (CheckConstraint(in_values("kind", SiteKind.values()), name="kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(10), unique=True, nullable=False)
@@ -114,7 +85,7 @@ class Location(Model):
 
     __tablename__ = "location"
     __table_args__ = (
-        CheckConstraint(_in("kind", LocationKind.values()), name="kind"),
+        CheckConstraint(in_values("kind", LocationKind.values()), name="kind"),
         CheckConstraint("code LIKE 'LOC-%'", name="code_prefix"),
     )
 
@@ -167,9 +138,9 @@ class Collection(Model):
 class Device(Model):
     __tablename__ = "device"
     __table_args__ = (
-        CheckConstraint(_in("category", Category.values()), name="category"),
-        CheckConstraint(_in("state", State.values()), name="state"),
-        CheckConstraint("grade IS NULL OR " + _in("grade", Grade.values()), name="grade"),
+        CheckConstraint(in_values("category", Category.values()), name="category"),
+        CheckConstraint(in_values("state", State.values()), name="state"),
+        CheckConstraint("grade IS NULL OR " + in_values("grade", Grade.values()), name="grade"),
         CheckConstraint("weight_kg IS NULL OR weight_kg >= 0", name="weight_nonnegative"),
         CheckConstraint("ram_gb IS NULL OR ram_gb >= 0", name="ram_nonnegative"),
         CheckConstraint("screen_in IS NULL OR screen_in > 0", name="screen_positive"),
@@ -227,9 +198,9 @@ class StorageMedium(Model):
 
     __tablename__ = "storage_medium"
     __table_args__ = (
-        CheckConstraint(_in("kind", MediumKind.values()), name="kind"),
+        CheckConstraint(in_values("kind", MediumKind.values()), name="kind"),
         CheckConstraint("capacity_gb IS NULL OR capacity_gb > 0", name="capacity_positive"),
-        CheckConstraint(_in("origin", MediumOrigin.values()), name="origin"),
+        CheckConstraint(in_values("origin", MediumOrigin.values()), name="origin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -259,14 +230,14 @@ class ErasureRecord(Model):
 
     __tablename__ = "erasure_record"
     __table_args__ = (
-        CheckConstraint(_in("level", ErasureLevel.values()), name="level"),
-        CheckConstraint(_in("technique", ErasureTechnique.values()), name="technique"),
-        CheckConstraint(_in("result", ErasureResult.values()), name="result"),
+        CheckConstraint(in_values("level", ErasureLevel.values()), name="level"),
+        CheckConstraint(in_values("technique", ErasureTechnique.values()), name="technique"),
+        CheckConstraint(in_values("result", ErasureResult.values()), name="result"),
         CheckConstraint(
             "started_at IS NULL OR ended_at IS NULL OR ended_at >= started_at", name="time_order"
         ),
-        CheckConstraint("destination IS NULL OR " + _in("destination", Destination.values()), name="destination"),
-        CheckConstraint(_in("source", ErasureSource.values()), name="source"),
+        CheckConstraint("destination IS NULL OR " + in_values("destination", Destination.values()), name="destination"),
+        CheckConstraint(in_values("source", ErasureSource.values()), name="source"),
         CheckConstraint("passes IS NULL OR passes >= 0", name="passes_nonnegative"),
         CheckConstraint("bytes_erased IS NULL OR bytes_erased >= 0", name="bytes_nonnegative"),
     )
@@ -306,7 +277,7 @@ class ErasureImport(Model):
     a second import of the same file a no-op."""
 
     __tablename__ = "erasure_import"
-    __table_args__ = (CheckConstraint(_in("format", ["nwipe", "json", "csv"]), name="format"),)
+    __table_args__ = (CheckConstraint(in_values("format", ["nwipe", "json", "csv"]), name="format"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -329,7 +300,7 @@ class ImportedDrive(Model):
 
     __tablename__ = "imported_drive"
     __table_args__ = (
-        CheckConstraint(_in("status", ["matched", "queued", "assigned", "dismissed"]), name="status"),
+        CheckConstraint(in_values("status", ["matched", "queued", "assigned", "dismissed"]), name="status"),
         Index("ix_imported_drive_status", "status"),
     )
 
@@ -358,7 +329,7 @@ class RepairTicket(Model):
 
     __tablename__ = "repair_ticket"
     __table_args__ = (
-        CheckConstraint("outcome IS NULL OR " + _in("outcome", RepairOutcome.values()), name="outcome"),
+        CheckConstraint("outcome IS NULL OR " + in_values("outcome", RepairOutcome.values()), name="outcome"),
         CheckConstraint("labour_minutes >= 0", name="labour_nonnegative"),
         CheckConstraint("(closed_at IS NULL) = (outcome IS NULL)", name="closed_with_outcome"),
         Index("uq_repair_ticket_open_per_device", "device_id", unique=True,
@@ -391,7 +362,7 @@ class SparePart(Model):
 
     __tablename__ = "spare_part"
     __table_args__ = (
-        CheckConstraint(_in("part_type", PartType.values()), name="part_type"),
+        CheckConstraint(in_values("part_type", PartType.values()), name="part_type"),
         CheckConstraint("quantity >= 0", name="quantity_nonnegative"),
     )
 
@@ -439,7 +410,7 @@ class ChecklistTemplate(Model):
     Editable by Admin; each grading result keeps a copy of the items it was graded with."""
 
     __tablename__ = "checklist_template"
-    __table_args__ = (CheckConstraint(_in("category", Category.values()), name="category"),)
+    __table_args__ = (CheckConstraint(in_values("category", Category.values()), name="category"),)
 
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
     items: Mapped[list] = mapped_column(JSON, nullable=False)
@@ -453,9 +424,9 @@ class GradingResult(Model):
 
     __tablename__ = "grading_result"
     __table_args__ = (
-        CheckConstraint(_in("cosmetic", Grade.values()), name="cosmetic"),
-        CheckConstraint("grade IS NULL OR " + _in("grade", Grade.values()), name="grade"),
-        CheckConstraint("computed_grade IS NULL OR " + _in("computed_grade", Grade.values()), name="computed_grade"),
+        CheckConstraint(in_values("cosmetic", Grade.values()), name="cosmetic"),
+        CheckConstraint("grade IS NULL OR " + in_values("grade", Grade.values()), name="grade"),
+        CheckConstraint("computed_grade IS NULL OR " + in_values("computed_grade", Grade.values()), name="computed_grade"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -485,7 +456,7 @@ class Certificate(Model):
 
     __tablename__ = "certificate"
     __table_args__ = (
-        CheckConstraint(_in("kind", ["device", "collection"]), name="kind"),
+        CheckConstraint(in_values("kind", ["device", "collection"]), name="kind"),
         CheckConstraint("kind = 'collection' OR device_id IS NOT NULL", name="device_for_device_kind"),
         Index("ix_certificate_target", "kind", "collection_id", "device_id"),
     )
@@ -536,10 +507,10 @@ class DeviceEvent(Model):
 
     __tablename__ = "device_event"
     __table_args__ = (
-        CheckConstraint(_in("kind", ["received", "transition", "move", "graded"]), name="kind"),
-        CheckConstraint(_in("to_state", State.values()), name="to_state"),
+        CheckConstraint(in_values("kind", ["received", "transition", "move", "graded"]), name="kind"),
+        CheckConstraint(in_values("to_state", State.values()), name="to_state"),
         CheckConstraint(
-            "station IS NULL OR " + _in("station", Station.values()), name="station"
+            "station IS NULL OR " + in_values("station", Station.values()), name="station"
         ),
         Index("ix_device_event_device_id_id", "device_id", "id"),
         Index("ix_device_event_at", "at"),

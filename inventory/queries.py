@@ -7,7 +7,8 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from inventory.models import Collection, Device, DeviceEvent, Location, Organisation, Site, StorageMedium
+from core.organisations import Organisation
+from inventory.models import Collection, Device, DeviceEvent, Location, Site, StorageMedium
 
 
 @cache

@@ -9,16 +9,9 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from inventory.lifecycle import State, medium_record_sanitises
-from inventory.models import (
-    Collection,
-    Device,
-    ErasureRecord,
-    Location,
-    Organisation,
-    Site,
-    StorageMedium,
-)
-from inventory.vocabulary import Category
+from core.organisations import Organisation
+from inventory.models import Collection, Device, ErasureRecord, Location, Site, StorageMedium
+from core.vocabulary import Category
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from inventory.lifecycle import medium_record_sanitises
 from inventory.models import ErasureRecord, StorageMedium
-from inventory.vocabulary import ErasureLevel, Labelled, MediumOrigin
+from core.vocabulary import Labelled
+from inventory.vocabulary import ErasureLevel, MediumOrigin
 
 
 class MediumState(Labelled):

@@ -14,12 +14,13 @@ from core.clock import utcnow
 from core.territory import Commune, Epci
 from distribution.models import Booking, Invoice, Reservation, WorkshopSession
 from distribution.vocabulary import BookingStatus, InternetAccess
-from eligibility.engine import euros
+from core.money import euros
 from eligibility.models import Household, Request
 from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State
 from inventory.models import Collection, Device, DeviceEvent, Site
-from inventory.vocabulary import Category, Grade
+from core.vocabulary import Category
+from inventory.vocabulary import Grade
 from reporting.filters import Filters, with_sites
 from reporting.indicators import (
     EPCI_NAMES,

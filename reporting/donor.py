@@ -11,7 +11,8 @@ from core.territory import Commune, Epci
 from distribution.models import Invoice
 from eligibility.models import Household
 from inventory.lifecycle import State
-from inventory.models import Certificate, Collection, Device, DeviceEvent, Organisation
+from core.organisations import Organisation
+from inventory.models import Certificate, Collection, Device, DeviceEvent
 from reporting.filters import Filters
 from reporting.indicators import counted_event
 from reporting.tables import Table

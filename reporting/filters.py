@@ -11,11 +11,10 @@ from sqlalchemy import select
 from core.clock import MARTINIQUE, local_today
 from core.errors import Forbidden, ValidationFailed
 from core.territory import Commune
-from eligibility.access import Actor
+from core.actor import PARTENAIRE, Actor
 from inventory.models import Site
-from inventory.vocabulary import Category
+from core.vocabulary import Category
 
-PARTENAIRE = "Partenaire"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.clock import to_local, utcnow
 from core.errors import ValidationFailed
 from core.territory import Epci
-from eligibility.engine import euros
+from core.money import euros
 from reporting.charts import french_number
 from reporting.dashboard import flow_tables
 from reporting.donor import donor_name, donor_tables

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import ValidationFailed
 from core.territory import Epci
-from inventory.models import Organisation
+from core.organisations import Organisation
 from reporting.filters import Filters, build_filters, parse_day
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from flask.testing import FlaskClient
 
 from inventory.lifecycle import State, TransitionContext
-from inventory.schemas import DeviceIn, load
+from core.schemas import load
+from inventory.schemas import DeviceIn
 from inventory.services.collections import create_collection
 from inventory.services.devices import register_device
 from inventory.services.erasures import record_erasure
@@ -126,7 +127,7 @@ def passing_checklist(category: str, **overrides) -> dict:
 
 def actor(app, username: str):
     """The eligibility Actor of a test account."""
-    from eligibility.access import actor_of
+    from core.actor import actor_of
 
     return actor_of(app.appbuilder.sm.find_user(username))
 
@@ -150,7 +151,7 @@ def make_household(app, session, username: str = "prescripteur", **overrides):
     """A household entered through the service by ``username``."""
     from eligibility.schemas import HouseholdIn
     from eligibility.services.households import create_household
-    from inventory.schemas import load as load_schema
+    from core.schemas import load as load_schema
 
     household, _ = create_household(session, actor(app, username), load_schema(HouseholdIn(), household_body(**overrides)))
     return household

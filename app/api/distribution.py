@@ -24,6 +24,7 @@ from distribution.representations import (
     ics_document,
     invoice_document,
 )
+from core.schemas import load
 from distribution.schemas import (
     AttendanceIn,
     BookingIn,
@@ -31,7 +32,6 @@ from distribution.schemas import (
     HandoverIn,
     ReservationIn,
     WorkshopIn,
-    load,
     parse_moment,
 )
 from distribution.services.handover import handover
@@ -48,7 +48,7 @@ from distribution.services.workshops import (
     waitlist_position,
 )
 from distribution.settings import settings_from
-from eligibility.access import actor_of
+from core.actor import actor_of
 
 
 def _actor(api: JsonApi):

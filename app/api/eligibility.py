@@ -10,11 +10,13 @@ from app.api.base import JsonApi, domain_endpoint
 from app.extensions import db
 from core.errors import ValidationFailed
 from distribution.services.export import household_handover
-from eligibility.access import actor_of, household_for, request_for, visible_households, visible_requests
+from core.actor import actor_of
+from eligibility.access import household_for, request_for, visible_households, visible_requests
 from eligibility.export_pdf import render_household_export
 from eligibility.identity import display_phone
 from eligibility.models import Household, Request
-from eligibility.schemas import CheckIn, DecisionIn, HouseholdIn, RequestIn, load
+from core.schemas import load
+from eligibility.schemas import CheckIn, DecisionIn, HouseholdIn, RequestIn
 from eligibility.services.export import export_household
 from eligibility.services.households import check, create_household, read_household
 from eligibility.services.requests import create_request, decide_request, queue

@@ -18,7 +18,8 @@ from inventory.representations import (
     organisation_json,
     site_json,
 )
-from inventory.schemas import CollectionIn, DeviceIn, ErasureIn, GradingIn, TransitionIn, load
+from core.schemas import load
+from inventory.schemas import CollectionIn, DeviceIn, ErasureIn, GradingIn, TransitionIn
 from inventory.services.certificates import collection_certificate, device_certificate
 from inventory.services.collections import create_collection
 from inventory.services.common import device_by_tag
@@ -26,7 +27,7 @@ from inventory.services.devices import register_device
 from inventory.services.erasures import record_erasure
 from inventory.services.grading import grade_device, is_refurbished, latest_result, template_items
 from inventory.services.transitions import allowed_for, transition
-from inventory.vocabulary import OrganisationKind
+from core.vocabulary import OrganisationKind
 
 
 def device_with_allowed(device) -> dict:

@@ -8,7 +8,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.api.base import JsonApi, domain_endpoint
 from app.extensions import db
-from eligibility.access import actor_of
+from core.actor import actor_of
 from reporting.filters import scoped
 from reporting.indicators import indicators
 from reporting.queries import filters_from_args

@@ -10,7 +10,8 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from app.api.base import JsonApi, domain_endpoint
 from app.extensions import db
 from inventory.representations import collection_json, device_json, event_json, location_json
-from inventory.schemas import ScanIn, load
+from core.schemas import load
+from inventory.schemas import ScanIn
 from inventory.services.scan import ScanSettings, scan
 
 RECENT_EVENTS = 5

@@ -19,13 +19,14 @@ from core.clock import local_today
 from core.errors import DomainError
 from inventory import queries
 from inventory.models import Collection
-from inventory.schemas import CollectionIn, load
+from core.schemas import load
+from inventory.schemas import CollectionIn
 from inventory.services.certificates import collection_certificate
 from inventory.services.collections import create_collection
 from inventory.sanitisation import covering_record, is_safe, medium_state
 from inventory.services.csv_import import import_devices_csv, problems_csv, template_csv
 from inventory.services.erasure_import import import_erasure_report
-from inventory.vocabulary import OrganisationKind
+from core.vocabulary import OrganisationKind
 
 
 class CollectionView(ModelView):

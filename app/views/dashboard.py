@@ -15,13 +15,14 @@ from app.extensions import db
 from core.clock import local_today
 from core.errors import DomainError, Forbidden, ValidationFailed
 from core.territory import Epci
-from eligibility.access import actor_of
-from inventory.models import Organisation
-from inventory.vocabulary import Category, OrganisationKind
+from core.actor import actor_of
+from core.organisations import Organisation
+from core.vocabulary import Category, OrganisationKind
 from reporting.dashboard import dashboard
 from reporting.donor import certificate_for_donor, donor_name, donor_tables
 from reporting.exports import to_csv, to_xlsx
-from reporting.filters import PARTENAIRE, Filters, scoped
+from core.actor import PARTENAIRE
+from reporting.filters import Filters, scoped
 from reporting.impact import current_half, donor_report_data, impact_data, recent_halves
 from reporting.presentation import communes_of, svg_for
 from reporting.queries import filters_from_args

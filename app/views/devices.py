@@ -18,7 +18,8 @@ from inventory.lifecycle import State
 from inventory.models import Device
 from inventory.grading import COSMETIC
 from inventory.sanitisation import medium_state
-from inventory.schemas import DeviceIn, ErasureIn, GradingIn, load
+from core.schemas import load
+from inventory.schemas import DeviceIn, ErasureIn, GradingIn
 from inventory.services.certificates import device_certificate
 from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device
@@ -34,8 +35,8 @@ from inventory.services.repairs import (
     use_part,
 )
 from inventory.services.transitions import allowed_for, move, transition
+from core.vocabulary import Category
 from inventory.vocabulary import (
-    Category,
     ErasureLevel,
     ErasureResult,
     ErasureTechnique,

@@ -20,9 +20,11 @@ from app.views.forms import integer, text
 from core.clock import local_today, to_local, utcnow
 from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from core.territory import Commune
-from distribution.access import ANIMATEUR, is_animateur, is_stock_manager, require_stock_manager
+from core.actor import ANIMATEUR
+from distribution.access import is_animateur, is_stock_manager, require_stock_manager
 from distribution.models import WorkshopSession
-from distribution.schemas import HandoverIn, WorkshopIn, load
+from core.schemas import load
+from distribution.schemas import HandoverIn, WorkshopIn
 from distribution.services.grids import grid_in_effect
 from distribution.services.handover import handover
 from distribution.services.invoicing import invoice_by_number, issue_credit_note, latest_invoices
@@ -53,7 +55,7 @@ from distribution.vocabulary import (
     WorkshopTopic,
     topic_for_category,
 )
-from eligibility.access import actor_of
+from core.actor import actor_of
 
 # Bookings that hold a seat at the session (before or after attendance is recorded).
 SEATED = (BookingStatus.BOOKED.value, BookingStatus.ATTENDED.value, BookingStatus.NO_SHOW.value)

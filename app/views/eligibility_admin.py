@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from core.errors import DomainError, ValidationFailed
-from eligibility.access import actor_of
+from core.actor import actor_of
 from eligibility.models import AuditEntry, Decision, RuleSet
 from eligibility.services.batch import COLUMNS, check_table, import_table, read_table, result_file, template_csv
 from eligibility.services.rulesets import load_rule_set, read_rule_file

@@ -16,17 +16,19 @@ from core.clock import local_today
 from app.views.forms import decimal_text, text
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.territory import Commune
-from eligibility.access import actor_of, household_for, request_for, visible_households, visible_requests
+from core.actor import actor_of
+from eligibility.access import household_for, request_for, visible_households, visible_requests
 from distribution.services.export import household_handover
 from eligibility.export_pdf import render_household_export
 from eligibility.models import Household
-from eligibility.schemas import HouseholdIn, load
+from core.schemas import load
+from eligibility.schemas import HouseholdIn
 from eligibility.services.export import export_household
 from eligibility.services.households import create_household, read_household, update_income
 from eligibility.services.requests import create_request, decide_request, queue
 from eligibility.services.rulesets import rules_in_effect
 from eligibility.vocabulary import ProofKind, Relationship, RequestStatus, Situation
-from inventory.vocabulary import Category
+from core.vocabulary import Category
 
 MEMBER_ROWS = 8
 NEEDS = [c for c in Category.choices() if c[0] in ("laptop", "desktop", "tablet", "smartphone", "monitor")]

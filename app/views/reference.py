@@ -14,9 +14,11 @@ from core.errors import DomainError, ValidationFailed
 from core.territory import Commune, Epci
 from inventory import queries
 from inventory.codes import siret_problem
-from inventory.models import Location, Organisation, Site
+from core.organisations import Organisation
+from inventory.models import Location, Site
 from inventory.services.reference import check_organisation, create_location
-from inventory.vocabulary import LocationKind, OrganisationKind, SiteKind
+from core.vocabulary import OrganisationKind
+from inventory.vocabulary import LocationKind, SiteKind
 
 
 def _compact(value):

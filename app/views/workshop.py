@@ -14,7 +14,8 @@ from inventory import queries
 from inventory.models import SparePart
 from inventory.services.grading import save_template, template_items, template_text
 from inventory.services.repairs import add_stock
-from inventory.vocabulary import Category, PartType
+from core.vocabulary import Category
+from inventory.vocabulary import PartType
 
 
 class SparePartView(ModelView):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from core.clock import to_local
 from distribution.models import Booking, Invoice, Reservation
 from distribution.vocabulary import InternetAccess
-from eligibility.engine import euros
+from core.money import euros
 from eligibility.models import Household, Request
 
 

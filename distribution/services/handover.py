@@ -20,10 +20,10 @@ from distribution.services.reservations import reservation_by_id
 from distribution.services.workshops import book_seat, propose_sessions, waitlist_position
 from distribution.settings import DistributionSettings
 from distribution.vocabulary import InternetAccess, PaymentMethod, ReservationStatus, topic_for_category
-from eligibility.access import Actor
+from core.actor import Actor
 from eligibility.services.requests import mark_equipped
 from inventory.lifecycle import State, TransitionContext
-from inventory.services.common import unit_of_work
+from core.unit_of_work import unit_of_work
 from inventory.services.transitions import apply_transition
 from inventory.vocabulary import Grade
 

@@ -20,10 +20,10 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from distribution.access import require_stock_manager
 from distribution.amounts import line_amounts, totals
 from distribution.models import CreditNote, Invoice, InvoiceLine
-from eligibility.access import Actor
+from core.actor import Actor
 from eligibility.services.requests import mark_returned
 from inventory.lifecycle import State
-from inventory.services.common import unit_of_work
+from core.unit_of_work import unit_of_work
 from inventory.services.transitions import apply_transition
 
 GENESIS = "0" * 64

@@ -18,15 +18,16 @@ from core.territory import Commune
 from distribution.access import require_stock_manager
 from distribution.models import Reservation
 from distribution.vocabulary import ReservationStatus
-from eligibility.access import Actor
+from core.actor import Actor
 from eligibility.models import Household, Request
 from eligibility.services.requests import is_current
 from eligibility.vocabulary import RequestStatus, Situation
 from inventory.lifecycle import State, TransitionContext
 from inventory.models import Collection, Device, Location, Site
-from inventory.services.common import device_by_tag, unit_of_work
+from core.unit_of_work import unit_of_work
+from inventory.services.common import device_by_tag
 from inventory.services.transitions import apply_transition
-from inventory.vocabulary import Category
+from core.vocabulary import Category
 
 RESERVING = TransitionContext(reservation=True)
 ACTIVE = ReservationStatus.ACTIVE.value

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.territory import Commune
-from distribution.access import ANIMATEUR, bookable_household, is_animateur, is_stock_manager, require_stock_manager
+from core.actor import ANIMATEUR
+from distribution.access import bookable_household, is_animateur, is_stock_manager, require_stock_manager
 from distribution.models import Booking, WorkshopSession
 from distribution.vocabulary import LIVE_BOOKINGS, BookingStatus
-from eligibility.access import Actor
+from core.actor import Actor
 from eligibility.models import Household
-from inventory.services.common import unit_of_work
+from core.unit_of_work import unit_of_work
 
 BOOKED, WAITLISTED = BookingStatus.BOOKED.value, BookingStatus.WAITLISTED.value
 SESSION_NOT_FOUND = "Atelier introuvable."

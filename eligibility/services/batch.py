@@ -17,14 +17,15 @@ from core.clock import local_today
 from core.errors import DomainError, ValidationFailed
 from core.territory import Commune
 from eligibility import engine
-from eligibility.access import Actor
+from core.actor import Actor
 from eligibility.identity import InvalidPhone, normalise_phone
-from eligibility.services.common import territory, unit_of_work
+from core.unit_of_work import unit_of_work
+from eligibility.services.common import territory
 from eligibility.services.households import new_household
 from eligibility.services.requests import new_request
 from eligibility.services.rulesets import rules_in_effect
 from eligibility.vocabulary import Situation
-from inventory.vocabulary import Category
+from core.vocabulary import Category
 
 # Column → what it holds (shown on the page and in the template).
 COLUMNS = {

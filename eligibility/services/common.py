@@ -8,10 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.territory import Commune, Epci
-from eligibility.access import Actor
+from core.actor import Actor
 from eligibility.models import AuditEntry, Household
 from eligibility.vocabulary import AuditAction
-from inventory.services.common import unit_of_work  # noqa: F401  (re-exported)
 
 
 def add_months(day: date, months: int) -> date:

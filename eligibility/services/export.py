@@ -6,13 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import local_today, to_local, utcnow
-from eligibility.access import Actor
-from eligibility.engine import euros
+from core.actor import Actor
+from core.money import euros
 from eligibility.identity import display_phone
 from eligibility.models import AuditEntry, Household
-from eligibility.services.common import audit, unit_of_work
+from core.unit_of_work import unit_of_work
+from eligibility.services.common import audit
 from eligibility.vocabulary import AuditAction, ProofKind, Relationship, RequestStatus, Situation
-from inventory.vocabulary import Category
+from core.vocabulary import Category
 
 
 def _iso(value):

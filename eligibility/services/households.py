@@ -13,14 +13,16 @@ from core.counters import next_value
 from core.errors import Conflict, Forbidden, ValidationFailed
 from core.territory import Commune, Epci
 from eligibility import engine
-from eligibility.access import Actor, household_for
+from core.actor import Actor
+from eligibility.access import household_for
 from eligibility.identity import InvalidPhone, name_key, normalise_phone
 from eligibility.models import Decision, Household, Member, Proof
 from eligibility.rules import Rules
-from eligibility.services.common import audit, territory, unit_of_work
+from core.unit_of_work import unit_of_work
+from eligibility.services.common import audit, territory
 from eligibility.services.rulesets import rules_by_id, rules_in_effect
 from eligibility.vocabulary import AuditAction, Relationship
-from inventory.models import Organisation
+from core.organisations import Organisation
 
 CENT = Decimal("0.01")
 

@@ -10,13 +10,15 @@ from sqlalchemy.orm import Session
 
 from core.clock import local_today, to_local, utcnow
 from core.errors import Conflict, Forbidden, TransitionRefused, ValidationFailed
-from eligibility.access import Actor, can_decide
+from core.actor import Actor
+from eligibility.access import can_decide
 from eligibility.models import Household, Request
-from eligibility.services.common import add_months, audit, unit_of_work
+from core.unit_of_work import unit_of_work
+from eligibility.services.common import add_months, audit
 from eligibility.services.households import record_decision
 from eligibility.services.rulesets import rules_by_id
 from eligibility.vocabulary import AuditAction, RequestStatus
-from inventory.vocabulary import Category
+from core.vocabulary import Category
 
 VALIDITY_MONTHS = 12
 REEQUIP_MONTHS = 24

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.errors import ValidationFailed
-from eligibility.access import Actor
+from core.actor import Actor
 from eligibility.models import AuditEntry, Decision, Household
-from eligibility.services.common import add_months, audit, unit_of_work
+from core.unit_of_work import unit_of_work
+from eligibility.services.common import add_months, audit
 from eligibility.vocabulary import AuditAction
 
 RETENTION_MONTHS = 36

@@ -21,8 +21,17 @@ from core.errors import Conflict, NotFound
 from inventory.certificate_pdf import CertificateData, MediumRow, Programme, render_certificate
 from inventory.models import Certificate, Collection, Device, ErasureRecord, StorageMedium
 from inventory.sanitisation import MediumState, covering_record, medium_state
-from inventory.services.common import device_by_tag, unit_of_work
-from inventory.vocabulary import Category, Destination, ErasureLevel, ErasureResult, ErasureTechnique, MediumKind, MediumOrigin
+from core.unit_of_work import unit_of_work
+from inventory.services.common import device_by_tag
+from core.vocabulary import Category
+from inventory.vocabulary import (
+    Destination,
+    ErasureLevel,
+    ErasureResult,
+    ErasureTechnique,
+    MediumKind,
+    MediumOrigin,
+)
 
 # Crockford's base 32: no I, L, O, U, so a code read aloud or typed is not mistaken.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from core.counters import next_value
 from core.errors import ValidationFailed
-from inventory.models import Collection, Organisation, Site
-from inventory.services.common import unit_of_work
-from inventory.vocabulary import OrganisationKind
+from core.organisations import Organisation
+from inventory.models import Collection, Site
+from core.unit_of_work import unit_of_work
+from core.vocabulary import OrganisationKind
 
 
 def collection_reference(year: int, number: int) -> str:

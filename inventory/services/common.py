@@ -1,23 +1,15 @@
-"""Helpers shared by the inventory services: lookups that raise French errors, commit with
-conflict detection, and the facts the lifecycle guards read."""
+"""Helpers shared by the inventory services: lookups that raise French errors, and the facts
+the lifecycle guards read."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from inventory.codes import clean_identifier
 from inventory.lifecycle import DeviceFacts, ErasureFacts, MediumFacts, State
 from inventory.models import Device, Location, StorageMedium
 from inventory.vocabulary import MediumOrigin
-
-CONCURRENT_CHANGE = (
-    "Cet appareil vient d'être modifié par quelqu'un d'autre : rechargez-le et recommencez."
-)
 
 
 def device_by_tag(session: Session, asset_tag: str, *, with_media: bool = True) -> Device:
@@ -58,24 +50,3 @@ def facts_of(device: Device) -> DeviceFacts:
             for m in device.media
         ),
     )
-
-
-@contextmanager
-def unit_of_work(session: Session):
-    """Commit on success; roll back on any error. A concurrent update of the same device
-    (optimistic lock) becomes a ``Conflict``; so does a unique constraint lost to a race."""
-    try:
-        yield
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict(CONCURRENT_CHANGE) from None
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(
-            "Enregistrement refusé : une autre saisie identique vient d'être faite "
-            "(doublon). Rechargez et vérifiez."
-        ) from exc
-    except BaseException:
-        session.rollback()
-        raise

@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from inventory.models import Collection, Device
-from inventory.schemas import FIELD_LABELS, DeviceIn, load
-from inventory.services.common import unit_of_work
+from core.schemas import load
+from inventory.schemas import FIELD_LABELS, DeviceIn
+from core.unit_of_work import unit_of_work
 from inventory.services.devices import apply_registration, check_device, check_identifiers
-from inventory.vocabulary import Category, MediumKind
+from core.vocabulary import Category
+from inventory.vocabulary import MediumKind
 
 MAX_ROWS = 5000
 

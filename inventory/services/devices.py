@@ -14,8 +14,10 @@ from core.errors import Conflict, ValidationFailed
 from inventory.codes import clean_identifier, imei_problem
 from inventory.lifecycle import State
 from inventory.models import Collection, Device, DeviceEvent, Location, StorageMedium
-from inventory.services.common import location_by_code, unit_of_work
-from inventory.vocabulary import MOBILE_CATEGORIES, Category, MediumKind
+from core.unit_of_work import unit_of_work
+from inventory.services.common import location_by_code
+from core.vocabulary import Category
+from inventory.vocabulary import MOBILE_CATEGORIES, MediumKind
 
 ASSET_TAG_COUNTER = "asset_tag"
 

@@ -22,8 +22,10 @@ from inventory.codes import clean_identifier
 from inventory.importers.generic import ReportFormatError, looks_like_csv, looks_like_json, parse_csv, parse_json
 from inventory.lifecycle import State
 from inventory.models import Device, ErasureImport, ImportedDrive, StorageMedium
-from inventory.schemas import ReportDriveIn, load
-from inventory.services.common import device_by_tag, unit_of_work
+from core.schemas import load
+from inventory.schemas import ReportDriveIn
+from core.unit_of_work import unit_of_work
+from inventory.services.common import device_by_tag
 from inventory.services.erasures import check_technique, erasure_record
 from inventory.vocabulary import ErasureSource
 

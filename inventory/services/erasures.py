@@ -10,7 +10,8 @@ from core.errors import Conflict, ValidationFailed
 from inventory.codes import clean_identifier
 from inventory.lifecycle import State
 from inventory.models import ErasureRecord, StorageMedium
-from inventory.services.common import device_by_tag, unit_of_work
+from core.unit_of_work import unit_of_work
+from inventory.services.common import device_by_tag
 from inventory.vocabulary import (
     DESTRUCTION_TECHNIQUES,
     Destination,

@@ -12,9 +12,10 @@ from inventory.grading import BOOL, DEFAULT_TEMPLATES, PERCENT, ChecklistInvalid
 from inventory.lifecycle import State
 from inventory.models import ChecklistTemplate, Device, DeviceEvent, GradingResult
 from inventory.sanitisation import is_safe
-from inventory.services.common import device_by_tag, unit_of_work
+from core.unit_of_work import unit_of_work
+from inventory.services.common import device_by_tag
 from inventory.services.transitions import apply_transition
-from inventory.vocabulary import Category
+from core.vocabulary import Category
 
 
 def ensure_templates(session: Session) -> int:

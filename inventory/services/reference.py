@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 from core.errors import ValidationFailed
 from core.territory import Commune
 from inventory.codes import clean_identifier, siret_problem
-from inventory.models import Location, Organisation, Site
-from inventory.services.common import unit_of_work
-from inventory.vocabulary import LocationKind, OrganisationKind, SiteKind
+from core.organisations import Organisation
+from inventory.models import Location, Site
+from core.unit_of_work import unit_of_work
+from core.vocabulary import OrganisationKind
+from inventory.vocabulary import LocationKind, SiteKind
 
 
 def check_organisation(session: Session, *, kind: str, name: str, siret: str | None,

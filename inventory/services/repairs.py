@@ -17,7 +17,8 @@ from core.errors import Conflict, NotFound, ValidationFailed
 from inventory.codes import clean_identifier
 from inventory.lifecycle import State
 from inventory.models import Device, PartUsage, RepairTicket, SparePart, StorageMedium
-from inventory.services.common import device_by_tag, location_by_code, unit_of_work
+from core.unit_of_work import unit_of_work
+from inventory.services.common import device_by_tag, location_by_code
 from inventory.services.transitions import apply_transition
 from inventory.vocabulary import STORAGE_PART_KINDS, MediumOrigin, PartType, RepairOutcome
 

@@ -17,7 +17,7 @@ from inventory.codes import normalise_scan
 from inventory.lifecycle import STATION_TARGETS, State
 from inventory.models import Collection, Device, Location, ScanContext
 from inventory.queries import history
-from inventory.services.common import unit_of_work
+from core.unit_of_work import unit_of_work
 from inventory.services.devices import find_device_by_code
 from inventory.services.transitions import allowed_for, apply_move, apply_transition
 from inventory.vocabulary import Station

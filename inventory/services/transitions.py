@@ -10,13 +10,8 @@ from core.errors import Conflict, TransitionRefused
 from inventory.lifecycle import State, TransitionContext, allowed_targets, refusal
 from inventory.models import Device, DeviceEvent, Location
 from inventory.schemas import state_value
-from inventory.services.common import (
-    CONCURRENT_CHANGE,
-    device_by_tag,
-    facts_of,
-    location_by_code,
-    unit_of_work,
-)
+from core.unit_of_work import CONCURRENT_CHANGE, unit_of_work
+from inventory.services.common import device_by_tag, facts_of, location_by_code
 
 # A device coming back to repair must be graded again before it returns to stock.
 _CLEARS_GRADE = frozenset({State.REPAIR})

@@ -11,7 +11,8 @@ from config import TestConfig
 from core.settings import get_setting
 from core.territory import Commune, Epci
 from inventory.lifecycle import State
-from inventory.models import Collection, Device, DeviceEvent, Location, Organisation, Site
+from core.organisations import Organisation
+from inventory.models import Collection, Device, DeviceEvent, Location, Site
 
 
 def count(model, *where) -> int:

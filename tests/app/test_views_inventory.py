@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core.settings import set_setting
-from inventory.models import Collection, Device, ErasureRecord, Location, Organisation
+from core.organisations import Organisation
+from inventory.models import Collection, Device, ErasureRecord, Location
 from tests.helpers import login, make_device, make_workshop, passing_checklist
 
 

@@ -11,11 +11,10 @@ from sqlalchemy import select
 from core.errors import Forbidden, NotFound
 from core.territory import Commune
 from distribution.access import bookable_household, is_animateur, is_stock_manager, require_stock_manager
+from core.actor import Actor, actor_of
 from eligibility.access import (
     HOUSEHOLD_NOT_FOUND,
     REQUEST_NOT_FOUND,
-    Actor,
-    actor_of,
     can_decide,
     can_see,
     household_for,

@@ -10,7 +10,8 @@ from core.clock import to_local
 from core.counters import Counter
 from core.errors import Conflict, TransitionRefused
 from eligibility.models import Decision, Household, Request
-from eligibility.schemas import HouseholdIn, load
+from core.schemas import load
+from eligibility.schemas import HouseholdIn
 from eligibility.services.households import create_household
 from eligibility.services.requests import create_request, decide_request
 from eligibility.vocabulary import RequestStatus

@@ -178,7 +178,8 @@ def test_an_invalid_household_reads_as_all_its_messages():
 
 
 def test_amounts_in_french():
-    from eligibility.engine import euros, euros_from_cents, units_text
+    from core.money import euros, euros_from_cents
+    from eligibility.engine import units_text
 
     assert euros_from_cents(123456) == "1\u00a0234,56\u00a0€"
     assert euros_from_cents(-123456) == "-1\u00a0234,56\u00a0€"

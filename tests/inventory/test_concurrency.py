@@ -15,7 +15,7 @@ from inventory.services import collections as collection_module
 from inventory.services import devices as device_module
 from inventory.services import transitions as transition_module
 from inventory.services.collections import create_collection
-from inventory.services.common import CONCURRENT_CHANGE
+from core.unit_of_work import CONCURRENT_CHANGE
 from inventory.services.transitions import transition
 from tests.concurrency import one_winner, values
 from tests.helpers import make_device, make_workshop

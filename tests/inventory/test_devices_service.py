@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from core.errors import ValidationFailed
 from inventory.models import Device, DeviceEvent, StorageMedium
-from inventory.schemas import DeviceIn, load
+from core.schemas import load
+from inventory.schemas import DeviceIn
 from inventory.services.devices import DuplicateIdentifier
 from tests.helpers import make_device, make_workshop
 

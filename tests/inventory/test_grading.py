@@ -71,7 +71,7 @@ def test_invalid_checklists_name_the_problem(checklist, cosmetic, lowered, note,
 
 
 def test_every_category_has_a_default_template():
-    from inventory.vocabulary import Category
+    from core.vocabulary import Category
 
     assert set(DEFAULT_TEMPLATES) == set(Category.values())
     phone = {item.key for item in DEFAULT_TEMPLATES["smartphone"]}

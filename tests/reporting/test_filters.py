@@ -8,7 +8,7 @@ import pytest
 
 from core.errors import Forbidden, ValidationFailed
 from core.territory import Epci
-from eligibility.access import Actor
+from core.actor import Actor
 from inventory.services.reference import create_organisation
 from reporting.filters import Filters, build_filters, parse_day, scoped, with_sites
 from reporting.queries import filters_from_args
