@@ -59,8 +59,13 @@ class BookingStatus(Labelled):
     NO_SHOW = ("no_show", "Absent")
 
 
-# Bookings that hold (or wait for) a seat.
-LIVE_BOOKINGS = (BookingStatus.BOOKED.value, BookingStatus.WAITLISTED.value)
+class BookingGroup:
+    """Named groups of booking statuses (values, for ``in`` and ``.in_()`` alike)."""
+    # Holds a seat, or waits for one: what cancelling ends.
+    LIVE = (BookingStatus.BOOKED.value, BookingStatus.WAITLISTED.value)
+    # Took a seat (whether the participant came or not): what counts against capacity and
+    # what attendance is recorded on.
+    SEATED = (BookingStatus.BOOKED.value, BookingStatus.ATTENDED.value, BookingStatus.NO_SHOW.value)
 
 
 def topic_for_category(category: str) -> str:

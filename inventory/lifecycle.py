@@ -24,6 +24,24 @@ class State(Labelled):
 
 
 S = State
+
+# Left the workshop: handed over to a household, or recycled.
+_LEFT_WORKSHOP = (S.DISTRIBUTED.value, S.RECYCLED.value)
+
+
+class StateGroup:
+    """Named groups of states (InvenTree's ``StockStatusGroups``), used wherever the code asks
+    "is this device …?". They hold the values, so that both ``device.state in StateGroup.X`` and
+    ``Device.state.in_(StateGroup.X)`` work."""
+    # Gone from the workshop: nothing more is recorded on it there (no erasure, no put-away).
+    LEFT_WORKSHOP = _LEFT_WORKSHOP
+    # In the workshop's hands, in lifecycle order: stock, work in progress, parts.
+    IN_WORKSHOP = tuple(s.value for s in State if s.value not in _LEFT_WORKSHOP)
+    # The stages a device goes through before a household gets it, in order.
+    STAGES = tuple(s.value for s in (S.RECEIVED, S.WIPING, S.REPAIR, S.GRADING, S.IN_STOCK, S.RESERVED))
+    # The end of a device that will not be handed over: dismantled for parts, or recycled.
+    END_OF_LIFE = (S.PARTS.value, S.RECYCLED.value)
+
 TRANSITIONS: dict[State, tuple[State, ...]] = {
     S.RECEIVED: (S.WIPING, S.REPAIR, S.GRADING, S.PARTS, S.RECYCLED),
     S.WIPING: (S.REPAIR, S.GRADING, S.PARTS, S.RECYCLED),

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from core.clock import utcnow
 from core.territory import Commune, Epci
 from distribution.models import Booking, Invoice, Reservation, WorkshopSession
-from distribution.vocabulary import BookingStatus, InternetAccess
+from distribution.vocabulary import BookingGroup, InternetAccess
 from core.money import euros
 from eligibility.models import Household, Request
 from eligibility.vocabulary import RequestStatus
-from inventory.lifecycle import State
+from inventory.lifecycle import State, StateGroup
 from inventory.models import Collection, Device, DeviceEvent, Site
 from core.vocabulary import Category
 from inventory.vocabulary import Grade
@@ -45,7 +45,6 @@ def month_of(column, dialect: str):
     return func.strftime("%Y-%m", column, "-4 hours")
 
 
-IN_WORKSHOP = [s.value for s in State if s not in (State.DISTRIBUTED, State.RECYCLED)]
 
 
 def _current_devices(f: Filters, *columns):
@@ -67,7 +66,7 @@ def stock_tables(session: Session, f: Filters, now=None) -> list[Table]:
         scope_devices(select(Site.name, func.count()).select_from(Device)
                       .join(Collection, Collection.id == Device.collection_id)
                       .join(Site, Site.id == Collection.site_id), f, site_joined=True)
-        .where(Device.state.in_(IN_WORKSHOP)).group_by(Site.name).order_by(Site.name)).all()
+        .where(Device.state.in_(StateGroup.IN_WORKSHOP)).group_by(Site.name).order_by(Site.name)).all()
     # Ageing: days since each device's last state change, for devices still in the workshop.
     last_change = (select(DeviceEvent.device_id, func.max(DeviceEvent.at).label("since"))
                    .where(DeviceEvent.kind.in_(("received", "transition"))).group_by(DeviceEvent.device_id).subquery())
@@ -75,11 +74,11 @@ def stock_tables(session: Session, f: Filters, now=None) -> list[Table]:
     ageing = session.execute(
         _current_devices(f, Device.state, func.count(), func.avg(age), func.max(age))
         .join(last_change, last_change.c.device_id == Device.id)
-        .where(Device.state.in_(IN_WORKSHOP)).group_by(Device.state)).all()
+        .where(Device.state.in_(StateGroup.IN_WORKSHOP)).group_by(Device.state)).all()
     oldest = session.execute(
         _current_devices(f, Device.asset_tag, Device.state, Device.category, age.label("age"))
         .join(last_change, last_change.c.device_id == Device.id)
-        .where(Device.state.in_(IN_WORKSHOP)).order_by(age.desc(), Device.asset_tag).limit(10)).all()
+        .where(Device.state.in_(StateGroup.IN_WORKSHOP)).order_by(age.desc(), Device.asset_tag).limit(10)).all()
     ages = {s: (n, avg, top) for s, n, avg, top in ageing}
     slowest = max(ages, key=lambda s: ages[s][2], default=None)
     return [
@@ -94,9 +93,9 @@ def stock_tables(session: Session, f: Filters, now=None) -> list[Table]:
         Table("stock_ageing", "Ancienneté dans l'état actuel (jours)",
               ["État", "Appareils", "Moyenne (jours)", "Maximum (jours)"],
               [[State.label_of(s), ages[s][0], round(float(ages[s][1]), 1), round(float(ages[s][2]), 1)]
-               for s in IN_WORKSHOP if s in ages],
+               for s in StateGroup.IN_WORKSHOP if s in ages],
               {"kind": "bar", "unit": " j", "items": [(State.label_of(s), round(float(ages[s][2]), 1))
-                                                     for s in IN_WORKSHOP if s in ages],
+                                                     for s in StateGroup.IN_WORKSHOP if s in ages],
                "highlight": State.label_of(slowest) if slowest else None}),
         Table("stock_oldest", "Les dix appareils les plus anciens dans leur état",
               ["N° d'inventaire", "État", "Catégorie", "Jours"],
@@ -125,7 +124,7 @@ def flow_tables(session: Session, f: Filters) -> list[Table]:
                .where(DeviceEvent.kind.in_(("received", "transition"))))
     ordered = scope_devices(ordered.join(Device, Device.id == DeviceEvent.device_id), f).subquery()
     stage_rows = []
-    for state in (State.RECEIVED, State.WIPING, State.REPAIR, State.GRADING, State.IN_STOCK, State.RESERVED):
+    for state in map(State, StateGroup.STAGES):
         values = (select(days_between(ordered.c.at, ordered.c.previous, dialect).label("x"))
                   .where(ordered.c.from_state == state.value, ordered.c.previous.is_not(None),
                          ordered.c.at >= f.start_utc, ordered.c.at < f.end_utc).subquery())
@@ -206,7 +205,7 @@ def workshop_and_access_tables(session: Session, f: Filters, figures: dict, now=
         held = sessions_held(f, WorkshopSession.id, now=now).subquery()
         booked = session.execute(select(func.count()).select_from(Booking).where(
             Booking.session_id.in_(select(held.c.id)),
-            Booking.status.in_((BookingStatus.BOOKED.value, BookingStatus.ATTENDED.value, BookingStatus.NO_SHOW.value)))
+            Booking.status.in_(BookingGroup.SEATED))
         ).scalar_one()
         rate, satisfaction = figures["workshop_attendance_rate"], figures["satisfaction_avg"]
         tables.append(Table("workshops", "Ateliers de prise en main",

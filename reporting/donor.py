@@ -10,7 +10,7 @@ from core.clock import to_local
 from core.territory import Commune, Epci
 from distribution.models import Invoice
 from eligibility.models import Household
-from inventory.lifecycle import State
+from inventory.lifecycle import State, StateGroup
 from core.organisations import Organisation
 from inventory.models import Certificate, Collection, Device, DeviceEvent
 from reporting.filters import Filters
@@ -29,7 +29,7 @@ def donor_tables(session: Session, f: Filters) -> list[Table]:
         select(Collection.id, Collection.reference, Collection.collected_on, func.count(Device.id),
                func.sum(case((Device.id.in_(sanitised), 1), else_=0)),
                func.sum(case((Device.state == State.DISTRIBUTED.value, 1), else_=0)),
-               func.sum(case((Device.state.in_((State.RECYCLED.value, State.PARTS.value)), 1), else_=0)))
+               func.sum(case((Device.state.in_(StateGroup.END_OF_LIFE), 1), else_=0)))
         .select_from(Collection).outerjoin(Device, and_(Device.collection_id == Collection.id, *category))
         .where(in_period).group_by(Collection.id, Collection.reference, Collection.collected_on)
         .order_by(Collection.collected_on, Collection.id)).all()

@@ -47,6 +47,7 @@ from distribution.services.workshops import (
 from distribution.settings import settings_from
 from distribution.vocabulary import (
     VAT_MENTIONS,
+    BookingGroup,
     BookingStatus,
     InternetAccess,
     PaymentMethod,
@@ -56,9 +57,6 @@ from distribution.vocabulary import (
     topic_for_category,
 )
 from core.actor import actor_of
-
-# Bookings that hold a seat at the session (before or after attendance is recorded).
-SEATED = (BookingStatus.BOOKED.value, BookingStatus.ATTENDED.value, BookingStatus.NO_SHOW.value)
 
 
 def _actor():
@@ -353,7 +351,7 @@ class WorkshopView(BaseView):
             abort(403)
         rows = db.session.execute(stmt.order_by(WorkshopSession.starts_at, WorkshopSession.id)).scalars().all()
         now = utcnow()
-        seats = {w.id: sum(1 for b in w.bookings if b.status in SEATED) for w in rows}
+        seats = {w.id: sum(1 for b in w.bookings if b.status in BookingGroup.SEATED) for w in rows}
         return self.render_template("distribution/workshops.html", title=_("Workshops"), seats=seats,
                                     may_create=is_stock_manager(actor),
                                     upcoming=[w for w in rows if w.starts_at > now],
@@ -411,9 +409,9 @@ class WorkshopView(BaseView):
         may_record = (actor.is_admin or (is_animateur(actor) and workshop.facilitator_id == actor.id))
         started = workshop.starts_at <= utcnow()
         return self.render_template("distribution/workshop_show.html", title=_("Workshop"), workshop=workshop,
-                                    participants=participants, seated=SEATED,
+                                    participants=participants, seated=BookingGroup.SEATED,
                                     attendance_open=may_record and started, may_record=may_record,
-                                    seats=sum(1 for b in workshop.bookings if b.status in SEATED))
+                                    seats=sum(1 for b in workshop.bookings if b.status in BookingGroup.SEATED))
 
     @expose("/<int:pk>/attendance/<int:booking_id>", methods=["POST"])
     @has_access

@@ -18,7 +18,7 @@ from core.territory import Commune
 from core.actor import ANIMATEUR
 from distribution.access import bookable_household, is_animateur, is_stock_manager, require_stock_manager
 from distribution.models import Booking, WorkshopSession
-from distribution.vocabulary import LIVE_BOOKINGS, BookingStatus
+from distribution.vocabulary import BookingGroup, BookingStatus
 from core.actor import Actor
 from eligibility.models import Household
 from core.unit_of_work import unit_of_work
@@ -131,7 +131,7 @@ def book_seat(session: Session, workshop_id: int, household: Household, *, user_
         raise Conflict("Cet atelier a déjà commencé : choisissez une session à venir.")
     live = session.execute(select(Booking).where(Booking.session_id == workshop.id,
                                                  Booking.household_id == household.id,
-                                                 Booking.status.in_(LIVE_BOOKINGS))).scalar_one_or_none()
+                                                 Booking.status.in_(BookingGroup.LIVE))).scalar_one_or_none()
     if live is not None:
         raise Conflict(f"Ce foyer est déjà inscrit à cet atelier ({live.status_label.lower()}).")
     taken = seats_taken(session, workshop.id)
@@ -184,7 +184,7 @@ def cancel(session: Session, actor: Actor, booking_id, *, now: datetime | None =
         _may_manage_booking(session, actor, booking)
         session_by_id(session, booking.session_id, for_update=True)
         session.refresh(booking)
-        if booking.status not in LIVE_BOOKINGS:
+        if booking.status not in BookingGroup.LIVE:
             raise Conflict(f"Cette inscription ne peut plus être annulée ({booking.status_label.lower()}).")
         held_seat = booking.status == BOOKED
         booking.status, booking.cancelled_at, booking.queue_number = BookingStatus.CANCELLED.value, now, None
@@ -214,7 +214,7 @@ def record_attendance(session: Session, actor: Actor, booking_id, *, attended: b
         raise ValidationFailed({"satisfaction": ["Note de satisfaction de 1 à 5 attendue."]})
     if workshop.starts_at > now:
         raise Conflict("La présence se note une fois l'atelier commencé.")
-    if booking.status not in (BOOKED, BookingStatus.ATTENDED.value, BookingStatus.NO_SHOW.value):
+    if booking.status not in BookingGroup.SEATED:
         raise Conflict(f"Cette inscription n'a pas de place à l'atelier ({booking.status_label.lower()}).")
     with unit_of_work(session):
         booking.status = BookingStatus.ATTENDED.value if attended else BookingStatus.NO_SHOW.value

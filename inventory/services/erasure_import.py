@@ -20,7 +20,7 @@ from core.clock import MARTINIQUE, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from inventory.codes import clean_identifier
 from inventory.importers.generic import ReportFormatError, looks_like_csv, looks_like_json, parse_csv, parse_json
-from inventory.lifecycle import State
+from inventory.lifecycle import StateGroup
 from inventory.models import Device, ErasureImport, ImportedDrive, StorageMedium
 from core.schemas import load
 from inventory.schemas import ReportDriveIn
@@ -29,7 +29,6 @@ from inventory.services.common import device_by_tag
 from inventory.services.erasures import check_technique, erasure_record
 from inventory.vocabulary import ErasureSource
 
-OUTSIDE_WORKSHOP = (State.DISTRIBUTED.value, State.RECYCLED.value)
 # nwipe only overwrites: NIST SP 800-88 calls an overwrite of user-addressable space "clear".
 NWIPE_LEVEL, NWIPE_TECHNIQUE = "clear", "overwrite"
 
@@ -185,7 +184,7 @@ def _match(session: Session, drive: dict, collection_id: int | None) -> tuple[St
     if collection_id is not None and device.collection_id != collection_id:
         return None, (f"Le support {serial} appartient à l'appareil {device.asset_tag} de la collecte "
                       f"{device.collection.reference}, pas à la collecte de cet import.")
-    if device.state in OUTSIDE_WORKSHOP:
+    if device.state in StateGroup.LEFT_WORKSHOP:
         return None, f"L'appareil {device.asset_tag} est à l'état « {device.state_label} » : il a quitté l'atelier."
     problems = check_technique(drive["level"], drive["technique"], medium.kind)
     if problems:
@@ -285,7 +284,7 @@ def assign_imported_drive(session: Session, drive_id: int, *, asset_tag: str, me
     medium = next((m for m in device.media if m.id == medium_id), None)
     if medium is None:
         raise ValidationFailed({"medium": [f"Ce support n'appartient pas à l'appareil {device.asset_tag}."]})
-    if device.state in OUTSIDE_WORKSHOP:
+    if device.state in StateGroup.LEFT_WORKSHOP:
         raise Conflict(f"L'appareil {device.asset_tag} est à l'état « {device.state_label} » : il a quitté l'atelier.")
     if medium.serial_number and drive.serial_number and medium.serial_number != drive.serial_number:
         raise ValidationFailed({"medium": [

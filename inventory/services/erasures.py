@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
 from inventory.codes import clean_identifier
-from inventory.lifecycle import State
+from inventory.lifecycle import StateGroup
 from inventory.models import ErasureRecord, StorageMedium
 from core.unit_of_work import unit_of_work
 from inventory.services.common import device_by_tag
@@ -110,7 +110,7 @@ def record_erasure(session: Session, asset_tag: str, data: dict, *, user_id: int
     Raises NotFound, ValidationFailed, or Conflict when the device has left the workshop.
     """
     device = device_by_tag(session, asset_tag)
-    if device.state in (State.DISTRIBUTED.value, State.RECYCLED.value):
+    if device.state in StateGroup.LEFT_WORKSHOP:
         raise Conflict(f"L'appareil est à l'état « {device.state_label} » : il n'est plus à l'atelier.")
     medium = _pick_medium(list(device.media), data.get("medium_serial"))
     errors = check_technique(data["level"], data["technique"], medium.kind)

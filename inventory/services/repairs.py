@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from inventory.codes import clean_identifier
-from inventory.lifecycle import State
+from inventory.lifecycle import State, StateGroup
 from inventory.models import Device, PartUsage, RepairTicket, SparePart, StorageMedium
 from core.unit_of_work import unit_of_work
 from inventory.services.common import device_by_tag, location_by_code
@@ -123,7 +123,7 @@ def close_ticket(session: Session, ticket_id: int, *, outcome: str, next_state: 
             raise ValidationFailed({"next_state": ["Après réparation : « grading » (contrôle qualité)."]})
     else:
         target = next_state
-        if target not in (State.PARTS.value, State.RECYCLED.value):
+        if target not in StateGroup.END_OF_LIFE:
             raise ValidationFailed({"next_state": ["Un appareil irréparable va en pièces détachées (« parts ») ou au recyclage (« recycled »)."]})
     device = device_by_tag(session, ticket.device.asset_tag)
     with unit_of_work(session):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 from core.clock import utcnow
 from core.errors import NotFound, TransitionRefused, ValidationFailed
 from inventory.codes import normalise_scan
-from inventory.lifecycle import STATION_TARGETS, State
+from inventory.lifecycle import STATION_TARGETS, State, StateGroup
 from inventory.models import Collection, Device, Location, ScanContext
 from inventory.queries import history
 from core.unit_of_work import unit_of_work
@@ -200,7 +200,7 @@ def _scan_device(session: Session, ctx: _Context, device: Device, code: str, sta
                 return outcome
 
     if putaway is not None and outcome.moved_to is None and outcome.level != "error":
-        if device.state in (State.DISTRIBUTED.value, State.RECYCLED.value):
+        if device.state in StateGroup.LEFT_WORKSHOP:
             outcome.level = "error"
             outcome.message = f"{device.asset_tag} est à l'état « {device.state_label} » : il ne se range pas."
         elif apply_move(session, device, putaway, user_id=user_id, now=now, station=station) is not None:

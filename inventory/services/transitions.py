@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.errors import Conflict, TransitionRefused
-from inventory.lifecycle import State, TransitionContext, allowed_targets, refusal
+from inventory.lifecycle import State, StateGroup, TransitionContext, allowed_targets, refusal
 from inventory.models import Device, DeviceEvent, Location
 from inventory.schemas import state_value
 from core.unit_of_work import CONCURRENT_CHANGE, unit_of_work
@@ -15,7 +15,6 @@ from inventory.services.common import device_by_tag, facts_of, location_by_code
 
 # A device coming back to repair must be graded again before it returns to stock.
 _CLEARS_GRADE = frozenset({State.REPAIR})
-_OUTSIDE_WORKSHOP = frozenset({State.DISTRIBUTED.value, State.RECYCLED.value})
 
 
 def allowed_for(device: Device, context: TransitionContext = TransitionContext()) -> list[str]:
@@ -70,7 +69,7 @@ def transition(session: Session, asset_tag: str, to: str, *, user_id: int | None
 def apply_move(session: Session, device: Device, location: Location, *, user_id: int | None,
                now: datetime, station: str | None = None, note: str | None = None) -> DeviceEvent | None:
     """Put a device away into ``location``. Returns None when it is already there. No commit."""
-    if device.state in _OUTSIDE_WORKSHOP:
+    if device.state in StateGroup.LEFT_WORKSHOP:
         raise Conflict(f"L'appareil est à l'état « {device.state_label} » : il n'est plus à l'atelier.")
     if device.location_id == location.id:
         return None
