@@ -5,19 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from app.extensions import db
+from inventory.representations import verification_json
 from inventory.services.certificates import verify
 
 blueprint = Blueprint("verify", __name__)
-
-
-def _json(result) -> dict:
-    certificate = result.certificate
-    body = {"genuine": result.genuine}
-    if certificate is not None:
-        body.update({"certificate": certificate.summary, "sha256": certificate.pdf_sha256})
-    if result.hash_matches is not None:
-        body["hash_matches"] = result.hash_matches
-    return body
 
 
 @blueprint.get("/api/v1/verify/<code>")
@@ -25,7 +16,7 @@ def verify_api(code: str):
     result = verify(db.session, code, sha256=request.args.get("sha256"))
     if result.certificate is None:
         return jsonify(genuine=False, message=f"Aucun certificat ne porte le code « {code} »."), 404
-    return jsonify(result=_json(result))
+    return jsonify(result=verification_json(result))
 
 
 @blueprint.route("/verify/<code>", methods=["GET", "POST"])

@@ -1,12 +1,13 @@
-"""Issued documents as the renderers and the API need them: French text, amounts as
-« 1 234,56 € », times in Martinique time. Read from the stored records only, so a PDF printed
-again years later says exactly what the invoice said."""
+"""The handover as the API and the renderers need it: reservations, bookings, sessions and
+invoices as JSON, and issued documents as French text (amounts as « 1 234,56 € », times in
+Martinique time). Read from the stored records only, so a PDF printed again years later says
+exactly what the invoice said; no query here (a booking's place on the waiting list is passed in)."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from core.clock import to_local
-from distribution.models import Booking, CreditNote, Invoice, WorkshopSession
+from distribution.models import Booking, CreditNote, Invoice, Reservation, WorkshopSession
 from distribution.vocabulary import VAT_MENTIONS, PaymentMethod, VatRegime
 from core.money import euros
 
@@ -93,3 +94,49 @@ def ics_document(booking: Booking, programme_name: str, contact: str | None) -> 
             "ends_at": to_local(workshop.ends_at), "venue": workshop.venue_name, "address": workshop.address,
             "commune": workshop.commune.name, "status_label": booking.status_label, "programme_name": programme_name,
             "programme_contact": contact}
+
+
+# --- JSON for the API ----------------------------------------------------------------------
+
+def reservation_json(reservation: Reservation) -> dict:
+    return {"id": reservation.id, "request_id": reservation.request_id, "asset_tag": reservation.device.asset_tag,
+            "household": reservation.request.household.reference, "status": reservation.status,
+            "reserved_at": reservation.reserved_at.isoformat(), "expires_at": reservation.expires_at.isoformat()}
+
+
+def booking_json(booking: Booking, position: int | None) -> dict:
+    """A booking; ``position`` is its place on the waiting list (None when it holds a seat)."""
+    workshop = booking.session
+    return {"id": booking.id, "session_id": workshop.id, "household_id": booking.household_id,
+            "status": booking.status, "position": position,
+            "topic": workshop.topic, "starts_at": workshop.starts_at.isoformat(),
+            "ends_at": workshop.ends_at.isoformat(), "venue_name": workshop.venue_name,
+            "commune": workshop.commune.name, "ics_url": f"/api/v1/bookings/{booking.id}.ics"}
+
+
+def session_json(workshop: WorkshopSession, free: int | None = None) -> dict:
+    body = {"id": workshop.id, "topic": workshop.topic, "topic_label": workshop.topic_label,
+            "starts_at": workshop.starts_at.isoformat(), "ends_at": workshop.ends_at.isoformat(),
+            "starts_at_local": to_local(workshop.starts_at).isoformat(),
+            "venue_kind": workshop.venue_kind, "venue_name": workshop.venue_name, "address": workshop.address,
+            "commune_insee": workshop.commune_insee, "commune": workshop.commune.name,
+            "epci": workshop.commune.epci.short_name, "capacity": workshop.capacity}
+    if free is not None:
+        body["free_seats"] = free
+    return body
+
+
+def invoice_json(invoice: Invoice) -> dict:
+    return {"number": invoice.number, "issued_at": invoice.issued_at.isoformat(),
+            "total_ttc": f"{invoice.total_ttc:.2f}", "total_ht": f"{invoice.total_ht:.2f}", "vat": f"{invoice.vat:.2f}",
+            "vat_regime": invoice.vat_regime, "reference_value": f"{invoice.reference_value:.2f}",
+            "aide_solidaire": f"{invoice.aide_solidaire:.2f}", "amount_paid": f"{invoice.amount_paid:.2f}",
+            "payments": invoice.payments, "buyer_name": invoice.buyer_name, "buyer_address": invoice.buyer_address,
+            "seller": invoice.seller, "tier": invoice.tier, "price_grid": invoice.price_grid_id,
+            "lines": [{"position": l.position, "kind": l.kind, "description": l.description, "asset_tag": l.asset_tag,
+                       "serial_number": l.serial_number, "quantity": l.quantity,
+                       "unit_price_ttc": f"{l.unit_price_ttc:.2f}", "total_ttc": f"{l.total_ttc:.2f}",
+                       "total_ht": f"{l.total_ht:.2f}", "vat": f"{l.vat:.2f}"} for l in invoice.lines],
+            "workshop": invoice.workshop, "content_hash": invoice.content_hash, "previous_hash": invoice.previous_hash,
+            "credit_notes": [n.number for n in invoice.credit_notes],
+            "pdf_url": f"/api/v1/invoices/{invoice.number}.pdf"}

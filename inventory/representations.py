@@ -1,4 +1,6 @@
-"""JSON-ready dictionaries of inventory objects, as the API returns them.
+"""The workshop domain as JSON: devices, media, erasures, collections, locations, the scan
+station's answer, wiping-report imports and the public certificate check. Pure functions of
+loaded objects: no query, no request context.
 
 Plain functions rather than marshmallow dump schemas: they sit on the scan station's hot path,
 and the shape is simple. Times are ISO 8601 in UTC; numbers are JSON numbers.
@@ -7,11 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from inventory.lifecycle import State, medium_record_sanitises
 from core.organisations import Organisation
-from inventory.models import Collection, Device, ErasureRecord, Location, Site, StorageMedium
+from inventory.models import Collection, Device, ErasureRecord, ImportedDrive, Location, Site, StorageMedium
 from core.vocabulary import Category
+
+if TYPE_CHECKING:
+    from inventory.services.certificates import Verification
+    from inventory.services.erasure_import import ImportOutcome
+    from inventory.services.scan import ScanOutcome
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -127,3 +135,62 @@ def event_json(event) -> dict:
         "station": event.station,
         "note": event.note,
     }
+
+
+def scan_outcome_json(outcome: ScanOutcome) -> dict:
+    """The scan answer: what was scanned, what happened, what can happen next."""
+    if outcome.kind == "device":
+        obj = device_json(outcome.obj)
+        obj["events"] = [event_json(e) for e in outcome.events]
+    elif outcome.kind == "location":
+        obj = location_json(outcome.obj)
+    else:
+        obj = collection_json(outcome.obj, outcome.registered)
+    return {
+        "code": outcome.code,
+        "kind": outcome.kind,
+        outcome.kind: obj,
+        "allowed": outcome.allowed,
+        "applied": outcome.applied,
+        "moved_to": outcome.moved_to.code if outcome.moved_to else None,
+        "putaway": location_json(outcome.putaway),
+        "repeat": outcome.repeat,
+        "level": outcome.level,
+        "message": outcome.message,
+    }
+
+
+def erasure_import_json(outcome: ImportOutcome) -> dict:
+    """What an imported wiping report gave: each drive matched, queued for review or refused."""
+    return {
+        "report": outcome.report_id,
+        "format": outcome.format,
+        "matched": outcome.matched,
+        "queued": outcome.queued,
+        "duplicates": outcome.duplicates,
+        "drives": [
+            {"position": line.position, "serial_number": line.serial_number, "model": line.model,
+             "result": line.result, "status": line.status, "reason": line.reason, "asset_tag": line.asset_tag}
+            for line in outcome.lines
+        ],
+    }
+
+
+def imported_drive_json(drive: ImportedDrive) -> dict:
+    """A drive of a report waiting in the review queue."""
+    return {
+        "id": drive.id, "serial_number": drive.serial_number, "model": drive.model, "result": drive.result,
+        "reason": drive.reason, "report": drive.report_id, "filename": drive.report.filename,
+        "imported_at": drive.report.imported_at.isoformat(), "details": drive.details,
+    }
+
+
+def verification_json(result: Verification) -> dict:
+    """The public answer about a certificate: genuine or not, its summary (no personal data), its hash."""
+    certificate = result.certificate
+    body = {"genuine": result.genuine}
+    if certificate is not None:
+        body.update({"certificate": certificate.summary, "sha256": certificate.pdf_sha256})
+    if result.hash_matches is not None:
+        body["hash_matches"] = result.hash_matches
+    return body

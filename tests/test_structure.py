@@ -154,3 +154,32 @@ def test_a_cycle_between_packages_is_reported(tmp_path, monkeypatch):
         files.append(tmp_path / package / "m.py")
         files[-1].write_text(f"import {target}.m\n", encoding="utf-8")
     assert package_cycles(files) == [["distribution", "reporting", "distribution"]]
+
+
+def representation_queries(path: Path) -> list[str]:
+    """Ways a representation could reach the database: importing SQLAlchemy or ``db``, or
+    taking a session."""
+    found = []
+    for line, module, _names in imports_of(path):
+        if module.split(".")[0] == "sqlalchemy" or module == "app.extensions":
+            found.append(f"{path.name}:{line} importe {module}")
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.arg) and node.arg == "session":
+            found.append(f"{path.name}:{node.lineno} prend une session")
+    return found
+
+
+@pytest.mark.parametrize("package", ["inventory", "eligibility", "distribution"])
+def test_one_representations_module_per_domain_and_no_query_in_it(package):
+    path = ROOT / package / "representations.py"
+    assert path.exists()
+    assert representation_queries(path) == []
+
+
+def test_a_representation_that_queries_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    module = tmp_path / "representations.py"
+    module.write_text("from sqlalchemy import select\n\ndef booking_json(booking, session):\n    return {}\n",
+                      encoding="utf-8")
+    assert representation_queries(module) == ["representations.py:1 importe sqlalchemy",
+                                              "representations.py:3 prend une session"]

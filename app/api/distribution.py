@@ -9,15 +9,18 @@ from sqlalchemy import select
 
 from app.api.base import JsonApi, domain_endpoint
 from app.extensions import db
-from core.clock import to_local
 from core.errors import Forbidden
 from distribution.access import bookable_household, is_stock_manager, require_stock_manager
 from distribution.documents.attendance_pdf import render_attendance_sheet
 from distribution.documents.handover_sheet_pdf import render_handover_sheet
 from distribution.documents.ics import booking_ics
 from distribution.documents.invoice_pdf import render_credit_note, render_invoice
-from distribution.models import Booking, CreditNote
+from distribution.models import CreditNote
 from distribution.representations import (
+    booking_json,
+    invoice_json,
+    reservation_json,
+    session_json,
     attendance_document,
     credit_note_document,
     handover_sheet_document,
@@ -53,49 +56,6 @@ from core.actor import actor_of
 
 def _actor(api: JsonApi):
     return actor_of(api.current_user())
-
-
-def reservation_json(reservation) -> dict:
-    return {"id": reservation.id, "request_id": reservation.request_id, "asset_tag": reservation.device.asset_tag,
-            "household": reservation.request.household.reference, "status": reservation.status,
-            "reserved_at": reservation.reserved_at.isoformat(), "expires_at": reservation.expires_at.isoformat()}
-
-
-def booking_json(booking: Booking) -> dict:
-    workshop = booking.session
-    return {"id": booking.id, "session_id": workshop.id, "household_id": booking.household_id,
-            "status": booking.status, "position": waitlist_position(db.session, booking),
-            "topic": workshop.topic, "starts_at": workshop.starts_at.isoformat(),
-            "ends_at": workshop.ends_at.isoformat(), "venue_name": workshop.venue_name,
-            "commune": workshop.commune.name, "ics_url": f"/api/v1/bookings/{booking.id}.ics"}
-
-
-def session_json(workshop, free: int | None = None) -> dict:
-    body = {"id": workshop.id, "topic": workshop.topic, "topic_label": workshop.topic_label,
-            "starts_at": workshop.starts_at.isoformat(), "ends_at": workshop.ends_at.isoformat(),
-            "starts_at_local": to_local(workshop.starts_at).isoformat(),
-            "venue_kind": workshop.venue_kind, "venue_name": workshop.venue_name, "address": workshop.address,
-            "commune_insee": workshop.commune_insee, "commune": workshop.commune.name,
-            "epci": workshop.commune.epci.short_name, "capacity": workshop.capacity}
-    if free is not None:
-        body["free_seats"] = free
-    return body
-
-
-def invoice_json(invoice) -> dict:
-    return {"number": invoice.number, "issued_at": invoice.issued_at.isoformat(),
-            "total_ttc": f"{invoice.total_ttc:.2f}", "total_ht": f"{invoice.total_ht:.2f}", "vat": f"{invoice.vat:.2f}",
-            "vat_regime": invoice.vat_regime, "reference_value": f"{invoice.reference_value:.2f}",
-            "aide_solidaire": f"{invoice.aide_solidaire:.2f}", "amount_paid": f"{invoice.amount_paid:.2f}",
-            "payments": invoice.payments, "buyer_name": invoice.buyer_name, "buyer_address": invoice.buyer_address,
-            "seller": invoice.seller, "tier": invoice.tier, "price_grid": invoice.price_grid_id,
-            "lines": [{"position": l.position, "kind": l.kind, "description": l.description, "asset_tag": l.asset_tag,
-                       "serial_number": l.serial_number, "quantity": l.quantity,
-                       "unit_price_ttc": f"{l.unit_price_ttc:.2f}", "total_ttc": f"{l.total_ttc:.2f}",
-                       "total_ht": f"{l.total_ht:.2f}", "vat": f"{l.vat:.2f}"} for l in invoice.lines],
-            "workshop": invoice.workshop, "content_hash": invoice.content_hash, "previous_hash": invoice.previous_hash,
-            "credit_notes": [n.number for n in invoice.credit_notes],
-            "pdf_url": f"/api/v1/invoices/{invoice.number}.pdf"}
 
 
 def pdf(content: bytes, name: str) -> Response:
@@ -185,7 +145,7 @@ class ReservationApi(JsonApi):
                         "total_ht": f"{invoice.total_ht:.2f}", "vat": f"{invoice.vat:.2f}",
                         "aide_solidaire": f"{invoice.aide_solidaire:.2f}",
                         "pdf_url": f"/api/v1/invoices/{invoice.number}.pdf"},
-            "booking": booking_json(result.booking)})
+            "booking": booking_json(result.booking, waitlist_position(db.session, result.booking))})
 
 
 class InvoiceApi(JsonApi):
@@ -348,7 +308,7 @@ class WorkshopApi(JsonApi):
         """
         data = load(BookingIn(), self.json_body())
         booking = book(db.session, _actor(self), session_id, data["household_id"])
-        return self.answer(201, booking_json(booking))
+        return self.answer(201, booking_json(booking, waitlist_position(db.session, booking)))
 
     @expose("/<session_id>/attendance-sheet.pdf", methods=["GET"])
     @protect()
@@ -389,7 +349,7 @@ class BookingApi(JsonApi):
             409: {description: déjà annulée ou passée}
         """
         booking = cancel(db.session, _actor(self), booking_id)
-        return self.answer(200, booking_json(booking))
+        return self.answer(200, booking_json(booking, waitlist_position(db.session, booking)))
 
     @expose("/<booking_id>/attendance", methods=["POST"])
     @protect()
@@ -408,7 +368,7 @@ class BookingApi(JsonApi):
         data = load(AttendanceIn(), self.json_body())
         booking = record_attendance(db.session, _actor(self), booking_id, attended=data["attended"],
                                     satisfaction=data.get("satisfaction"))
-        return self.answer(200, {**booking_json(booking), "satisfaction": booking.satisfaction})
+        return self.answer(200, {**booking_json(booking, waitlist_position(db.session, booking)), "satisfaction": booking.satisfaction})
 
     @expose("/<booking_id>.ics", methods=["GET"])
     @protect()

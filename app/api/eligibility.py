@@ -13,57 +13,14 @@ from distribution.services.export import household_handover
 from core.actor import actor_of
 from eligibility.access import household_for, request_for, visible_households, visible_requests
 from eligibility.export_pdf import render_household_export
-from eligibility.identity import display_phone
-from eligibility.models import Household, Request
+from eligibility.models import Household
+from eligibility.representations import household_json, request_json
 from core.schemas import load
 from eligibility.schemas import CheckIn, DecisionIn, HouseholdIn, RequestIn
 from eligibility.services.export import export_household
 from eligibility.services.households import check, create_household, read_household
 from eligibility.services.requests import create_request, decide_request, queue
 from eligibility.vocabulary import RequestStatus
-
-
-def decision_json(decision) -> dict | None:
-    if decision is None:
-        return None
-    return {"eligible": decision.eligible, "tier": decision.tier,
-            "consumption_units": str(decision.consumption_units) if decision.consumption_units is not None else None,
-            "resources_per_uc": str(decision.resources_per_uc) if decision.resources_per_uc is not None else None,
-            "epci": decision.epci, "rule_set": decision.rule_set_id, "checked_on": decision.checked_on.isoformat(),
-            "reasons": list(decision.reasons)}
-
-
-def request_json(item: Request) -> dict:
-    return {"id": item.id, "household_id": item.household_id, "household": item.household.reference,
-            "category": item.category, "status": item.status, "tier": item.tier, "overridden": item.overridden,
-            "justification": item.justification, "refusal_reason": item.refusal_reason,
-            "created_at": item.created_at.isoformat(),
-            "decided_at": item.decided_at.isoformat() if item.decided_at else None,
-            "valid_until": item.valid_until.isoformat() if item.valid_until else None,
-            "preview": decision_json(item.preview), "decision": decision_json(item.decision)}
-
-
-def household_json(household: Household) -> dict:
-    return {
-        "id": household.id, "reference": household.reference, "last_name": household.last_name,
-        "first_name": household.first_name,
-        "birth_date": household.birth_date.isoformat() if household.birth_date else None,
-        "phone": household.phone, "phone_display": display_phone(household.phone), "email": household.email,
-        "address": household.address, "commune_insee": household.commune_insee, "commune": household.commune.name,
-        "epci": household.commune.epci.short_name,
-        "members": [{"relation": m.relation, "birth_date": m.birth_date.isoformat() if m.birth_date else None,
-                     "age": m.age, "age_given_on": m.age_given_on.isoformat() if m.age_given_on else None}
-                    for m in household.members],
-        "monthly_resources": str(household.monthly_resources) if household.monthly_resources is not None else None,
-        "resources_proof": household.resources_proof, "benefits": household.benefits,
-        "situations": household.situations,
-        "referrer": {"organisation": household.referrer_organisation_id, "person": household.referrer_name},
-        "consent_on": household.consent_on.isoformat() if household.consent_on else None,
-        "consent_version": household.consent_version, "notes": household.notes,
-        "proofs": [{"kind": p.kind, "seen_on": p.seen_on.isoformat()} for p in household.proofs],
-        "requests": [request_json(r) for r in household.requests],
-        "anonymised": household.anonymised_at is not None,
-    }
 
 
 class EligibilityApi(JsonApi):

@@ -8,35 +8,13 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from app.api.base import BadBody, JsonApi, domain_endpoint
 from app.extensions import db
 from core.errors import ValidationFailed
+from inventory.representations import erasure_import_json, imported_drive_json
 from inventory.services.erasure_import import (
     assign_imported_drive,
     dismiss_imported_drive,
     import_erasure_report,
     review_queue,
 )
-
-
-def outcome_json(outcome) -> dict:
-    return {
-        "report": outcome.report_id,
-        "format": outcome.format,
-        "matched": outcome.matched,
-        "queued": outcome.queued,
-        "duplicates": outcome.duplicates,
-        "drives": [
-            {"position": line.position, "serial_number": line.serial_number, "model": line.model,
-             "result": line.result, "status": line.status, "reason": line.reason, "asset_tag": line.asset_tag}
-            for line in outcome.lines
-        ],
-    }
-
-
-def queued_json(drive) -> dict:
-    return {
-        "id": drive.id, "serial_number": drive.serial_number, "model": drive.model, "result": drive.result,
-        "reason": drive.reason, "report": drive.report_id, "filename": drive.report.filename,
-        "imported_at": drive.report.imported_at.isoformat(), "details": drive.details,
-    }
 
 
 class ErasureApi(JsonApi):
@@ -83,7 +61,7 @@ class ErasureApi(JsonApi):
             operator_name=self.current_user_name(), operator_role=self.current_user_role(),
             collection_id=int(collection) if collection else None,
         )
-        return self.response(200 if outcome.duplicates else 201, result=outcome_json(outcome))
+        return self.response(200 if outcome.duplicates else 201, result=erasure_import_json(outcome))
 
     @expose("/queue", methods=["GET"])
     @protect()
@@ -96,7 +74,7 @@ class ErasureApi(JsonApi):
           responses:
             200: {description: "{result: [...], count: n}"}
         """
-        rows = [queued_json(d) for d in review_queue(db.session)]
+        rows = [imported_drive_json(d) for d in review_queue(db.session)]
         return self.response(200, result=rows, count=len(rows))
 
     @expose("/queue/<int:drive_id>/assign", methods=["POST"])

@@ -9,7 +9,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.api.base import JsonApi, domain_endpoint
 from app.extensions import db
-from inventory.representations import collection_json, device_json, event_json, location_json
+from inventory.representations import scan_outcome_json
 from core.schemas import load
 from inventory.schemas import ScanIn
 from inventory.services.scan import ScanSettings, scan
@@ -25,29 +25,6 @@ def scan_settings() -> ScanSettings:
         strip_prefixes=tuple(config.get("SCAN_STRIP_PREFIXES", ())),
         strip_suffixes=tuple(config.get("SCAN_STRIP_SUFFIXES", ())),
     )
-
-
-def outcome_json(outcome) -> dict:
-    """The scan answer: what was scanned, what happened, what can happen next."""
-    if outcome.kind == "device":
-        obj = device_json(outcome.obj)
-        obj["events"] = [event_json(e) for e in outcome.events]
-    elif outcome.kind == "location":
-        obj = location_json(outcome.obj)
-    else:
-        obj = collection_json(outcome.obj, outcome.registered)
-    return {
-        "code": outcome.code,
-        "kind": outcome.kind,
-        outcome.kind: obj,
-        "allowed": outcome.allowed,
-        "applied": outcome.applied,
-        "moved_to": outcome.moved_to.code if outcome.moved_to else None,
-        "putaway": location_json(outcome.putaway),
-        "repeat": outcome.repeat,
-        "level": outcome.level,
-        "message": outcome.message,
-    }
 
 
 class ScanApi(JsonApi):
@@ -83,4 +60,4 @@ class ScanApi(JsonApi):
         data = load(ScanIn(), self.json_body())
         outcome = scan(db.session, data["code"], user_id=self.current_user_id(),
                        station=data.get("station"), settings=scan_settings(), recent_events=RECENT_EVENTS)
-        return self.answer(200, outcome_json(outcome))
+        return self.answer(200, scan_outcome_json(outcome))

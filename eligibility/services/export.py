@@ -10,14 +10,11 @@ from core.actor import Actor
 from core.money import euros
 from eligibility.identity import display_phone
 from eligibility.models import AuditEntry, Household
+from eligibility.representations import household_export_json
 from core.unit_of_work import unit_of_work
 from eligibility.services.common import audit
 from eligibility.vocabulary import AuditAction, ProofKind, Relationship, RequestStatus, Situation
 from core.vocabulary import Category
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
 
 
 def _day(value):
@@ -26,44 +23,6 @@ def _day(value):
 
 def _moment(value):
     return to_local(value).strftime("%d/%m/%Y %H:%M") if value is not None else None
-
-
-def household_json(household: Household, audit_rows: list[AuditEntry]) -> dict:
-    """The machine-readable export."""
-    return {
-        "reference": household.reference,
-        "exported_at": _iso(utcnow()),
-        "head": {"last_name": household.last_name, "first_name": household.first_name,
-                 "birth_date": _iso(household.birth_date), "phone": household.phone, "email": household.email,
-                 "address": household.address, "commune_insee": household.commune_insee,
-                 "commune": household.commune.name, "epci": household.commune.epci.short_name},
-        "members": [{"relation": m.relation, "birth_date": _iso(m.birth_date), "age": m.age,
-                     "age_given_on": _iso(m.age_given_on)} for m in household.members],
-        "monthly_resources": str(household.monthly_resources) if household.monthly_resources is not None else None,
-        "resources_proof": household.resources_proof,
-        "benefits": list(household.benefits or []),
-        "situations": list(household.situations or []),
-        "referrer": {"organisation": household.referrer_organisation.name if household.referrer_organisation else None,
-                     "person": household.referrer_name},
-        "consent": {"on": _iso(household.consent_on), "version": household.consent_version},
-        "notes": household.notes,
-        "proofs": [{"kind": p.kind, "seen_on": _iso(p.seen_on)} for p in household.proofs],
-        "requests": [{
-            "id": r.id, "category": r.category, "status": r.status, "created_at": _iso(r.created_at),
-            "decided_at": _iso(r.decided_at), "tier": r.tier, "valid_until": _iso(r.valid_until),
-            "overridden": r.overridden, "justification": r.justification, "refusal_reason": r.refusal_reason,
-            "equipped_at": _iso(r.equipped_at),
-            "decision": _decision_json(r.decision or r.preview),
-        } for r in household.requests],
-        "audit": [{"at": _iso(a.at), "who": a.username, "action": a.action} for a in audit_rows],
-    }
-
-
-def _decision_json(decision) -> dict | None:
-    if decision is None:
-        return None
-    return {"rule_set": decision.rule_set_id, "checked_on": _iso(decision.checked_on), "eligible": decision.eligible,
-            "tier": decision.tier, "reasons": list(decision.reasons)}
 
 
 def household_display(household: Household, audit_rows: list[AuditEntry], rules_labels: dict[int, str] | None = None) -> dict:
@@ -119,4 +78,4 @@ def export_household(session: Session, actor: Actor, household: Household, fmt: 
     with unit_of_work(session):
         audit(session, AuditAction.EXPORT, household, actor, {"format": fmt})
     rows = audit_of(session, household)
-    return household_json(household, rows), household_display(household, rows)
+    return household_export_json(household, rows, utcnow()), household_display(household, rows)
