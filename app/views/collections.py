@@ -14,6 +14,7 @@ from app.certificates import base_url, pdf_response, programme
 from app.extensions import db
 from app.operator import current_operator
 from app.templating import french_date
+from app.views.errors import domain_errors, field_errors
 from app.views.forms import decimal_text, drop_none, integer, text
 from core.clock import local_today
 from core.errors import DomainError
@@ -71,26 +72,25 @@ class CollectionView(ModelView):
             site_choices=[(s.id, s.name) for s in queries.sites(db.session)],
         )
 
+    def _add_refused(self, exc: DomainError):
+        return self._render_add(request.form.to_dict(), field_errors(exc))
+
     @expose("/add", methods=["GET", "POST"])
     @has_access
+    @domain_errors(render="_add_refused", status=422)
     def add(self):
         if request.method == "GET":
             return self._render_add({"collected_on": local_today().isoformat(), "declared_count": "0"}, {})
         form = request.form
-        try:
-            data = load(CollectionIn(), drop_none({
-                "donor": integer(form, "donor"),
-                "collected_on": text(form, "collected_on"),
-                "site": integer(form, "site"),
-                "declared_count": integer(form, "declared_count"),
-                "weight_kg": decimal_text(form, "weight_kg"),
-                "notes": text(form, "notes"),
-            }))
-            collection = create_collection(db.session, **data, user_id=g.user.id)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return self._render_add(form.to_dict(), getattr(exc, "errors", {}) or {}), 422
+        data = load(CollectionIn(), drop_none({
+            "donor": integer(form, "donor"),
+            "collected_on": text(form, "collected_on"),
+            "site": integer(form, "site"),
+            "declared_count": integer(form, "declared_count"),
+            "weight_kg": decimal_text(form, "weight_kg"),
+            "notes": text(form, "notes"),
+        }))
+        collection = create_collection(db.session, **data, user_id=g.user.id)
         flash(f"Collecte {collection.reference} ouverte. Enregistrez ses appareils.", "success")
         return redirect(url_for("CollectionView.show", pk=collection.id))
 
@@ -103,21 +103,24 @@ class CollectionView(ModelView):
             return redirect(url_for("CollectionView.list"))
         return self._render_show(collection)
 
-    def _render_show(self, collection: Collection, problems=None, report_href=None, status=200, erasure_import=None):
+    def _render_show(self, collection: Collection, problems=None, report_href=None, erasure_import=None):
         registered = collection.registered_count
         media = queries.collection_media(db.session, collection.id)
         states = {m.id: medium_state(m) for m in media}
-        page = self.render_template(
+        return self.render_template(
             "inventory/collection_show.html", title=collection.reference, collection=collection,
             registered=registered, problems=problems, report_href=report_href, media=media, states=states,
             records={m.id: covering_record(m) for m in media}, erasure_import=erasure_import,
             safe_count=sum(1 for m in media if is_safe(m)),
         )
-        return page, status
+
+    def _report_refused(self, exc: DomainError, pk: int):
+        return self._render_show(db.session.get(Collection, pk))
 
     @expose("/<int:pk>/erasure-import", methods=["POST"])
     @has_access
     @permission_name("import")
+    @domain_errors(render="_report_refused", status=422)
     def erasure_import(self, pk: int):
         """A wiping report dropped on the collection page."""
         collection = db.session.get(Collection, pk)
@@ -129,14 +132,9 @@ class CollectionView(ModelView):
             flash("Rapport : déposez ou choisissez un journal nwipe ou un rapport JSON/CSV.", "danger")
             return redirect(url_for("CollectionView.show", pk=pk))
         user_id, name, role = current_operator()
-        try:
-            outcome = import_erasure_report(
-                db.session, upload.read(), filename=upload.filename, user_id=user_id, operator_name=name,
-                operator_role=role, collection_id=pk)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return self._render_show(collection, status=422)
+        outcome = import_erasure_report(
+            db.session, upload.read(), filename=upload.filename, user_id=user_id, operator_name=name,
+            operator_role=role, collection_id=pk)
         if outcome.duplicates:
             flash(f"Ce rapport a déjà été importé : {outcome.duplicates} disque(s), rien de nouveau.", "warning")
         else:
@@ -147,6 +145,7 @@ class CollectionView(ModelView):
     @expose("/<int:pk>/import", methods=["POST"])
     @has_access
     @permission_name("import")
+    @domain_errors(redirect_to=lambda view, pk: url_for("CollectionView.show", pk=pk))
     def import_csv(self, pk: int):
         collection = db.session.get(Collection, pk)
         if collection is None:
@@ -156,21 +155,16 @@ class CollectionView(ModelView):
         if upload is None or not upload.filename:
             flash("Fichier : choisissez un fichier CSV à importer.", "danger")
             return redirect(url_for("CollectionView.show", pk=pk))
-        try:
-            result = import_devices_csv(
-                db.session, pk, upload.read(), user_id=g.user.id,
-                tag_prefix=current_app.config["ASSET_TAG_PREFIX"],
-                tag_digits=current_app.config["ASSET_TAG_DIGITS"],
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("CollectionView.show", pk=pk))
+        result = import_devices_csv(
+            db.session, pk, upload.read(), user_id=g.user.id,
+            tag_prefix=current_app.config["ASSET_TAG_PREFIX"],
+            tag_digits=current_app.config["ASSET_TAG_DIGITS"],
+        )
         if not result.ok:
             report = problems_csv(result.problems).encode("utf-8-sig")
             href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(report).decode()
             flash(f"Import refusé : {len(result.problems)} problème(s). Aucun appareil n'a été enregistré.", "danger")
-            return self._render_show(collection, problems=result.problems, report_href=href, status=422)
+            return self._render_show(collection, problems=result.problems, report_href=href), 422
         tags = [d.asset_tag for d in result.devices]
         flash(f"{len(tags)} appareil(s) importé(s) : {tags[0]} à {tags[-1]}.", "success")
         return redirect(url_for("CollectionView.show", pk=pk))
@@ -178,15 +172,11 @@ class CollectionView(ModelView):
     @expose("/<int:pk>/certificate", methods=["GET"])
     @has_access
     @permission_name("edit")
+    @domain_errors(redirect_to=lambda view, pk: url_for("CollectionView.show", pk=pk) + "#erasures")
     def certificate(self, pk: int):
         """The collection's certificate; what is missing is said on the page."""
-        try:
-            return pdf_response(collection_certificate(db.session, pk, programme=programme(), base_url=base_url(),
-                                                       user_id=g.user.id))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("CollectionView.show", pk=pk) + "#erasures")
+        return pdf_response(collection_certificate(db.session, pk, programme=programme(), base_url=base_url(),
+                                                   user_id=g.user.id))
 
     @expose("/import-template.csv", methods=["GET"])
     @has_access

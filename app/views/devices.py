@@ -11,6 +11,7 @@ from wtforms.validators import NumberRange, Optional
 from app.certificates import base_url, pdf_response, programme
 from app.extensions import db
 from app.operator import current_operator
+from app.views.errors import domain_errors, field_errors
 from app.views.forms import decimal_text, drop_none, integer, text
 from core.errors import DomainError, ValidationFailed
 from inventory import queries
@@ -81,6 +82,20 @@ def _user_name() -> str | None:
 
 def _user_role() -> str | None:
     return current_operator()[2]
+
+
+def _device_sheet(view, pk: int) -> str:
+    return url_for("DeviceView.show", pk=pk)
+
+
+def _local_next() -> str | None:
+    """The form's ``next`` page when it is one of ours."""
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else None
+
+
+def _grading_next(view, pk: int) -> str:
+    return _local_next() or _device_sheet(view, pk)
 
 
 def device_input_from_form(form) -> dict:
@@ -167,26 +182,24 @@ class DeviceView(ModelView):
             locations=queries.active_locations(db.session), media_rows=range(MAX_MEDIA_ROWS),
         )
 
+    def _add_refused(self, exc: DomainError):
+        return self._render_add(request.form.to_dict(), field_errors(exc) or {"_": [exc.message]})
+
     @expose("/add", methods=["GET", "POST"])
     @has_access
+    @domain_errors(render="_add_refused", status=422)
     def add(self):
         if request.method == "GET":
             values = {}
             if request.args.get("collection", "").isdigit():
                 values["collection"] = request.args["collection"]
             return self._render_add(values, {})
-        try:
-            data = load(DeviceIn(), device_input_from_form(request.form))
-            device = register_device(
-                db.session, data, user_id=_user_id(),
-                tag_prefix=current_app.config["ASSET_TAG_PREFIX"],
-                tag_digits=current_app.config["ASSET_TAG_DIGITS"],
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            errors = getattr(exc, "errors", None) or {"_": [exc.message]}
-            flash(exc.message, "danger")
-            return self._render_add(request.form.to_dict(), errors), 422
+        data = load(DeviceIn(), device_input_from_form(request.form))
+        device = register_device(
+            db.session, data, user_id=_user_id(),
+            tag_prefix=current_app.config["ASSET_TAG_PREFIX"],
+            tag_digits=current_app.config["ASSET_TAG_DIGITS"],
+        )
         flash(f"{device.asset_tag} enregistré : {device.brand} {device.model} (n° de série {device.serial_number}).", "success")
         if request.form.get("next") == "another":
             return redirect(url_for("DeviceView.add", collection=device.collection_id))
@@ -217,33 +230,28 @@ class DeviceView(ModelView):
     @expose("/tag/<asset_tag>", methods=["GET"])
     @has_access
     @permission_name("show")
+    @domain_errors(redirect_to=lambda view, asset_tag: url_for("DeviceView.list"))
     def by_tag(self, asset_tag: str):
-        try:
-            device = device_by_tag(db.session, asset_tag, with_media=False)
-        except DomainError as exc:
-            flash(exc.message, "danger")
-            return redirect(url_for("DeviceView.list"))
+        device = device_by_tag(db.session, asset_tag, with_media=False)
         return redirect(url_for("DeviceView.show", pk=device.id))
 
     def _act(self, pk: int, action):
         """Run ``action(device)`` for a form posted from the device sheet: it returns the French
-        success message (and its flash category), or raises a domain error that is flashed."""
+        success message (and its flash category), or raises a domain error, which the exposed
+        method's ``domain_errors`` flashes before going back to the sheet."""
         device = db.session.get(Device, pk)
         if device is None:
             flash("Appareil introuvable.", "danger")
             return redirect(url_for("DeviceView.list"))
-        try:
-            message = action(device)
-            message, category = message if isinstance(message, tuple) else (message, "success")
-            flash(message, category)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return redirect(url_for("DeviceView.show", pk=pk))
+        message = action(device)
+        message, category = message if isinstance(message, tuple) else (message, "success")
+        flash(message, category)
+        return redirect(_device_sheet(self, pk))
 
     @expose("/<int:pk>/transition", methods=["POST"])
     @has_access
     @permission_name("edit")
+    @domain_errors(redirect_to=_device_sheet)
     def post_transition(self, pk: int):
         def act(device: Device) -> str:
             version = request.form.get("version", "")
@@ -257,6 +265,7 @@ class DeviceView(ModelView):
     @expose("/<int:pk>/erasure", methods=["POST"])
     @has_access
     @permission_name("edit")
+    @domain_errors(redirect_to=_device_sheet)
     def post_erasure(self, pk: int):
         def act(device: Device):
             form = request.form
@@ -282,6 +291,7 @@ class DeviceView(ModelView):
     @expose("/<int:pk>/grade", methods=["POST"])
     @has_access
     @permission_name("edit")
+    @domain_errors(redirect_to=_grading_next)
     def post_grade(self, pk: int):
         """The checklist form; a failed control is reported, not refused."""
         def act(device: Device):
@@ -309,14 +319,13 @@ class DeviceView(ModelView):
             return f"{device.asset_tag} noté {result.grade}."
 
         response = self._act(pk, act)
-        target = request.form.get("next", "")
-        if target.startswith("/") and not target.startswith("//"):
-            return redirect(target)
-        return response
+        target = _local_next()
+        return redirect(target) if target else response
 
     @expose("/<int:pk>/repair", methods=["POST"])
     @has_access
     @permission_name("edit")
+    @domain_errors(redirect_to=_device_sheet)
     def post_repair(self, pk: int):
         """Open, update, use a part, or close the repair ticket (``step`` says which)."""
         def act(device: Device) -> str:
@@ -352,22 +361,19 @@ class DeviceView(ModelView):
     @expose("/<int:pk>/certificate", methods=["GET"])
     @has_access
     @permission_name("edit")
+    @domain_errors(redirect_to=lambda view, pk: _device_sheet(view, pk) + "#media")
     def certificate(self, pk: int):
         device = db.session.get(Device, pk)
         if device is None:
             flash("Appareil introuvable.", "danger")
             return redirect(url_for("DeviceView.list"))
-        try:
-            return pdf_response(device_certificate(db.session, device.asset_tag, programme=programme(),
-                                                   base_url=base_url(), user_id=_user_id()))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("DeviceView.show", pk=pk) + "#media")
+        return pdf_response(device_certificate(db.session, device.asset_tag, programme=programme(),
+                                               base_url=base_url(), user_id=_user_id()))
 
     @expose("/<int:pk>/harvest", methods=["POST"])
     @has_access
     @permission_name("edit")
+    @domain_errors(redirect_to=_device_sheet)
     def post_harvest(self, pk: int):
         def act(device: Device) -> str:
             form = request.form
@@ -382,6 +388,7 @@ class DeviceView(ModelView):
     @expose("/<int:pk>/move", methods=["POST"])
     @has_access
     @permission_name("edit")
+    @domain_errors(redirect_to=_device_sheet)
     def post_move(self, pk: int):
         def act(device: Device) -> str:
             code = text(request.form, "location")

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.label_printing import print_labels, render_labels
 from app.print_stations import PrintStation, save_station, stations
+from app.views.errors import domain_errors, field_errors
 from core.errors import DomainError, ValidationFailed
 from labels.errors import LabelError
 from labels.formats import FORMATS
@@ -22,11 +23,10 @@ class LabelView(BaseView):
     base_permissions = ["can_read", "can_write"]
     default_view = "dialog"
 
-    def _render(self, values: dict, errors: dict, status: int = 200):
-        page = self.render_template("labels/dialog.html", title=_l("Print labels"), values=values, errors=errors,
+    def _render(self, values: dict, errors: dict):
+        return self.render_template("labels/dialog.html", title=_l("Print labels"), values=values, errors=errors,
                                     formats=[(f.id, f.title) for f in FORMATS.values()], kinds=list(KIND_LABELS.items()),
                                     stations=stations(db.session))
-        return page, status
 
     @expose("/", methods=["GET"])
     @has_access
@@ -40,33 +40,35 @@ class LabelView(BaseView):
         values["format"] = values["format"] or (station.default_format if station else "avery-l7160")
         return self._render(values, {})
 
+    def _produce_refused(self, exc: DomainError):
+        return self._render(request.form.to_dict(), field_errors(exc) or {"_": [exc.message]})
+
     @expose("/", methods=["POST"])
     @has_access
     @permission_name("read")
+    @domain_errors(render="_produce_refused", status=422)
     def produce(self):
         form = request.form
         values = form.to_dict()
         cookie["print_station"] = form.get("station", "")
         start = form.get("start", "1").strip()
         action = form.get("action", "pdf")
-        try:
-            if not start.isdigit():
-                raise ValidationFailed({"start": ["Position de départ (nombre entier à partir de 1) attendue."]})
-            if action == "printer":
+        if not start.isdigit():
+            raise ValidationFailed({"start": ["Position de départ (nombre entier à partir de 1) attendue."]})
+        if action == "printer":
+            try:
                 sent = print_labels(db.session, kind=form.get("kind", ""), codes=form.get("codes", ""),
                                     station=form.get("station", ""), format_id=form.get("format"))
-                flash(f"{sent} étiquette(s) envoyée(s) à l'imprimante du poste « {form.get('station')} ».", "success")
-                target = form.get("next", "")
-                if target.startswith("/") and not target.startswith("//"):
-                    return redirect(target)
-                return self._render(values, {})
-            rendered = render_labels(db.session, kind=form.get("kind", ""), codes=form.get("codes", ""),
-                                     format_id=form.get("format"), start=int(start),
-                                     output="zpl" if action == "zpl" else "pdf", station=form.get("station") or None)
-        except (DomainError, LabelError) as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return self._render(values, getattr(exc, "errors", None) or {getattr(exc, "field", None) or "_": [exc.message]}, 422)
+            except LabelError as exc:   # the printer did not answer: not a domain error, said as one
+                raise ValidationFailed({exc.field or "_": [exc.message]}, message=exc.message) from None
+            flash(f"{sent} étiquette(s) envoyée(s) à l'imprimante du poste « {form.get('station')} ».", "success")
+            target = form.get("next", "")
+            if target.startswith("/") and not target.startswith("//"):
+                return redirect(target)
+            return self._render(values, {})
+        rendered = render_labels(db.session, kind=form.get("kind", ""), codes=form.get("codes", ""),
+                                 format_id=form.get("format"), start=int(start),
+                                 output="zpl" if action == "zpl" else "pdf", station=form.get("station") or None)
         return Response(rendered.content, mimetype=rendered.mimetype,
                         headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'})
 
@@ -87,6 +89,7 @@ class PrintStationView(BaseView):
     @expose("/", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(redirect_to=lambda view: url_for("PrintStationView.list_stations"))
     def save(self):
         form = request.form
 
@@ -97,14 +100,10 @@ class PrintStationView(BaseView):
             except ValueError:
                 return raw
 
-        try:
-            dpi = form.get("dpi", "203")
-            station = PrintStation(name=form.get("name", "").strip().lower(), default_format=form.get("default_format", ""),
-                                   offset_x=number("offset_x"), offset_y=number("offset_y"),
-                                   dpi=int(dpi) if dpi.isdigit() else 0, printer=form.get("printer", "").strip() or None)
-            save_station(db.session, station)
-            flash(f"Poste d'impression « {station.name} » enregistré.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
+        dpi = form.get("dpi", "203")
+        station = PrintStation(name=form.get("name", "").strip().lower(), default_format=form.get("default_format", ""),
+                               offset_x=number("offset_x"), offset_y=number("offset_y"),
+                               dpi=int(dpi) if dpi.isdigit() else 0, printer=form.get("printer", "").strip() or None)
+        save_station(db.session, station)
+        flash(f"Poste d'impression « {station.name} » enregistré.", "success")
         return redirect(url_for("PrintStationView.list_stations"))

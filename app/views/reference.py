@@ -9,6 +9,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from app.extensions import db
+from app.views.errors import domain_errors, field_errors
 from app.views.forms import integer, text
 from core.errors import DomainError, ValidationFailed
 from core.territory import Commune, Epci
@@ -140,22 +141,21 @@ class LocationView(ModelView):
             kinds=LocationKind.choices(),
         )
 
+    def _add_refused(self, exc: DomainError):
+        return self._render_add(request.form.to_dict(), field_errors(exc))
+
     @expose("/add", methods=["GET", "POST"])
     @has_access
+    @domain_errors(render="_add_refused", status=422)
     def add(self):
         if request.method == "GET":
             return self._render_add({"kind": LocationKind.BIN.value}, {})
         form = request.form
-        try:
-            site_id = integer(form, "site")
-            if not isinstance(site_id, int):
-                raise ValidationFailed({"site": ["Choisissez un site."]})
-            location = create_location(db.session, site_id=site_id, label=text(form, "label") or "",
-                                       name=text(form, "name"), kind=text(form, "kind") or "bin")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return self._render_add(form.to_dict(), getattr(exc, "errors", {}) or {}), 422
+        site_id = integer(form, "site")
+        if not isinstance(site_id, int):
+            raise ValidationFailed({"site": ["Choisissez un site."]})
+        location = create_location(db.session, site_id=site_id, label=text(form, "label") or "",
+                                   name=text(form, "name"), kind=text(form, "kind") or "bin")
         flash(f"Emplacement {location.code} créé.", "success")
         return redirect(url_for("LocationView.list"))
 

@@ -8,6 +8,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.views.errors import domain_errors, field_errors
 from app.views.forms import integer, text
 from core.errors import DomainError
 from inventory import queries
@@ -40,20 +41,19 @@ class SparePartView(ModelView):
                                     part_types=PartType.choices(),
                                     location_choices=[(loc.code, f"{loc.code} — {loc.name}") for loc in queries.active_locations(db.session)])
 
+    def _add_refused(self, exc: DomainError):
+        return self._render_add(request.form.to_dict(), field_errors(exc))
+
     @expose("/add", methods=["GET", "POST"])
     @has_access
+    @domain_errors(render="_add_refused", status=422)
     def add(self):
         if request.method == "GET":
             return self._render_add({"quantity": "1"}, {})
         form = request.form
-        try:
-            line = add_stock(db.session, part_type=form.get("part_type", ""), description=form.get("description", ""),
-                             location=form.get("location", ""), quantity=integer(form, "quantity"),
-                             compatible_models=text(form, "compatible_models"))
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return self._render_add(form.to_dict(), getattr(exc, "errors", {}) or {}), 422
+        line = add_stock(db.session, part_type=form.get("part_type", ""), description=form.get("description", ""),
+                         location=form.get("location", ""), quantity=integer(form, "quantity"),
+                         compatible_models=text(form, "compatible_models"))
         flash(f"Stock : {line.quantity} « {line.description} » à {line.location.code}.", "success")
         return redirect(url_for("SparePartView.list"))
 
@@ -75,11 +75,8 @@ class ChecklistTemplateView(BaseView):
     @expose("/<category>", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(redirect_to=lambda view, category: url_for("ChecklistTemplateView.templates") + f"#{category}")
     def save(self, category: str):
-        try:
-            save_template(db.session, category, request.form.get("items", ""), user_id=g.user.id)
-            flash(f"Grille « {Category.label_of(category)} » enregistrée.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
+        save_template(db.session, category, request.form.get("items", ""), user_id=g.user.id)
+        flash(f"Grille « {Category.label_of(category)} » enregistrée.", "success")
         return redirect(url_for("ChecklistTemplateView.templates") + f"#{category}")
