@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.clock import to_local
+from core.numbers import decimal_text
 from core.errors import NotFound, ValidationFailed
 from inventory.codes import clean_identifier
 from inventory.models import Certificate, Collection, Device, Location, SparePart, StorageMedium
@@ -24,7 +25,7 @@ def spare_part_code(part: SparePart) -> str:
 def device_label(device: Device) -> LabelData:
     specs = " · ".join(filter(None, [
         device.cpu,
-        f"{device.ram_gb:g} Go" if device.ram_gb else None,
+        f"{decimal_text(device.ram_gb)} Go" if device.ram_gb else None,
         device.storage_summary,
     ]))
     lines = [specs] if specs else []

@@ -1,5 +1,10 @@
-"""Shared fixtures. Pure tests need none of these. Database tests use ``app`` (or ``session``),
-which runs on SQLite always and again on PostgreSQL when ``TEST_DATABASE_URL`` is set.
+"""Shared fixtures. Pure tests need none of these. Database tests run on SQLite always and again
+on PostgreSQL when ``TEST_DATABASE_URL`` is set (fixture ``database``).
+
+``session`` is the database session of a test. The services of the domains need no web app:
+a test under ``tests/<domain>/`` gets a session on a schema built from the models' metadata
+(``domain_engine``), without Flask-AppBuilder. A test that asks for the web app (``app``,
+``client``, ``users``, ``race``), and every test under ``tests/app/``, gets the app's session.
 
 Without ``TEST_DATABASE_URL``, the tests marked ``concurrency`` still run on PostgreSQL when the
 local server answers (``LOCAL_POSTGRES``, the machine's ``test`` database): the guarantees they
@@ -12,14 +17,18 @@ checks that the migrations build the same schema.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from flask import g
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from app import create_app
 from app.extensions import db
+from core.base import Model
+from core.db import tune_engine
 from config import TestConfig
 from core.territory import load_territory
 from distribution.models import IMMUTABLE_TABLES, immutability_triggers
@@ -81,7 +90,8 @@ SQLITE_RACES = ("sur SQLite, les écritures concurrentes seront sérialisées pa
 
 def _mutation_order(item) -> int:
     """Pure tests first, then the database tests of the domains, the HTTP tests last."""
-    if "app" not in getattr(item, "fixturenames", ()):
+    names = getattr(item, "fixturenames", ())
+    if "database" not in names and "app" not in names:
         return 0
     return 2 if item.nodeid.startswith(("tests/app/", "mutants/tests/app/")) else 1
 
@@ -93,7 +103,7 @@ def pytest_collection_modifyitems(config, items):
     kept, dropped = [], []
     for item in items:
         params = getattr(item, "callspec", None) and item.callspec.params
-        engine = params and (params.get("app") or params.get("empty_database"))
+        engine = params and (params.get("database") or params.get("empty_database"))
         racing = item.get_closest_marker("concurrency") is not None
         if racing and engine == "sqlite":
             item.add_marker(pytest.mark.skip(reason=SQLITE_RACES))
@@ -117,14 +127,33 @@ def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture(scope="session", params=DATABASES)
-def app(request, tmp_path_factory):
-    if request.param == "sqlite":
+def database(request) -> str:
+    """The engine a database test runs on: "sqlite", or "postgresql" (see ``DATABASES``)."""
+    return request.param
+
+
+def _load_reference_data(session) -> None:
+    """What every database starts with: the territory, the grading checklists, the bundled
+    eligibility rules and price grids."""
+    from distribution.services.grids import load_bundled_grids
+    from eligibility.services.rulesets import load_bundled
+    from inventory.services.grading import ensure_templates
+
+    load_territory(session)
+    ensure_templates(session)
+    load_bundled(session)
+    load_bundled_grids(session)
+
+
+@pytest.fixture(scope="session")
+def app(database, tmp_path_factory):
+    if database == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
     else:
         url = postgres_url()
         _reset_postgres(url)
     application = create_app(TestConfig(url))
-    application.config["DB_KIND"] = request.param
+    application.config["DB_KIND"] = database
 
     def fresh_g() -> None:
         # Tests keep one app context open, and Flask reuses it (and its ``g``, where
@@ -136,16 +165,7 @@ def app(request, tmp_path_factory):
     application.before_request_funcs.setdefault(None, []).insert(0, fresh_g)
     with application.app_context():
         db.create_all()
-        load_territory(db.session)
-        from inventory.services.grading import ensure_templates
-
-        ensure_templates(db.session)
-        from eligibility.services.rulesets import load_bundled
-
-        load_bundled(db.session)
-        from distribution.services.grids import load_bundled_grids
-
-        load_bundled_grids(db.session)
+        _load_reference_data(db.session)
         sm = application.appbuilder.sm
         sm.ensure_roles()
         from core.territory import Epci
@@ -168,26 +188,32 @@ def app(request, tmp_path_factory):
 def _empty_tables(application) -> None:
     with application.app_context():
         db.session.rollback()
-        tables = [t for t in db.metadata.sorted_tables
-                  if t.name not in KEEP_TABLES and not t.name.startswith("ab_")]
-        with db.engine.begin() as conn:
-            # Issued invoices refuse DELETE through triggers: tests lift them while emptying.
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SET LOCAL session_replication_role = replica"))
-            else:
-                for table in IMMUTABLE_TABLES:
-                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
-                    conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
-            conn.execute(text("UPDATE ab_user SET organisation_id = NULL"))
-            # DELETE, not TRUNCATE … CASCADE: on PostgreSQL the cascade would reach ab_user
-            # through its organisation foreign key and wipe the accounts.
-            for table in reversed(tables):
-                conn.execute(table.delete())
-            if conn.dialect.name != "postgresql":
-                for table in IMMUTABLE_TABLES:
-                    for statement in immutability_triggers(conn.dialect.name, table):
-                        conn.exec_driver_sql(statement)
+        _empty_domain_tables(db.engine, accounts=True)
         db.session.remove()
+
+
+def _empty_domain_tables(engine, accounts: bool = False) -> None:
+    """Delete every row but the reference data and the accounts (``accounts``: the app's user
+    accounts are there, and their binding to an organisation is undone first)."""
+    tables = [t for t in Model.metadata.sorted_tables if t.name not in KEEP_TABLES and not t.name.startswith("ab_")]
+    with engine.begin() as conn:
+        # Issued invoices refuse DELETE through triggers: tests lift them while emptying.
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            for table in IMMUTABLE_TABLES:
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
+        if accounts:
+            conn.execute(text("UPDATE ab_user SET organisation_id = NULL"))
+        # DELETE, not TRUNCATE … CASCADE: on PostgreSQL the cascade would reach ab_user
+        # through its organisation foreign key and wipe the accounts.
+        for table in reversed(tables):
+            conn.execute(table.delete())
+        if conn.dialect.name != "postgresql":
+            for table in IMMUTABLE_TABLES:
+                for statement in immutability_triggers(conn.dialect.name, table):
+                    conn.exec_driver_sql(statement)
 
 
 @pytest.fixture(params=DATABASES)
@@ -209,12 +235,62 @@ def empty_database(request, tmp_path):
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def domain_engine(database, tmp_path_factory):
+    """A database for the domains' service tests, without the web app: the schema built from
+    the models' metadata, and the reference data. On PostgreSQL it lives in its own schema
+    (``domain``) of the test database, beside the app's ``public``."""
+    # Every domain model, so that the metadata describes the whole schema.
+    from core import counters, organisations, settings, territory  # noqa: F401
+    from distribution import models as _distribution  # noqa: F401
+    from eligibility import models as _eligibility  # noqa: F401
+    from inventory import models as _inventory  # noqa: F401
+
+    if database == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('domain') / 'domain.db'}")
+    else:
+        with create_engine(postgres_url(), isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS domain CASCADE"))
+            conn.execute(text("CREATE SCHEMA domain"))
+        engine = create_engine(postgres_url(), connect_args={"options": "-csearch_path=domain"})
+    tune_engine(engine)
+    Model.metadata.create_all(engine)
+    with Session(engine) as session:
+        _load_reference_data(session)
+    yield engine
+    Model.metadata.drop_all(engine)
+    engine.dispose()
+
+
 @pytest.fixture
-def session(app):
+def domain_session(domain_engine):
+    """A session on the domains' database; tables emptied afterwards."""
+    with Session(domain_engine) as session:
+        yield session
+        session.rollback()
+    _empty_domain_tables(domain_engine)
+
+
+@pytest.fixture
+def app_session(app):
     """The app's database session, inside an app context; tables emptied afterwards."""
     with app.app_context():
         yield db.session
     _empty_tables(app)
+
+
+APP_FIXTURES = {"app", "client", "users", "race"}
+DOMAIN_TESTS = {"core", "inventory", "eligibility", "distribution", "reporting", "labels"}
+
+
+@pytest.fixture
+def session(request, database):
+    """The test's database session: the light one for a domain test that needs nothing of the
+    web app, the app's otherwise (see the module's docstring)."""
+    package = request.node.path.relative_to(Path(__file__).parent).parts[0]
+    if package in DOMAIN_TESTS and not APP_FIXTURES & set(request.fixturenames):
+        return request.getfixturevalue("domain_session")
+    return request.getfixturevalue("app_session")
 
 
 @pytest.fixture

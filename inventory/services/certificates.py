@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.clock import to_local, utcnow
 from core.counters import next_value
+from core.numbers import decimal_text
 from core.errors import Conflict, NotFound
 from inventory.certificate_pdf import CertificateData, MediumRow, Programme, render_certificate
 from inventory.models import Certificate, Collection, Device, ErasureRecord, StorageMedium
@@ -85,7 +86,7 @@ def _row(medium: StorageMedium, record: ErasureRecord) -> MediumRow:
         verification = "Destruction physique"
     else:
         verification = (record.verification_method or "Vérification") + (" : conforme" if record.verified else " : non faite")
-    capacity = f"{medium.capacity_gb:g} Go".replace(".", ",") if medium.capacity_gb else "—"
+    capacity = f"{decimal_text(medium.capacity_gb)} Go" if medium.capacity_gb else "—"
     return MediumRow(
         asset_tag=medium.device.asset_tag,
         kind=MediumKind.label_of(medium.kind),
