@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.views.errors import domain_errors
 from core.clock import local_today
 from core.errors import DomainError, Forbidden, ValidationFailed
 from core.territory import Epci
@@ -102,19 +103,20 @@ class DashboardView(BaseView):
             return _download(to_csv(table), f"{key}-{stamp}.csv", "text/csv; charset=utf-8")
         return _download(to_xlsx([table]), f"{key}-{stamp}.xlsx", XLSX)
 
+    def _impact_refused(self, exc: DomainError) -> Response:
+        return Response(exc.message, mimetype="text/plain")
+
     @expose("/impact.pdf")
     @has_access
     @permission_name("read")
+    @domain_errors(render="_impact_refused", render_flash=False, status=422)
     def impact(self):
         actor, filters = _filters()
         from reporting.impact_pdf import render_impact_report
 
         period = request.args.get("period") or current_half(local_today())
-        try:
-            data = impact_data(db.session, period, filters, programme_name=current_app.config["PROGRAMME_NAME"],
-                               scope=_scope_label(actor, filters))
-        except DomainError as exc:
-            abort(Response(exc.message, status=422, mimetype="text/plain"))
+        data = impact_data(db.session, period, filters, programme_name=current_app.config["PROGRAMME_NAME"],
+                           scope=_scope_label(actor, filters))
         return _download(render_impact_report(data), f"rapport-impact-{data['period']}.pdf", "application/pdf")
 
     @expose("/donor-report.pdf")

@@ -13,16 +13,18 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.views.errors import domain_errors
 from app.views.forms import integer, text
 from core.clock import local_today, to_local, utcnow
-from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from core.errors import Forbidden, NotFound, ValidationFailed
 from core.territory import Commune
 from core.actor import ANIMATEUR
 from distribution.access import is_animateur, is_stock_manager, require_stock_manager
-from distribution.models import WorkshopSession
+from distribution.models import Reservation, WorkshopSession
 from core.schemas import load
 from distribution.schemas import HandoverIn, WorkshopIn
 from distribution.services.grids import grid_in_effect
@@ -73,6 +75,23 @@ def _stock_manager():
     return actor
 
 
+def _by_field(errors: dict) -> dict:
+    """Errors on nested input (``payments.0.amount``) shown beside their form field."""
+    return {key.split(".")[0]: messages for key, messages in errors.items()}
+
+
+def _reservation_page(view, pk: int) -> str:
+    return url_for("ReservationView.show", pk=pk)
+
+
+def _invoice_page(view, number: str) -> str:
+    return url_for("InvoiceView.show", number=number)
+
+
+def _workshop_page(view, pk: int, **_ignored) -> str:
+    return url_for("WorkshopView.show", pk=pk)
+
+
 class WaitingListView(BaseView):
     route_base = "/distribution/waiting-list"
     class_permission_name = "Waiting list"
@@ -103,15 +122,11 @@ class WaitingListView(BaseView):
     @expose("/<int:pk>/reserve", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(redirect_to=lambda view, pk: url_for("WaitingListView.show", pk=pk))
     def reserve(self, pk: int):
         actor = _stock_manager()
-        try:
-            reservation = reserve(db.session, actor, pk, request.form.get("asset_tag", ""),
-                                  hold_days=current_app.config["RESERVATION_HOLD_DAYS"])
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("WaitingListView.show", pk=pk))
+        reservation = reserve(db.session, actor, pk, request.form.get("asset_tag", ""),
+                              hold_days=current_app.config["RESERVATION_HOLD_DAYS"])
         flash(_("Device %(tag)s reserved until %(day)s.", tag=reservation.device.asset_tag,
                 day=f"{to_local(reservation.expires_at):%d/%m/%Y}"), "success")
         return redirect(url_for("ReservationView.show", pk=reservation.id))
@@ -158,43 +173,31 @@ class ReservationView(BaseView):
     @expose("/<int:pk>")
     @has_access
     @permission_name("read")
+    @domain_errors(abort_on=(NotFound,))
     def show(self, pk: int):
         _stock_manager()
-        try:
-            reservation = reservation_by_id(db.session, pk)
-        except NotFound:
+        return self._render(reservation_by_id(db.session, pk), {}, {})
+
+    def _handover_refused(self, exc: ValidationFailed, pk: int):
+        reservation = db.session.get(Reservation, pk)
+        if reservation is None:
             abort(404)
-        return self._render(reservation, {}, {})
+        values = {**request.form.to_dict(flat=True), "accessories": request.form.getlist("accessories")}
+        return self._render(reservation, values, _by_field(exc.errors))
 
     @expose("/<int:pk>/handover", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(render="_handover_refused", render_on=(ValidationFailed,), abort_on=(NotFound,),
+                   render_flash=_l("The handover was not recorded: correct the fields marked."),
+                   redirect_to=_reservation_page)
     def post_handover(self, pk: int):
         actor = _stock_manager()
         form = request.form
-        values = form.to_dict(flat=True)
-        values["accessories"] = form.getlist("accessories")
-        try:
-            if not text(form, "internet_access"):
-                raise ValidationFailed({"internet_access": [_("Give the household's internet access.")]})
-            data = load(HandoverIn(), handover_input_from_form(form))
-            result = handover(db.session, actor, pk, settings_from(current_app.config), **data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            try:
-                reservation = reservation_by_id(db.session, pk)
-            except NotFound:
-                abort(404)
-            errors = {k.split(".")[0]: v for k, v in exc.errors.items()}
-            flash(_("The handover was not recorded: correct the fields marked."), "danger")
-            return self._render(reservation, values, errors), 422
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("ReservationView.show", pk=pk))
+        if not text(form, "internet_access"):
+            raise ValidationFailed({"internet_access": [_("Give the household's internet access.")]})
+        data = load(HandoverIn(), handover_input_from_form(form))
+        result = handover(db.session, actor, pk, settings_from(current_app.config), **data)
         flash(_("Device handed over: invoice %(number)s issued.", number=result.invoice.number), "success")
         if result.position is not None:
             flash(_("The workshop is full: the household is on the waiting list (position %(position)s).",
@@ -204,17 +207,10 @@ class ReservationView(BaseView):
     @expose("/<int:pk>/release", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(abort_on=(NotFound,), redirect_to=_reservation_page)
     def post_release(self, pk: int):
         actor = _stock_manager()
-        try:
-            reservation = release(db.session, actor, pk, reason=text(request.form, "reason"))
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("ReservationView.show", pk=pk))
+        reservation = release(db.session, actor, pk, reason=text(request.form, "reason"))
         flash(_("Reservation released: device %(tag)s is back in stock.", tag=reservation.device.asset_tag),
               "success")
         return redirect(url_for("ReservationView.list"))
@@ -251,25 +247,18 @@ class InvoiceView(BaseView):
         _stock_manager()
         return self._render(number, {}, {})
 
+    def _credit_note_refused(self, exc: ValidationFailed, number: str):
+        return self._render(number, request.form.to_dict(flat=True), _by_field(exc.errors))
+
     @expose("/<number>/credit-note", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(render="_credit_note_refused", render_on=(ValidationFailed,), render_flash=False,
+                   abort_on=(NotFound,), redirect_to=_invoice_page)
     def credit_note(self, number: str):
         actor = _stock_manager()
-        values = request.form.to_dict(flat=True)
-        try:
-            note = issue_credit_note(db.session, actor, number, reason=request.form.get("reason", ""),
-                                     return_device=request.form.get("return_device") == "1")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return self._render(number, values, {k.split(".")[0]: v for k, v in exc.errors.items()}), 422
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("InvoiceView.show", number=number))
+        note = issue_credit_note(db.session, actor, number, reason=request.form.get("reason", ""),
+                                 return_device=request.form.get("return_device") == "1")
         flash(_("Credit note %(note)s issued on invoice %(invoice)s.", note=note.number,
                 invoice=note.invoice.number), "success")
         return redirect(url_for("InvoiceView.show", number=note.invoice.number))
@@ -343,12 +332,10 @@ class WorkshopView(BaseView):
     @expose("/")
     @has_access
     @permission_name("read")
+    @domain_errors(abort_on=(Forbidden,))
     def list(self):
         actor = _actor()
-        try:
-            stmt = sessions_of(db.session, actor)
-        except Forbidden:
-            abort(403)
+        stmt = sessions_of(db.session, actor)
         rows = db.session.execute(stmt.order_by(WorkshopSession.starts_at, WorkshopSession.id)).scalars().all()
         now = utcnow()
         seats = {w.id: sum(1 for b in w.bookings if b.status in BookingGroup.SEATED) for w in rows}
@@ -363,27 +350,23 @@ class WorkshopView(BaseView):
             topics=_topic_choices(), communes=_commune_choices(), venue_kinds=VenueKind.choices(),
             facilitators=_facilitator_choices())
 
+    def _add_refused(self, exc: ValidationFailed):
+        form = request.form
+        return self._render_form(form.to_dict(flat=True), workshop_form_errors(exc.errors, form))
+
     @expose("/new", methods=["GET", "POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(render="_add_refused", render_on=(ValidationFailed,), abort_on=(Forbidden,),
+                   render_flash=_l("The workshop was not scheduled: correct the fields marked."))
     def add(self):
         """Schedule a session (Admin, Technicien): the form, then ``create_session``."""
         actor = _stock_manager()
         if request.method == "GET":
             return self._render_form({"capacity": "8"}, {})
-        form = request.form
-        values = form.to_dict(flat=True)
-        try:
-            # A missing or wrong date leaves no valid start: the schema refuses it too.
-            data = load(WorkshopIn(), workshop_input_from_form(form))
-            workshop = create_session(db.session, actor, data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            flash(_("The workshop was not scheduled: correct the fields marked."), "danger")
-            return self._render_form(values, workshop_form_errors(exc.errors, form)), 422
-        except Forbidden:
-            db.session.rollback()
-            abort(403)
+        # A missing or wrong date leaves no valid start: the schema refuses it too.
+        data = load(WorkshopIn(), workshop_input_from_form(request.form))
+        workshop = create_session(db.session, actor, data)
         flash(_("Workshop scheduled: %(topic)s on %(day)s from %(start)s to %(end)s, %(commune)s.",
                 topic=workshop.topic_label, day=f"{to_local(workshop.starts_at):%d/%m/%Y}",
                 start=f"{to_local(workshop.starts_at):%H:%M}", end=f"{to_local(workshop.ends_at):%H:%M}",
@@ -416,23 +399,17 @@ class WorkshopView(BaseView):
     @expose("/<int:pk>/attendance/<int:booking_id>", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(abort_on=(NotFound,), redirect_to=_workshop_page)
     def attendance(self, pk: int, booking_id: int):
         actor, workshop = self._workshop(pk)
         if booking_id not in {b.id for b in workshop.bookings}:
             abort(404)
         presence = request.form.get("attended")
         score = request.form.get("satisfaction", "")
-        try:
-            if presence not in ("1", "0"):
-                raise ValidationFailed({"attended": [_("Say present or absent.")]})
-            booking = record_attendance(db.session, actor, booking_id, attended=presence == "1",
-                                        satisfaction=int(score) if score.isdigit() and presence == "1" else None)
-            name = " ".join(n for n in (booking.household.first_name, booking.household.last_name) if n)
-            flash(_("%(name)s: %(status)s.", name=name, status=booking.status_label.lower()), "success")
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return redirect(url_for("WorkshopView.show", pk=pk))
+        if presence not in ("1", "0"):
+            raise ValidationFailed({"attended": [_("Say present or absent.")]})
+        booking = record_attendance(db.session, actor, booking_id, attended=presence == "1",
+                                    satisfaction=int(score) if score.isdigit() and presence == "1" else None)
+        name = " ".join(n for n in (booking.household.first_name, booking.household.last_name) if n)
+        flash(_("%(name)s: %(status)s.", name=name, status=booking.status_label.lower()), "success")
+        return redirect(_workshop_page(self, pk))

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.views.errors import domain_errors
 from core.errors import DomainError, ValidationFailed
 from core.actor import actor_of
 from eligibility.models import AuditEntry, Decision, RuleSet
@@ -41,6 +42,9 @@ class BatchCheckView(BaseView):
         return self.render_template("eligibility/batch.html", title=_l("Batch check"), columns=COLUMNS,
                                     shown=SHOWN_ROWS, **context)
 
+    def _file_refused(self, exc: DomainError):
+        return self._page(result=None, error=exc.message)
+
     @expose("/")
     @has_access
     @permission_name("read")
@@ -57,16 +61,13 @@ class BatchCheckView(BaseView):
     @expose("/check", methods=["POST"])
     @has_access
     @permission_name("read")
+    @domain_errors(render="_file_refused", render_flash=False, status=422)
     def check(self):
         """Decide every row; nothing is stored. ``download`` returns the results as a file."""
-        try:
-            content, filename = _upload()
-            if not content:
-                raise ValidationFailed({"file": ["Fichier attendu (CSV ou XLSX)."]})
-            result = check_table(db.session, actor_of(g.user), read_table(content, filename))
-        except DomainError as exc:
-            db.session.rollback()
-            return self._page(result=None, error=exc.message), 422
+        content, filename = _upload()
+        if not content:
+            raise ValidationFailed({"file": ["Fichier attendu (CSV ou XLSX)."]})
+        result = check_table(db.session, actor_of(g.user), read_table(content, filename))
         fmt = request.form.get("download")
         if fmt in ("csv", "xlsx"):
             body, mimetype = result_file(result, fmt)
@@ -78,14 +79,11 @@ class BatchCheckView(BaseView):
     @expose("/import", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(render="_file_refused", render_flash=False, status=422)
     def confirm(self):
         """The agent confirmed: the rows without error become households, in one transaction."""
-        try:
-            content, filename = _upload()
-            references, skipped, warnings = import_table(db.session, actor_of(g.user), read_table(content, filename))
-        except DomainError as exc:
-            db.session.rollback()
-            return self._page(result=None, error=exc.message), 422
+        content, filename = _upload()
+        references, skipped, warnings = import_table(db.session, actor_of(g.user), read_table(content, filename))
         flash(f"{len(references)} foyer(s) importé(s) ; {skipped} ligne(s) en erreur non importée(s).", "success")
         for warning in warnings[:20]:
             flash(warning, "warning")
@@ -110,17 +108,14 @@ class RuleSetView(BaseView):
     @expose("/", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(redirect_to=lambda view: url_for("RuleSetView.list"))
     def upload(self):
         upload = request.files.get("file")
-        try:
-            if upload is None or not upload.filename:
-                raise ValidationFailed({"file": ["Fichier JSON du jeu de règles attendu."]})
-            row, outcome = load_rule_set(db.session, read_rule_file(upload.read()), user_id=g.user.id)
-            said = {"added": "ajouté", "replaced": "remplacé (aucune décision ne l'utilisait)", "unchanged": "inchangé"}
-            flash(f"Jeu de règles {row.id} {said[outcome]}.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
+        if upload is None or not upload.filename:
+            raise ValidationFailed({"file": ["Fichier JSON du jeu de règles attendu."]})
+        row, outcome = load_rule_set(db.session, read_rule_file(upload.read()), user_id=g.user.id)
+        said = {"added": "ajouté", "replaced": "remplacé (aucune décision ne l'utilisait)", "unchanged": "inchangé"}
+        flash(f"Jeu de règles {row.id} {said[outcome]}.", "success")
         return redirect(url_for("RuleSetView.list"))
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from core.clock import local_today
+from app.views.errors import domain_errors
 from app.views.forms import decimal_text, text
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from core.territory import Commune
@@ -43,6 +44,20 @@ def _communes(actor):
     if not actor.is_admin and actor.is_agent:
         stmt = stmt.where(Commune.epci_id == actor.epci_id)
     return [(c.insee_code, f"{c.name} ({c.insee_code})") for c in db.session.execute(stmt).scalars()]
+
+
+def _household_page(view, pk: int) -> str:
+    return url_for("HouseholdView.show", pk=pk)
+
+
+def _request_page(view, pk: int) -> str:
+    return url_for("RequestView.show", pk=pk)
+
+
+def household_form_errors(errors: dict) -> dict:
+    """Errors beside their form field: every member's under the members' table."""
+    return {"members" if key.startswith("members") else key.split(".")[0]: messages
+            for key, messages in errors.items()}
 
 
 def household_input_from_form(form) -> dict:
@@ -105,26 +120,25 @@ class HouseholdView(BaseView):
             needs=NEEDS, member_rows=MEMBER_ROWS, duplicates=duplicates or [],
             consent_version=current_app.config["CONSENT_TEXT_VERSION"])
 
+    def _add_refused(self, exc: ValidationFailed | Conflict):
+        form = request.form
+        values = {**form.to_dict(flat=True), "benefits": form.getlist("benefits"),
+                  "situations": form.getlist("situations")}
+        if isinstance(exc, Conflict):
+            return self._render_form(values, {}, duplicates=exc.details.get("duplicates") or [exc.message])
+        return self._render_form(values, household_form_errors(exc.errors))
+
     @expose("/new", methods=["GET", "POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(render="_add_refused", render_on=(ValidationFailed, Conflict), render_flash=False)
     def add(self):
         if request.method == "GET":
             return self._render_form({}, {})
         form = request.form
-        values = form.to_dict(flat=True)
-        values["benefits"], values["situations"] = form.getlist("benefits"), form.getlist("situations")
         actor = _actor()
-        try:
-            data = load(HouseholdIn(), household_input_from_form(form))
-            household, warnings = create_household(db.session, actor, data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            errors = {k.split(".")[0] if not k.startswith("members") else "members": v for k, v in exc.errors.items()}
-            return self._render_form(values, errors), 422
-        except Conflict as exc:
-            db.session.rollback()
-            return self._render_form(values, {}, duplicates=exc.details.get("duplicates") or [exc.message]), 409
+        data = load(HouseholdIn(), household_input_from_form(form))
+        household, warnings = create_household(db.session, actor, data)
         flash(f"Foyer {household.reference} enregistré.", "success")
         for warning in warnings:
             flash(warning, "warning")
@@ -142,11 +156,9 @@ class HouseholdView(BaseView):
     @expose("/<int:pk>")
     @has_access
     @permission_name("read")
+    @domain_errors(abort_on=(NotFound,))
     def show(self, pk: int):
-        try:
-            household = read_household(db.session, _actor(), pk)
-        except NotFound:
-            abort(404)
+        household = read_household(db.session, _actor(), pk)
         return self.render_template("eligibility/household_show.html", title=household.reference,
                                     household=household, needs=NEEDS, proofs=ProofKind.choices(),
                                     today=local_today())
@@ -154,57 +166,43 @@ class HouseholdView(BaseView):
     @expose("/<int:pk>/request", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(abort_on=(NotFound,), redirect_to=_household_page)
     def post_request(self, pk: int):
         actor = _actor()
-        try:
-            household = household_for(db.session, actor, pk)
-        except NotFound:
-            abort(404)
-        try:
-            item = create_request(db.session, actor, household, request.form.get("category", ""),
-                                  reequip_months=current_app.config["ELIGIBILITY_REEQUIP_MONTHS"])
-            flash(f"Demande « {Category.label_of(item.category)} » déposée.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return redirect(url_for("HouseholdView.show", pk=pk))
+        household = household_for(db.session, actor, pk)
+        item = create_request(db.session, actor, household, request.form.get("category", ""),
+                              reequip_months=current_app.config["ELIGIBILITY_REEQUIP_MONTHS"])
+        flash(f"Demande « {Category.label_of(item.category)} » déposée.", "success")
+        return redirect(_household_page(self, pk))
 
     @expose("/<int:pk>/income", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(abort_on=(NotFound,), redirect_to=_household_page)
     def post_income(self, pk: int):
         actor = _actor()
+        household = household_for(db.session, actor, pk)
+        amount = decimal_text(request.form, "monthly_resources")
         try:
-            household = household_for(db.session, actor, pk)
-        except NotFound:
-            abort(404)
-        try:
-            amount = decimal_text(request.form, "monthly_resources")
-            try:
-                value = Decimal(amount) if amount else None
-            except InvalidOperation:
-                value = None
-            if value is None:
-                raise ValidationFailed({"monthly_resources": ["Montant en euros attendu (par exemple 1250,50)."]})
-            update_income(db.session, actor, household, monthly_resources=value,
-                          resources_proof=text(request.form, "resources_proof"))
-            flash("Ressources mises à jour.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return redirect(url_for("HouseholdView.show", pk=pk))
+            value = Decimal(amount) if amount else None
+        except InvalidOperation:
+            value = None
+        if value is None:
+            raise ValidationFailed({"monthly_resources": ["Montant en euros attendu (par exemple 1250,50)."]})
+        update_income(db.session, actor, household, monthly_resources=value,
+                      resources_proof=text(request.form, "resources_proof"))
+        flash("Ressources mises à jour.", "success")
+        return redirect(_household_page(self, pk))
 
     @expose("/<int:pk>/export.<fmt>")
     @has_access
     @permission_name("read")
+    @domain_errors(abort_on=(NotFound,))
     def export(self, pk: int, fmt: str):
         if fmt not in ("json", "pdf"):
             abort(404)
         actor = _actor()
-        try:
-            household = household_for(db.session, actor, pk)
-        except NotFound:
-            abort(404)
+        household = household_for(db.session, actor, pk)
         data, display = export_household(db.session, actor, household, fmt)
         data["handover"], display["handover"] = household_handover(db.session, household)
         name = f"donnees-{household.reference}.{fmt}"
@@ -236,12 +234,10 @@ class RequestView(BaseView):
     @expose("/<int:pk>")
     @has_access
     @permission_name("read")
+    @domain_errors(abort_on=(NotFound,))
     def show(self, pk: int):
         actor = _actor()
-        try:
-            item = request_for(db.session, actor, pk)
-        except NotFound:
-            abort(404)
+        item = request_for(db.session, actor, pk)
         rules = rules_in_effect(db.session, local_today())
         return self.render_template("eligibility/request_show.html", title=_l("Request"), item=item,
                                     tiers=[t.tier for t in rules.tiers],
@@ -250,22 +246,16 @@ class RequestView(BaseView):
     @expose("/<int:pk>/decision", methods=["POST"])
     @has_access
     @permission_name("decide")
+    @domain_errors(abort_on=(NotFound,), redirect_to=_request_page)
     def decision(self, pk: int):
         actor = _actor()
-        try:
-            item = request_for(db.session, actor, pk)
-        except NotFound:
-            abort(404)
+        item = request_for(db.session, actor, pk)
         tier = request.form.get("tier", "")
         config = current_app.config
-        try:
-            decide_request(db.session, actor, item, request.form.get("action", ""),
-                           justification=request.form.get("justification"),
-                           tier=int(tier) if tier.isdigit() else None,
-                           validity_months=config["ELIGIBILITY_VALIDITY_MONTHS"],
-                           reequip_months=config["ELIGIBILITY_REEQUIP_MONTHS"])
-            flash(f"Demande {RequestStatus.label_of(item.status).lower()}.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        return redirect(url_for("RequestView.show", pk=pk))
+        decide_request(db.session, actor, item, request.form.get("action", ""),
+                       justification=request.form.get("justification"),
+                       tier=int(tier) if tier.isdigit() else None,
+                       validity_months=config["ELIGIBILITY_VALIDITY_MONTHS"],
+                       reequip_months=config["ELIGIBILITY_REEQUIP_MONTHS"])
+        flash(f"Demande {RequestStatus.label_of(item.status).lower()}.", "success")
+        return redirect(_request_page(self, pk))

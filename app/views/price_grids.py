@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from core.errors import DomainError, ValidationFailed
+from app.views.errors import domain_errors
+from core.errors import ValidationFailed
 from distribution.services.grids import grids_with_usage, load_grid, read_grid_file
 
 
@@ -29,17 +30,14 @@ class PriceGridView(BaseView):
     @expose("/", methods=["POST"])
     @has_access
     @permission_name("write")
+    @domain_errors(redirect_to=lambda view: url_for("PriceGridView.list"))
     def upload(self):
         upload = request.files.get("file")
-        try:
-            if upload is None or not upload.filename:
-                raise ValidationFailed({"file": [_("A JSON price-grid file is expected.")]})
-            row, outcome = load_grid(db.session, read_grid_file(upload.read()), user_id=g.user.id)
-            said = {"added": _("Grid %(id)s added.", id=row.id),
-                    "replaced": _("Grid %(id)s replaced (no invoice used it).", id=row.id),
-                    "unchanged": _("Grid %(id)s unchanged.", id=row.id)}
-            flash(said[outcome], "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
+        if upload is None or not upload.filename:
+            raise ValidationFailed({"file": [_("A JSON price-grid file is expected.")]})
+        row, outcome = load_grid(db.session, read_grid_file(upload.read()), user_id=g.user.id)
+        said = {"added": _("Grid %(id)s added.", id=row.id),
+                "replaced": _("Grid %(id)s replaced (no invoice used it).", id=row.id),
+                "unchanged": _("Grid %(id)s unchanged.", id=row.id)}
+        flash(said[outcome], "success")
         return redirect(url_for("PriceGridView.list"))

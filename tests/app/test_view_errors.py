@@ -157,3 +157,12 @@ def test_an_error_nothing_answers_is_raised_again(app, session):
 def test_status_of_each_kind():
     assert [status_of(e) for e in (ValidationFailed("x"), NotFound("x"), Forbidden("x"), Conflict("x"),
                                    TransitionRefused("x", allowed=[]), DomainError("x"))] == [422, 404, 403, 409, 409, 422]
+
+
+def test_a_report_refused_is_a_plain_text_answer(client, session):
+    login(client, "admin")
+    answer = client.get("/dashboard/impact.pdf?period=2026-S3")
+    assert (answer.status_code, answer.mimetype) == (422, "text/plain")
+    assert answer.get_data(as_text=True) == (
+        "period : Semestre attendu sous la forme AAAA-S1 ou AAAA-S2 (par exemple 2026-S2).")
+    assert flashes(client) == []
