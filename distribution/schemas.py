@@ -21,6 +21,9 @@ FIELD_LABELS = {
 }
 
 
+INTERNET_ACCESS_REQUIRED = "Indiquez l'accès à internet du foyer."
+
+
 class DistributionInput(StrictSchema):
     """Base of the distribution input schemas: strict, with their French field names."""
     field_labels = FIELD_LABELS
@@ -76,8 +79,11 @@ class HandoverIn(DistributionInput):
     payments = fields.List(fields.Nested(PaymentIn, error_messages=MESSAGES["nested"]), error_messages=MESSAGES["list"])
     accessories = fields.List(AccessoryField(), load_default=list, error_messages=MESSAGES["list"])
     workshop_session_id = fields.Integer(strict=True, allow_none=True, error_messages=MESSAGES["int"])
-    internet_access = fields.String(allow_none=True, validate=one_of(InternetAccess.values(), "Accès à internet"),
-                                    error_messages=MESSAGES["str"])
+    # Required of every handover entered, on the form as through the API. The service still takes
+    # none: the handovers recorded before the rule have none, and the internet-access rate leaves them out.
+    internet_access = fields.String(required=True, validate=one_of(InternetAccess.values(), "Accès à internet"),
+                                    error_messages={**MESSAGES["str"], "required": INTERNET_ACCESS_REQUIRED,
+                                                    "null": INTERNET_ACCESS_REQUIRED})
     internet_offer_referred = fields.Boolean(load_default=False, error_messages=MESSAGES["bool"])
 
     @validates_schema

@@ -104,7 +104,7 @@ def test_credit_note_through_the_api_and_no_way_to_change_an_invoice(app, client
                        {"request_id": item.id, "asset_tag": stock_device(session, shop).asset_tag}).json
     make_session(app, session)
     number = call(client, "POST", "technicien", f"/api/v1/reservations/{reservation['id']}/handover",
-                  {"payment_method": "card"}).json["invoice"]["number"]
+                  {"payment_method": "card", "internet_access": "mobile"}).json["invoice"]["number"]
     for method in ("PUT", "PATCH", "DELETE"):
         assert call(client, method, "admin", f"/api/v1/invoices/{number}", {}).status_code == 405
     answer = call(client, "POST", "technicien", f"/api/v1/invoices/{number}/credit-note",
