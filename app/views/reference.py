@@ -17,7 +17,7 @@ from inventory import queries
 from inventory.codes import siret_problem
 from core.organisations import Organisation
 from inventory.models import Location, Site
-from inventory.services.reference import check_organisation, create_location
+from inventory.services.reference import check_organisation, check_site, create_location
 from core.vocabulary import OrganisationKind
 from inventory.vocabulary import LocationKind, SiteKind
 
@@ -103,10 +103,9 @@ class SiteView(ModelView):
     }
 
     def pre_add(self, item: Site) -> None:
-        code = "".join((item.code or "").split()).upper()
-        if not code.isalnum() or not 2 <= len(code) <= 10:
-            raise ValidationFailed({"code": ["Code court de 2 à 10 lettres ou chiffres attendu (par exemple LAM)."]})
-        item.code = code
+        cleaned = check_site(db.session, code=item.code, name=item.name, kind=item.kind,
+                             commune_insee=item.commune.insee_code if item.commune else None)
+        item.code, item.name = cleaned["code"], cleaned["name"]
 
 
 class LocationView(ModelView):

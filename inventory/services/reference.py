@@ -53,10 +53,12 @@ def create_organisation(session: Session, *, kind: str, name: str, siret: str | 
     return org
 
 
-def create_site(session: Session, *, code: str, name: str, kind: str = SiteKind.WORKSHOP.value,
-                address: str | None = None, commune_insee: str | None = None,
-                organisation_id: int | None = None) -> Site:
-    code = clean_identifier(code or "")
+def check_site(session: Session, *, code: str | None, name: str | None, kind: str,
+               commune_insee: str | None) -> dict:
+    """Validate a new site's fields; return its code and name cleaned, or raise ValidationFailed.
+    The code, 2 to 10 letters or digits stored in capitals without blanks (" la m " is LAM), goes
+    into its locations' codes (LOC-LAM-A01)."""
+    code = "".join((code or "").split()).upper()
     errors: dict[str, list[str]] = {}
     if not re.fullmatch(r"[A-Z0-9]{2,10}", code):
         errors["code"] = ["Code court de 2 à 10 lettres ou chiffres attendu (par exemple LAM)."]
@@ -70,9 +72,16 @@ def create_site(session: Session, *, code: str, name: str, kind: str = SiteKind.
         errors["commune"] = [f"Commune inconnue (code INSEE {commune_insee})."]
     if errors:
         raise ValidationFailed(errors)
+    return {"code": code, "name": name.strip()}
+
+
+def create_site(session: Session, *, code: str, name: str, kind: str = SiteKind.WORKSHOP.value,
+                address: str | None = None, commune_insee: str | None = None,
+                organisation_id: int | None = None) -> Site:
+    cleaned = check_site(session, code=code, name=name, kind=kind, commune_insee=commune_insee)
     with unit_of_work(session):
-        site = Site(code=code, name=name.strip(), kind=kind, address=address,
-                    commune_insee=commune_insee, organisation_id=organisation_id)
+        site = Site(**cleaned, kind=kind, address=address, commune_insee=commune_insee,
+                    organisation_id=organisation_id)
         session.add(site)
     return site
 
