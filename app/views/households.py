@@ -15,7 +15,7 @@ from app.extensions import db
 from core.clock import local_today
 from app.views.errors import domain_errors
 from app.views.forms import decimal_text, text
-from core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.territory import Commune
 from core.actor import actor_of
 from eligibility.access import household_for, request_for, visible_households, visible_requests
@@ -25,8 +25,8 @@ from eligibility.models import Household
 from core.schemas import load
 from eligibility.schemas import HouseholdIn
 from eligibility.services.export import export_household
-from eligibility.services.households import create_household, read_household, update_income
-from eligibility.services.requests import create_request, decide_request, queue
+from eligibility.services.households import read_household, update_income
+from eligibility.services.requests import create_household_with_request, create_request, decide_request, queue
 from eligibility.services.rulesets import rules_in_effect
 from eligibility.vocabulary import ProofKind, Relationship, RequestStatus, Situation
 from core.vocabulary import Category
@@ -54,10 +54,16 @@ def _request_page(view, pk: int) -> str:
     return url_for("RequestView.show", pk=pk)
 
 
+def _form_field(key: str) -> str:
+    """The form field an input error goes beside: every member's under the members' table, the
+    first request's category under the need."""
+    if key.startswith("members"):
+        return "members"
+    return "need" if key == "category" else key.split(".")[0]
+
+
 def household_form_errors(errors: dict) -> dict:
-    """Errors beside their form field: every member's under the members' table."""
-    return {"members" if key.startswith("members") else key.split(".")[0]: messages
-            for key, messages in errors.items()}
+    return {_form_field(key): messages for key, messages in errors.items()}
 
 
 def household_input_from_form(form) -> dict:
@@ -136,21 +142,15 @@ class HouseholdView(BaseView):
         if request.method == "GET":
             return self._render_form({}, {})
         form = request.form
-        actor = _actor()
         data = load(HouseholdIn(), household_input_from_form(form))
-        household, warnings = create_household(db.session, actor, data)
+        household, warnings, item = create_household_with_request(
+            db.session, _actor(), data, form.get("need") or None,
+            reequip_months=current_app.config["ELIGIBILITY_REEQUIP_MONTHS"])
         flash(f"Foyer {household.reference} enregistré.", "success")
         for warning in warnings:
             flash(warning, "warning")
-        need = form.get("need")
-        if need:
-            try:
-                create_request(db.session, actor, household, need,
-                               reequip_months=current_app.config["ELIGIBILITY_REEQUIP_MONTHS"])
-                flash(f"Demande « {Category.label_of(need)} » déposée.", "success")
-            except DomainError as exc:
-                db.session.rollback()
-                flash(exc.message, "danger")
+        if item is not None:
+            flash(f"Demande « {Category.label_of(item.category)} » déposée.", "success")
         return redirect(url_for("HouseholdView.show", pk=household.id))
 
     @expose("/<int:pk>")

@@ -15,7 +15,7 @@ from eligibility.access import can_decide
 from eligibility.models import Household, Request
 from core.unit_of_work import unit_of_work
 from eligibility.services.common import add_months, audit
-from eligibility.services.households import record_decision
+from eligibility.services.households import new_household, record_decision
 from eligibility.services.rulesets import rules_by_id
 from eligibility.vocabulary import AuditAction, RequestStatus
 from core.vocabulary import Category
@@ -51,6 +51,19 @@ def create_request(session: Session, actor: Actor, household: Household, categor
     """A request, ``submitted``, with a preview of the automatic decision (one transaction)."""
     with unit_of_work(session):
         return new_request(session, actor, household, category, local_today(), reequip_months)
+
+
+def create_household_with_request(session: Session, actor: Actor, data: dict, category: str | None, *,
+                                  reequip_months: int = REEQUIP_MONTHS
+                                  ) -> tuple[Household, list[str], Request | None]:
+    """A new household (data validated by HouseholdIn) and, when ``category`` is given, its first
+    request, in one transaction: a refused request leaves no household behind. Returns the
+    household, its possible-duplicate warnings and the request (None without ``category``)."""
+    today = local_today()
+    with unit_of_work(session):
+        household, warnings = new_household(session, actor, data, today)
+        item = new_request(session, actor, household, category, today, reequip_months) if category else None
+    return household, warnings, item
 
 
 def new_request(session: Session, actor: Actor, household: Household, category: str, today: date,
