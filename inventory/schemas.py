@@ -161,6 +161,28 @@ class DeviceIn(InventoryInput):
     )
 
 
+class DeviceEditIn(InventoryInput):
+    """What the device sheet lets the workshop correct: its description. Its identity (category,
+    serial number, IMEI), its media and its state have their own use cases."""
+    brand = text(80, required=True)
+    model = text(120, required=True)
+    cpu = text(120, allow_none=True)
+    ram_gb = _positive(4096)
+    storage_summary = text(120, allow_none=True)
+    screen_in = _positive(120, allow_zero=False)
+    os = text(80, allow_none=True)
+    os_licence_key = text(120, allow_none=True)
+    weight_kg = _positive(1000)
+
+
+class CollectionEditIn(InventoryInput):
+    """What may be corrected on an open collection: the donor's announced count, the weight and
+    the notes (the donor, site and date make its reference)."""
+    declared_count = _count(required=True)
+    weight_kg = _positive(100000)
+    notes = text(4000, allow_none=True)
+
+
 class TransitionIn(InventoryInput):
     to = fields.String(required=True, error_messages=MESSAGES["str"])
     note = text(2000, allow_none=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from core.counters import next_value
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.organisations import Organisation
 from inventory.models import Collection, Site
 from core.unit_of_work import unit_of_work
@@ -47,4 +47,17 @@ def create_collection(session: Session, *, donor: int, collected_on: date, site:
             created_by_id=user_id,
         )
         session.add(collection)
+    return collection
+
+
+def update_collection(session: Session, collection_id: int, data: dict) -> Collection:
+    """Correct a collection's announced count, weight and notes; ``data`` comes from
+    ``CollectionEditIn``. Raises NotFound."""
+    with unit_of_work(session):
+        collection = session.get(Collection, collection_id)
+        if collection is None:
+            raise NotFound(f"Collecte n° {collection_id} introuvable.")
+        collection.declared_count = data["declared_count"]
+        collection.weight_kg = data.get("weight_kg")
+        collection.notes = (data.get("notes") or "").strip() or None
     return collection

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from core.clock import utcnow
 from core.counters import next_value
-from core.errors import Conflict, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from inventory.codes import clean_identifier, imei_problem
 from inventory.lifecycle import State
 from inventory.models import Collection, Device, DeviceEvent, Location, StorageMedium
@@ -154,6 +154,19 @@ def register_device(session: Session, data: dict, *, user_id: int | None = None,
     with unit_of_work(session):
         device = apply_registration(session, cleaned, user_id=user_id, now=now or utcnow(),
                                     tag_prefix=tag_prefix, tag_digits=tag_digits)
+    return device
+
+
+
+def update_device(session: Session, device_id: int, data: dict) -> Device:
+    """Correct a device's description; ``data`` comes from ``DeviceEditIn`` (a blank text is
+    stored as none). Raises NotFound, or Conflict when someone else changed the device meanwhile."""
+    with unit_of_work(session):
+        device = session.get(Device, device_id)
+        if device is None:
+            raise NotFound(f"Appareil n° {device_id} introuvable.")
+        for field, value in data.items():
+            setattr(device, field, (value.strip() or None) if isinstance(value, str) else value)
     return device
 
 
