@@ -40,6 +40,7 @@ FIELD_LABELS = {
     "storage_summary": "stockage",
     "screen_in": "écran (pouces)",
     "os": "système",
+    "os_licence_key": "clé de licence du système",
     "storage": "supports de données",
     "kind": "type",
     "manufacturer": "fabricant",

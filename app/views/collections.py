@@ -16,21 +16,22 @@ from app.operator import current_operator
 from app.templating import french_date
 from app.views.errors import domain_errors, field_errors
 from app.views.forms import decimal_text, drop_none, integer, text
+from app.views.service_forms import ServiceForms
 from core.clock import local_today
 from core.errors import DomainError
 from inventory import queries
 from inventory.models import Collection
 from core.schemas import load
-from inventory.schemas import CollectionIn
+from inventory.schemas import CollectionEditIn, CollectionIn
 from inventory.services.certificates import collection_certificate
-from inventory.services.collections import create_collection
+from inventory.services.collections import create_collection, update_collection
 from inventory.sanitisation import covering_record, is_safe, medium_state
 from inventory.services.csv_import import import_devices_csv, problems_csv, template_csv
 from inventory.services.erasure_import import import_erasure_report
 from core.vocabulary import OrganisationKind
 
 
-class CollectionView(ModelView):
+class CollectionView(ServiceForms, ModelView):
     datamodel = SQLAInterface(Collection)
     route_base = "/collections"
     class_permission_name = "Collections"
@@ -64,6 +65,9 @@ class CollectionView(ModelView):
         "declared_count": [NumberRange(min=0, message="Nombre positif ou nul attendu.")],
         "weight_kg": [Optional(), NumberRange(min=0, message="Poids positif ou nul attendu.")],
     }
+
+    def update_with(self, session, item: Collection, data: dict) -> None:
+        update_collection(session, item.id, load(CollectionEditIn(), data))
 
     def _render_add(self, values: dict, errors: dict):
         return self.render_template(

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.operator import current_operator
 from app.views.errors import domain_errors, field_errors
 from app.views.forms import decimal_text, drop_none, integer, text
+from app.views.service_forms import ServiceForms
 from core.errors import DomainError, ValidationFailed
 from inventory import queries
 from inventory.lifecycle import State
@@ -20,10 +21,10 @@ from inventory.models import Device
 from inventory.grading import COSMETIC
 from inventory.sanitisation import medium_state
 from core.schemas import load
-from inventory.schemas import DeviceIn, ErasureIn, GradingIn
+from inventory.schemas import DeviceEditIn, DeviceIn, ErasureIn, GradingIn
 from inventory.services.certificates import device_certificate
 from inventory.services.common import device_by_tag
-from inventory.services.devices import register_device
+from inventory.services.devices import register_device, update_device
 from inventory.services.erasures import record_erasure
 from inventory.services.grading import grade_device, is_refurbished, latest_result, template_items
 from inventory.services.repairs import (
@@ -133,7 +134,7 @@ def device_input_from_form(form) -> dict:
     return data
 
 
-class DeviceView(ModelView):
+class DeviceView(ServiceForms, ModelView):
     datamodel = SQLAInterface(Device)
     route_base = "/devices"
     class_permission_name = "Devices"
@@ -173,6 +174,9 @@ class DeviceView(ModelView):
         devices = items if isinstance(items, list) else [items]
         tags = ",".join(d.asset_tag for d in devices)
         return redirect(url_for("LabelView.dialog", kind="device", codes=tags))
+
+    def update_with(self, session, item: Device, data: dict) -> None:
+        update_device(session, item.id, load(DeviceEditIn(), data))
 
     def _render_add(self, values: dict, errors: dict):
         collections = queries.collections(db.session)

@@ -5,21 +5,37 @@ from flask import flash, redirect, request, url_for
 from flask_appbuilder import ModelView, action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from app.extensions import db
 from app.views.errors import domain_errors, field_errors
 from app.views.forms import integer, text
+from app.views.service_forms import ServiceForms
 from core.errors import DomainError, ValidationFailed
 from core.territory import Commune, Epci
 from inventory import queries
 from inventory.codes import siret_problem
 from core.organisations import Organisation
 from inventory.models import Location, Site
-from inventory.services.reference import check_organisation, check_site, create_location
+from inventory.services.reference import (
+    create_location,
+    create_organisation,
+    create_site,
+    update_location,
+    update_organisation,
+    update_site,
+)
 from core.vocabulary import OrganisationKind
 from inventory.vocabulary import LocationKind, SiteKind
+
+
+def _insee(commune: Commune | None) -> str | None:
+    return commune.insee_code if commune is not None else None
+
+
+def _id(row) -> int | None:
+    return row.id if row is not None else None
 
 
 def _compact(value):
@@ -35,7 +51,7 @@ def _siret_field(form, field) -> None:
             raise ValidationError(f"SIRET invalide : {problem}")
 
 
-class OrganisationView(ModelView):
+class OrganisationView(ServiceForms, ModelView):
     datamodel = SQLAInterface(Organisation)
     route_base = "/organisations"
     class_permission_name = "Organisations"
@@ -59,21 +75,16 @@ class OrganisationView(ModelView):
                              validators=[Optional(), _siret_field]),
     }
 
-    def _check(self, item: Organisation) -> None:
-        cleaned = check_organisation(
-            db.session, kind=item.kind, name=item.name, siret=item.siret,
-            commune_insee=item.commune.insee_code if item.commune else None, exclude_id=item.id,
-        )
-        item.name, item.siret = cleaned["name"], cleaned["siret"]
+    def create_with(self, session, data: dict) -> Organisation:
+        return create_organisation(session, kind=data["kind"], name=data["name"], siret=data["siret"],
+                                   commune_insee=_insee(data["commune"]))
 
-    def pre_add(self, item: Organisation) -> None:
-        self._check(item)
-
-    def pre_update(self, item: Organisation) -> None:
-        self._check(item)
+    def update_with(self, session, item: Organisation, data: dict) -> None:
+        update_organisation(session, item.id, kind=data["kind"], name=data["name"], siret=data["siret"],
+                            commune_insee=_insee(data["commune"]))
 
 
-class SiteView(ModelView):
+class SiteView(ServiceForms, ModelView):
     datamodel = SQLAInterface(Site)
     route_base = "/sites"
     class_permission_name = "Sites"
@@ -102,13 +113,16 @@ class SiteView(ModelView):
         "kind": SelectField(_l("Kind"), choices=SiteKind.choices()),
     }
 
-    def pre_add(self, item: Site) -> None:
-        cleaned = check_site(db.session, code=item.code, name=item.name, kind=item.kind,
-                             commune_insee=item.commune.insee_code if item.commune else None)
-        item.code, item.name = cleaned["code"], cleaned["name"]
+    def create_with(self, session, data: dict) -> Site:
+        return create_site(session, code=data["code"], name=data["name"], kind=data["kind"], address=data["address"],
+                           commune_insee=_insee(data["commune"]), organisation_id=_id(data["organisation"]))
+
+    def update_with(self, session, item: Site, data: dict) -> None:
+        update_site(session, item.id, name=data["name"], kind=data["kind"], address=data["address"],
+                    commune_insee=_insee(data["commune"]), organisation_id=_id(data["organisation"]))
 
 
-class LocationView(ModelView):
+class LocationView(ServiceForms, ModelView):
     datamodel = SQLAInterface(Location)
     route_base = "/locations"
     class_permission_name = "Locations"
@@ -131,7 +145,12 @@ class LocationView(ModelView):
     label_columns = {"code": _l("Code"), "name": _l("Name"), "kind": _l("Kind"), "site": _l("Site"),
                      "active": _l("Active")}
     formatters_columns = {"kind": LocationKind.label_of}
-    edit_form_extra_fields = {"kind": SelectField(_l("Kind"), choices=LocationKind.choices())}
+    # Unticked is "inactive": FAB's default field for a NOT NULL boolean would require it ticked.
+    edit_form_extra_fields = {"kind": SelectField(_l("Kind"), choices=LocationKind.choices()),
+                              "active": BooleanField(_l("Active"))}
+
+    def update_with(self, session, item: Location, data: dict) -> None:
+        update_location(session, item.id, name=data["name"], kind=data["kind"], active=data["active"])
 
     def _render_add(self, values: dict, errors: dict):
         return self.render_template(
@@ -188,3 +207,6 @@ class EpciView(ModelView):
     edit_columns = ["single_agent"]
     label_columns = {"short_name": _l("Name"), "official_name": _l("Official name"), "siren": _l("SIREN"),
                      "single_agent": _l("Single agent (four-eyes rule waived)")}
+    # Pure reference data, edited by Admin only: the database holds its rule (NOT NULL). Unticked
+    # is "no": FAB's default field for a NOT NULL boolean would require it ticked.
+    edit_form_extra_fields = {"single_agent": BooleanField(_l("Single agent (four-eyes rule waived)"))}

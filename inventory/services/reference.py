@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.territory import Commune
 from inventory.codes import clean_identifier, siret_problem
 from core.organisations import Organisation
@@ -53,6 +53,20 @@ def create_organisation(session: Session, *, kind: str, name: str, siret: str | 
     return org
 
 
+def update_organisation(session: Session, organisation_id: int, *, kind: str, name: str,
+                        siret: str | None = None, commune_insee: str | None = None) -> Organisation:
+    """Correct an organisation, checked as at its creation. Raises NotFound, ValidationFailed."""
+    with unit_of_work(session):
+        org = session.get(Organisation, organisation_id)
+        if org is None:
+            raise NotFound(f"Organisation n° {organisation_id} introuvable.")
+        cleaned = check_organisation(session, kind=kind, name=name, siret=siret, commune_insee=commune_insee,
+                                     exclude_id=org.id)
+        for field, value in cleaned.items():
+            setattr(org, field, value)
+    return org
+
+
 def check_site(session: Session, *, code: str | None, name: str | None, kind: str,
                commune_insee: str | None) -> dict:
     """Validate a new site's fields; return its code and name cleaned, or raise ValidationFailed.
@@ -86,6 +100,31 @@ def create_site(session: Session, *, code: str, name: str, kind: str = SiteKind.
     return site
 
 
+def update_site(session: Session, site_id: int, *, name: str, kind: str, address: str | None = None,
+                commune_insee: str | None = None, organisation_id: int | None = None) -> Site:
+    """Correct a site's name, kind, address, commune and organisation; its code, which is in
+    every one of its locations' codes, stays. Raises NotFound, ValidationFailed."""
+    with unit_of_work(session):
+        site = session.get(Site, site_id)
+        if site is None:
+            raise NotFound(f"Site n° {site_id} introuvable.")
+        errors: dict[str, list[str]] = {}
+        if kind not in SiteKind.values():
+            errors["kind"] = [f"Type inconnu : valeurs acceptées : {', '.join(SiteKind.values())}."]
+        if not (name or "").strip():
+            errors["name"] = ["Nom obligatoire."]
+        if commune_insee and session.get(Commune, commune_insee) is None:
+            errors["commune"] = [f"Commune inconnue (code INSEE {commune_insee})."]
+        if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+            errors["organisation"] = [f"Organisation n° {organisation_id} inconnue."]
+        if errors:
+            raise ValidationFailed(errors)
+        site.name, site.kind = name.strip(), kind
+        site.address = (address or "").strip() or None
+        site.commune_insee, site.organisation_id = commune_insee or None, organisation_id
+    return site
+
+
 def location_code(site: Site, label: str) -> str:
     """``LOC-<site code>-<label>``, e.g. LOC-LAM-A01."""
     return f"LOC-{site.code}-{clean_identifier(label)}"
@@ -112,4 +151,18 @@ def create_location(session: Session, *, site_id: int, label: str, name: str | N
     with unit_of_work(session):
         location = Location(site=site, code=code, name=(name or "").strip() or label, kind=kind)
         session.add(location)
+    return location
+
+
+def update_location(session: Session, location_id: int, *, name: str | None, kind: str, active: bool) -> Location:
+    """Rename a location, change its kind, or (de)activate it; its code stays (it is on its label).
+    Raises NotFound, ValidationFailed."""
+    with unit_of_work(session):
+        location = session.get(Location, location_id)
+        if location is None:
+            raise NotFound(f"Emplacement n° {location_id} introuvable.")
+        if kind not in LocationKind.values():
+            raise ValidationFailed({"kind": [f"Type inconnu : valeurs acceptées : {', '.join(LocationKind.values())}."]})
+        location.name = (name or "").strip() or location.code.removeprefix(location_code(location.site, ""))
+        location.kind, location.active = kind, bool(active)
     return location

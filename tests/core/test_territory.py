@@ -26,3 +26,17 @@ def test_loading_twice_changes_nothing(session):
     before = session.execute(select(func.count(Commune.insee_code))).scalar_one()
     assert load_territory(session) == {"epci": 3, "communes": 34}
     assert session.execute(select(func.count(Commune.insee_code))).scalar_one() == before == 34
+
+
+def test_an_epci_is_single_agent_or_not_never_unknown(session):
+    """Pure reference data edited by Admin on the generic form: the database holds the rule
+    (four-eyes waived or not, never unknown), whatever path writes it."""
+    import pytest
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        session.execute(update(Epci).where(Epci.short_name == "CACEM").values(single_agent=None))
+        session.flush()
+    session.rollback()
+    assert session.execute(select(Epci.single_agent).where(Epci.short_name == "CACEM")).scalar_one() is False

@@ -86,3 +86,32 @@ def test_a_collection_count_cannot_be_negative(session, shop):
     assert refused.value.errors == {"declared_count": ["Nombre positif ou nul attendu."]}
     with pytest.raises(NotFound):
         update_collection(session, 999_999, {"declared_count": 1})
+
+
+def test_reference_rows_are_corrected_through_their_services(session, shop):
+    from core.organisations import Organisation
+    from inventory.models import Location, Site
+    from inventory.services.reference import create_organisation, update_location, update_organisation, update_site
+
+    location = shop["bin_a"]
+    update_location(session, location.id, name="  ", kind="shelf", active=False)
+    assert (location.name, location.kind, location.active) == ("A01", "shelf", False)   # blank name: its label
+
+    with pytest.raises(ValidationFailed) as refused:
+        update_site(session, shop["site"].id, name="Atelier", kind="workshop", organisation_id=999_999)
+    assert refused.value.errors == {"organisation": ["Organisation n° 999999 inconnue."]}
+    update_site(session, shop["site"].id, name=" Atelier Nord ", kind="warehouse", commune_insee="97222")
+    assert (shop["site"].code, shop["site"].name, shop["site"].commune_insee) == ("LAM", "Atelier Nord", "97222")
+
+    other = create_organisation(session, kind="donor", name="Autre", siret="73282932000074")
+    with pytest.raises(ValidationFailed) as refused:
+        update_organisation(session, shop["donor"].id, kind="donor", name="Renommé", siret=other.siret)
+    assert refused.value.errors == {"siret": ["Ce SIRET est déjà celui de « Autre »."]}
+    session.expire_all()
+    assert session.get(Organisation, shop["donor"].id).name == "Donateur Test"
+    for missing in (lambda: update_location(session, 999_999, name="x", kind="bin", active=True),
+                    lambda: update_site(session, 999_999, name="x", kind="workshop"),
+                    lambda: update_organisation(session, 999_999, kind="donor", name="x")):
+        with pytest.raises(NotFound):
+            missing()
+    assert session.get(Location, location.id).active is False and session.get(Site, shop["site"].id).kind == "warehouse"
