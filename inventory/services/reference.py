@@ -67,8 +67,23 @@ def update_organisation(session: Session, organisation_id: int, *, kind: str, na
     return org
 
 
+def _site_errors(session: Session, *, name: str | None, kind: str, commune_insee: str | None,
+                 organisation_id: int | None) -> dict[str, list[str]]:
+    """What is wrong with a site's fields other than its code."""
+    errors: dict[str, list[str]] = {}
+    if kind not in SiteKind.values():
+        errors["kind"] = [f"Type inconnu : valeurs acceptées : {', '.join(SiteKind.values())}."]
+    if not (name or "").strip():
+        errors["name"] = ["Nom obligatoire."]
+    if commune_insee and session.get(Commune, commune_insee) is None:
+        errors["commune"] = [f"Commune inconnue (code INSEE {commune_insee})."]
+    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        errors["organisation"] = [f"Organisation n° {organisation_id} inconnue."]
+    return errors
+
+
 def check_site(session: Session, *, code: str | None, name: str | None, kind: str,
-               commune_insee: str | None) -> dict:
+               commune_insee: str | None, organisation_id: int | None = None) -> dict:
     """Validate a new site's fields; return its code and name cleaned, or raise ValidationFailed.
     The code, 2 to 10 letters or digits stored in capitals without blanks (" la m " is LAM), goes
     into its locations' codes (LOC-LAM-A01)."""
@@ -78,12 +93,8 @@ def check_site(session: Session, *, code: str | None, name: str | None, kind: st
         errors["code"] = ["Code court de 2 à 10 lettres ou chiffres attendu (par exemple LAM)."]
     elif session.execute(select(Site).where(Site.code == code)).scalar_one_or_none():
         errors["code"] = [f"Le code de site {code} existe déjà."]
-    if kind not in SiteKind.values():
-        errors["kind"] = [f"Type inconnu : valeurs acceptées : {', '.join(SiteKind.values())}."]
-    if not (name or "").strip():
-        errors["name"] = ["Nom obligatoire."]
-    if commune_insee and session.get(Commune, commune_insee) is None:
-        errors["commune"] = [f"Commune inconnue (code INSEE {commune_insee})."]
+    errors.update(_site_errors(session, name=name, kind=kind, commune_insee=commune_insee,
+                               organisation_id=organisation_id))
     if errors:
         raise ValidationFailed(errors)
     return {"code": code, "name": name.strip()}
@@ -92,7 +103,8 @@ def check_site(session: Session, *, code: str | None, name: str | None, kind: st
 def create_site(session: Session, *, code: str, name: str, kind: str = SiteKind.WORKSHOP.value,
                 address: str | None = None, commune_insee: str | None = None,
                 organisation_id: int | None = None) -> Site:
-    cleaned = check_site(session, code=code, name=name, kind=kind, commune_insee=commune_insee)
+    cleaned = check_site(session, code=code, name=name, kind=kind, commune_insee=commune_insee,
+                         organisation_id=organisation_id)
     with unit_of_work(session):
         site = Site(**cleaned, kind=kind, address=address, commune_insee=commune_insee,
                     organisation_id=organisation_id)
@@ -108,15 +120,8 @@ def update_site(session: Session, site_id: int, *, name: str, kind: str, address
         site = session.get(Site, site_id)
         if site is None:
             raise NotFound(f"Site n° {site_id} introuvable.")
-        errors: dict[str, list[str]] = {}
-        if kind not in SiteKind.values():
-            errors["kind"] = [f"Type inconnu : valeurs acceptées : {', '.join(SiteKind.values())}."]
-        if not (name or "").strip():
-            errors["name"] = ["Nom obligatoire."]
-        if commune_insee and session.get(Commune, commune_insee) is None:
-            errors["commune"] = [f"Commune inconnue (code INSEE {commune_insee})."]
-        if organisation_id is not None and session.get(Organisation, organisation_id) is None:
-            errors["organisation"] = [f"Organisation n° {organisation_id} inconnue."]
+        errors = _site_errors(session, name=name, kind=kind, commune_insee=commune_insee,
+                              organisation_id=organisation_id)
         if errors:
             raise ValidationFailed(errors)
         site.name, site.kind = name.strip(), kind
