@@ -7,6 +7,7 @@ import logging
 
 from flask import current_app, jsonify, request
 from flask_appbuilder.api import BaseApi
+from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from flask_login import current_user
 
 from app.extensions import csrf, db
@@ -46,10 +47,10 @@ class JsonApi(BaseApi):
     def _csrf_for_browser_session():
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
-        if request.headers.get("Authorization", "").startswith("Bearer "):
-            return None
         if not current_user.is_authenticated:
             return None  # no session authority to abuse; authentication will answer 401
+        if _valid_bearer_of(current_user):
+            return None  # the token is the authority: a forged cross-site request cannot carry it
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()  # raises CSRFError, answered as JSON 400 by the app's handler
         return None
@@ -97,6 +98,19 @@ class JsonApi(BaseApi):
 
     def current_user_name(self) -> str | None:
         return operator_name(self.current_user())
+
+
+def _valid_bearer_of(user) -> bool:
+    """Whether the request carries a valid access token (``Authorization: Bearer``) of ``user``.
+    Any header at all is not enough: a session cookie with ``Bearer garbage``, an expired or
+    revoked token, or another account's token still needs the CSRF token."""
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        return False
+    try:
+        verify_jwt_in_request()
+    except Exception:  # noqa: BLE001 - any invalid token (decode, expiry, revocation, lookup) counts as none
+        return False
+    return str(get_jwt_identity()) == str(user.get_id())
 
 
 def domain_endpoint(method):
