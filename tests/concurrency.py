@@ -1,9 +1,14 @@
 """A race run for real: several threads, each with its own app context and database session,
 held at a barrier at the point where the race matters, then every outcome reported.
 
-Each thread's work must call ``race.meet()`` once, where all of them must be at the same instant:
-after its read for an optimistic guard (so that all have read the same state), just before the
-locked statement for a row lock (meeting after taking a lock would only wait for the timeout).
+Each thread's work must meet the others once, where all of them must be at the same instant.
+On PostgreSQL, units of work overlap and guards rest on row locks and constraints: the threads
+meet after their read for an optimistic guard (so that all have read the same state), or just
+before the locked statement for a row lock (meeting after taking a lock would only wait for the
+timeout): ``meet_at_guard()``. On SQLite, writing units of work never overlap (each holds the
+write lock from its start, ``core.db.begin_writing``): the threads meet just before the use
+case and race for that lock, ``meet_at_start()``; a meeting inside the unit of work could never
+happen. A test calls both, and the one that applies to the engine meets.
 ``run`` fails if a thread did not meet the others, or did not finish (a deadlock), so a test
 cannot pass on a race that never happened.
 """
@@ -31,6 +36,21 @@ class Race:
         self.barrier = threading.Barrier(count, timeout=timeout)
         self._met: list[int] = []
         self._lock = threading.Lock()
+
+    @property
+    def serialised(self) -> bool:
+        """True on SQLite, whose writing units of work run one after the other."""
+        return self.app.config["DB_KIND"] == "sqlite"
+
+    def meet_at_start(self) -> None:
+        """Meet before the use case, where writers that never overlap race (SQLite)."""
+        if self.serialised:
+            self.meet()
+
+    def meet_at_guard(self) -> None:
+        """Meet at the guard, inside overlapping units of work (PostgreSQL)."""
+        if not self.serialised:
+            self.meet()
 
     def meet(self) -> None:
         """Wait until every thread is here."""

@@ -84,9 +84,6 @@ def postgres_url() -> str | None:
 
 
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-SQLITE_RACES = ("sur SQLite, les écritures concurrentes seront sérialisées par l'issue 15 (durcissement) ; "
-                "ces garanties sont prouvées sur PostgreSQL")
-
 
 def _mutation_order(item) -> int:
     """Pure tests first, then the database tests of the domains, the HTTP tests last."""
@@ -97,16 +94,14 @@ def _mutation_order(item) -> int:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Concurrency tests run on PostgreSQL only (for now); without TEST_DATABASE_URL, only they
-    run there. Under ``make mutants`` (REKONEKT_MUTANTS=1) the fastest tests run first: mutmut
+    """Concurrency tests run on both engines; without TEST_DATABASE_URL, only they run on
+    PostgreSQL. Under ``make mutants`` (REKONEKT_MUTANTS=1) the fastest tests run first: mutmut
     stops at the first failure, so a mutant a unit test kills costs that test only."""
     kept, dropped = [], []
     for item in items:
         params = getattr(item, "callspec", None) and item.callspec.params
         engine = params and (params.get("database") or params.get("empty_database"))
         racing = item.get_closest_marker("concurrency") is not None
-        if racing and engine == "sqlite":
-            item.add_marker(pytest.mark.skip(reason=SQLITE_RACES))
         if engine == "postgresql" and not racing and not POSTGRES_FOR_ALL:
             dropped.append(item)
         else:

@@ -107,23 +107,24 @@ def decide_request(session: Session, actor: Actor, item: Request, action: str, *
         raise ValidationFailed({"action": ["Action inconnue : validate, refuse ou ask_documents attendu."]})
     if not can_decide(actor, household):
         raise Forbidden(f"Seul un agent de l'EPCI {household.commune.epci.short_name} peut statuer sur cette demande.")
-    # Two agents deciding at once: the second waits for the first, then sees its decision.
-    session.refresh(item, with_for_update=True)
-    if item.status not in OPEN:
-        raise TransitionRefused(f"Cette demande est déjà « {RequestStatus.label_of(item.status)} » : "
-                                "elle ne peut plus être modifiée.", allowed=[])
-    justification = (justification or "").strip() or None
-    today = local_today()
-    if single_agent is None:
-        single_agent = household.commune.epci.single_agent
-    if action == "validate" and household.income_entered_by_id == actor.id and actor.id is not None and not single_agent:
-        raise Forbidden("Règle des quatre yeux : vous avez saisi les ressources de ce foyer. Un autre agent de "
-                        "l'EPCI doit valider la demande.")
-    if action == "validate":
-        blocked = reequipment_block(household, item.category, today, reequip_months)
-        if blocked:
-            raise Conflict(blocked)
+    # Two agents deciding at once: the second waits for the first (the row lock on PostgreSQL,
+    # the unit of work's write lock on SQLite), then sees its decision.
     with unit_of_work(session):
+        session.refresh(item, with_for_update=True)
+        if item.status not in OPEN:
+            raise TransitionRefused(f"Cette demande est déjà « {RequestStatus.label_of(item.status)} » : "
+                                    "elle ne peut plus être modifiée.", allowed=[])
+        justification = (justification or "").strip() or None
+        today = local_today()
+        if single_agent is None:
+            single_agent = household.commune.epci.single_agent
+        if action == "validate" and household.income_entered_by_id == actor.id and actor.id is not None and not single_agent:
+            raise Forbidden("Règle des quatre yeux : vous avez saisi les ressources de ce foyer. Un autre agent de "
+                            "l'EPCI doit valider la demande.")
+        if action == "validate":
+            blocked = reequipment_block(household, item.category, today, reequip_months)
+            if blocked:
+                raise Conflict(blocked)
         automatic = record_decision(session, household, today)
         session.flush()
         item.decision = automatic

@@ -56,11 +56,11 @@ def transition(session: Session, asset_tag: str, to: str, *, user_id: int | None
     location), TransitionRefused (guards) or Conflict (changed meanwhile: ``version`` differs,
     or a concurrent transition won)."""
     target = state_value(to)
-    device = device_by_tag(session, asset_tag)
-    if version is not None and version != device.version:
-        raise Conflict(CONCURRENT_CHANGE)
-    loc = location_by_code(session, location) if location else None
-    with unit_of_work(session):
+    with unit_of_work(session):     # the device is read under the unit of work's lock (SQLite)
+        device = device_by_tag(session, asset_tag)
+        if version is not None and version != device.version:
+            raise Conflict(CONCURRENT_CHANGE)
+        loc = location_by_code(session, location) if location else None
         apply_transition(session, device, target, user_id=user_id, now=now or utcnow(), note=note,
                          location=loc, station=station, context=context)
     return device
@@ -84,8 +84,8 @@ def apply_move(session: Session, device: Device, location: Location, *, user_id:
 def move(session: Session, asset_tag: str, location: str, *, user_id: int | None = None,
          now: datetime | None = None) -> Device:
     """Put a device away into a location (by its LOC- code)."""
-    device = device_by_tag(session, asset_tag, with_media=False)
-    loc = location_by_code(session, location)
     with unit_of_work(session):
+        device = device_by_tag(session, asset_tag, with_media=False)
+        loc = location_by_code(session, location)
         apply_move(session, device, loc, user_id=user_id, now=now or utcnow())
     return device

@@ -79,15 +79,26 @@ def test_two_requests_reserving_the_same_device_at_once_only_one_wins(app, sessi
 
     def read_then_wait(*args, **kwargs):
         device = real_lookup(*args, **kwargs)
-        assert device.state == "in_stock"          # both have read the device as free
-        contest.meet()
+        if not contest.serialised:
+            assert device.state == "in_stock"      # both have read the device as free
+        contest.meet_at_guard()
         return device
 
+    def attempt(index: int) -> int:
+        contest.meet_at_start()
+        return reserve(db.session, actor(app, "technicien"), requests[index], tag).request_id
+
     monkeypatch.setattr(reservation_module, "device_by_tag", read_then_wait)
-    outcomes = contest.run(lambda i: reserve(db.session, actor(app, "technicien"), requests[i], tag).request_id)
-    # The loser's reservation meets the winner's in the partial unique index (one active
-    # reservation per device), written before the device's new state.
-    winner = one_winner(outcomes, Conflict, DUPLICATE)
+    outcomes = contest.run(attempt)
+    if contest.serialised:
+        # SQLite: the second unit of work starts once the first has committed, and reads the
+        # device as reserved.
+        winner = one_winner(outcomes, Conflict, f"L'appareil {tag} n'est pas en stock (état : Réservé).")
+    else:
+        # PostgreSQL: both read the device as free; the loser's reservation meets the winner's in
+        # the partial unique index (one active reservation per device), written before the
+        # device's new state.
+        winner = one_winner(outcomes, Conflict, DUPLICATE)
     session.expire_all()
     active = session.execute(select(Reservation).where(Reservation.status == "active")).scalars().all()
     assert [(r.request_id, r.device.asset_tag) for r in active] == [(winner, tag)]

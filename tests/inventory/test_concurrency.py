@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from core.counters import Counter
-from core.errors import Conflict
+from core.errors import Conflict, TransitionRefused
 from inventory.models import Collection, Device, DeviceEvent
 from inventory.services import collections as collection_module
 from inventory.services import devices as device_module
@@ -21,15 +21,16 @@ from tests.concurrency import one_winner, values
 from tests.helpers import make_device, make_workshop
 
 pytestmark = pytest.mark.concurrency
+SAME_STATE = "L'appareil est déjà à l'état « Effacement »."
 
 
 def meet_before(monkeypatch, module, name: str, contest) -> None:
     """Make ``module.name`` wait for every thread before it runs: all of them then reach the
-    locked counter row at the same instant."""
+    locked counter row at the same instant (PostgreSQL; on SQLite the work meets at its start)."""
     real = getattr(module, name)
 
     def wrapped(*args, **kwargs):
-        contest.meet()
+        contest.meet_at_guard()
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, name, wrapped)
@@ -48,13 +49,20 @@ def test_two_simultaneous_transitions_only_one_applies(app, session, race, monke
 
     def facts_then_wait(dev):
         facts = real_facts(dev)
-        contest.meet()
+        contest.meet_at_guard()
         return facts
 
-    monkeypatch.setattr(transition_module, "facts_of", facts_then_wait)
-    outcomes = contest.run(lambda i: transition(db.session, tag, "wiping").state)
+    def attempt(index: int) -> str:
+        contest.meet_at_start()
+        return transition(db.session, tag, "wiping").state
 
-    assert one_winner(outcomes, Conflict, CONCURRENT_CHANGE) == "wiping"
+    monkeypatch.setattr(transition_module, "facts_of", facts_then_wait)
+    outcomes = contest.run(attempt)
+
+    if contest.serialised:     # the second reads the first one's change, and the lifecycle refuses it
+        assert one_winner(outcomes, TransitionRefused, SAME_STATE) == "wiping"
+    else:                      # both read "received": the device's version number stops the second
+        assert one_winner(outcomes, Conflict, CONCURRENT_CHANGE) == "wiping"
     session.expire_all()
     after = session.execute(select(DeviceEvent).where(DeviceEvent.device_id == device_id).order_by(DeviceEvent.id)).scalars().all()
     assert len(after) == before + 1
@@ -67,8 +75,11 @@ def test_concurrent_collections_get_distinct_gapless_numbers(app, session, race,
     session.commit()
     contest = race(8)
     meet_before(monkeypatch, collection_module, "next_value", contest)
-    outcomes = contest.run(lambda i: create_collection(
-        db.session, donor=donor, collected_on=date(2026, 5, 1), site=site).reference)
+    def attempt(index: int) -> str:
+        contest.meet_at_start()
+        return create_collection(db.session, donor=donor, collected_on=date(2026, 5, 1), site=site).reference
+
+    outcomes = contest.run(attempt)
     # The workshop fixture already opened COL-2026-0001.
     assert sorted(values(outcomes)) == [f"COL-2026-{n:04d}" for n in range(2, 10)]
     session.expire_all()
@@ -82,7 +93,11 @@ def test_concurrent_registrations_get_distinct_asset_tags(app, session, race, mo
     session.commit()
     contest = race(6)
     meet_before(monkeypatch, device_module, "next_value", contest)
-    outcomes = contest.run(lambda i: make_device(db.session, collection, serial_number=f"PAR{i}").asset_tag)
+    def attempt(index: int) -> str:
+        contest.meet_at_start()
+        return make_device(db.session, collection, serial_number=f"PAR{index}").asset_tag
+
+    outcomes = contest.run(attempt)
     assert sorted(values(outcomes)) == [f"RK-{n:06d}" for n in range(1, 7)]
     session.expire_all()
     assert session.execute(select(func.count(Device.id))).scalar_one() == 6
