@@ -86,7 +86,10 @@ def donor_name(session: Session, donor_id: int) -> str:
     return organisation.name if organisation else "—"
 
 
-def certificate_for_donor(session: Session, donor_id: int, number: str) -> Certificate | None:
-    """A certificate of one of the donor's collections or devices (None otherwise)."""
-    return session.execute(select(Certificate).where(Certificate.number == number.strip().upper(),
-                                                     Certificate.donor_id == donor_id)).scalar_one_or_none()
+def certificate_for_donor(session: Session, donor_id: int | None, number: str) -> Certificate | None:
+    """A certificate of one of the donor's collections or devices (None otherwise); with no donor
+    (Admin without a donor filter), any certificate of that number."""
+    stmt = select(Certificate).where(Certificate.number == number.strip().upper())
+    if donor_id is not None:
+        stmt = stmt.where(Certificate.donor_id == donor_id)
+    return session.execute(stmt).scalar_one_or_none()

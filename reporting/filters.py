@@ -81,9 +81,29 @@ def scoped(filters: Filters, actor: Actor) -> Filters:
     if actor.is_agent:
         if filters.epci_id not in (None, actor.epci_id):
             raise Forbidden("Vous ne voyez que les chiffres de votre EPCI.")
+        if filters.donor_id is not None:
+            # A donor's tables follow their devices wherever they went, other EPCIs included.
+            raise Forbidden("Le filtre par donateur est réservé à l'administrateur : vous voyez les chiffres de votre EPCI.")
         return replace(filters, epci_id=actor.epci_id)
     if PARTENAIRE in actor.roles and actor.organisation_id is not None:
         if filters.donor_id not in (None, actor.organisation_id):
             raise Forbidden("Vous ne voyez que les dons de votre organisation.")
         return replace(filters, donor_id=actor.organisation_id)
     raise Forbidden("Votre rôle ne donne pas accès aux indicateurs du programme.")
+
+
+def is_partner(actor: Actor) -> bool:
+    """A Partenaire bound to their organisation (Admin is never counted as one)."""
+    return PARTENAIRE in actor.roles and actor.organisation_id is not None and not actor.is_admin
+
+
+def may_have_donor_documents(actor: Actor) -> bool:
+    """The donor report and the certificates of the dashboard: Admin (any donor) and a Partenaire
+    (their own organisation's). An Agent EPCI has their EPCI's figures, not a donor's documents."""
+    return actor.is_admin or is_partner(actor)
+
+
+def may_have_impact_report(actor: Actor) -> bool:
+    """The half-year impact report: Admin (the programme, or an EPCI or a donor) and an Agent EPCI
+    (their EPCI). A Partenaire has their own report instead."""
+    return actor.is_admin or actor.is_agent

@@ -23,7 +23,7 @@ from reporting.dashboard import dashboard
 from reporting.donor import certificate_for_donor, donor_name, donor_tables
 from reporting.exports import to_csv, to_xlsx
 from core.actor import PARTENAIRE
-from reporting.filters import Filters, scoped
+from reporting.filters import Filters, may_have_donor_documents, may_have_impact_report, scoped
 from reporting.impact import current_half, donor_report_data, impact_data, recent_halves
 from reporting.presentation import communes_of, svg_for
 from reporting.queries import filters_from_args
@@ -112,6 +112,8 @@ class DashboardView(BaseView):
     @domain_errors(render="_impact_refused", render_flash=False, status=422)
     def impact(self):
         actor, filters = _filters()
+        if not may_have_impact_report(actor):
+            abort(403)
         from reporting.impact_pdf import render_impact_report
 
         period = request.args.get("period") or current_half(local_today())
@@ -124,8 +126,11 @@ class DashboardView(BaseView):
     @permission_name("read")
     def donor_report(self):
         actor, filters = _filters()
+        if not may_have_donor_documents(actor):
+            abort(403)
         if filters.donor_id is None:
-            abort(404)
+            abort(Response("Choisissez un donateur (paramètre donor) pour produire son rapport.", status=422,
+                           mimetype="text/plain"))
         from reporting.donor_pdf import render_donor_report
 
         period = f"du {filters.start:%d/%m/%Y} au {filters.end:%d/%m/%Y}"
@@ -138,8 +143,9 @@ class DashboardView(BaseView):
     @permission_name("read")
     def certificate(self, number: str):
         actor, filters = _filters()
-        if filters.donor_id is None:
-            abort(404)
+        if not may_have_donor_documents(actor):
+            abort(403)
+        # Admin may name any certificate; a Partenaire's filters always hold their organisation.
         certificate = certificate_for_donor(db.session, filters.donor_id, number)
         if certificate is None:
             abort(404)
