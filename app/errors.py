@@ -1,4 +1,8 @@
-"""Error answers: JSON with a French message under ``/api/``, FAB's pages elsewhere."""
+"""Error answers: JSON with a French message under ``/api/``, FAB's pages elsewhere; and the
+input no database can store, refused before any view runs (``refuse_unstorable_input``): a path
+id beyond a database integer or holding a NUL character (404), a NUL character in a query or
+form value, and under ``/api/`` a JSON body nested too deep (400) or holding a NUL character or a
+lone surrogate (422, with the field's path); and FAB's file downloads, which lead nowhere (404)."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +10,8 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from core.schemas import FORBIDDEN_TEXT, MAX_ID, forbidden_text, parse_id
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +33,97 @@ def _is_api() -> bool:
     return request.path.startswith("/api/") or request.path == "/health"
 
 
+# Deeper than any body the API takes (a household's members are 3 levels down), far from the
+# interpreter's recursion limit that a 100,000-level body used to hit.
+MAX_JSON_DEPTH = 32
+TOO_DEEP = f"JSON trop imbriqué : {MAX_JSON_DEPTH} niveaux au plus."
+
+
+def _json_problem(data) -> tuple[str, str] | None:
+    """("depth", "") when ``data`` is nested deeper than MAX_JSON_DEPTH, ("text", path) for the
+    first key or string holding a NUL character or a lone surrogate; None when it can be stored.
+    Iterative: a deep body must not exhaust the stack here either."""
+    stack = [(data, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            if forbidden_text(value):
+                return "text", path or "_schema"
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                return "depth", ""
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                name = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and forbidden_text(key):
+                    return "text", name
+                stack.append((item, name, depth + 1))
+    return None
+
+
+def _refused(status: int, message: str, field: str | None = None):
+    if _is_api():
+        body = {"message": message}
+        if field is not None:
+            body = {"message": f"Données refusées. {field} : {message}", "errors": {field: [message]}}
+        return jsonify(body), status
+    if status == 404:
+        return render_template("rekonekt/error.html", code=404, appbuilder=current_app_builder(),
+                               base_template=current_app_builder().base_template), 404
+    return message, status
+
+
+def current_app_builder():
+    from flask import current_app
+
+    return current_app.appbuilder
+
+
+def refuse_unstorable_input():
+    """Refuse what no database can store before any view (or FAB's own API) reads it, so that
+    SQLite and PostgreSQL answer alike and neither answers 500."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_ID:
+            return _refused(404, "Ressource introuvable.")
+        if isinstance(value, str) and forbidden_text(value):
+            return _refused(404, "Ressource introuvable.")
+        if (name == "pk" or name.endswith("_id")) and isinstance(value, str) and value.strip().isdigit() \
+                and parse_id(value) is None:
+            return _refused(404, "Ressource introuvable.")   # digits no INTEGER holds (or "²")
+    for source in (request.args,) + ((request.form,) if request.method not in ("GET", "HEAD") else ()):
+        for key, values in source.lists():
+            if forbidden_text(key) or any(forbidden_text(v) for v in values):
+                return _refused(422 if _is_api() else 400, FORBIDDEN_TEXT, key if _is_api() else None)
+    if _is_api() and request.is_json and request.content_length:
+        try:
+            data = request.get_json(silent=True)   # parsed once: the view reads the cached result
+        except RecursionError:
+            return _refused(400, TOO_DEEP)
+        problem = _json_problem(data) if data is not None else None
+        if problem is not None and problem[0] == "depth":
+            return _refused(400, TOO_DEEP)
+        if problem is not None:
+            return _refused(422, FORBIDDEN_TEXT, problem[1])
+    return None
+
+
+def no_file_downloads():
+    """Flask-AppBuilder gives every model view a ``/download/<filename>`` route for file columns;
+    no model here has one and no upload folder is configured, so these routes answered a 500
+    (``KeyError: UPLOAD_FOLDER``). They answer 404, as any address that leads nowhere."""
+    from flask import current_app
+    from flask_appbuilder import ModelView
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "__func__", None) is ModelView.download and not current_app.config.get("UPLOAD_FOLDER"):
+        return _refused(404, "Ressource introuvable.")
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(no_file_downloads)
+    app.before_request(refuse_unstorable_input)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         message = "Jeton CSRF manquant ou invalide : rechargez la page (ou utilisez un jeton d'API)."

@@ -7,18 +7,59 @@ attribute of its input base), so that a message says « date de collecte (collec
 """
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from core.errors import ValidationFailed
 
+# What the databases hold, the same on both engines: ids are PostgreSQL INTEGER (SQLite would take
+# more, and answer differently); dates stay where every conversion (Martinique time, UTC, the next
+# day) is a valid date.
+MAX_ID = 2_147_483_647
+MAX_INT = 2_147_483_647
+MAX_BIGINT = 9_223_372_036_854_775_807
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+FORBIDDEN_TEXT = "Texte sans caractère nul (\\u0000) ni caractère Unicode isolé (\\ud800…\\udfff) attendu."
+ID_EXPECTED = f"Identifiant (nombre entier de 1 à {MAX_ID}) attendu."
+DAY_RANGE = "Date entre le 01/01/1900 et le 31/12/2100 attendue."
+MOMENT_RANGE = "Date et heure entre le 01/01/1900 et le 31/12/2100 attendues."
+
+
+def forbidden_text(value: str) -> bool:
+    """A NUL character (refused by PostgreSQL) or a lone surrogate (not Unicode text: no database
+    can store it) in ``value``."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def parse_id(value) -> int | None:
+    """``value`` (a path segment, a form or query value, a number) as a row id, or None when it
+    is not a whole number from 1 to ``MAX_ID`` written in ASCII digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 1 <= value <= MAX_ID else None
+    text_value = str(value).strip() if value is not None else ""
+    if not text_value.isascii() or not text_value.isdigit() or len(text_value) > 10:
+        return None
+    number = int(text_value)
+    return number if 1 <= number <= MAX_ID else None
+
 COMMON_MESSAGES = {
     "required": "Champ obligatoire.",
     "null": "Ce champ ne peut pas être vide.",
 }
 MESSAGES = {
-    "str": {**COMMON_MESSAGES, "invalid": "Texte attendu."},
+    "str": {**COMMON_MESSAGES, "invalid": "Texte attendu.", "forbidden": FORBIDDEN_TEXT},
     "int": {**COMMON_MESSAGES, "invalid": "Nombre entier attendu.", "too_large": "Nombre trop grand."},
     "dec": {
         **COMMON_MESSAGES,
@@ -42,9 +83,25 @@ def one_of(choices: list[str], what: str) -> validate.OneOf:
     return validate.OneOf(choices, error=f"{what} inconnu(e) : valeurs acceptées : {', '.join(choices)}.")
 
 
+class Text(fields.String):
+    """A string that a database can store: no NUL character, no lone surrogate."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        loaded = super()._deserialize(value, attr, data, **kwargs)
+        if forbidden_text(loaded):
+            raise self.make_error("forbidden")
+        return loaded
+
+
+def string(**kw) -> Text:
+    """A ``Text`` field with the French messages (for choices and free codes alike)."""
+    kw.setdefault("error_messages", MESSAGES["str"])
+    return Text(**kw)
+
+
 def text(max_len: int, required: bool = False, **kw) -> fields.String:
     """A string of at most ``max_len`` characters (at least one when required)."""
-    return fields.String(
+    return Text(
         required=required,
         validate=validate.Length(
             min=1 if required else 0,
@@ -54,6 +111,68 @@ def text(max_len: int, required: bool = False, **kw) -> fields.String:
         error_messages=MESSAGES["str"],
         **kw,
     )
+
+
+def integer(minimum: int, maximum: int, message: str | None = None, **kw) -> fields.Integer:
+    """A whole number (a JSON number, never a string) from ``minimum`` to ``maximum``."""
+    return fields.Integer(
+        strict=True,
+        validate=validate.Range(min=minimum, max=maximum,
+                                error=message or f"Nombre entier de {minimum} à {maximum} attendu."),
+        error_messages=MESSAGES["int"],
+        **kw,
+    )
+
+
+def row_id(**kw) -> fields.Integer:
+    """The id of a row: a whole number from 1 to ``MAX_ID``."""
+    return integer(1, MAX_ID, ID_EXPECTED, **kw)
+
+
+class BoundedDecimal(fields.Decimal):
+    """A decimal number from ``minimum`` to ``maximum`` (what its ``Numeric`` column holds, or
+    less), rounded to ``places`` decimals once known to fit. The bounds are checked before any
+    rounding (a huge number is "too large", not "invalid") and shown as numbers in OpenAPI."""
+
+    def __init__(self, minimum: Decimal | int, maximum: Decimal | int, *, places: int, message: str,
+                 minimum_inclusive: bool = True, **kw) -> None:
+        self.minimum, self.maximum = Decimal(minimum), Decimal(maximum)
+        self.minimum_inclusive, self.range_message, self.scale = minimum_inclusive, message, places
+        kw.setdefault("error_messages", MESSAGES["dec"])
+        metadata = {**kw.pop("metadata", {}), "minimum": float(minimum), "maximum": float(maximum)}
+        if not minimum_inclusive:
+            metadata["exclusiveMinimum"] = True
+        super().__init__(allow_nan=False, metadata=metadata, **kw)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        low_ok = number >= self.minimum if self.minimum_inclusive else number > self.minimum
+        if not low_ok or number > self.maximum:
+            raise ValidationError(self.range_message)
+        try:
+            return number.quantize(Decimal(1).scaleb(-self.scale))
+        except InvalidOperation:   # pragma: no cover - bounded above, so it fits
+            raise ValidationError(self.range_message) from None
+
+
+def day(**kw) -> fields.Date:
+    """A date (AAAA-MM-JJ) from 1900 to 2100."""
+    return fields.Date(validate=validate.Range(min=EARLIEST_DAY, max=LATEST_DAY, error=DAY_RANGE),
+                       error_messages=MESSAGES["date"], **kw)
+
+
+class BoundedAwareDateTime(fields.AwareDateTime):
+    """An ISO 8601 date and time with its offset, from 1900 to 2100 (as aware UTC)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_DAY.year <= moment.year <= LATEST_DAY.year:
+            raise ValidationError(MOMENT_RANGE)
+        return moment.astimezone(timezone.utc)
+
+
+def moment_in_range(moment: datetime) -> bool:
+    return EARLIEST_DAY.year <= moment.year <= LATEST_DAY.year
 
 
 class StrictSchema(Schema):

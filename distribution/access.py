@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from core.actor import ANIMATEUR, TECHNICIEN, Actor
+from core.schemas import parse_id
 from core.errors import Forbidden, NotFound
 from eligibility.access import household_for
 from eligibility.models import Household
@@ -33,10 +34,8 @@ def require_stock_manager(actor: Actor) -> None:
 def bookable_household(session: Session, actor: Actor, household_id) -> Household:
     """A household the actor may book on a workshop (else NotFound, as for any hidden household)."""
     if is_stock_manager(actor):
-        try:
-            household = session.get(Household, int(household_id))
-        except (TypeError, ValueError):
-            household = None
+        key = parse_id(household_id)
+        household = session.get(Household, key) if key is not None else None
         if household is None or household.anonymised_at is not None:
             raise NotFound("Foyer introuvable.")
         return household

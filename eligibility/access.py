@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.errors import NotFound
+from core.schemas import parse_id
 from core.territory import Commune
 from eligibility.models import Household, Request
 
@@ -60,22 +61,16 @@ def visible_requests(actor: Actor) -> Select:
 
 def household_for(session: Session, actor: Actor, household_id) -> Household:
     """The household if the actor may see it; NotFound otherwise (whether or not it exists)."""
-    try:
-        key = int(household_id)
-    except (TypeError, ValueError):
-        raise NotFound(HOUSEHOLD_NOT_FOUND) from None
-    household = session.get(Household, key)
+    key = parse_id(household_id)   # beyond a database integer, no household can exist
+    household = session.get(Household, key) if key is not None else None
     if household is None or not can_see(actor, household):
         raise NotFound(HOUSEHOLD_NOT_FOUND)
     return household
 
 
 def request_for(session: Session, actor: Actor, request_id) -> Request:
-    try:
-        key = int(request_id)
-    except (TypeError, ValueError):
-        raise NotFound(REQUEST_NOT_FOUND) from None
-    item = session.get(Request, key)
+    key = parse_id(request_id)
+    item = session.get(Request, key) if key is not None else None
     if item is None or not can_see(actor, item.household):
         raise NotFound(REQUEST_NOT_FOUND)
     return item

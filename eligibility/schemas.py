@@ -1,11 +1,13 @@
 """Marshmallow schemas of the eligibility API, with French messages naming the field."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from eligibility.identity import InvalidPhone, normalise_phone
 from eligibility.vocabulary import ProofKind, Relationship, Situation
-from core.schemas import MESSAGES, StrictSchema, one_of, text
+from core.schemas import MESSAGES, BoundedDecimal, StrictSchema, day, integer, one_of, row_id, string, text
 from core.vocabulary import Category
 
 FIELD_LABELS = {
@@ -39,9 +41,13 @@ FIELD_LABELS = {
     "category": "catégorie",
 }
 
-RESOURCES = fields.Decimal(required=True, allow_nan=False, error_messages={
-    **MESSAGES["dec"], "invalid": "Montant en euros attendu (par exemple 1250.50)."})
-BENEFITS = fields.List(fields.String(error_messages=MESSAGES["str"]), load_default=list, error_messages=MESSAGES["list"])
+# Numeric(12, 2): what the column holds. A negative amount passes here, for the engine's own message.
+MAX_RESOURCES = Decimal("9999999999.99")
+RESOURCES = BoundedDecimal(-MAX_RESOURCES, MAX_RESOURCES, places=2, required=True,
+                           message="Ressources mensuelles de 9 999 999 999,99 € au plus attendues.",
+                           error_messages={**MESSAGES["dec"], "invalid": "Montant en euros attendu (par exemple 1250.50)."})
+BENEFITS = fields.List(text(20), load_default=list, validate=validate.Length(max=20, error="20 prestations au plus."),
+                       error_messages=MESSAGES["list"])
 
 
 class EligibilityInput(StrictSchema):
@@ -53,8 +59,8 @@ class EligibilityInput(StrictSchema):
 class MemberIn(EligibilityInput):
     age = fields.Integer(strict=True, validate=validate.Range(0, 125, error="Âge de 0 à 125 ans attendu."),
                          error_messages=MESSAGES["int"])
-    birth_date = fields.Date(error_messages=MESSAGES["date"])
-    relation = fields.String(validate=one_of(Relationship.values(), "Lien"), error_messages=MESSAGES["str"])
+    birth_date = day()
+    relation = string(validate=one_of(Relationship.values(), "Lien"), error_messages=MESSAGES["str"])
 
     @validates_schema
     def _age_or_birth_date(self, data, **kwargs):
@@ -70,40 +76,42 @@ class CheckIn(EligibilityInput):
                           error_messages=MESSAGES["list"])
     monthly_resources = RESOURCES
     benefits = BENEFITS
-    check_date = fields.Date(error_messages=MESSAGES["date"])
+    check_date = day()
 
 
 class ReferrerIn(EligibilityInput):
-    organisation = fields.Integer(strict=True, error_messages=MESSAGES["int"])
+    organisation = row_id()
     person = text(120)
 
 
 class ProofIn(EligibilityInput):
-    kind = fields.String(required=True, validate=one_of(ProofKind.values(), "Justificatif"), error_messages=MESSAGES["str"])
-    seen_on = fields.Date(required=True, error_messages=MESSAGES["date"])
+    kind = string(required=True, validate=one_of(ProofKind.values(), "Justificatif"), error_messages=MESSAGES["str"])
+    seen_on = day(required=True)
 
 
 class HouseholdIn(EligibilityInput):
     last_name = text(120, required=True)
     first_name = text(120, required=True)
-    birth_date = fields.Date(required=True, error_messages=MESSAGES["date"])
+    birth_date = day(required=True)
     phone = text(30, required=True)
-    email = fields.Email(allow_none=True, error_messages={**MESSAGES["str"], "invalid": "Adresse de courriel invalide."})
+    email = fields.Email(allow_none=True, validate=validate.Length(max=200, error="Adresse de courriel de 200 caractères au plus attendue."),
+                         error_messages={**MESSAGES["str"], "invalid": "Adresse de courriel invalide."})
     address = text(300, allow_none=True)
     commune_insee = text(5, required=True)
     members = fields.List(fields.Nested(MemberIn, error_messages=MESSAGES["nested"]), required=True,
                           validate=validate.Length(min=1, max=30, error="De 1 à 30 personnes attendues."),
                           error_messages=MESSAGES["list"])
     monthly_resources = RESOURCES
-    resources_proof = fields.String(validate=one_of(ProofKind.values(), "Justificatif"), allow_none=True,
+    resources_proof = string(validate=one_of(ProofKind.values(), "Justificatif"), allow_none=True,
                                     error_messages=MESSAGES["str"])
     benefits = BENEFITS
-    situations = fields.List(fields.String(validate=one_of(Situation.values(), "Situation")), load_default=list,
+    situations = fields.List(string(validate=one_of(Situation.values(), "Situation")), load_default=list,
                              error_messages=MESSAGES["list"])
     referrer = fields.Nested(ReferrerIn, allow_none=True, error_messages=MESSAGES["nested"])
-    consent_on = fields.Date(allow_none=True, error_messages=MESSAGES["date"])
+    consent_on = day(allow_none=True)
     consent_version = text(40, allow_none=True)
-    proofs = fields.List(fields.Nested(ProofIn), load_default=list, error_messages=MESSAGES["list"])
+    proofs = fields.List(fields.Nested(ProofIn, error_messages=MESSAGES["nested"]), load_default=list,
+                         validate=validate.Length(max=20, error="20 justificatifs au plus."), error_messages=MESSAGES["list"])
     notes = text(4000, allow_none=True)
     confirm_duplicate = fields.Boolean(load_default=True, error_messages=MESSAGES["bool"])
 
@@ -116,13 +124,12 @@ class HouseholdIn(EligibilityInput):
 
 
 class RequestIn(EligibilityInput):
-    household_id = fields.Integer(strict=True, required=True, error_messages=MESSAGES["int"])
-    category = fields.String(required=True, validate=one_of(Category.values(), "Catégorie"), error_messages=MESSAGES["str"])
+    household_id = row_id(required=True)
+    category = string(required=True, validate=one_of(Category.values(), "Catégorie"), error_messages=MESSAGES["str"])
 
 
 class DecisionIn(EligibilityInput):
-    action = fields.String(required=True, validate=one_of(["validate", "refuse", "ask_documents"], "Action"),
+    action = string(required=True, validate=one_of(["validate", "refuse", "ask_documents"], "Action"),
                            error_messages=MESSAGES["str"])
     justification = text(4000, allow_none=True)
-    tier = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 9, error="Palier de 1 à 9 attendu."),
-                          error_messages=MESSAGES["int"])
+    tier = integer(1, 9, "Palier de 1 à 9 attendu.", allow_none=True)

@@ -8,7 +8,21 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from core.errors import ValidationFailed
-from core.schemas import COMMON_MESSAGES, MESSAGES, StrictSchema, one_of, text
+from core.schemas import (
+    COMMON_MESSAGES,
+    MAX_BIGINT,
+    MAX_INT,
+    MESSAGES,
+    BoundedAwareDateTime,
+    BoundedDecimal,
+    StrictSchema,
+    day,
+    integer,
+    one_of,
+    row_id,
+    string,
+    text,
+)
 from inventory.lifecycle import State
 from core.vocabulary import Category
 from inventory.vocabulary import (
@@ -83,32 +97,22 @@ FIELD_LABELS = {
 def _count(**kw) -> fields.Integer:
     return fields.Integer(
         strict=True,
-        validate=validate.Range(min=0, error="Nombre positif ou nul attendu."),
+        validate=[validate.Range(min=0, error="Nombre positif ou nul attendu."),
+                  validate.Range(max=MAX_INT, error=f"Nombre entier de {MAX_INT} au plus attendu.")],
         error_messages=MESSAGES["int"],
         **kw,
     )
 
 
 def _id(**kw) -> fields.Integer:
-    return fields.Integer(
-        strict=True,
-        validate=validate.Range(min=1, error="Identifiant (nombre entier positif) attendu."),
-        error_messages=MESSAGES["int"],
-        **kw,
-    )
+    return row_id(**kw)
 
 
-def _positive(max_value: float, allow_zero: bool = True, **kw) -> fields.Decimal:
-    return fields.Decimal(
-        allow_nan=False,
-        validate=validate.Range(
-            min=0,
-            max=max_value,
-            min_inclusive=allow_zero,
-            error=f"Nombre {'positif ou nul' if allow_zero else 'strictement positif'} et au plus {max_value} attendu.",
-        ),
-        error_messages=MESSAGES["dec"],
-        allow_none=True,
+def _positive(max_value: int, allow_zero: bool = True, *, places: int, **kw) -> BoundedDecimal:
+    """A number from 0 to ``max_value``, kept to the ``places`` decimals of its column."""
+    return BoundedDecimal(
+        0, max_value, places=places, minimum_inclusive=allow_zero, allow_none=True,
+        message=f"Nombre {'positif ou nul' if allow_zero else 'strictement positif'} et au plus {max_value} attendu.",
         **kw,
     )
 
@@ -120,38 +124,38 @@ class InventoryInput(StrictSchema):
 
 class CollectionIn(InventoryInput):
     donor = _id(required=True)
-    collected_on = fields.Date(required=True, error_messages=MESSAGES["date"])
+    collected_on = day(required=True)
     site = _id(required=True)
     declared_count = _count(load_default=0)
-    weight_kg = _positive(100000)
+    weight_kg = _positive(100000, places=2)
     notes = text(4000, allow_none=True)
 
 
 class SpecsIn(InventoryInput):
     cpu = text(120, allow_none=True)
-    ram_gb = _positive(4096)
+    ram_gb = _positive(4096, places=1)
     storage_summary = text(120, allow_none=True)
-    screen_in = _positive(120, allow_zero=False)
+    screen_in = _positive(120, allow_zero=False, places=1)
     os = text(80, allow_none=True)
 
 
 class MediumIn(InventoryInput):
-    kind = fields.String(required=True, validate=one_of(MediumKind.values(), "Type de support"), error_messages=MESSAGES["str"])
+    kind = string(required=True, validate=one_of(MediumKind.values(), "Type de support"), error_messages=MESSAGES["str"])
     manufacturer = text(80, allow_none=True)
     model = text(120, allow_none=True)
     serial_number = text(100, allow_none=True)
-    capacity_gb = _positive(1_000_000, allow_zero=False)
+    capacity_gb = _positive(1_000_000, allow_zero=False, places=1)
 
 
 class DeviceIn(InventoryInput):
     collection = _id(required=True)
-    category = fields.String(required=True, validate=one_of(Category.values(), "Catégorie"), error_messages=MESSAGES["str"])
+    category = string(required=True, validate=one_of(Category.values(), "Catégorie"), error_messages=MESSAGES["str"])
     brand = text(80, required=True)
     model = text(120, required=True)
     serial_number = text(100, required=True)
-    imei = fields.String(allow_none=True, error_messages=MESSAGES["str"])
+    imei = string(allow_none=True, error_messages=MESSAGES["str"])
     specs = fields.Nested(SpecsIn, load_default=dict, error_messages=MESSAGES["nested"])
-    weight_kg = _positive(1000)
+    weight_kg = _positive(1000, places=3)
     location = text(40, allow_none=True)
     storage = fields.List(
         fields.Nested(MediumIn, error_messages=MESSAGES["nested"]),
@@ -168,48 +172,48 @@ class DeviceEditIn(InventoryInput):
     brand = text(80, required=True)
     model = text(120, required=True)
     cpu = text(120, allow_none=True)
-    ram_gb = _positive(4096)
+    ram_gb = _positive(4096, places=1)
     storage_summary = text(120, allow_none=True)
-    screen_in = _positive(120, allow_zero=False)
+    screen_in = _positive(120, allow_zero=False, places=1)
     os = text(80, allow_none=True)
     os_licence_key = text(120, allow_none=True)
-    weight_kg = _positive(1000)
+    weight_kg = _positive(1000, places=3)
 
 
 class CollectionEditIn(InventoryInput):
     """What may be corrected on an open collection: the donor's announced count, the weight and
     the notes (the donor, site and date make its reference)."""
     declared_count = _count(required=True)
-    weight_kg = _positive(100000)
+    weight_kg = _positive(100000, places=2)
     notes = text(4000, allow_none=True)
 
 
 class TransitionIn(InventoryInput):
-    to = fields.String(required=True, error_messages=MESSAGES["str"])
+    to = string(required=True, error_messages=MESSAGES["str"])
     note = text(2000, allow_none=True)
     location = text(40, allow_none=True)
-    version = fields.Integer(strict=True, allow_none=True, error_messages=MESSAGES["int"])
+    version = integer(0, MAX_INT, allow_none=True)
 
 
 class ErasureIn(InventoryInput):
     medium_serial = text(100, allow_none=True)
-    level = fields.String(required=True, validate=one_of(ErasureLevel.values(), "Niveau"), error_messages=MESSAGES["str"])
-    technique = fields.String(required=True, validate=one_of(ErasureTechnique.values(), "Technique"), error_messages=MESSAGES["str"])
+    level = string(required=True, validate=one_of(ErasureLevel.values(), "Niveau"), error_messages=MESSAGES["str"])
+    technique = string(required=True, validate=one_of(ErasureTechnique.values(), "Technique"), error_messages=MESSAGES["str"])
     method = text(80, allow_none=True)
     tool = text(120, allow_none=True)
     tool_version = text(40, allow_none=True)
     passes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=1000, error="Nombre de passes de 0 à 1000 attendu."), error_messages=MESSAGES["int"])
     verification_method = text(120, allow_none=True)
     hpa_dco = text(120, allow_none=True)
-    bytes_erased = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, error="Nombre d'octets positif ou nul attendu."), error_messages=MESSAGES["int"])
+    bytes_erased = integer(0, MAX_BIGINT, "Nombre d'octets positif ou nul (au plus 2⁶³ − 1) attendu.", allow_none=True)
     sanitised_by = text(120, allow_none=True)
     sanitised_by_role = text(80, allow_none=True)
     verified_by = text(120, allow_none=True)
     verified_by_role = text(80, allow_none=True)
-    destination = fields.String(allow_none=True, validate=one_of(Destination.values(), "Destination"), error_messages=MESSAGES["str"])
-    started_at = fields.AwareDateTime(allow_none=True, error_messages=MESSAGES["datetime"])
-    ended_at = fields.AwareDateTime(allow_none=True, error_messages=MESSAGES["datetime"])
-    result = fields.String(required=True, validate=one_of(ErasureResult.values(), "Résultat"), error_messages=MESSAGES["str"])
+    destination = string(allow_none=True, validate=one_of(Destination.values(), "Destination"), error_messages=MESSAGES["str"])
+    started_at = BoundedAwareDateTime(allow_none=True, error_messages=MESSAGES["datetime"])
+    ended_at = BoundedAwareDateTime(allow_none=True, error_messages=MESSAGES["datetime"])
+    result = string(required=True, validate=one_of(ErasureResult.values(), "Résultat"), error_messages=MESSAGES["str"])
     verified = fields.Boolean(required=True, error_messages=MESSAGES["bool"])
 
     @validates_schema
@@ -232,8 +236,8 @@ class ReportDriveIn(ErasureIn):
     device_name = text(40, allow_none=True)
     model = text(120, allow_none=True)
     manufacturer = text(80, allow_none=True)
-    capacity_gb = _positive(1_000_000, allow_zero=False)
-    size_bytes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, error="Taille en octets positive attendue."), error_messages=MESSAGES["int"])
+    capacity_gb = _positive(1_000_000, allow_zero=False, places=1)
+    size_bytes = integer(1, MAX_BIGINT, "Taille en octets positive (au plus 2⁶³ − 1) attendue.", allow_none=True)
     bus = text(20, allow_none=True)
     asset_tag = text(20, allow_none=True)
 
@@ -242,20 +246,20 @@ class GradingIn(InventoryInput):
     """A quality control: every checklist item's value and the cosmetic state. ``grade`` may
     only lower the computed grade (with a note); a grade without a checklist is refused."""
 
-    checklist = fields.Dict(keys=fields.String(), required=True,
+    checklist = fields.Dict(keys=string(), required=True,
                             error_messages={**COMMON_MESSAGES, "invalid": "Objet attendu : {clé de l'élément : valeur}."})
-    cosmetic = fields.String(required=True, validate=one_of(Grade.values(), "État esthétique"), error_messages=MESSAGES["str"])
-    grade = fields.String(allow_none=True, validate=one_of(Grade.values(), "Note"), error_messages=MESSAGES["str"])
+    cosmetic = string(required=True, validate=one_of(Grade.values(), "État esthétique"), error_messages=MESSAGES["str"])
+    grade = string(allow_none=True, validate=one_of(Grade.values(), "Note"), error_messages=MESSAGES["str"])
     note = text(2000, allow_none=True)
 
 
 class ScanIn(InventoryInput):
-    code = fields.String(
+    code = string(
         required=True,
         validate=validate.Length(min=1, max=200, error="Code de 1 à 200 caractères attendu."),
         error_messages=MESSAGES["str"],
     )
-    station = fields.String(
+    station = string(
         allow_none=True, validate=one_of(Station.values(), "Poste"), error_messages=MESSAGES["str"]
     )
 

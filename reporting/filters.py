@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.clock import MARTINIQUE, local_today
 from core.errors import Forbidden, ValidationFailed
+from core.schemas import DAY_RANGE, EARLIEST_DAY, LATEST_DAY, parse_id
 from core.territory import Commune
 from core.actor import PARTENAIRE, Actor
 from inventory.models import Site
@@ -52,12 +53,28 @@ def with_sites(session, f: Filters) -> Filters:
 
 
 def parse_day(value: str | None, field: str) -> date | None:
+    """A day of the period, from 1900 to 2100: the period's end is read as the next day's first
+    instant in UTC, which a later date would carry past the year 9999."""
     if not value:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise ValidationFailed({field: ["Date attendue au format AAAA-MM-JJ."]}) from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValidationFailed({field: [DAY_RANGE]})
+    return day
+
+
+def check_ids(args) -> None:
+    """``donor`` and ``epci``, when written with digits, must be ids a database holds (1 to
+    ``MAX_ID``, ASCII digits): refused here before any lookup, on both engines alike."""
+    donor = (args.get("donor") or "").strip()
+    if donor and parse_id(donor) is None:
+        raise ValidationFailed({"donor": ["Identifiant d'organisation donatrice attendu."]})
+    epci = (args.get("epci") or "").strip()
+    if epci.isdigit() and parse_id(epci) is None:
+        raise ValidationFailed({"epci": ["EPCI inconnu : CACEM, CAP Nord ou Espace Sud."]})
 
 
 def build_filters(*, start: date | None, end: date | None, epci_id: int | None = None, donor_id: int | None = None,

@@ -16,6 +16,9 @@ from core.errors import Conflict, Forbidden, NotFound, TransitionRefused, Valida
 
 log = logging.getLogger(__name__)
 
+# A path id: a whole number a database INTEGER holds (core.schemas.MAX_ID); anything else is 404.
+ID = "int(min=1, max=2147483647)"
+
 FORBIDDEN = "Accès refusé : votre rôle ne permet pas cette action."
 UNAUTHORIZED = "Authentification requise : connectez-vous ou envoyez un jeton (Authorization: Bearer …)."
 
@@ -77,7 +80,10 @@ class JsonApi(BaseApi):
         """The request's JSON object, or BadBody with a French message."""
         if not request.is_json:
             raise BadBody("Corps JSON attendu (en-tête Content-Type: application/json).")
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:
+            raise BadBody("JSON trop imbriqué.") from None
         if data is None:
             raise BadBody("JSON mal formé : vérifiez la syntaxe du corps de la requête.")
         if not isinstance(data, dict):

@@ -7,9 +7,9 @@ from flask_appbuilder.api import expose
 from flask_appbuilder.security.decorators import permission_name, protect
 from sqlalchemy import select
 
-from app.api.base import JsonApi, domain_endpoint
+from app.api.base import ID, JsonApi, domain_endpoint
 from app.extensions import db
-from core.errors import Forbidden
+from core.errors import Forbidden, ValidationFailed
 from distribution.access import bookable_household, is_stock_manager, require_stock_manager
 from distribution.documents.attendance_pdf import render_attendance_sheet
 from distribution.documents.handover_sheet_pdf import render_handover_sheet
@@ -87,7 +87,7 @@ class ReservationApi(JsonApi):
         reservation = reserve(db.session, _actor(self), data["request_id"], data["asset_tag"], hold_days=hold)
         return self.answer(201, reservation_json(reservation))
 
-    @expose("/<reservation_id>", methods=["GET"])
+    @expose(f"/<{ID}:reservation_id>", methods=["GET"])
     @protect()
     @permission_name("read")
     @domain_endpoint
@@ -96,6 +96,8 @@ class ReservationApi(JsonApi):
         ---
         get:
           summary: Une réservation
+          parameters:
+            - {in: path, name: reservation_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: la réservation}
             404: {description: inconnue}
@@ -103,7 +105,7 @@ class ReservationApi(JsonApi):
         require_stock_manager(_actor(self))
         return self.answer(200, reservation_json(reservation_by_id(db.session, reservation_id)))
 
-    @expose("/<reservation_id>/release", methods=["POST"])
+    @expose(f"/<{ID}:reservation_id>/release", methods=["POST"])
     @protect()
     @permission_name("write")
     @domain_endpoint
@@ -112,15 +114,19 @@ class ReservationApi(JsonApi):
         ---
         post:
           summary: Annuler une réservation (l'appareil revient en stock)
+          parameters:
+            - {in: path, name: reservation_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: la réservation libérée}
             409: {description: réservation déjà terminée}
         """
         body = self.json_body() if request.data else {}
+        if body.get("reason") is not None and not isinstance(body["reason"], str):
+            raise ValidationFailed({"reason": ["Motif (texte) attendu."]})
         reservation = release(db.session, _actor(self), reservation_id, reason=body.get("reason"))
         return self.answer(200, reservation_json(reservation))
 
-    @expose("/<reservation_id>/handover", methods=["POST"])
+    @expose(f"/<{ID}:reservation_id>/handover", methods=["POST"])
     @protect()
     @permission_name("write")
     @domain_endpoint
@@ -132,6 +138,8 @@ class ReservationApi(JsonApi):
           description: >
             Sans workshop_session_id, la première session proposée (même commune, puis même EPCI,
             puis ailleurs) ayant une place libre est réservée.
+          parameters:
+            - {in: path, name: reservation_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             201: {description: "{invoice: {number, total_ttc, total_ht, vat, aide_solidaire, pdf_url}, booking}"}
             409: {description: réservation terminée, aucun atelier disponible…}
@@ -162,6 +170,8 @@ class InvoiceApi(JsonApi):
         ---
         get:
           summary: La facture en PDF (A4, en français)
+          parameters:
+            - {in: path, name: number, required: true, schema: {type: string}}
           responses:
             200: {description: PDF}
             404: {description: inconnue}
@@ -180,6 +190,8 @@ class InvoiceApi(JsonApi):
         ---
         get:
           summary: Fiche de remise en gros caractères pour le foyer (PDF)
+          parameters:
+            - {in: path, name: number, required: true, schema: {type: string}}
           responses:
             200: {description: PDF}
             404: {description: facture inconnue}
@@ -199,6 +211,8 @@ class InvoiceApi(JsonApi):
         ---
         get:
           summary: Une facture (JSON)
+          parameters:
+            - {in: path, name: number, required: true, schema: {type: string}}
           responses:
             200: {description: la facture}
             404: {description: inconnue}
@@ -215,6 +229,8 @@ class InvoiceApi(JsonApi):
         ---
         post:
           summary: Émettre un avoir (AV-AAAA-NNNNN) sur une facture ; return_device remet l'appareil en réparation
+          parameters:
+            - {in: path, name: number, required: true, schema: {type: string}}
           responses:
             201: {description: "{number, invoice, total_ttc, pdf_url}"}
             409: {description: lignes déjà créditées}
@@ -236,6 +252,8 @@ class InvoiceApi(JsonApi):
         ---
         get:
           summary: Un avoir en PDF
+          parameters:
+            - {in: path, name: number, required: true, schema: {type: string}}
           responses:
             200: {description: PDF}
             404: {description: inconnu}
@@ -278,7 +296,7 @@ class WorkshopApi(JsonApi):
         """Upcoming sessions with free seats.
         ---
         get:
-          summary: Ateliers à venir ayant des places libres
+          summary: Ateliers à venir ayant des places libres (pour un animateur, les siens seulement)
           parameters:
             - {in: query, name: commune, schema: {type: string}, description: code INSEE}
             - {in: query, name: topic, schema: {type: string}}
@@ -288,11 +306,11 @@ class WorkshopApi(JsonApi):
         """
         start = parse_moment(request.args.get("from"))
         rows = upcoming(db.session, topic=request.args.get("topic") or None,
-                        commune=request.args.get("commune") or None, start=start)
+                        commune=request.args.get("commune") or None, start=start, actor=_actor(self))
         result = [session_json(w, free) for w, free in rows]
         return self.response(200, result=result, count=len(result))
 
-    @expose("/<session_id>/bookings", methods=["POST"])
+    @expose(f"/<{ID}:session_id>/bookings", methods=["POST"])
     @protect()
     @permission_name("write")
     @domain_endpoint
@@ -301,6 +319,8 @@ class WorkshopApi(JsonApi):
         ---
         post:
           summary: Inscrire un foyer (liste d'attente si l'atelier est complet)
+          parameters:
+            - {in: path, name: session_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             201: {description: "{id, status, position}"}
             404: {description: atelier ou foyer inconnu (ou hors de votre périmètre)}
@@ -310,7 +330,7 @@ class WorkshopApi(JsonApi):
         booking = book(db.session, _actor(self), session_id, data["household_id"])
         return self.answer(201, booking_json(booking, waitlist_position(db.session, booking)))
 
-    @expose("/<session_id>/attendance-sheet.pdf", methods=["GET"])
+    @expose(f"/<{ID}:session_id>/attendance-sheet.pdf", methods=["GET"])
     @protect()
     @permission_name("read")
     @domain_endpoint
@@ -319,6 +339,8 @@ class WorkshopApi(JsonApi):
         ---
         get:
           summary: Feuille d'émargement (PDF)
+          parameters:
+            - {in: path, name: session_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: PDF}
             404: {description: inconnu ou hors de votre périmètre}
@@ -334,7 +356,7 @@ class BookingApi(JsonApi):
     class_permission_name = "Bookings"
     openapi_spec_tag = "Ateliers"
 
-    @expose("/<booking_id>", methods=["DELETE"])
+    @expose(f"/<{ID}:booking_id>", methods=["DELETE"])
     @protect()
     @permission_name("write")
     @domain_endpoint
@@ -343,6 +365,8 @@ class BookingApi(JsonApi):
         ---
         delete:
           summary: Annuler une inscription (le premier de la liste d'attente prend la place)
+          parameters:
+            - {in: path, name: booking_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: l'inscription annulée}
             404: {description: inconnue}
@@ -351,7 +375,7 @@ class BookingApi(JsonApi):
         booking = cancel(db.session, _actor(self), booking_id)
         return self.answer(200, booking_json(booking, waitlist_position(db.session, booking)))
 
-    @expose("/<booking_id>/attendance", methods=["POST"])
+    @expose(f"/<{ID}:booking_id>/attendance", methods=["POST"])
     @protect()
     @permission_name("write")
     @domain_endpoint
@@ -360,6 +384,8 @@ class BookingApi(JsonApi):
         ---
         post:
           summary: Noter la présence et la satisfaction (1 à 5) — animateur de l'atelier
+          parameters:
+            - {in: path, name: booking_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: l'inscription}
             404: {description: inconnue ou hors de vos ateliers}
@@ -370,7 +396,7 @@ class BookingApi(JsonApi):
                                     satisfaction=data.get("satisfaction"))
         return self.answer(200, {**booking_json(booking, waitlist_position(db.session, booking)), "satisfaction": booking.satisfaction})
 
-    @expose("/<booking_id>.ics", methods=["GET"])
+    @expose(f"/<{ID}:booking_id>.ics", methods=["GET"])
     @protect()
     @permission_name("read")
     @domain_endpoint
@@ -379,6 +405,8 @@ class BookingApi(JsonApi):
         ---
         get:
           summary: L'inscription au format agenda (.ics)
+          parameters:
+            - {in: path, name: booking_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: text/calendar}
             404: {description: inconnue}

@@ -6,7 +6,7 @@ from flask import Response, current_app, request
 from flask_appbuilder.api import expose
 from flask_appbuilder.security.decorators import permission_name, protect
 
-from app.api.base import JsonApi, domain_endpoint
+from app.api.base import ID, JsonApi, domain_endpoint
 from app.extensions import db
 from core.errors import ValidationFailed
 from distribution.services.export import household_handover
@@ -108,7 +108,7 @@ class HouseholdApi(JsonApi):
                    "commune": h.commune.name, "epci": h.commune.epci.short_name} for h in rows]
         return self.response(200, result=result, count=len(result))
 
-    @expose("/<household_id>", methods=["GET"])
+    @expose(f"/<{ID}:household_id>", methods=["GET"])
     @protect()
     @permission_name("read")
     @domain_endpoint
@@ -117,6 +117,8 @@ class HouseholdApi(JsonApi):
         ---
         get:
           summary: Un foyer, avec ses ressources (consultation tracée)
+          parameters:
+            - {in: path, name: household_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: le foyer}
             404: {description: inconnu ou hors de votre périmètre}
@@ -124,7 +126,7 @@ class HouseholdApi(JsonApi):
         household = read_household(db.session, actor_of(self.current_user()), household_id)
         return self.answer(200, household_json(household))
 
-    @expose("/<household_id>/export", methods=["GET"])
+    @expose(f"/<{ID}:household_id>/export", methods=["GET"])
     @protect()
     @permission_name("read")
     @domain_endpoint
@@ -133,6 +135,8 @@ class HouseholdApi(JsonApi):
         ---
         get:
           summary: Droit d'accès — toutes les données du foyer (JSON, ou PDF avec ?format=pdf)
+          parameters:
+            - {in: path, name: household_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: JSON ou PDF}
             404: {description: inconnu ou hors de votre périmètre}
@@ -199,7 +203,7 @@ class RequestApi(JsonApi):
         rows = queue(db.session, visible_requests(actor_of(self.current_user())), status)
         return self.response(200, result=[request_json(r) for r in rows], count=len(rows))
 
-    @expose("/<request_id>", methods=["GET"])
+    @expose(f"/<{ID}:request_id>", methods=["GET"])
     @protect()
     @permission_name("read")
     @domain_endpoint
@@ -208,13 +212,15 @@ class RequestApi(JsonApi):
         ---
         get:
           summary: Une demande
+          parameters:
+            - {in: path, name: request_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: la demande}
             404: {description: inconnue ou hors de votre périmètre}
         """
         return self.answer(200, request_json(request_for(db.session, actor_of(self.current_user()), request_id)))
 
-    @expose("/<request_id>/decision", methods=["POST"])
+    @expose(f"/<{ID}:request_id>/decision", methods=["POST"])
     @protect()
     @permission_name("decide")
     @domain_endpoint
@@ -233,6 +239,8 @@ class RequestApi(JsonApi):
                     action: {type: string, enum: [validate, refuse, ask_documents]}
                     justification: {type: string}
                     tier: {type: integer}
+          parameters:
+            - {in: path, name: request_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: la demande après décision}
             403: {description: règle des quatre yeux, ou agent d'un autre EPCI}

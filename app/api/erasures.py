@@ -5,9 +5,10 @@ from flask import request
 from flask_appbuilder.api import expose
 from flask_appbuilder.security.decorators import permission_name, protect
 
-from app.api.base import BadBody, JsonApi, domain_endpoint
+from app.api.base import ID, BadBody, JsonApi, domain_endpoint
 from app.extensions import db
 from core.errors import ValidationFailed
+from core.schemas import MAX_ID, parse_id
 from inventory.representations import erasure_import_json, imported_drive_json
 from inventory.services.erasure_import import (
     assign_imported_drive,
@@ -54,12 +55,12 @@ class ErasureApi(JsonApi):
         if upload is None or not upload.filename:
             raise BadBody("Fichier attendu dans le champ « file » (multipart/form-data).")
         collection = request.form.get("collection") or None
-        if collection is not None and not collection.isdigit():
-            raise ValidationFailed({"collection": ["Identifiant de collecte (nombre entier) attendu."]})
+        if collection is not None and parse_id(collection) is None:
+            raise ValidationFailed({"collection": [f"Identifiant de collecte (nombre entier de 1 à {MAX_ID}) attendu."]})
         outcome = import_erasure_report(
             db.session, upload.read(), filename=upload.filename, user_id=self.current_user_id(),
             operator_name=self.current_user_name(), operator_role=self.current_user_role(),
-            collection_id=int(collection) if collection else None,
+            collection_id=parse_id(collection) if collection else None,
         )
         return self.response(200 if outcome.duplicates else 201, result=erasure_import_json(outcome))
 
@@ -77,7 +78,7 @@ class ErasureApi(JsonApi):
         rows = [imported_drive_json(d) for d in review_queue(db.session)]
         return self.response(200, result=rows, count=len(rows))
 
-    @expose("/queue/<int:drive_id>/assign", methods=["POST"])
+    @expose(f"/queue/<{ID}:drive_id>/assign", methods=["POST"])
     @protect()
     @permission_name("write")
     @domain_endpoint
@@ -96,6 +97,8 @@ class ErasureApi(JsonApi):
                     asset_tag: {type: string}
                     medium: {type: integer}
                     note: {type: string}
+          parameters:
+            - {in: path, name: drive_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: le disque rattaché}
             404: {description: disque ou appareil inconnu}
@@ -107,16 +110,19 @@ class ErasureApi(JsonApi):
         errors = {}
         if not isinstance(tag, str) or not tag.strip():
             errors["asset_tag"] = ["Numéro d'inventaire de l'appareil attendu."]
-        if not isinstance(medium, int):
-            errors["medium"] = ["Identifiant du support (nombre entier) attendu."]
+        if parse_id(medium) is None or not isinstance(medium, int):
+            errors["medium"] = [f"Identifiant du support (nombre entier de 1 à {MAX_ID}) attendu."]
+        note = body.get("note")
+        if note is not None and not isinstance(note, str):
+            errors["note"] = ["Texte attendu."]
         if errors:
             raise ValidationFailed(errors)
         drive = assign_imported_drive(db.session, drive_id, asset_tag=tag, medium_id=medium,
                                       user_id=self.current_user_id(), operator_name=self.current_user_name(),
-                                      operator_role=self.current_user_role(), note=body.get("note"))
+                                      operator_role=self.current_user_role(), note=note)
         return self.response(200, result={"id": drive.id, "status": drive.status, "erasure": drive.erasure_id})
 
-    @expose("/queue/<int:drive_id>/dismiss", methods=["POST"])
+    @expose(f"/queue/<{ID}:drive_id>/dismiss", methods=["POST"])
     @protect()
     @permission_name("write")
     @domain_endpoint
@@ -125,12 +131,17 @@ class ErasureApi(JsonApi):
         ---
         post:
           summary: Écarter un disque de la file (avec la raison)
+          parameters:
+            - {in: path, name: drive_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: le disque écarté}
             409: {description: disque déjà traité}
             422: {description: raison manquante}
         """
         body = self.json_body()
-        drive = dismiss_imported_drive(db.session, drive_id, note=str(body.get("note") or ""),
+        note = body.get("note")
+        if note is not None and not isinstance(note, str):
+            raise ValidationFailed({"note": ["Raison (texte) attendue."]})
+        drive = dismiss_imported_drive(db.session, drive_id, note=note or "",
                                        user_id=self.current_user_id())
         return self.response(200, result={"id": drive.id, "status": drive.status})

@@ -14,7 +14,7 @@ from labels.errors import LabelError
 
 def _start() -> int:
     raw = request.args.get("start", "1")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4):
         raise ValidationFailed({"start": ["Position de départ (nombre entier à partir de 1) attendue."]})
     return int(raw)
 
@@ -85,6 +85,10 @@ class LabelApi(JsonApi):
             502: {description: imprimante injoignable (délai de 5 s)}
         """
         body = self.json_body()
+        errors = {key: ["Texte attendu."] for key in ("kind", "codes", "station", "format")
+                  if body.get(key) is not None and not isinstance(body[key], str)}
+        if errors:
+            raise ValidationFailed(errors)
         try:
             sent = print_labels(db.session, kind=str(body.get("kind", "device")), codes=body.get("codes") or "",
                                 station=str(body.get("station") or ""), format_id=body.get("format"))

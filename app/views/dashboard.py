@@ -23,7 +23,7 @@ from reporting.dashboard import dashboard
 from reporting.donor import certificate_for_donor, donor_name, donor_tables
 from reporting.exports import to_csv, to_xlsx
 from core.actor import PARTENAIRE
-from reporting.filters import Filters, may_have_donor_documents, may_have_impact_report, scoped
+from reporting.filters import Filters, check_ids, may_have_donor_documents, may_have_impact_report, scoped
 from reporting.impact import current_half, donor_report_data, impact_data, recent_halves
 from reporting.presentation import communes_of, svg_for
 from reporting.queries import filters_from_args
@@ -37,6 +37,7 @@ def _filters():
     """(actor, scoped filters) from the query string; 403 / 422 pages on refusal."""
     actor = actor_of(g.user)
     try:
+        check_ids(request.args)
         return actor, scoped(filters_from_args(db.session, request.args), actor)
     except Forbidden:
         abort(403)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
+from core.schemas import parse_id
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.territory import Commune
 from core.actor import ANIMATEUR
@@ -69,10 +70,9 @@ def create_session(session: Session, actor: Actor, data: dict) -> WorkshopSessio
 
 
 def session_by_id(session: Session, session_id, *, for_update: bool = False) -> WorkshopSession:
-    try:
-        key = int(session_id)
-    except (TypeError, ValueError):
-        raise NotFound(SESSION_NOT_FOUND) from None
+    key = parse_id(session_id)
+    if key is None:
+        raise NotFound(SESSION_NOT_FOUND)
     workshop = session.get(WorkshopSession, key, with_for_update=for_update, populate_existing=for_update)
     if workshop is None:
         raise NotFound(SESSION_NOT_FOUND)
@@ -80,8 +80,11 @@ def session_by_id(session: Session, session_id, *, for_update: bool = False) -> 
 
 
 def upcoming(session: Session, *, topic: str | None = None, commune: str | None = None,
-             start: datetime | None = None, only_free: bool = True, limit: int = 100) -> list[tuple[WorkshopSession, int]]:
-    """Sessions starting after ``start`` (now), soonest first, with their free seats."""
+             start: datetime | None = None, only_free: bool = True, limit: int = 100,
+             actor: Actor | None = None) -> list[tuple[WorkshopSession, int]]:
+    """Sessions starting after ``start`` (now), soonest first, with their free seats. With an
+    ``actor``, only what they may list: an Animateur (who books no household) their own sessions,
+    as on the pages; those who book households (stock managers, agents, prescripteurs) all."""
     taken = (select(Booking.session_id, func.count().label("n")).where(Booking.status == BOOKED)
              .group_by(Booking.session_id).subquery())
     stmt = (select(WorkshopSession, (WorkshopSession.capacity - func.coalesce(taken.c.n, 0)).label("free"))
@@ -93,6 +96,8 @@ def upcoming(session: Session, *, topic: str | None = None, commune: str | None 
         stmt = stmt.where(WorkshopSession.commune_insee == commune)
     if only_free:
         stmt = stmt.where(WorkshopSession.capacity - func.coalesce(taken.c.n, 0) > 0)
+    if actor is not None and only_own_sessions(actor):
+        stmt = stmt.where(WorkshopSession.facilitator_id == actor.id)
     rows = session.execute(stmt.order_by(WorkshopSession.starts_at, WorkshopSession.id).limit(limit)).all()
     return [(w, max(free, 0)) for w, free in rows]
 
@@ -157,11 +162,8 @@ def book(session: Session, actor: Actor, workshop_id, household_id, *, now: date
 
 
 def booking_by_id(session: Session, booking_id) -> Booking:
-    try:
-        key = int(booking_id)
-    except (TypeError, ValueError):
-        raise NotFound("Inscription introuvable.") from None
-    booking = session.get(Booking, key)
+    key = parse_id(booking_id)
+    booking = session.get(Booking, key) if key is not None else None
     if booking is None:
         raise NotFound("Inscription introuvable.")
     return booking
@@ -221,6 +223,11 @@ def record_attendance(session: Session, actor: Actor, booking_id, *, attended: b
         booking.satisfaction = satisfaction if attended else None
         booking.attendance_at, booking.attendance_by_id = now, actor.id
     return booking
+
+
+def only_own_sessions(actor: Actor) -> bool:
+    """An Animateur who neither manages stock nor books households sees their own sessions only."""
+    return is_animateur(actor) and not (is_stock_manager(actor) or actor.is_agent or actor.is_prescripteur)
 
 
 def sessions_of(session: Session, actor: Actor):
