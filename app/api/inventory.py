@@ -5,8 +5,15 @@ from flask import current_app, request
 from flask_appbuilder.api import expose
 from flask_appbuilder.security.decorators import permission_name, protect
 
-from app.api.base import JsonApi, domain_endpoint
-from app.certificates import base_url, pdf_response, programme
+from app.api.base import ID, JsonApi, domain_endpoint
+from app.api.certificates import (
+    certificate_json,
+    issue_collection_certificate,
+    issue_device_certificate,
+    issued_collection_certificate,
+    issued_device_certificate,
+)
+from app.certificates import pdf_response
 from app.extensions import db
 from core.errors import ValidationFailed
 from inventory import queries
@@ -20,7 +27,6 @@ from inventory.representations import (
 )
 from core.schemas import load
 from inventory.schemas import CollectionIn, DeviceIn, ErasureIn, GradingIn, TransitionIn
-from inventory.services.certificates import collection_certificate, device_certificate
 from inventory.services.collections import create_collection
 from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device
@@ -118,26 +124,47 @@ class CollectionApi(JsonApi):
         collection = create_collection(db.session, **data, user_id=self.current_user_id())
         return self.response(201, result=collection_json(collection, registered=0))
 
-    @expose("/<int:pk>/certificate.pdf", methods=["GET"])
+    @expose(f"/<{ID}:pk>/certificate", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def issue_certificate(self, pk: int):
+        """Issue the collection's certificate of data sanitisation.
+        ---
+        post:
+          summary: Émettre le certificat d'effacement de toute la collecte (numéro CERT-AAAA-NNNNN)
+          description: >
+            Les mêmes effacements redonnent le même certificat (200, aucun nouveau numéro).
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          responses:
+            201: {description: "{result: {number, kind, issued_at, sha256, pdf_url}}"}
+            200: {description: le certificat déjà émis pour les mêmes effacements}
+            404: {description: collecte inconnue}
+            409: {description: "supports pas encore effacés : {message, missing: [...]}"}
+        """
+        certificate, new = issue_collection_certificate(db.session, pk, self.current_user_id())
+        url = f"/api/v1/collections/{pk}/certificate.pdf"
+        return self.response(201 if new else 200, result=certificate_json(certificate, url))
+
+    @expose(f"/<{ID}:pk>/certificate.pdf", methods=["GET"])
     @protect()
     @permission_name("write")
     @domain_endpoint
     def certificate(self, pk: int):
-        """The collection's certificate of data sanitisation.
+        """The collection's certificate of data sanitisation, as issued (never issues one).
         ---
         get:
-          summary: Certificat d'effacement de toute la collecte (PDF)
+          summary: Le dernier certificat d'effacement émis pour la collecte (PDF)
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: le PDF ; en-têtes X-Certificate-Number et X-Certificate-SHA256}
-            404: {description: collecte inconnue}
-            409: {description: "supports pas encore effacés : {message, missing: [...]}"}
+            404: {description: collecte inconnue, ou aucun certificat émis}
         """
-        certificate = collection_certificate(db.session, pk, programme=programme(), base_url=base_url(), user_id=self.current_user_id())
-        return pdf_response(certificate)
+        return pdf_response(issued_collection_certificate(db.session, pk))
 
-    @expose("/<int:pk>", methods=["GET"])
+    @expose(f"/<{ID}:pk>", methods=["GET"])
     @protect()
     @permission_name("read")
     @domain_endpoint
@@ -147,7 +174,7 @@ class CollectionApi(JsonApi):
         get:
           summary: Une collecte, avec le nombre d'appareils annoncé et enregistré
           parameters:
-          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: la collecte}
             404: {description: collecte inconnue}
@@ -210,24 +237,45 @@ class DeviceApi(JsonApi):
         """
         return self.response(200, result=device_with_allowed(device_by_tag(db.session, asset_tag)))
 
+    @expose("/<string:asset_tag>/certificate", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def issue_certificate(self, asset_tag: str):
+        """Issue the device's certificate of data sanitisation.
+        ---
+        post:
+          summary: Émettre le certificat d'effacement d'un appareil (numéro CERT-AAAA-NNNNN)
+          description: >
+            Les mêmes effacements redonnent le même certificat (200, aucun nouveau numéro).
+          parameters:
+          - {in: path, name: asset_tag, required: true, schema: {type: string}}
+          responses:
+            201: {description: "{result: {number, kind, issued_at, sha256, pdf_url}}"}
+            200: {description: le certificat déjà émis pour les mêmes effacements}
+            404: {description: numéro d'inventaire inconnu}
+            409: {description: "supports pas encore effacés : {message, missing: [...]}"}
+        """
+        certificate, new = issue_device_certificate(db.session, asset_tag, self.current_user_id())
+        url = f"/api/v1/devices/{certificate.device.asset_tag}/certificate.pdf"
+        return self.response(201 if new else 200, result=certificate_json(certificate, url))
+
     @expose("/<string:asset_tag>/certificate.pdf", methods=["GET"])
     @protect()
     @permission_name("write")
     @domain_endpoint
     def certificate(self, asset_tag: str):
-        """The device's certificate of data sanitisation.
+        """The device's certificate of data sanitisation, as issued (never issues one).
         ---
         get:
-          summary: Certificat d'effacement d'un appareil (PDF)
+          summary: Le dernier certificat d'effacement émis pour un appareil (PDF)
           parameters:
           - {in: path, name: asset_tag, required: true, schema: {type: string}}
           responses:
             200: {description: le PDF ; en-têtes X-Certificate-Number et X-Certificate-SHA256}
-            404: {description: numéro d'inventaire inconnu}
-            409: {description: "supports pas encore effacés : {message, missing: [...]}"}
+            404: {description: numéro d'inventaire inconnu, ou aucun certificat émis}
         """
-        certificate = device_certificate(db.session, asset_tag, programme=programme(), base_url=base_url(), user_id=self.current_user_id())
-        return pdf_response(certificate)
+        return pdf_response(issued_device_certificate(db.session, asset_tag))
 
     @expose("/<string:asset_tag>/history", methods=["GET"])
     @protect()

@@ -10,7 +10,8 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange, Optional
 
-from app.certificates import base_url, pdf_response, programme
+from app.api.certificates import issue_collection_certificate, issued_collection_certificate
+from app.certificates import pdf_response
 from app.extensions import db
 from app.operator import current_operator
 from app.templating import french_date
@@ -18,12 +19,11 @@ from app.views.errors import domain_errors, field_errors
 from app.views.forms import decimal_text, drop_none, integer, text
 from app.views.service_forms import ServiceForms
 from core.clock import local_today
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from inventory import queries
 from inventory.models import Collection
 from core.schemas import load
 from inventory.schemas import CollectionEditIn, CollectionIn
-from inventory.services.certificates import collection_certificate
 from inventory.services.collections import create_collection, update_collection
 from inventory.sanitisation import covering_record, is_safe, medium_state
 from inventory.services.csv_import import import_devices_csv, problems_csv, template_csv
@@ -173,14 +173,26 @@ class CollectionView(ServiceForms, ModelView):
         flash(f"{len(tags)} appareil(s) importé(s) : {tags[0]} à {tags[-1]}.", "success")
         return redirect(url_for("CollectionView.show", pk=pk))
 
-    @expose("/<int:pk>/certificate", methods=["GET"])
+    @expose("/<int:pk>/certificate", methods=["POST"])
     @has_access
     @permission_name("edit")
     @domain_errors(redirect_to=lambda view, pk: url_for("CollectionView.show", pk=pk) + "#erasures")
     def certificate(self, pk: int):
-        """The collection's certificate; what is missing is said on the page."""
-        return pdf_response(collection_certificate(db.session, pk, programme=programme(), base_url=base_url(),
-                                                   user_id=g.user.id))
+        """Issue the collection's certificate (a POST: it consumes a number), then download it;
+        what is missing is said on the page."""
+        issue_collection_certificate(db.session, pk, g.user.id)
+        return redirect(url_for("CollectionView.certificate_pdf", pk=pk))
+
+    def _certificate_missing(self, exc: DomainError, pk: int):
+        return Response(exc.message, mimetype="text/plain")
+
+    @expose("/<int:pk>/certificate.pdf", methods=["GET"])
+    @has_access
+    @permission_name("edit")
+    @domain_errors(render="_certificate_missing", render_on=(NotFound,), render_flash=False, status=404)
+    def certificate_pdf(self, pk: int):
+        """The collection's certificate as issued; never issues one (404 with the reason when none was)."""
+        return pdf_response(issued_collection_certificate(db.session, pk))
 
     @expose("/import-template.csv", methods=["GET"])
     @has_access

@@ -1,20 +1,21 @@
 """Device pages: the list (FAB), the device sheet with its actions, and registration."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import Response, current_app, flash, redirect, request, url_for
 from flask_appbuilder import ModelView, action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange, Optional
 
-from app.certificates import base_url, pdf_response, programme
+from app.api.certificates import issue_device_certificate, issued_device_certificate
+from app.certificates import pdf_response
 from app.extensions import db
 from app.operator import current_operator
 from app.views.errors import domain_errors, field_errors
 from app.views.forms import decimal_text, drop_none, integer, text
 from app.views.service_forms import ServiceForms
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, NotFound, ValidationFailed
 from inventory import queries
 from inventory.lifecycle import State
 from inventory.models import Device
@@ -22,7 +23,6 @@ from inventory.grading import COSMETIC
 from inventory.sanitisation import medium_state
 from core.schemas import load
 from inventory.schemas import DeviceEditIn, DeviceIn, ErasureIn, GradingIn
-from inventory.services.certificates import device_certificate
 from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device, update_device
 from inventory.services.erasures import record_erasure
@@ -362,17 +362,32 @@ class DeviceView(ServiceForms, ModelView):
 
         return self._act(pk, act)
 
-    @expose("/<int:pk>/certificate", methods=["GET"])
+    @expose("/<int:pk>/certificate", methods=["POST"])
     @has_access
     @permission_name("edit")
     @domain_errors(redirect_to=lambda view, pk: _device_sheet(view, pk) + "#media")
     def certificate(self, pk: int):
+        """Issue the certificate (a POST: it consumes a number), then download it."""
         device = db.session.get(Device, pk)
         if device is None:
             flash("Appareil introuvable.", "danger")
             return redirect(url_for("DeviceView.list"))
-        return pdf_response(device_certificate(db.session, device.asset_tag, programme=programme(),
-                                               base_url=base_url(), user_id=_user_id()))
+        issue_device_certificate(db.session, device.asset_tag, _user_id())
+        return redirect(url_for("DeviceView.certificate_pdf", pk=pk))
+
+    def _certificate_missing(self, exc: DomainError, pk: int):
+        return Response(exc.message, mimetype="text/plain")
+
+    @expose("/<int:pk>/certificate.pdf", methods=["GET"])
+    @has_access
+    @permission_name("edit")
+    @domain_errors(render="_certificate_missing", render_on=(NotFound,), render_flash=False, status=404)
+    def certificate_pdf(self, pk: int):
+        """The certificate as issued; never issues one (404 with the reason when none was)."""
+        device = db.session.get(Device, pk)
+        if device is None:
+            raise NotFound("Appareil introuvable.")
+        return pdf_response(issued_device_certificate(db.session, device.asset_tag))
 
     @expose("/<int:pk>/harvest", methods=["POST"])
     @has_access

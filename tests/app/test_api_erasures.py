@@ -83,12 +83,13 @@ def _wiped_device(session, shop, serial="S3Z9NB0K123456"):
 def test_certificates_over_http_and_public_verification(client, shop, session):
     tech = bearer(client, "technicien")
     pending = make_device(session, shop["collection"].id, storage=[{"kind": "hdd", "serial_number": "NOT-YET"}])
-    refused = client.get(f"/api/v1/collections/{shop['collection'].id}/certificate.pdf", headers=tech)
+    refused = client.post(f"/api/v1/collections/{shop['collection'].id}/certificate", headers=tech)
     assert refused.status_code == 409
     assert refused.json["missing"][0]["asset_tag"] == pending.asset_tag
     assert refused.json["message"].startswith("Certificat impossible")
 
     device = _wiped_device(session, shop)
+    assert client.post(f"/api/v1/devices/{device.asset_tag}/certificate", headers=tech).status_code == 201
     answer = client.get(f"/api/v1/devices/{device.asset_tag}/certificate.pdf", headers=tech)
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
     number, digest = answer.headers["X-Certificate-Number"], answer.headers["X-Certificate-SHA256"]

@@ -48,7 +48,8 @@ def test_wipe_repair_grade_and_verify(client, session):
         assert client.post("/api/v1/scan", json={"code": device.asset_tag, "station": "stock"}, headers=headers).json["applied"]
 
     # Then the donor: the collection's certificate, its verification code, the public page.
-    pdf = client.get(f"/collections/{shop['collection'].id}/certificate").get_data()
+    pdf = client.post(f"/collections/{shop['collection'].id}/certificate", data={"csrf_token": csrf},
+                      follow_redirects=True).get_data()
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Supports de données couverts : 2" in text and "VS87A23105K4Q9M" in text and "nwipe 0.38" in text
     url = next(line.strip() for line in text.splitlines() if line.startswith("https://rekonekt.test/verify/"))

@@ -32,6 +32,8 @@ API = [
     ("POST", "/api/v1/erasures/queue/1/dismiss", {}, WORKSHOP),
     ("GET", "/api/v1/devices/{tag}/certificate.pdf", None, WORKSHOP),
     ("GET", "/api/v1/collections/{collection}/certificate.pdf", None, WORKSHOP),
+    ("POST", "/api/v1/devices/{tag}/certificate", None, WORKSHOP),
+    ("POST", "/api/v1/collections/{collection}/certificate", None, WORKSHOP),
     ("GET", "/api/v1/checklists/laptop", None, STOCK_READERS),
     ("GET", "/api/v1/labels?kind=device&tags={tag}&format=roll-62x29", None, WORKSHOP),
     ("POST", "/api/v1/labels/print", {}, WORKSHOP),

@@ -92,7 +92,8 @@ def test_admin_edits_checklists_in_the_browser(client, session):
 
 
 def test_certificate_button_on_the_collection_page(client, shop, session):
-    login(client, "technicien")
+    csrf = login(client, "technicien")
     make_device(session, shop["collection"].id)
-    refused = client.get(f"/collections/{shop['collection'].id}/certificate", follow_redirects=True)
+    refused = client.post(f"/collections/{shop['collection'].id}/certificate", data={"csrf_token": csrf},
+                          follow_redirects=True)
     assert "Certificat impossible" in unescape(refused.get_data(as_text=True))
