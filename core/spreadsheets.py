@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -78,8 +79,18 @@ def _finite(value: Any) -> bool:
         isinstance(value, Decimal) and not value.is_finite())
 
 
+def _plain(value: Any) -> Any:
+    """Numbers of any kind (numpy's included) as int, float or Decimal; anything else as is."""
+    if isinstance(value, (bool, int, float, Decimal)) or not isinstance(value, numbers.Real):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return float(value)
+
+
 def csv_cell(value: Any, decimal: str = ".") -> str:
     """One cell as CSV text: numbers as numbers, text neutralised."""
+    value = _plain(value)
     if value is None or not _finite(value):
         return ""
     if isinstance(value, bool):
@@ -130,6 +141,7 @@ def _xlsx_cell(sheet, value: Any, bold: bool = False):
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
+    value = _plain(value)
     if value is None or not _finite(value):
         cell = WriteOnlyCell(sheet, value=None)
     elif isinstance(value, Money):

@@ -3,7 +3,6 @@ path. Checking stores nothing; importing (after the agent confirms) creates the 
 without errors, and their requests, in one transaction."""
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import local_today
 from core.errors import DomainError, ValidationFailed
+from core.spreadsheets import Money, csv_bytes, csv_text, xlsx_bytes
 from core.territory import Commune
 from eligibility import engine
 from core.actor import Actor
@@ -58,14 +58,11 @@ class BatchResult:
 
 
 def template_csv() -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(COLUMNS)
-    writer.writerow(["Jean-Baptiste", "Éloïse", "02/04/1980", "0696 12 34 56", "", "12 rue Schœlcher", "97213",
-                     "46;45;9", "1800,00", "", "", "laptop"])
-    writer.writerow(["Louis", "Marc", "15/09/1950", "0596 11 22 33", "", "", "97206", "76", "950", "ASPA",
-                     "senior", "tablet"])
-    return out.getvalue()
+    return csv_text(list(COLUMNS), [
+        ["Jean-Baptiste", "Éloïse", "02/04/1980", "0696 12 34 56", "", "12 rue Schœlcher", "97213", "46;45;9",
+         "1800,00", "", "", "laptop"],
+        ["Louis", "Marc", "15/09/1950", "0596 11 22 33", "", "", "97206", "76", "950", "ASPA", "senior", "tablet"],
+    ])
 
 
 def read_table(content: bytes, filename: str) -> pd.DataFrame:
@@ -167,13 +164,33 @@ def _identity_error(row, own_communes: set[str] | None) -> str | None:
     return None
 
 
+def _result_cells(frame: pd.DataFrame) -> list[list]:
+    """The results as spreadsheet cells: line and tier as whole numbers, consumption units as a
+    number, resources per unit as money; names and messages as (neutralised) text."""
+    def number(text, kind):
+        text = str(text).strip()
+        return kind(text.replace(",", ".")) if text else None
+
+    rows = []
+    for record in frame.itertuples(index=False):
+        row = record._asdict()
+        row["ligne"] = int(row["ligne"])
+        row["palier"] = number(row["palier"], int)
+        row["unites_consommation"] = number(row["unites_consommation"], Decimal)
+        resources = number(row["ressources_par_uc"], Decimal)
+        row["ressources_par_uc"] = Money(resources) if resources is not None else None
+        rows.append([row[c] for c in frame.columns])
+    return rows
+
+
 def result_file(result: BatchResult, fmt: str) -> tuple[bytes, str]:
-    """The per-row results, as CSV (``;``, UTF-8 with BOM, for Excel) or XLSX."""
+    """The per-row results, as CSV (``;``, decimal comma, UTF-8 with BOM, for Excel) or XLSX,
+    written by ``core.spreadsheets``: a household named ``=HYPERLINK(…)`` comes back as text."""
+    cells = _result_cells(result.frame)
     if fmt == "xlsx":
-        out = io.BytesIO()
-        result.frame.to_excel(out, index=False, sheet_name="Résultats")
-        return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return result.frame.to_csv(sep=";", index=False).encode("utf-8-sig"), "text/csv; charset=utf-8"
+        return (xlsx_bytes([("Résultats", list(result.frame.columns), cells)]),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return csv_bytes(list(result.frame.columns), cells, decimal=","), "text/csv; charset=utf-8"
 
 
 def import_table(session: Session, actor: Actor, frame: pd.DataFrame) -> tuple[list[str], int, list[str]]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
+from core.spreadsheets import csv_text
 from inventory.models import Collection, Device
 from core.schemas import load
 from inventory.schemas import FIELD_LABELS, DeviceIn
@@ -112,14 +113,12 @@ def _parse_storage(value: str) -> tuple[list[dict], str | None]:
 
 def template_csv() -> str:
     """An example file a donor can fill in."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(TEMPLATE_HEADER)
-    writer.writerow(["laptop", "Dell", "Latitude 5490", "5CD1234XYZ", "", "Intel Core i5-8350U", "8",
-                     "SSD 256 Go", "14", "Windows 11", "1,6", "ssd:S3Z9NB0K123456:256"])
-    writer.writerow(["smartphone", "Samsung", "Galaxy A52", "R58R12ABCDE", "356938035643809", "", "6",
-                     "128 Go", "6,5", "Android 13", "0,19", ""])
-    return out.getvalue()
+    return csv_text(TEMPLATE_HEADER, [
+        ["laptop", "Dell", "Latitude 5490", "5CD1234XYZ", "", "Intel Core i5-8350U", "8", "SSD 256 Go", "14",
+         "Windows 11", "1,6", "ssd:S3Z9NB0K123456:256"],
+        ["smartphone", "Samsung", "Galaxy A52", "R58R12ABCDE", "356938035643809", "", "6", "128 Go", "6,5",
+         "Android 13", "0,19", ""],
+    ])
 
 
 def parse_rows(content: bytes) -> tuple[list[tuple[int, dict, dict[str, str]]], list[ImportProblem]]:
@@ -254,10 +253,6 @@ def import_devices_csv(session: Session, collection_id: int, content: bytes, *, 
 
 
 def problems_csv(problems: list[ImportProblem]) -> str:
-    """The error report a user downloads: line, column, message."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["ligne", "colonne", "message"])
-    for problem in problems:
-        writer.writerow([problem.line, problem.column, problem.message])
-    return out.getvalue()
+    """The error report a user downloads: line, column, message. Written by
+    ``core.spreadsheets``: a column header or a value quoted from the file (``=cmd|…``) is text."""
+    return csv_text(["ligne", "colonne", "message"], ([p.line, p.column, p.message] for p in problems))

@@ -101,3 +101,11 @@ def test_no_cell_of_any_table_can_start_a_formula(rows):
                 assert cell.data_type == "s" and str(cell.value).lstrip(" ")[:1] not in FORMULA_STARTS
             elif isinstance(value, (int, Decimal)) and not isinstance(value, bool):
                 assert cell.data_type == "n" and Decimal(str(cell.value)) == value
+
+
+def test_numpy_numbers_are_numbers_too():
+    import numpy as np
+
+    assert read_csv(csv_bytes(None, [[np.int64(-7), np.float64(2.5)]])) == [["-7", "2.5"]]
+    first, second = next(read_xlsx(xlsx_bytes([("T", None, [[np.int64(-7), np.float64(2.5)]])])).iter_rows())
+    assert (first.value, first.data_type, second.value, second.data_type) == (-7, "n", 2.5, "n")
