@@ -67,6 +67,7 @@ class ReservationApi(JsonApi):
     resource_name = "reservations"
     class_permission_name = "Reservations"
     openapi_spec_tag = "Remise"
+    openapi_spec_component_schemas = (ReservationIn, HandoverIn)
 
     @expose("", methods=["POST"])
     @protect()
@@ -77,9 +78,14 @@ class ReservationApi(JsonApi):
         ---
         post:
           summary: Réserver un appareil en stock pour une demande validée (14 jours)
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/ReservationIn'}
           responses:
             201: {description: la réservation}
-            409: {description: appareil pas en stock, demande non validée, ou demande ayant déjà un appareil}
+            409: {description: "appareil pas en stock, demande non validée, ou demande ayant déjà un appareil"}
             422: {description: données invalides}
         """
         data = load(ReservationIn(), self.json_body())
@@ -140,9 +146,14 @@ class ReservationApi(JsonApi):
             puis ailleurs) ayant une place libre est réservée.
           parameters:
             - {in: path, name: reservation_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/HandoverIn'}
           responses:
             201: {description: "{invoice: {number, total_ttc, total_ht, vat, aide_solidaire, pdf_url}, booking}"}
-            409: {description: réservation terminée, aucun atelier disponible…}
+            409: {description: "réservation terminée, aucun atelier disponible…"}
             422: {description: données invalides}
         """
         data = load(HandoverIn(), self.json_body())
@@ -160,6 +171,7 @@ class InvoiceApi(JsonApi):
     resource_name = "invoices"
     class_permission_name = "Invoices"
     openapi_spec_tag = "Remise"
+    openapi_spec_component_schemas = (CreditNoteIn,)
 
     @expose("/<number>.pdf", methods=["GET"])
     @protect()
@@ -231,6 +243,11 @@ class InvoiceApi(JsonApi):
           summary: Émettre un avoir (AV-AAAA-NNNNN) sur une facture ; return_device remet l'appareil en réparation
           parameters:
             - {in: path, name: number, required: true, schema: {type: string}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/CreditNoteIn'}
           responses:
             201: {description: "{number, invoice, total_ttc, pdf_url}"}
             409: {description: lignes déjà créditées}
@@ -269,6 +286,7 @@ class WorkshopApi(JsonApi):
     resource_name = "workshops"
     class_permission_name = "Workshops"
     openapi_spec_tag = "Ateliers"
+    openapi_spec_component_schemas = (WorkshopIn, BookingIn)
 
     @expose("", methods=["POST"])
     @protect()
@@ -279,6 +297,11 @@ class WorkshopApi(JsonApi):
         ---
         post:
           summary: Programmer un atelier de prise en main (heures sans décalage = heure de Martinique)
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/WorkshopIn'}
           responses:
             201: {description: "{id, …}"}
             403: {description: réservé à l'atelier et à l'administrateur}
@@ -321,10 +344,15 @@ class WorkshopApi(JsonApi):
           summary: Inscrire un foyer (liste d'attente si l'atelier est complet)
           parameters:
             - {in: path, name: session_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/BookingIn'}
           responses:
             201: {description: "{id, status, position}"}
             404: {description: atelier ou foyer inconnu (ou hors de votre périmètre)}
-            409: {description: déjà inscrit, atelier commencé}
+            409: {description: "déjà inscrit, atelier commencé"}
         """
         data = load(BookingIn(), self.json_body())
         booking = book(db.session, _actor(self), session_id, data["household_id"])
@@ -355,6 +383,7 @@ class BookingApi(JsonApi):
     resource_name = "bookings"
     class_permission_name = "Bookings"
     openapi_spec_tag = "Ateliers"
+    openapi_spec_component_schemas = (AttendanceIn,)
 
     @expose(f"/<{ID}:booking_id>", methods=["DELETE"])
     @protect()
@@ -386,6 +415,11 @@ class BookingApi(JsonApi):
           summary: Noter la présence et la satisfaction (1 à 5) — animateur de l'atelier
           parameters:
             - {in: path, name: booking_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/AttendanceIn'}
           responses:
             200: {description: l'inscription}
             404: {description: inconnue ou hors de vos ateliers}

@@ -27,6 +27,7 @@ class EligibilityApi(JsonApi):
     resource_name = "eligibility"
     class_permission_name = "Eligibility check"
     openapi_spec_tag = "Éligibilité"
+    openapi_spec_component_schemas = (CheckIn,)
 
     @expose("/check", methods=["POST"])
     @protect()
@@ -41,17 +42,10 @@ class EligibilityApi(JsonApi):
             required: true
             content:
               application/json:
-                schema:
-                  type: object
-                  properties:
-                    commune_insee: {type: string, example: "97213"}
-                    members: {type: array, items: {type: object, properties: {age: {type: integer}, birth_date: {type: string, format: date}}}}
-                    monthly_resources: {type: number, example: 1850.5}
-                    benefits: {type: array, items: {type: string, example: RSA}}
-                    check_date: {type: string, format: date}
+                schema: {$ref: '#/components/schemas/CheckIn'}
           responses:
             200: {description: "{eligible, tier, consumption_units, resources_per_uc, epci, rule_set, reasons}"}
-            422: {description: données invalides (message en français, par champ)}
+            422: {description: "données invalides (message en français, par champ)"}
         """
         data = load(CheckIn(), self.json_body())
         return self.answer(200, check(db.session, data).as_dict())
@@ -61,6 +55,7 @@ class HouseholdApi(JsonApi):
     resource_name = "households"
     class_permission_name = "Households"
     openapi_spec_tag = "Foyers"
+    openapi_spec_component_schemas = (HouseholdIn,)
 
     @expose("", methods=["POST"])
     @protect()
@@ -75,6 +70,11 @@ class HouseholdApi(JsonApi):
             Les doublons possibles (même nom et date de naissance, ou même téléphone, dans
             tout EPCI) sont signalés dans « warnings » sans rien révéler de plus.
             Avec confirm_duplicate à false, un doublon possible arrête l’enregistrement (409).
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/HouseholdIn'}
           responses:
             201: {description: "{id, reference, warnings}"}
             409: {description: doublon possible (confirm_duplicate false)}
@@ -159,6 +159,7 @@ class RequestApi(JsonApi):
     resource_name = "requests"
     class_permission_name = "Requests"
     openapi_spec_tag = "Demandes"
+    openapi_spec_component_schemas = (RequestIn, DecisionIn)
     base_permissions = ["can_read", "can_write", "can_decide"]
 
     @expose("", methods=["POST"])
@@ -170,10 +171,15 @@ class RequestApi(JsonApi):
         ---
         post:
           summary: Déposer une demande d'équipement pour un foyer (statut submitted + décision automatique)
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/RequestIn'}
           responses:
-            201: {description: la demande, avec « preview »}
+            201: {description: "la demande, avec « preview »"}
             404: {description: foyer inconnu ou hors de votre périmètre}
-            409: {description: demande déjà en cours, ou foyer équipé dans cette catégorie depuis moins de 24 mois}
+            409: {description: "demande déjà en cours, ou foyer équipé dans cette catégorie depuis moins de 24 mois"}
             422: {description: données invalides}
         """
         data = load(RequestIn(), self.json_body())
@@ -229,21 +235,16 @@ class RequestApi(JsonApi):
         ---
         post:
           summary: Statuer sur une demande (validate, refuse, ask_documents)
+          parameters:
+            - {in: path, name: request_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           requestBody:
             required: true
             content:
               application/json:
-                schema:
-                  type: object
-                  properties:
-                    action: {type: string, enum: [validate, refuse, ask_documents]}
-                    justification: {type: string}
-                    tier: {type: integer}
-          parameters:
-            - {in: path, name: request_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+                schema: {$ref: '#/components/schemas/DecisionIn'}
           responses:
             200: {description: la demande après décision}
-            403: {description: règle des quatre yeux, ou agent d'un autre EPCI}
+            403: {description: "règle des quatre yeux, ou agent d'un autre EPCI"}
             404: {description: inconnue ou hors de votre périmètre}
             409: {description: demande déjà tranchée}
             422: {description: justification ou palier manquant}

@@ -49,7 +49,7 @@ class ErasureApi(JsonApi):
             201: {description: "{result: {matched, queued, duplicates, drives: [...]}}"}
             200: {description: rapport déjà importé (tous les disques comptés en doublons)}
             400: {description: pas de fichier}
-            422: {description: rapport illisible, tronqué ou invalide (rien n'est importé)}
+            422: {description: "rapport illisible, tronqué ou invalide (rien n'est importé)"}
         """
         upload = request.files.get("file")
         if upload is None or not upload.filename:
@@ -102,7 +102,7 @@ class ErasureApi(JsonApi):
           responses:
             200: {description: le disque rattaché}
             404: {description: disque ou appareil inconnu}
-            409: {description: disque déjà traité, ou appareil sorti de l'atelier}
+            409: {description: "disque déjà traité, ou appareil sorti de l'atelier"}
             422: {description: support d'un autre appareil ou d'un autre numéro de série}
         """
         body = self.json_body()

@@ -116,7 +116,7 @@ class CollectionApi(JsonApi):
               application/json:
                 schema: {$ref: '#/components/schemas/CollectionIn'}
           responses:
-            201: {description: la collecte créée, avec id et reference}
+            201: {description: "la collecte créée, avec id et reference"}
             400: {description: JSON mal formé}
             422: {description: données refusées (message et erreurs par champ)}
         """
@@ -160,7 +160,7 @@ class CollectionApi(JsonApi):
           - {in: path, name: pk, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
           responses:
             200: {description: le PDF ; en-têtes X-Certificate-Number et X-Certificate-SHA256}
-            404: {description: collecte inconnue, ou aucun certificat émis}
+            404: {description: "collecte inconnue, ou aucun certificat émis"}
         """
         return pdf_response(issued_collection_certificate(db.session, pk))
 
@@ -212,7 +212,7 @@ class DeviceApi(JsonApi):
               application/json:
                 schema: {$ref: '#/components/schemas/DeviceIn'}
           responses:
-            201: {description: l'appareil, avec asset_tag et state}
+            201: {description: "l'appareil, avec asset_tag et state"}
             409: {description: numéro de série ou IMEI déjà enregistré}
             422: {description: données refusées}
         """
@@ -273,7 +273,7 @@ class DeviceApi(JsonApi):
           - {in: path, name: asset_tag, required: true, schema: {type: string}}
           responses:
             200: {description: le PDF ; en-têtes X-Certificate-Number et X-Certificate-SHA256}
-            404: {description: numéro d'inventaire inconnu, ou aucun certificat émis}
+            404: {description: "numéro d'inventaire inconnu, ou aucun certificat émis"}
         """
         return pdf_response(issued_device_certificate(db.session, asset_tag))
 
@@ -375,7 +375,7 @@ class DeviceApi(JsonApi):
             200: {description: "{result: {grade, computed_grade, failing: [...], refurbished, device}}"}
             404: {description: numéro d'inventaire inconnu}
             409: {description: l'appareil n'est pas au contrôle qualité}
-            422: {description: élément manquant ou invalide, note sans grille, note relevée}
+            422: {description: "élément manquant ou invalide, note sans grille, note relevée"}
         """
         data = load(GradingIn(), self.json_body())
         result = grade_device(db.session, asset_tag, checklist=data["checklist"], cosmetic=data["cosmetic"],

@@ -45,7 +45,7 @@ class LabelApi(JsonApi):
           responses:
             200: {description: le PDF ou le texte ZPL}
             404: {description: code inconnu}
-            422: {description: format inconnu, position hors de la planche, sélection vide…}
+            422: {description: "format inconnu, position hors de la planche, sélection vide…"}
         """
         args = request.args
         kind = args.get("kind", "device")
