@@ -2,7 +2,7 @@
 input no database can store, refused before any view runs (``refuse_unstorable_input``): a path
 id beyond a database integer or holding a NUL character (404), a NUL character in a query or
 form value, and under ``/api/`` a JSON body nested too deep (400) or holding a NUL character or a
-lone surrogate (422, with the field's path); and FAB's file downloads, which lead nowhere (404)."""
+lone surrogate (422, with the field's path); and Flask-AppBuilder's routes that lead nowhere here (``fab_dead_ends``, 404)."""
 from __future__ import annotations
 
 import logging
@@ -107,21 +107,37 @@ def refuse_unstorable_input():
     return None
 
 
-def no_file_downloads():
-    """Flask-AppBuilder gives every model view a ``/download/<filename>`` route for file columns;
-    no model here has one and no upload folder is configured, so these routes answered a 500
-    (``KeyError: UPLOAD_FOLDER``). They answer 404, as any address that leads nowhere."""
+def fab_dead_ends():
+    """Flask-AppBuilder routes that lead nowhere here answer 404 instead of a 500:
+
+    * ``/download/<filename>`` of every model view, for file columns: no model has one and no
+      upload folder is configured (it was ``KeyError: UPLOAD_FOLDER``);
+    * ``/action/<name>/<pk>`` and ``/action_post`` naming an action the view does not have
+      (``None.func``, or ``KeyError`` on a missing ``action`` field);
+    * the user statistics chart with a ``group_by`` that is not one of its charts (``int()``).
+    """
     from flask import current_app
     from flask_appbuilder import ModelView
+    from flask_appbuilder.charts.views import DirectByChartView
 
     view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "__func__", None) is ModelView.download and not current_app.config.get("UPLOAD_FOLDER"):
+    method = getattr(view, "__func__", None)
+    owner = getattr(view, "__self__", None)
+    if method is ModelView.download and not current_app.config.get("UPLOAD_FOLDER"):
         return _refused(404, "Ressource introuvable.")
+    if method in (ModelView.action, ModelView.action_post) and owner is not None:
+        name = (request.view_args or {}).get("name") if method is ModelView.action else request.form.get("action")
+        if name not in getattr(owner, "actions", {}):
+            return _refused(404, "Ressource introuvable.")
+    if method is DirectByChartView.chart and owner is not None:
+        group_by = str((request.view_args or {}).get("group_by", "0"))
+        if not (group_by.isascii() and group_by.isdigit() and int(group_by) < len(owner.definitions)):
+            return _refused(404, "Ressource introuvable.")
     return None
 
 
 def register_error_handlers(app: Flask) -> None:
-    app.before_request(no_file_downloads)
+    app.before_request(fab_dead_ends)
     app.before_request(refuse_unstorable_input)
 
     @app.errorhandler(CSRFError)

@@ -307,6 +307,7 @@ class WorkshopApi(JsonApi):
             403: {description: réservé à l'atelier et à l'administrateur}
             422: {description: données invalides}
         """
+        require_stock_manager(_actor(self))   # refused before the body is read: 403, not 422
         data = load(WorkshopIn(), self.json_body())
         workshop = create_session(db.session, _actor(self), data)
         return self.answer(201, session_json(workshop, workshop.capacity))

@@ -31,3 +31,28 @@ def test_the_download_routes_answer_404_to_everyone(client, session, username):
         login(client, username)
     for url in ("/users/download/x", "/roles/download/x", "/groups/download/x"):
         assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("method,url", [
+    ("POST", "/users/action/no-such-action/1"),      # was a 500 (None.func)
+    ("POST", "/devices/action/no-such-action/1"),
+    ("POST", "/roles/action_post"),                  # no action field: was a 400 from a KeyError
+    ("GET", "/userstatschartview/chart/active"),     # was a 500 (int("active"))
+    ("GET", "/userstatschartview/chart/99"),         # was a 500 (IndexError)
+])
+def test_unknown_actions_and_charts_answer_404(client, session, method, url):
+    csrf = login(client, "admin")
+    answer = client.open(url, method=method, data={"csrf_token": csrf} if method == "POST" else None)
+    assert answer.status_code == 404, answer.status_code
+
+
+def test_a_known_action_still_runs(client, session):
+    from tests.helpers import make_device, make_workshop
+
+    shop = make_workshop(session)
+    device = make_device(session, shop["collection"].id)
+    csrf = login(client, "technicien")
+    answer = client.post("/devices/action_post", data={"csrf_token": csrf, "action": "print_labels",
+                                                       "rowid": [str(device.id)]})
+    assert answer.status_code == 302 and "/labels/" in answer.headers["Location"]
+    assert client.get("/userstatschartview/chart/0").status_code == 403   # Admin's chart, and it exists
