@@ -1,6 +1,7 @@
 """Configuration: safe defaults, overridden by environment variables.
 
-Environment variables: DATABASE_URL, SECRET_KEY, PORT, DEMO, DEMO_PASSWORD.
+Environment variables: DATABASE_URL, SECRET_KEY, PORT, DEMO, DEMO_PASSWORD, PUBLIC_BASE_URL,
+LOGIN_GUARD_STORAGE, TRUSTED_PROXIES (and the programme's and seller's identity).
 No secret is ever hard-coded: without SECRET_KEY, one is generated once and kept
 under instance/ so that sessions survive a restart.
 """
@@ -47,6 +48,18 @@ def _database_url() -> str:
     return f"sqlite:///{instance_dir() / 'rekonekt.db'}"
 
 
+def _login_guard_storage(database_url: str) -> str:
+    """Where the login guard counts failures: ``LOGIN_GUARD_STORAGE`` (memory or database); by
+    default in memory on SQLite (``make run``: one process), in the database otherwise (every
+    gunicorn worker sees the same counts)."""
+    storage = os.environ.get("LOGIN_GUARD_STORAGE", "").strip().lower()
+    if not storage:
+        return "memory" if database_url.startswith("sqlite") else "database"
+    if storage not in ("memory", "database"):
+        raise RuntimeError(f"LOGIN_GUARD_STORAGE doit valoir memory ou database (lu : {storage!r}).")
+    return storage
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -83,7 +96,16 @@ class Config:
     JWT_ACCESS_TOKEN_EXPIRES = 8 * 3600  # one working day
     # How long one process trusts the signed-in user it read (account disabled, role changed).
     PRINCIPAL_CACHE_SECONDS = 5
+    # FAB's Flask-Limiter stays off: it cannot share its counts between workers without Redis.
+    # Sign-ins are guarded by app.login_guard instead (per account and per address).
     RATELIMIT_ENABLED = False
+
+    # Accounts: the password policy (app/passwords.py) and the login guard (app/login_guard.py).
+    PASSWORD_MIN_LENGTH = 12
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60   # failures counted over this span …
+    LOGIN_LOCKOUT_SECONDS = 15 * 60          # … lock the account or address this long
 
     # Language: French first, English available.
     BABEL_DEFAULT_LOCALE = "fr"
@@ -128,10 +150,13 @@ class Config:
         self.DEMO = _flag("DEMO", True)
         self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
         self._programme_from_env()
+        self.LOGIN_GUARD_STORAGE = _login_guard_storage(self.SQLALCHEMY_DATABASE_URI)
+        # Reverse proxies in front of the app (nginx, Caddy: 1) whose X-Forwarded-For and
+        # X-Forwarded-Proto are believed; the login guard counts failures per client address.
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             # Writers wait for each other instead of failing at once.
             self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "connect_args": {"timeout": 15}}
-
 
     def _programme_from_env(self) -> None:
         """Who issues the certificates, and the address printed in their QR codes."""
@@ -160,6 +185,9 @@ class TestConfig(Config):
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     WTF_CSRF_ENABLED = True
     PRINCIPAL_CACHE_SECONDS = 0  # tests change accounts and expect it at once
+    # The counts live in the database, the production setting, and are emptied between tests.
+    LOGIN_GUARD_STORAGE = "database"
+    TRUSTED_PROXIES = 0
 
     def __init__(self, database_url: str) -> None:
         # Does not call Config.__init__: tests never touch instance/ nor the environment.

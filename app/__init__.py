@@ -29,6 +29,7 @@ def create_app(config: object | None = None) -> Flask:
 
     app.config.setdefault("FAB_ROLES", ROLES)
     _configure_logging(app)
+    _behind_proxies(app)
 
     # Import every model so that the metadata is complete (Alembic and FAB both need it).
     importlib.import_module("app.models")
@@ -51,6 +52,16 @@ def create_app(config: object | None = None) -> Flask:
 
         register_all(app, appbuilder)
     return app
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, the client's address and scheme are the ones
+    they forward (the login guard counts failures per address)."""
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def _configure_logging(app: Flask) -> None:

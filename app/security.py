@@ -2,6 +2,9 @@
 
 Row scoping in later issues depends on these bindings. Permission checks use the in-memory
 role definitions of ``app.roles`` (no permission rows in the database to drift).
+
+Sign-ins go through the login guard (``app.login_guard``); passwords chosen through the
+application follow the policy (``app.passwords``).
 """
 from __future__ import annotations
 
@@ -9,9 +12,9 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from flask import current_app, jsonify
+import click
+from flask import current_app, has_request_context, jsonify, request
 from flask_login import UserMixin
-from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
     Role,
@@ -25,8 +28,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import auth_views
+from app.auth_views import FrenchSecurityApi, password_field
+from app.login_guard import LoginGuard, Refusal
+from app.passwords import PasswordRefused, check_password
 from core.territory import Epci
 from core.organisations import Organisation
+
+# FAB's commands whose password a person types (``flask fab …``): the policy applies to them.
+_PASSWORD_COMMANDS = {"create-admin", "create-user", "reset-password"}
 
 
 class RekonektUser(User):
@@ -45,6 +55,8 @@ _BINDINGS = ["organisation", "epci"]
 
 
 class RekonektUserDBModelView(UserDBModelView):
+    # The new account's password follows the policy (the form's user name is the account's).
+    add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "password": password_field()}
     add_columns = UserDBModelView.add_columns + _BINDINGS
     edit_columns = UserDBModelView.edit_columns + _BINDINGS
     list_columns = UserDBModelView.list_columns + _BINDINGS
@@ -101,29 +113,79 @@ class Principal(UserMixin):
         return self.get_full_name()
 
 
-class FrenchSecurityApi(SecurityApi):
-    """FAB's login API (``POST /api/v1/security/login``), answering in French."""
-
-    def response_400(self, message=None):
-        if isinstance(message, dict):
-            fields = ", ".join(sorted(message))
-            text = f"Identifiants incomplets ou invalides ({fields}) : username, password et provider (« db ») sont attendus."
-        else:
-            text = "Corps JSON attendu : {\"username\", \"password\", \"provider\": \"db\"}."
-        return self.response(400, message=text)
-
-    def response_401(self):
-        return self.response(401, message="Identifiant ou mot de passe incorrect, ou compte désactivé.")
-
-
 class RekonektSecurityManager(SecurityManager):
     user_model = RekonektUser
     userdbmodelview = RekonektUserDBModelView
     security_api = FrenchSecurityApi
+    authdbview = auth_views.AuthDBView
+    resetmypasswordview = auth_views.ResetMyPasswordView
+    resetpasswordview = auth_views.ResetPasswordView
 
     def __init__(self, appbuilder) -> None:
-        super().__init__(appbuilder)
         self._principals: dict[int, tuple[float, Principal | None]] = {}
+        super().__init__(appbuilder)
+        from app.extensions import db
+
+        self.login_guard = LoginGuard.from_config(current_app.config, lambda: db.engine)
+
+    # --- sign-in: the login guard ---------------------------------------------------------
+
+    def account_key(self, identifier: str | None) -> str | None:
+        """What the guard counts for a sign-in as ``identifier``: the account, whether it is
+        named by user name or email; an unknown name is counted as itself."""
+        if not identifier or not identifier.strip():
+            return None
+        user = self.find_user(username=identifier) or self.find_user(email=identifier)
+        return f"user:{user.id}" if user is not None else f"name:{identifier.strip().lower()}"
+
+    @staticmethod
+    def _address() -> str | None:
+        return request.remote_addr if has_request_context() else None
+
+    def login_refusal(self, identifier: str | None) -> Refusal | None:
+        """The lockout that refuses a sign-in as ``identifier`` from this request's address."""
+        return self.login_guard.refusal(self.account_key(identifier), self._address())
+
+    def auth_user_db(self, username, password):
+        """FAB's check of the password, refused outright during a lockout; failures counted."""
+        account, address = self.account_key(username), self._address()
+        if self.login_guard.refusal(account, address) is not None:
+            return None
+        user = super().auth_user_db(username, password)
+        if user is None:
+            if account is not None:
+                self.login_guard.failed(account, address)
+        else:
+            self.login_guard.succeeded(account)
+        return user
+
+    # --- passwords: the policy -------------------------------------------------------------
+
+    @staticmethod
+    def _apply_policy(password: str, username: str | None) -> None:
+        try:
+            check_password(password, username)
+        except PasswordRefused as refused:
+            if click.get_current_context(silent=True) is not None:
+                raise click.ClickException(str(refused)) from None
+            raise
+
+    def add_user(self, username, first_name, last_name, email, role=None, password="", hashed_password="",
+                 groups=None, commit=True):
+        """FAB's, with the policy for a password typed at ``flask fab create-admin`` or
+        ``create-user`` (the admin form has its own validator; the demo loader and the tests'
+        fixtures choose their own)."""
+        context = click.get_current_context(silent=True)
+        if password and context is not None and context.info_name in _PASSWORD_COMMANDS:
+            self._apply_policy(password, username)
+        return super().add_user(username, first_name, last_name, email, role, password=password,
+                                hashed_password=hashed_password, groups=groups, commit=commit)
+
+    def reset_password(self, userid, password):
+        """A new password, always under the policy."""
+        user = self.get_user_by_id(userid)
+        self._apply_policy(password, user.username if user is not None else None)
+        super().reset_password(userid, password)
 
     def update_user(self, user):
         """Account edits (admin pages, own info) apply at once in this process."""
