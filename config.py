@@ -120,8 +120,12 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # 2 MiB: any JSON body or CSV upload
     WTF_CSRF_TIME_LIMIT = None  # the scan station stays open all day
 
+    # Cookies: HttpOnly and SameSite=Lax always; Secure when PUBLIC_BASE_URL is https (_transport).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    HSTS_SECONDS = 365 * 24 * 3600           # Strict-Transport-Security, sent when served over https
 
     # Numbering
     ASSET_TAG_PREFIX = "RK-"
@@ -150,6 +154,7 @@ class Config:
         self.DEMO = _flag("DEMO", True)
         self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
         self._programme_from_env()
+        self._transport()
         self.LOGIN_GUARD_STORAGE = _login_guard_storage(self.SQLALCHEMY_DATABASE_URI)
         # Reverse proxies in front of the app (nginx, Caddy: 1) whose X-Forwarded-For and
         # X-Forwarded-Proto are believed; the login guard counts failures per client address.
@@ -157,6 +162,13 @@ class Config:
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             # Writers wait for each other instead of failing at once.
             self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "connect_args": {"timeout": 15}}
+
+    def _transport(self) -> None:
+        """Served over https (PUBLIC_BASE_URL): cookies go over https only (app/headers.py adds
+        HSTS from the same setting)."""
+        https = self.PUBLIC_BASE_URL.lower().startswith("https://")
+        self.SESSION_COOKIE_SECURE = https
+        self.REMEMBER_COOKIE_SECURE = https
 
     def _programme_from_env(self) -> None:
         """Who issues the certificates, and the address printed in their QR codes."""
@@ -198,6 +210,7 @@ class TestConfig(Config):
         self.DEMO_PASSWORD = "demo"
         self._programme_from_env()
         self.PUBLIC_BASE_URL = "https://rekonekt.test"
+        self._transport()
         self.SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
         if database_url.startswith("sqlite"):
             self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"timeout": 15}

@@ -30,6 +30,10 @@ def create_app(config: object | None = None) -> Flask:
     app.config.setdefault("FAB_ROLES", ROLES)
     _configure_logging(app)
     _behind_proxies(app)
+    from app import headers
+
+    # First registered, so its after_request runs last: its headers have the final say.
+    headers.register(app)
 
     # Import every model so that the metadata is complete (Alembic and FAB both need it).
     importlib.import_module("app.models")
