@@ -1,13 +1,14 @@
 """Wiping reports: ``POST /api/v1/erasures/import`` and the review queue."""
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask_appbuilder.api import expose
 from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.api.base import ID, BadBody, JsonApi, domain_endpoint
 from app.extensions import db
 from core.errors import ValidationFailed
+from core.uploads import REPORT_LIMITS, limits_from_config
 from core.schemas import MAX_ID, parse_id
 from inventory.representations import erasure_import_json, imported_drive_json
 from inventory.services.erasure_import import (
@@ -49,7 +50,8 @@ class ErasureApi(JsonApi):
             201: {description: "{result: {matched, queued, duplicates, drives: [...]}}"}
             200: {description: rapport déjà importé (tous les disques comptés en doublons)}
             400: {description: pas de fichier}
-            422: {description: "rapport illisible, tronqué ou invalide (rien n'est importé)"}
+            413: {description: "corps de requête au-delà de MAX_CONTENT_LENGTH (2 Mio)"}
+            422: {description: "rapport illisible, tronqué, invalide ou hors limites (disques, lignes, imbrication) : rien n'est importé"}
         """
         upload = request.files.get("file")
         if upload is None or not upload.filename:
@@ -61,6 +63,7 @@ class ErasureApi(JsonApi):
             db.session, upload.read(), filename=upload.filename, user_id=self.current_user_id(),
             operator_name=self.current_user_name(), operator_role=self.current_user_role(),
             collection_id=parse_id(collection) if collection else None,
+            limits=limits_from_config(current_app.config, REPORT_LIMITS, "ERASURE_REPORT"),
         )
         return self.response(200 if outcome.duplicates else 201, result=erasure_import_json(outcome))
 

@@ -19,6 +19,7 @@ from app.views.errors import domain_errors, field_errors
 from app.views.forms import decimal_text, drop_none, integer, text
 from app.views.service_forms import ServiceForms
 from core.clock import local_today
+from core.uploads import DEVICE_IMPORT_LIMITS, REPORT_LIMITS, limits_from_config
 from core.errors import DomainError, NotFound
 from inventory import queries
 from inventory.models import Collection
@@ -138,7 +139,8 @@ class CollectionView(ServiceForms, ModelView):
         user_id, name, role = current_operator()
         outcome = import_erasure_report(
             db.session, upload.read(), filename=upload.filename, user_id=user_id, operator_name=name,
-            operator_role=role, collection_id=pk)
+            operator_role=role, collection_id=pk,
+            limits=limits_from_config(current_app.config, REPORT_LIMITS, "ERASURE_REPORT"))
         if outcome.duplicates:
             flash(f"Ce rapport a déjà été importé : {outcome.duplicates} disque(s), rien de nouveau.", "warning")
         else:
@@ -163,6 +165,7 @@ class CollectionView(ServiceForms, ModelView):
             db.session, pk, upload.read(), user_id=g.user.id,
             tag_prefix=current_app.config["ASSET_TAG_PREFIX"],
             tag_digits=current_app.config["ASSET_TAG_DIGITS"],
+            limits=limits_from_config(current_app.config, DEVICE_IMPORT_LIMITS, "DEVICE_IMPORT"),
         )
         if not result.ok:
             report = problems_csv(result.problems).encode("utf-8-sig")

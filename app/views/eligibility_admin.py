@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Response, flash, g, redirect, request, url_for
+from flask import Response, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
@@ -14,11 +14,17 @@ from app.extensions import db
 from app.views.errors import domain_errors
 from core.errors import DomainError, ValidationFailed
 from core.actor import actor_of
+from core.uploads import BATCH_LIMITS, UploadLimits, limits_from_config
 from eligibility.models import AuditEntry, Decision, RuleSet
 from eligibility.services.batch import COLUMNS, check_table, import_table, read_table, result_file, template_csv
 from eligibility.services.rulesets import load_rule_set, read_rule_file
 
 SHOWN_ROWS = 200
+
+
+def _limits() -> UploadLimits:
+    """The batch file's limits (``core.uploads``), as the config may override them."""
+    return limits_from_config(current_app.config, BATCH_LIMITS, "BATCH")
 
 
 def _upload() -> tuple[bytes, str]:
@@ -67,7 +73,7 @@ class BatchCheckView(BaseView):
         content, filename = _upload()
         if not content:
             raise ValidationFailed({"file": ["Fichier attendu (CSV ou XLSX)."]})
-        result = check_table(db.session, actor_of(g.user), read_table(content, filename))
+        result = check_table(db.session, actor_of(g.user), read_table(content, filename, _limits()))
         fmt = request.form.get("download")
         if fmt in ("csv", "xlsx"):
             body, mimetype = result_file(result, fmt)
@@ -83,7 +89,7 @@ class BatchCheckView(BaseView):
     def confirm(self):
         """The agent confirmed: the rows without error become households, in one transaction."""
         content, filename = _upload()
-        references, skipped, warnings = import_table(db.session, actor_of(g.user), read_table(content, filename))
+        references, skipped, warnings = import_table(db.session, actor_of(g.user), read_table(content, filename, _limits()))
         flash(f"{len(references)} foyer(s) importé(s) ; {skipped} ligne(s) en erreur non importée(s).", "success")
         for warning in warnings[:20]:
             flash(warning, "warning")

@@ -3,6 +3,7 @@ path. Checking stores nothing; importing (after the agent confirms) creates the 
 without errors, and their requests, in one transaction."""
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.clock import local_today
 from core.errors import DomainError, ValidationFailed
 from core.spreadsheets import Money, csv_bytes, csv_text, xlsx_bytes
+from core.uploads import BATCH_LIMITS, UploadLimits, check_size, csv_problem, decode_text, read_xlsx_rows, too_many_rows
 from core.territory import Commune
 from eligibility import engine
 from core.actor import Actor
@@ -43,7 +45,6 @@ COLUMNS = {
     "besoin": "Équipement demandé (" + ", ".join(Category.values()) + "), facultatif",
 }
 REQUIRED = ("commune_insee", "ages", "ressources_mensuelles")
-MAX_ROWS = 100_000
 
 
 @dataclass
@@ -65,41 +66,65 @@ def template_csv() -> str:
     ])
 
 
-def read_table(content: bytes, filename: str) -> pd.DataFrame:
-    """The uploaded file as text columns (CSV: ``;`` or ``,``, UTF-8 or Windows-1252; or XLSX)."""
+def read_table(content: bytes, filename: str, limits: UploadLimits = BATCH_LIMITS) -> pd.DataFrame:
+    """The uploaded file as text columns (CSV: ``;`` or ``,``, UTF-8 or Windows-1252; or XLSX,
+    its first sheet). Blank lines are skipped; columns other than ``COLUMNS`` are ignored.
+
+    Bounded whatever the file: at most ``limits.max_bytes``; an XLSX is checked as an archive
+    before it is read (``core.uploads``); rows are counted while they are read, and the file is
+    refused (``ValidationFailed``, ``file``) as soon as it has more than ``limits.max_rows``."""
+    check_size(content, limits)
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            frame = pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False)
-        except Exception as exc:   # openpyxl raises many kinds for a damaged file
-            raise ValidationFailed({"file": [f"Classeur XLSX illisible ({type(exc).__name__})."]}) from None
+        rows = [row for row in read_xlsx_rows(content, limits) if any(v.strip() for v in row)]
     else:
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationFailed({"file": ["Encodage non reconnu : enregistrez le fichier en CSV UTF-8."]})
-        first = text.split("\n", 1)[0]
-        separator = ";" if first.count(";") >= first.count(",") else ","
-        try:
-            frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise ValidationFailed({"file": [f"Fichier CSV illisible : {str(exc).strip()}."]}) from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in REQUIRED if c not in frame.columns]
+        rows = _csv_rows(decode_text(content, expected="un fichier CSV ou XLSX"), limits)
+    if not rows:
+        raise ValidationFailed({"file": ["Fichier vide : une ligne d'en-têtes puis une ligne par foyer attendues. "
+                                         "Téléchargez le modèle."]})
+    header = [str(c).strip().lower() for c in rows[0]]
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        if name in COLUMNS:
+            if name in positions:
+                raise ValidationFailed({"file": [f"Colonne en double : {name}."]})
+            positions[name] = index
+    missing = [c for c in REQUIRED if c not in positions]
     if missing:
         raise ValidationFailed({"file": [f"Colonne(s) manquante(s) : {', '.join(missing)}. Téléchargez le modèle "
                                          "pour voir les colonnes attendues."]})
-    if len(frame) == 0:
+    body = rows[1:]
+    if not body:
         raise ValidationFailed({"file": ["Le fichier ne contient aucune ligne de foyer."]})
-    if len(frame) > MAX_ROWS:
-        raise ValidationFailed({"file": [f"{len(frame)} lignes : {MAX_ROWS} au plus par fichier."]})
+    if len(body) > limits.max_rows:
+        raise too_many_rows(limits, "foyers")
+    frame = pd.DataFrame({name: [row[index].strip() if index < len(row) else "" for row in body]
+                          for name, index in positions.items()}, dtype=object)
     for column in COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
-    return frame.fillna("")
+    return frame
+
+
+def _csv_rows(text: str, limits: UploadLimits) -> list[list[str]]:
+    """The CSV's non-blank rows, the header included; refused past ``limits.max_rows`` rows
+    (counted while reading) or when a row has more values than the header has columns."""
+    first = text.split("\n", 1)[0]
+    separator = ";" if first.count(";") >= first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=separator)
+    rows: list[list[str]] = []
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if rows and len(values) > len(rows[0]) and any(v.strip() for v in values[len(rows[0]):]):
+                raise ValidationFailed({"file": [f"Ligne {reader.line_num} : {len(values)} valeurs pour "
+                                                 f"{len(rows[0])} colonnes : vérifiez les séparateurs et les guillemets."]})
+            rows.append(values)
+            if len(rows) > limits.max_rows + 1:
+                raise too_many_rows(limits, "foyers")
+    except csv.Error as exc:
+        raise ValidationFailed({"file": [f"Fichier CSV illisible, ligne {reader.line_num} : {csv_problem(exc)}."]}) from None
+    return rows
 
 
 def _date(text: str) -> date | None:

@@ -20,6 +20,8 @@ import io
 import json
 from dataclasses import dataclass, field
 
+from core.uploads import MAX_COLUMNS, REPORT_MAX_DRIVES, count_text, csv_problem
+
 
 class ReportFormatError(ValueError):
     """The file cannot be read as a report; ``message`` is French."""
@@ -47,16 +49,54 @@ def looks_like_json(text: str) -> bool:
     return text.lstrip().startswith(("{", "["))
 
 
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0].split("\r", 1)[0]
+
+
 def looks_like_csv(text: str) -> bool:
-    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    first = _first_line(text.lstrip("\ufeff")) if text.strip() else ""
     return "serial_number" in first.lower() and ("," in first or ";" in first)
 
 
-def parse_json(text: str) -> GenericReport:
+MAX_DEPTH = 20          # nesting of a JSON report (a report needs 3: report, drives, drive)
+
+
+def _checked_json(data) -> None:
+    """Refuse what a database cannot store and a report never holds: a nesting deeper than
+    ``MAX_DEPTH``, text with the NUL character or a lone surrogate (``"\\ud800"``). Walked
+    without recursion."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ReportFormatError(f"Rapport JSON trop imbriqué : {MAX_DEPTH} niveaux au plus.")
+        if isinstance(value, dict):
+            stack.extend((key, depth) for key in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and ("\x00" in value or not value.isascii() and _has_surrogate(value)):
+            raise ReportFormatError("Rapport JSON : un texte contient un caractère invalide (NUL ou « \\ud800 » isolé).")
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def parse_json(text: str, max_drives: int = REPORT_MAX_DRIVES) -> GenericReport:
+    """A JSON report: an object with a list ``drives`` (or the list itself), at most
+    ``max_drives`` drives, nested ``MAX_DEPTH`` levels at most. Raises ReportFormatError."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReportFormatError(f"JSON mal formé (ligne {exc.lineno}, colonne {exc.colno}) : {exc.msg}.") from None
+    except RecursionError:
+        raise ReportFormatError(f"Rapport JSON trop imbriqué : {MAX_DEPTH} niveaux au plus.") from None
+    _checked_json(data)
     if isinstance(data, list):
         data = {"drives": data}
     if not isinstance(data, dict) or not isinstance(data.get("drives"), list):
@@ -64,16 +104,24 @@ def parse_json(text: str) -> GenericReport:
     drives = data["drives"]
     if not drives:
         raise ReportFormatError("Rapport JSON : la liste « drives » est vide.")
+    if len(drives) > max_drives:
+        raise ReportFormatError(f"Rapport JSON : {count_text(len(drives))} disques, {count_text(max_drives)} au plus "
+                                "par rapport. Découpez le rapport en plusieurs.")
     if not all(isinstance(d, dict) for d in drives):
         raise ReportFormatError("Rapport JSON : chaque élément de « drives » doit être un objet.")
     return GenericReport("json", _text(data.get("tool")), _text(data.get("tool_version")),
                          drives=list(drives), lines=list(range(1, len(drives) + 1)))
 
 
-def parse_csv(text: str) -> GenericReport:
+def parse_csv(text: str, max_drives: int = REPORT_MAX_DRIVES) -> GenericReport:
+    """A CSV report: a header line, then one line per drive; at most ``max_drives`` drives
+    (counted while reading) and ``MAX_COLUMNS`` columns. Raises ReportFormatError."""
     text = text.lstrip("\ufeff")
-    first = text.splitlines()[0]
+    first = _first_line(text)
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    if first.count(delimiter) + 1 > MAX_COLUMNS:
+        raise ReportFormatError(f"Rapport CSV : {count_text(first.count(delimiter) + 1)} colonnes, "
+                                f"{MAX_COLUMNS} au plus.")
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     drives, lines = [], []
     tools: set[tuple[str | None, str | None]] = set()
@@ -81,6 +129,9 @@ def parse_csv(text: str) -> GenericReport:
         for row in reader:
             if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
                 continue
+            if len(drives) >= max_drives:
+                raise ReportFormatError(f"Rapport CSV : plus de {count_text(max_drives)} disques, "
+                                        f"{count_text(max_drives)} au plus par rapport. Découpez le rapport en plusieurs.")
             if None in row:
                 raise ReportFormatError(f"Rapport CSV, ligne {reader.line_num} : plus de valeurs que de colonnes.")
             entry = {}
@@ -101,7 +152,7 @@ def parse_csv(text: str) -> GenericReport:
             drives.append(entry)
             lines.append(reader.line_num)
     except csv.Error as exc:
-        raise ReportFormatError(f"Rapport CSV illisible, ligne {reader.line_num} : {exc}.") from None
+        raise ReportFormatError(f"Rapport CSV illisible, ligne {reader.line_num} : {csv_problem(exc)}.") from None
     if not drives:
         raise ReportFormatError("Rapport CSV : aucune ligne de disque sous l'en-tête.")
     tool, version = sorted(tools, key=lambda t: (t[0] or "", t[1] or ""))[0] if len(tools) == 1 else (None, None)

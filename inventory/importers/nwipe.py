@@ -92,6 +92,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+from core.uploads import REPORT_MAX_LINE_CHARS, REPORT_MAX_LINES, count_text
+
 MARTINIQUE = ZoneInfo("America/Martinique")
 
 
@@ -257,9 +259,11 @@ _ERROR_TABLE = re.compile(r"^\*+\s*Error Summary\s*\*+$", re.IGNORECASE)
 _STATUS_TABLE = re.compile(r"^\*+\s*Drive Status\s*\*+$", re.IGNORECASE)
 _STARS = re.compile(r"^\*{10,}$")
 _RULE = re.compile(r"^[-=_]{10,}$")
-_ROW = re.compile(r"^\s*(?P<flag>!)?\s*(?P<dev>[^\s|!]+)\s*\|(?P<status>[^|]*)\|(?P<thru>[^|]*)\|"
+# Written so that no two repeats can share characters: each line is read in linear time, however
+# long (a pattern like ``\s*!?\s*`` takes quadratic time on a line of spaces).
+_ROW = re.compile(r"^\s*(?:(?P<flag>!)\s*)?(?P<dev>[^\s|!]+)\s*\|(?P<status>[^|]*)\|(?P<thru>[^|]*)\|"
                   r"\s*(?P<dur>\d+):(?P<min>[0-5]\d):(?P<sec>[0-5]\d)\s*\|\s?(?P<ident>.*)$")
-_TOTALS = re.compile(r"^Total Throughput\s+(?P<thru>.*?),\s*(?P<method>.+),\s*(?P<rounds>\d+)R\+"
+_TOTALS = re.compile(r"^Total Throughput(?=\s)(?P<thru>[^,]*),\s*(?P<method>\S.*),\s*(?P<rounds>\d+)R\+"
                      r"(?P<blank>N?B)\+(?P<verify>NV|VL|VA)\s*$")
 
 _VERIFY_CODES = {"NV": "Verify Off", "VL": "Verify Last", "VA": "Verify All"}
@@ -671,15 +675,32 @@ class _Parser:
         return warnings
 
 
-def parse_nwipe_log(text: str, tz: tzinfo = MARTINIQUE) -> NwipeLog:
+def check_size(text: str, max_lines: int = REPORT_MAX_LINES, max_line_chars: int = REPORT_MAX_LINE_CHARS) -> None:
+    """Refuse a log of more than ``max_lines`` lines, or with a line of more than
+    ``max_line_chars`` characters (nwipe's are under 300), before reading it: reading then costs
+    time and memory in proportion to a bounded size."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.count("\n") + 1 > max_lines:
+        raise NwipeLogError(f"Journal trop long : plus de {count_text(max_lines)} lignes "
+                            f"(un passage de nwipe sur 24 disques en écrit environ 2 000).")
+    if len(text) > max_line_chars:
+        for number, line in enumerate(text.split("\n"), 1):
+            if len(line) > max_line_chars:
+                raise NwipeLogError(f"Ligne {number} trop longue ({count_text(len(line))} caractères) : nwipe "
+                                    f"n'écrit pas de ligne de plus de {count_text(max_line_chars)} caractères.", number)
+
+
+def parse_nwipe_log(text: str, tz: tzinfo = MARTINIQUE, *, max_lines: int = REPORT_MAX_LINES,
+                    max_line_chars: int = REPORT_MAX_LINE_CHARS) -> NwipeLog:
     """Read an nwipe or ShredOS log: one ``DriveReport`` per wiped drive, times in UTC.
 
     ``tz`` is the time zone of the wiping machine's clock (nwipe writes local times without zone).
     Raises ``NwipeLogError`` (French message, line number) for a file that is not an nwipe log,
-    a malformed line, or a truncated run.
+    a malformed line, a truncated run, or a log over the limits (``check_size``).
     """
     if not isinstance(text, str) or not text.strip():
         raise NwipeLogError("Journal nwipe vide.")
+    check_size(text, max_lines, max_line_chars)
     if not looks_like_nwipe(text):
         first_number, first_text = next(
             ((number, _clean(raw).strip()) for number, raw in enumerate(_physical_lines(text)[0], 1)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.spreadsheets import csv_text
+from core.uploads import DEVICE_IMPORT_LIMITS, MAX_COLUMNS, UploadLimits, check_size, count_text, csv_problem, decode_text
 from inventory.models import Collection, Device
 from core.schemas import load
 from inventory.schemas import FIELD_LABELS, DeviceIn
@@ -25,7 +26,7 @@ from inventory.services.devices import apply_registration, check_device, check_i
 from core.vocabulary import Category
 from inventory.vocabulary import MediumKind
 
-MAX_ROWS = 5000
+SNIFFED_CHARS = 1_000           # the start of the header line the delimiter sniffer reads
 
 # Canonical column → accepted header spellings (compared without accents, case or spaces).
 COLUMNS = {
@@ -78,15 +79,6 @@ _CATEGORY_BY_LABEL = {_fold(c.label): c.value for c in Category} | {c.value: c.v
 _MEDIUM_BY_NAME = {m.value: m.value for m in MediumKind} | {"disque": "hdd", "disque dur": "hdd", "carte sd": "sdcard"}
 
 
-def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed({"file": ["Encodage non reconnu : enregistrez le fichier en CSV UTF-8."]})
-
-
 def _number(value: str) -> str:
     return value.replace("\u00a0", "").replace(" ", "").replace(",", ".")
 
@@ -121,32 +113,43 @@ def template_csv() -> str:
     ])
 
 
-def parse_rows(content: bytes) -> tuple[list[tuple[int, dict, dict[str, str]]], list[ImportProblem]]:
-    """Read the file into (line, row data, canonical→header) triples, or file-level problems."""
-    text = _decode(content)
+def parse_rows(content: bytes, limits: UploadLimits = DEVICE_IMPORT_LIMITS
+               ) -> tuple[list[tuple[int, dict, dict[str, str]]], list[ImportProblem]]:
+    """Read the file into (line, row data, canonical→header) triples, or file-level problems.
+
+    Bounded whatever the file: at most ``limits.max_bytes`` (else ValidationFailed), at most
+    ``MAX_COLUMNS`` columns, and every non-blank line is counted while reading: past
+    ``limits.max_rows`` the file is refused at once with one problem."""
+    check_size(content, limits)
+    text = decode_text(content)
     if not text.strip():
         return [], [ImportProblem(1, "", "Fichier vide : une ligne d'en-têtes puis une ligne par appareil attendues.")]
+    first = text.split("\n", 1)[0]
     try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-        delimiter = dialect.delimiter
+        # The sniffer's patterns are slow on long lines: a header line is short, its start is enough.
+        delimiter = csv.Sniffer().sniff(first[:SNIFFED_CHARS], delimiters=",;\t").delimiter
     except csv.Error:
-        delimiter = ";" if text.count(";") > text.count(",") else ","
+        delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
         return [], [ImportProblem(1, "", "Ligne d'en-têtes illisible.")]
+    if len(header) > MAX_COLUMNS:
+        return [], [ImportProblem(1, "", f"{count_text(len(header))} colonnes : {MAX_COLUMNS} au plus "
+                                         f"(colonnes acceptées : {', '.join(TEMPLATE_HEADER)}).")]
     columns: dict[int, str] = {}
     headers: dict[str, str] = {}
     problems: list[ImportProblem] = []
     for index, raw in enumerate(header):
         canonical = _ALIASES.get(_fold(raw))
+        shown = raw if len(raw) <= 80 else raw[:79] + "…"
         if canonical is None:
             if raw.strip():
-                problems.append(ImportProblem(1, raw, f"Colonne inconnue. Colonnes acceptées : {', '.join(TEMPLATE_HEADER)}."))
+                problems.append(ImportProblem(1, shown, f"Colonne inconnue. Colonnes acceptées : {', '.join(TEMPLATE_HEADER)}."))
             continue
         if canonical in headers:
-            problems.append(ImportProblem(1, raw, f"Colonne en double (déjà « {headers[canonical]} »)."))
+            problems.append(ImportProblem(1, shown, f"Colonne en double (déjà « {headers[canonical]} »)."))
             continue
         columns[index] = canonical
         headers[canonical] = raw
@@ -157,20 +160,23 @@ def parse_rows(content: bytes) -> tuple[list[tuple[int, dict, dict[str, str]]], 
         return [], problems
 
     rows = []
+    lines = 0
     try:
         for values in reader:
             if not any(v.strip() for v in values):
                 continue
             line = reader.line_num
+            lines += 1
+            if lines > limits.max_rows:
+                return [], [ImportProblem(line, "", f"Trop de lignes : {count_text(limits.max_rows)} appareils au plus "
+                                                    "par fichier. Découpez le fichier en plusieurs.")]
             if len(values) > len(header):
                 problems.append(ImportProblem(line, "", f"{len(values)} valeurs pour {len(header)} colonnes : vérifiez les séparateurs."))
                 continue
             row = {columns[i]: v.strip() for i, v in enumerate(values) if i in columns}
             rows.append((line, row, headers))
-            if len(rows) > MAX_ROWS:
-                return [], [ImportProblem(line, "", f"Trop de lignes : {MAX_ROWS} appareils au plus par fichier.")]
     except csv.Error as exc:
-        problems.append(ImportProblem(reader.line_num, "", f"Ligne illisible ({exc})."))
+        problems.append(ImportProblem(reader.line_num, "", f"Ligne illisible : {csv_problem(exc)}."))
     return rows, problems
 
 
@@ -200,12 +206,14 @@ def _row_input(collection_id: int, row: dict[str, str]) -> tuple[dict, str | Non
 
 
 def import_devices_csv(session: Session, collection_id: int, content: bytes, *, user_id: int | None = None,
-                       now: datetime | None = None, tag_prefix: str = "RK-", tag_digits: int = 6) -> ImportResult:
+                       now: datetime | None = None, tag_prefix: str = "RK-", tag_digits: int = 6,
+                       limits: UploadLimits = DEVICE_IMPORT_LIMITS) -> ImportResult:
     """Check every row; import all of them in one transaction, or none. Raises NotFound for an
-    unknown collection; returns the problems otherwise."""
+    unknown collection, ValidationFailed for a file too big or not text (``parse_rows``);
+    returns the problems otherwise."""
     if session.get(Collection, collection_id) is None:
         raise NotFound(f"Collecte n° {collection_id} inconnue.")
-    rows, problems = parse_rows(content)
+    rows, problems = parse_rows(content, limits)
     result = ImportResult(problems=problems, rows=len(rows))
     cleaned_rows = []
     seen_serials: dict[str, str] = {}

@@ -25,12 +25,14 @@ from inventory.models import Device, ErasureImport, ImportedDrive, StorageMedium
 from core.schemas import load
 from inventory.schemas import ReportDriveIn
 from core.unit_of_work import unit_of_work
+from core.uploads import REPORT_LIMITS, UploadLimits, check_size, count_text
 from inventory.services.common import device_by_tag
 from inventory.services.erasures import check_technique, erasure_record
 from inventory.vocabulary import ErasureSource
 
 # nwipe only overwrites: NIST SP 800-88 calls an overwrite of user-addressable space "clear".
 NWIPE_LEVEL, NWIPE_TECHNIQUE = "clear", "overwrite"
+TOOL_CHARS, TOOL_VERSION_CHARS = 120, 40      # ErasureImport.tool, .tool_version
 
 
 @dataclass
@@ -73,13 +75,17 @@ def _jsonable(data: dict) -> dict:
     return out
 
 
-def _nwipe_entries(text: str, tz: tzinfo, operator_name: str | None) -> tuple[str | None, str | None, list[dict], list[int]]:
+def _nwipe_entries(text: str, tz: tzinfo, operator_name: str | None,
+                   limits: UploadLimits) -> tuple[str | None, str | None, list[dict], list[int]]:
     from inventory.importers.nwipe import NwipeLogError, parse_nwipe_log
 
     try:
         log = parse_nwipe_log(text, tz=tz)
     except NwipeLogError as exc:
         raise ValidationFailed({"file": [exc.message]}) from None
+    if len(log.drives) > limits.max_rows:
+        raise ValidationFailed({"file": [f"Journal nwipe : {count_text(len(log.drives))} disques, "
+                                         f"{count_text(limits.max_rows)} au plus par rapport."]})
     entries = []
     for drive in log.drives:
         verification = (drive.verification or "").strip()
@@ -111,14 +117,22 @@ def _nwipe_entries(text: str, tz: tzinfo, operator_name: str | None) -> tuple[st
     return log.tool, log.tool_version, entries, list(range(1, len(entries) + 1))
 
 
-def read_report(content: bytes, *, tz: tzinfo = MARTINIQUE, operator_name: str | None = None) -> tuple[str, str | None, str | None, list[dict]]:
+def read_report(content: bytes, *, tz: tzinfo = MARTINIQUE, operator_name: str | None = None,
+                limits: UploadLimits = REPORT_LIMITS) -> tuple[str, str | None, str | None, list[dict]]:
     """Recognise and parse a report. Returns (format, tool, tool version, checked drive data).
 
     Raises ValidationFailed with French messages (``file`` for the file itself, ``drives.N.field``
-    for an entry), before anything is written.
+    for an entry), before anything is written. Bounded whatever the file: at most
+    ``limits.max_bytes``, no NUL character (a binary file), at most ``limits.max_rows`` drives
+    (counted while reading a CSV), and the limits of each reader (an nwipe log's lines, a JSON
+    report's nesting).
     """
+    check_size(content, limits)
     if not content.strip():
         raise ValidationFailed({"file": ["Fichier vide : un journal nwipe ou un rapport JSON/CSV est attendu."]})
+    if b"\x00" in content:
+        raise ValidationFailed({"file": ["Fichier binaire (il contient le caractère NUL) : un journal nwipe ou "
+                                         "un rapport JSON/CSV (texte) est attendu."]})
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -128,12 +142,12 @@ def read_report(content: bytes, *, tz: tzinfo = MARTINIQUE, operator_name: str |
     try:
         if looks_like_nwipe(text):
             fmt = "nwipe"
-            tool, version, entries, lines = _nwipe_entries(text, tz, operator_name)
+            tool, version, entries, lines = _nwipe_entries(text, tz, operator_name, limits)
         elif looks_like_json(text):
-            fmt, report = "json", parse_json(text)
+            fmt, report = "json", parse_json(text, limits.max_rows)
             tool, version, entries, lines = report.tool, report.tool_version, report.drives, report.lines
         elif looks_like_csv(text):
-            fmt, report = "csv", parse_csv(text)
+            fmt, report = "csv", parse_csv(text, limits.max_rows)
             tool, version, entries, lines = report.tool, report.tool_version, report.drives, report.lines
         else:
             raise ValidationFailed({"file": [
@@ -141,6 +155,12 @@ def read_report(content: bytes, *, tz: tzinfo = MARTINIQUE, operator_name: str |
                 "(avec une colonne serial_number) est attendu."]})
     except ReportFormatError as exc:
         raise ValidationFailed({"file": [exc.message]}) from None
+    # The report's own tool and version are stored with the import (120 and 40 characters).
+    if tool is not None and len(tool) > TOOL_CHARS:
+        raise ValidationFailed({"tool": [f"Outil : texte de {TOOL_CHARS} caractères au plus attendu."]})
+    if version is not None and len(version) > TOOL_VERSION_CHARS:
+        raise ValidationFailed({"tool_version": [f"Version de l'outil : texte de {TOOL_VERSION_CHARS} caractères "
+                                                 "au plus attendu."]})
 
     errors: dict[str, list[str]] = {}
     drives = []
@@ -195,9 +215,11 @@ def _match(session: Session, drive: dict, collection_id: int | None) -> tuple[St
 def import_erasure_report(session: Session, content: bytes, *, filename: str | None = None,
                           user_id: int | None = None, operator_name: str | None = None,
                           operator_role: str | None = None, collection_id: int | None = None,
-                          now: datetime | None = None, tz: tzinfo = MARTINIQUE) -> ImportOutcome:
-    """Import one report. Raises ValidationFailed (unreadable, truncated or invalid report:
-    nothing written) or NotFound (unknown collection)."""
+                          now: datetime | None = None, tz: tzinfo = MARTINIQUE,
+                          limits: UploadLimits = REPORT_LIMITS) -> ImportOutcome:
+    """Import one report. Raises ValidationFailed (unreadable, truncated, invalid or oversized
+    report: nothing written) or NotFound (unknown collection)."""
+    check_size(content, limits)
     now = now or utcnow()
     digest = content_hash(content)
     previous = session.execute(
@@ -214,7 +236,7 @@ def import_erasure_report(session: Session, content: bytes, *, filename: str | N
         if session.get(Collection, collection_id) is None:
             raise NotFound(f"Collecte n° {collection_id} inconnue.")
 
-    fmt, tool, version, drives = read_report(content, tz=tz, operator_name=operator_name)
+    fmt, tool, version, drives = read_report(content, tz=tz, operator_name=operator_name, limits=limits)
     source = ErasureSource.NWIPE.value if fmt == "nwipe" else ErasureSource.GENERIC.value
     outcome = ImportOutcome(report_id=0, format=fmt)
     with unit_of_work(session):
