@@ -1,4 +1,4 @@
-"""Flask-AppBuilder's sign-in and password pages, and its security API, with the login guard
+"""Flask-AppBuilder's sign-in, sign-out and password pages, and its security API, with the login guard
 (``app.login_guard``) and the password policy (``app.passwords``).
 
 The classes keep FAB's names, so that their endpoints and permission names (``app/roles.py``)
@@ -15,6 +15,7 @@ from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.views import expose
+from flask_login import logout_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
@@ -22,6 +23,7 @@ from app.passwords import PasswordPolicy
 
 POLICY_HELP = ("12 caractères au moins, sans l'identifiant du compte ni mot de passe courant : "
                "une phrase de plusieurs mots convient.")
+LOGOUT_BY_POST = "Pour vous déconnecter, utilisez « Se déconnecter » dans le menu de votre compte."
 
 
 def password_field(username_of=None) -> PasswordField:
@@ -71,7 +73,8 @@ class ResetPasswordView(fab_views.ResetPasswordView):
 
 
 class AuthDBView(fab_views.AuthDBView):
-    """Sign-in refused during a lockout (French flash)."""
+    """Sign-in refused during a lockout (French flash); sign-out by POST only (with the CSRF
+    token of the menu's form): a link, an image or a prefetch cannot sign anyone out."""
 
     @expose("/login/", methods=["GET", "POST"])
     @no_cache
@@ -84,6 +87,18 @@ class AuthDBView(fab_views.AuthDBView):
                 next_url = get_safe_redirect(request.args.get("next", ""))
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
         return super().login()
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self):
+        if request.method != "POST":
+            if g.user is not None and g.user.is_authenticated:
+                flash(LOGOUT_BY_POST, "info")
+            return redirect(self.appbuilder.get_url_for_index)
+        user = self._get_authenticated_user()
+        logout_user()
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(current_app.config.get("LOGOUT_REDIRECT_URL", self.appbuilder.get_url_for_index))
 
 
 class FrenchSecurityApi(SecurityApi):

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from tests.app.accounts import throwaway_account
 from tests.helpers import PASSWORD, make_device, make_workshop
 from tests.system_tools import require_chromium
 
@@ -77,3 +78,14 @@ def test_the_main_pages_meet_no_csp_violation(browser, session):
     page.wait_for_selector(".opblock-tag", timeout=10000)
     assert problems == [], problems
 
+
+def test_the_menu_signs_out_with_its_form(app, browser, session):
+    page, base, problems = browser
+    with throwaway_account(app, session, "sortant.navigateur"):
+        sign_in(page, base, "sortant.navigateur")
+        page.click("a.dropdown-toggle:has(.fa-user)")
+        page.click("button.rk-logout")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/scan/")
+        assert "/login/" in page.url
+    assert problems == [], problems
