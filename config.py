@@ -93,7 +93,13 @@ class Config:
     AUTH_ROLE_PUBLIC = PUBLIC
     AUTH_USER_REGISTRATION = False
     FAB_PASSWORD_HASH_METHOD = "scrypt"
-    JWT_ACCESS_TOKEN_EXPIRES = 8 * 3600  # one working day
+    # API tokens: a short access token, renewed with the refresh token (POST /api/v1/security/refresh)
+    # for one working day. Both end at once on sign-out, password change or disabling (token version).
+    JWT_ACCESS_TOKEN_EXPIRES = 15 * 60
+    JWT_REFRESH_TOKEN_EXPIRES = 8 * 3600
+    # A browser session ends 12 hours after it was signed (sign-in), and at once on sign-out,
+    # password change or disabling.
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
     # How long one process trusts the signed-in user it read (account disabled, role changed).
     PRINCIPAL_CACHE_SECONDS = 5
     # FAB's Flask-Limiter stays off: it cannot share its counts between workers without Redis.
@@ -197,6 +203,9 @@ class TestConfig(Config):
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     WTF_CSRF_ENABLED = True
     PRINCIPAL_CACHE_SECONDS = 0  # tests change accounts and expect it at once
+    # tests/helpers.token keeps one token per account for the whole run, which may outlast the
+    # production lifetime (15 min); tests of the lifetime itself make their own tokens.
+    JWT_ACCESS_TOKEN_EXPIRES = 8 * 3600
     # The counts live in the database, the production setting, and are emptied between tests.
     LOGIN_GUARD_STORAGE = "database"
     TRUSTED_PROXIES = 0

@@ -1,12 +1,13 @@
-"""Flask-AppBuilder's sign-in, sign-out and password pages, and its security API, with the login guard
-(``app.login_guard``) and the password policy (``app.passwords``).
+"""Flask-AppBuilder's sign-in, sign-out and password pages, and its security API, with the
+login guard (``app.login_guard``), the password policy (``app.passwords``) and the token
+version (``RekonektSecurityManager.revoke_tokens``).
 
 The classes keep FAB's names, so that their endpoints and permission names (``app/roles.py``)
 stay the same; the security manager installs them.
 """
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, request
+from flask import abort, current_app, flash, g, redirect, request, session
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.security import views as fab_views
@@ -15,12 +16,14 @@ from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.views import expose
+from flask_jwt_extended import get_jwt_identity, jwt_required
 from flask_login import logout_user
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
 from app.passwords import PasswordPolicy
 
+SESSION_TOKEN_VERSION = "_tv"
 POLICY_HELP = ("12 caractères au moins, sans l'identifiant du compte ni mot de passe courant : "
                "une phrase de plusieurs mots convient.")
 LOGOUT_BY_POST = "Pour vous déconnecter, utilisez « Se déconnecter » dans le menu de votre compte."
@@ -56,13 +59,14 @@ class AccountPasswordForm(ResetPasswordForm):
 
 
 class ResetMyPasswordView(fab_views.ResetMyPasswordView):
-    """A user changes their own password (policy applied)."""
+    """A user changes their own password (policy applied; their other sessions and tokens end)."""
 
     form = OwnPasswordForm
 
 
 class ResetPasswordView(fab_views.ResetPasswordView):
-    """An administrator sets another account's password (policy applied)."""
+    """An administrator sets another account's password (policy applied; that account's
+    sessions and tokens end)."""
 
     form = AccountPasswordForm
 
@@ -96,6 +100,7 @@ class AuthDBView(fab_views.AuthDBView):
             return redirect(self.appbuilder.get_url_for_index)
         user = self._get_authenticated_user()
         logout_user()
+        session.pop(SESSION_TOKEN_VERSION, None)
         if user is not None:
             self.appbuilder.sm.on_user_logout(user)
         return redirect(current_app.config.get("LOGOUT_REDIRECT_URL", self.appbuilder.get_url_for_index))
@@ -103,7 +108,7 @@ class AuthDBView(fab_views.AuthDBView):
 
 class FrenchSecurityApi(SecurityApi):
     """FAB's login API (``POST /api/v1/security/login``), answering in French, refusing with 429
-    during a lockout."""
+    during a lockout; ``POST /api/v1/security/logout`` revokes the account's tokens."""
 
     def response_400(self, message=None):
         if isinstance(message, dict):
@@ -119,11 +124,12 @@ class FrenchSecurityApi(SecurityApi):
     @expose("/login", methods=["POST"])
     @safe
     def login(self):
-        """Sign in: an access token and, with ``"refresh": true``, a refresh token
+        """Sign in: an access token (15 minutes) and, with ``"refresh": true``, a refresh token
         ---
         post:
           description: >-
-            Authenticate and get a JWT access token and optionally a refresh token. After 5 failures on an account, or 20 from an address, within 15 minutes,
+            Authenticate and get a JWT access token (15 minutes) and optionally a refresh token
+            (8 hours). After 5 failures on an account, or 20 from an address, within 15 minutes,
             sign-ins are refused for 15 minutes (429).
           requestBody:
             required: true
@@ -176,3 +182,34 @@ class FrenchSecurityApi(SecurityApi):
             answer.headers["Retry-After"] = str(refusal.retry_after)
             return answer
         return super().login()
+
+    @expose("/logout", methods=["POST"])
+    @jwt_required()
+    @safe
+    def logout(self):
+        """Sign out: every token and browser session of the account ends
+        ---
+        post:
+          description: >-
+            Revoke every access and refresh token, and every browser session, of the signed-in
+            account.
+          responses:
+            200:
+              description: Signed out
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      message:
+                        type: string
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt: []
+        """
+        sm = self.appbuilder.sm
+        user = sm.get_user_by_id(int(get_jwt_identity()))
+        if user is not None:
+            sm.on_user_logout(user)
+        return self.response(200, message="Déconnexion faite : les jetons et sessions de ce compte sont révoqués.")

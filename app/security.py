@@ -3,8 +3,11 @@
 Row scoping in later issues depends on these bindings. Permission checks use the in-memory
 role definitions of ``app.roles`` (no permission rows in the database to drift).
 
-Sign-ins go through the login guard (``app.login_guard``); passwords chosen through the
-application follow the policy (``app.passwords``).
+Every account has a token version (``ab_user.token_version``). It is written into each JWT (claim
+``tv``) and into the browser session at sign-in, and checked on every request: changing the
+password, disabling the account or signing out moves it on, which ends every token and session
+issued before. Sign-ins go through the login guard (``app.login_guard``); passwords chosen
+through the application follow the policy (``app.passwords``).
 """
 from __future__ import annotations
 
@@ -13,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 
 import click
-from flask import current_app, has_request_context, jsonify, request
-from flask_login import UserMixin
+from flask import current_app, has_request_context, jsonify, request, session
+from flask_login import UserMixin, user_logged_in
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
     Role,
@@ -25,16 +28,17 @@ from flask_appbuilder.security.sqla.models import (
 )
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Integer, select
+from sqlalchemy import ForeignKey, Integer, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import auth_views
-from app.auth_views import FrenchSecurityApi, password_field
+from app.auth_views import SESSION_TOKEN_VERSION, FrenchSecurityApi, password_field
 from app.login_guard import LoginGuard, Refusal
 from app.passwords import PasswordRefused, check_password
 from core.territory import Epci
 from core.organisations import Organisation
 
+TOKEN_VERSION_CLAIM = "tv"
 # FAB's commands whose password a person types (``flask fab …``): the policy applies to them.
 _PASSWORD_COMMANDS = {"create-admin", "create-user", "reset-password"}
 
@@ -47,8 +51,32 @@ class RekonektUser(User):
     )
     epci_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("epci.id"), nullable=True)
 
+    # Moves on at each password change, disabling and sign-out: older tokens and sessions end.
+    token_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+
     organisation: Mapped[Organisation | None] = relationship(Organisation)
     epci: Mapped[Epci | None] = relationship(Epci)
+
+
+@event.listens_for(RekonektUser, "before_update")
+def _revoke_on_password_change_or_disable(mapper, connection, user: RekonektUser) -> None:
+    """Whatever the path (FAB's forms, admin edit, command line, services), a new password or a
+    disabled account ends the tokens and sessions issued before."""
+    state = inspect(user)
+    new_password = state.attrs.password.history.has_changes()
+    disabled = state.attrs.active.history.has_changes() and not user.active
+    if new_password or disabled:
+        user.token_version = (user.token_version or 0) + 1
+
+
+@event.listens_for(RekonektUser, "after_update")
+def _forget_cached_principal(mapper, connection, user: RekonektUser) -> None:
+    """Any account edit (FAB's admin page saves without ``update_user``) applies at once in this
+    process; other processes see it within ``PRINCIPAL_CACHE_SECONDS``."""
+    if current_app:
+        manager = getattr(getattr(current_app, "appbuilder", None), "sm", None)
+        if isinstance(manager, RekonektSecurityManager):
+            manager.forget_principal(user.id)
 
 
 _BINDINGS = ["organisation", "epci"]
@@ -99,6 +127,7 @@ class Principal(UserMixin):
     active: bool
     organisation_id: int | None
     epci_id: int | None
+    token_version: int = 0
     roles: list[RoleRef] = field(default_factory=list)
     groups: list = field(default_factory=list)
 
@@ -182,10 +211,66 @@ class RekonektSecurityManager(SecurityManager):
                                 hashed_password=hashed_password, groups=groups, commit=commit)
 
     def reset_password(self, userid, password):
-        """A new password, always under the policy."""
+        """A new password, always under the policy; the account's other sessions and tokens end
+        (the before-update event moves its token version on), the current session goes on."""
         user = self.get_user_by_id(userid)
         self._apply_policy(password, user.username if user is not None else None)
         super().reset_password(userid, password)
+        if user is not None:
+            self.forget_principal(user.id)
+            self._restamp_session(user)
+
+    # --- tokens and sessions: the token version ------------------------------------------
+
+    def revoke_tokens(self, user) -> None:
+        """End every token and browser session of ``user`` (an ORM user)."""
+        user.token_version = (user.token_version or 0) + 1
+        self.update_user(user)
+
+    def on_user_logout(self, user) -> None:
+        self.revoke_tokens(user)
+
+    @staticmethod
+    def _restamp_session(user) -> None:
+        """After one's own password change, this browser's session goes on with the new version."""
+        if has_request_context() and session.get("_user_id") == str(user.id):
+            session[SESSION_TOKEN_VERSION] = user.token_version
+
+    def _read_token_version(self, user_id) -> int | None:
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        return self.session.execute(
+            select(self.user_model.token_version).where(self.user_model.id == pk)
+        ).scalar_one_or_none()
+
+    def current_principal(self, user_id, presented) -> Principal | None:
+        """The signed-in user of a token or session of ``user_id`` that carries the token version
+        ``presented``, or None when the account is disabled or gone or the version has moved on.
+        A refusal is confirmed past the principal cache (``PRINCIPAL_CACHE_SECONDS``); a
+        revocation made by another process takes effect within that delay."""
+        principal = self.load_user(user_id)
+        if principal is not None and principal.token_version == presented:
+            return principal
+        try:
+            self.forget_principal(int(user_id))
+        except (TypeError, ValueError):
+            return None
+        principal = self.load_user(user_id)
+        return principal if principal is not None and principal.token_version == presented else None
+
+    def create_login_manager(self, app):
+        """Flask-Login, loading a session's user only while the session carries the account's
+        current token version (stamped at sign-in)."""
+        login_manager = super().create_login_manager(app)
+        login_manager.user_loader(self.load_session_user)
+        # FAB passes current_app (a proxy): the signal's sender is the application itself.
+        user_logged_in.connect(_stamp_session, current_app._get_current_object())
+        return login_manager
+
+    def load_session_user(self, pk):
+        return self.current_principal(pk, session.get(SESSION_TOKEN_VERSION))
 
     def update_user(self, user):
         """Account edits (admin pages, own info) apply at once in this process."""
@@ -219,6 +304,14 @@ class RekonektSecurityManager(SecurityManager):
         jwt_manager.user_lookup_error_loader(
             lambda header, payload: answer("Compte introuvable ou désactivé.")
         )
+        # Each token carries the account's token version; one issued before the last password
+        # change, disabling or sign-out is revoked (refresh tokens included).
+        jwt_manager.additional_claims_loader(
+            lambda identity: {TOKEN_VERSION_CLAIM: self._read_token_version(identity)}
+        )
+        jwt_manager.token_in_blocklist_loader(
+            lambda header, payload: self.current_principal(payload.get("sub"), payload.get(TOKEN_VERSION_CLAIM)) is None
+        )
         return jwt_manager
 
     def load_user(self, pk):
@@ -250,7 +343,8 @@ class RekonektSecurityManager(SecurityManager):
         model = self.user_model
         row = self.session.execute(
             select(model.id, model.username, model.first_name, model.last_name, model.email,
-                   model.active, model.organisation_id, model.epci_id).where(model.id == user_id)
+                   model.active, model.organisation_id, model.epci_id, model.token_version)
+            .where(model.id == user_id)
         ).one_or_none()
         if row is None or not row.active:
             return None
@@ -267,7 +361,7 @@ class RekonektSecurityManager(SecurityManager):
         return Principal(
             id=row.id, username=row.username, first_name=row.first_name, last_name=row.last_name,
             email=row.email, active=row.active, organisation_id=row.organisation_id, epci_id=row.epci_id,
-            roles=[RoleRef(r.id, r.name) for r in roles],
+            token_version=row.token_version, roles=[RoleRef(r.id, r.name) for r in roles],
         )
 
     def ensure_roles(self) -> None:
@@ -275,3 +369,8 @@ class RekonektSecurityManager(SecurityManager):
         for name in self.builtin_roles:
             if self.find_role(name) is None:
                 self.add_role(name)
+
+
+def _stamp_session(app, user, **extra) -> None:
+    """At sign-in (Flask-Login's ``user_logged_in``), the session keeps the account's version."""
+    session[SESSION_TOKEN_VERSION] = getattr(user, "token_version", 0) or 0
