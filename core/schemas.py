@@ -29,9 +29,11 @@ DAY_RANGE = "Date entre le 01/01/1900 et le 31/12/2100 attendue."
 MOMENT_RANGE = "Date et heure entre le 01/01/1900 et le 31/12/2100 attendues."
 
 
-def forbidden_text(value: str) -> bool:
+def forbidden_text(value) -> bool:
     """A NUL character (refused by PostgreSQL) or a lone surrogate (not Unicode text: no database
     can store it) in ``value``."""
+    if not isinstance(value, str):
+        return False
     if "\x00" in value:
         return True
     try:

@@ -247,7 +247,7 @@ class GradingIn(InventoryInput):
     only lower the computed grade (with a note); a grade without a checklist is refused."""
 
     checklist = fields.Dict(keys=string(), required=True,
-                            error_messages={**COMMON_MESSAGES, "invalid": "Objet attendu : {clé de l'élément : valeur}."})
+                            error_messages={**COMMON_MESSAGES, "invalid": "Objet attendu : {{clé de l'élément : valeur}}."})
     cosmetic = string(required=True, validate=one_of(Grade.values(), "État esthétique"), error_messages=MESSAGES["str"])
     grade = string(allow_none=True, validate=one_of(Grade.values(), "Note"), error_messages=MESSAGES["str"])
     note = text(2000, allow_none=True)

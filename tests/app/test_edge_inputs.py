@@ -166,3 +166,27 @@ def test_pages_refuse_a_nul_in_a_query(client, seeded):
     login(client, "admin")
     answer = client.get("/devices/list/?_flt_0_brand=a%00")
     assert answer.status_code == 400 and FORBIDDEN_TEXT in answer.get_data(as_text=True)
+
+
+def test_a_checklist_that_is_not_an_object_is_refused_in_french(client, seeded):
+    """Found by the full-budget fuzzing: the message's braces were read as a format field (500)."""
+    answer = client.post(f"/api/v1/devices/{seeded['tag']}/grading", json={"checklist": [1], "cosmetic": "A"},
+                         headers=bearer(client, "technicien"))
+    assert answer.status_code == 422
+    assert answer.json["errors"]["checklist"] == ["Objet attendu : {clé de l'élément : valeur}."]
+
+
+def test_only_text_is_checked_for_forbidden_characters():
+    """Found by the full-budget fuzzing: a multipart field without a value reached the check as None."""
+    from core.schemas import forbidden_text
+
+    assert forbidden_text("a\x00") and forbidden_text("\ud800") and forbidden_text("\udfff")
+    assert not forbidden_text(None) and not forbidden_text(3) and not forbidden_text("é€😀")
+
+
+def test_an_erasure_import_with_an_empty_form_field_is_answered(client, seeded):
+    import io
+
+    answer = client.post("/api/v1/erasures/import", headers=bearer(client, "technicien"),
+                         data={"file": (io.BytesIO(b"not a report"), "r.txt"), "collection": None})
+    assert answer.status_code in (400, 422) and answer.is_json
