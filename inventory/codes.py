@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters (C0, DEL, C1) and lone surrogates, which no scanner sends and no database stores.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # AIM symbology identifier some scanners prepend: "]" + code letter + modifier, e.g. "]C0".
 _AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 
@@ -47,17 +49,29 @@ def siret_problem(siret: str) -> str | None:
     return None
 
 
+def upper_same_length(text: str) -> str:
+    """Upper case, except the few characters whose capital is longer (« ß » stays « ß », not
+    « SS »; « ﬃ » stays): the result is never longer than ``text``, so an identifier checked
+    against a column's length still fits once cleaned."""
+    upper = text.upper()
+    if len(upper) == len(text):            # upper-casing never shortens: nothing grew
+        return upper
+    return "".join(c if len(c.upper()) != 1 else c.upper() for c in text)
+
+
 def clean_identifier(value: str) -> str:
-    """Serial numbers and tags are compared without surrounding blanks and without case."""
-    return value.strip().upper()
+    """Serial numbers and tags are compared without surrounding blanks and without case.
+    Never longer than ``value``; lone surrogates (which no database stores) are dropped."""
+    return upper_same_length(_SURROGATE.sub("", value).strip())
 
 
 def normalise_scan(raw: str, strip_prefixes: tuple[str, ...] = (), strip_suffixes: tuple[str, ...] = ()) -> str:
     """What a scanner typed, reduced to the code itself.
 
-    Removes control characters (STX/ETX, CR, LF, TAB sent as prefix or suffix), an AIM
-    symbology identifier (``]C0``…), Code 39 start/stop asterisks, configured scanner prefixes
-    and suffixes, surrounding whitespace; then upper-cases.
+    Removes control characters (STX/ETX, CR, LF, TAB sent as prefix or suffix, and C1
+    controls) and lone surrogates, an AIM symbology identifier (``]C0``…), Code 39 start/stop
+    asterisks, configured scanner prefixes and suffixes, surrounding whitespace; then upper-cases
+    without lengthening (``upper_same_length``). The result is never longer than ``raw``.
     """
     code = _CONTROL.sub("", raw).strip()
     code = _AIM_PREFIX.sub("", code)
@@ -68,4 +82,4 @@ def normalise_scan(raw: str, strip_prefixes: tuple[str, ...] = (), strip_suffixe
         if suffix and code.endswith(suffix):
             code = code[: -len(suffix)]
     code = code.strip().strip("*").strip()
-    return code.upper()
+    return upper_same_length(code)
