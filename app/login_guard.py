@@ -15,8 +15,10 @@ whether an account exists. Keys are stored as HMAC-SHA256 digests under ``SECRET
 name nor IP address is kept.
 
 Storage (``LOGIN_GUARD_STORAGE``): ``memory`` keeps the counts in the process (``make run``, one
-process); ``database`` keeps them in the tables ``login_failure`` and ``login_lockout``, shared by
-every gunicorn worker and every machine. Default: ``memory`` on SQLite, ``database`` otherwise.
+process); ``database`` keeps them in the tables ``ab_login_failure`` and ``ab_login_lockout``,
+shared by every gunicorn worker and every machine. Default: ``memory`` on SQLite, ``database``
+otherwise. The tables carry FAB's ``ab_`` prefix of the security tables: like the accounts, they
+belong to the web edge, not to a domain (tests/conftest.py leaves ``ab_`` tables to the app).
 """
 from __future__ import annotations
 
@@ -47,8 +49,8 @@ log = logging.getLogger(__name__)
 class LoginFailure(Model):
     """One failed sign-in of a key (an account or an address, as a digest)."""
 
-    __tablename__ = "login_failure"
-    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+    __tablename__ = "ab_login_failure"
+    __table_args__ = (Index("ix_ab_login_failure_key_at", "key", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -58,8 +60,8 @@ class LoginFailure(Model):
 class LoginLockout(Model):
     """A key refused until ``until``."""
 
-    __tablename__ = "login_lockout"
-    __table_args__ = (Index("ix_login_lockout_key_until", "key", "until"),)
+    __tablename__ = "ab_login_lockout"
+    __table_args__ = (Index("ix_ab_login_lockout_key_until", "key", "until"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -16,24 +16,24 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('login_failure',
+    op.create_table('ab_login_failure',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failure'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ab_login_failure'))
     )
-    op.create_index('ix_login_failure_key_at', 'login_failure', ['key', 'at'], unique=False)
-    op.create_table('login_lockout',
+    op.create_index('ix_ab_login_failure_key_at', 'ab_login_failure', ['key', 'at'], unique=False)
+    op.create_table('ab_login_lockout',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('until', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_lockout'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ab_login_lockout'))
     )
-    op.create_index('ix_login_lockout_key_until', 'login_lockout', ['key', 'until'], unique=False)
+    op.create_index('ix_ab_login_lockout_key_until', 'ab_login_lockout', ['key', 'until'], unique=False)
 
 
 def downgrade():
-    op.drop_index('ix_login_lockout_key_until', table_name='login_lockout')
-    op.drop_table('login_lockout')
-    op.drop_index('ix_login_failure_key_at', table_name='login_failure')
-    op.drop_table('login_failure')
+    op.drop_index('ix_ab_login_lockout_key_until', table_name='ab_login_lockout')
+    op.drop_table('ab_login_lockout')
+    op.drop_index('ix_ab_login_failure_key_at', table_name='ab_login_failure')
+    op.drop_table('ab_login_failure')

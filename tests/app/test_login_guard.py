@@ -1,5 +1,8 @@
 """The login guard (app/login_guard.py): failed sign-ins counted per account and per address, a
-temporary lockout on the login form and on the API, with either storage."""
+temporary lockout on the login form and on the API, with either storage.
+
+Its tables are security tables (``ab_``), which tests/conftest.py keeps between tests like the
+accounts: the tests here empty them before and after each test."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -7,7 +10,7 @@ from html import unescape
 
 import pytest
 from flask import Flask, request
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from app import _behind_proxies
 from app.login_guard import LoginFailure, LoginGuard, LoginLockout, MemoryStore
@@ -16,6 +19,19 @@ from tests.helpers import PASSWORD, csrf_token
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 LOCKED = "Trop de tentatives de connexion échouées pour cet identifiant ou depuis cette adresse"
+
+
+@pytest.fixture(autouse=True)
+def no_counts(app, session):
+    def empty() -> None:
+        session.rollback()
+        session.execute(delete(LoginFailure))
+        session.execute(delete(LoginLockout))
+        session.commit()
+
+    empty()
+    yield
+    empty()
 
 
 class Clock:
@@ -158,7 +174,7 @@ def test_neither_the_database_nor_the_log_keeps_names_or_addresses(app, client, 
         api_login(client, "technicien", "mauvais", address="10.1.2.3")
     ours = [record.getMessage() for record in caplog.records if record.name.startswith("app")]
     assert ours == ["Sign-ins locked for 900 s: too many failures for an account"]
-    stored = session.execute(text("SELECT key FROM login_failure UNION ALL SELECT key FROM login_lockout")).scalars().all()
+    stored = session.execute(text("SELECT key FROM ab_login_failure UNION ALL SELECT key FROM ab_login_lockout")).scalars().all()
     assert stored and all(len(key) == 64 for key in stored)
     dump = " ".join(stored)
     assert "technicien" not in dump and "10.1.2.3" not in dump
