@@ -200,3 +200,12 @@ def settings_for(app, **changes):
     from distribution.settings import settings_from
 
     return settings_from({**app.config, **changes})
+
+
+def logout(client: FlaskClient) -> None:
+    """Sign out through the account menu's form (a POST with the CSRF token). Signing out ends
+    every token of the account: the cached tokens are dropped."""
+    page = client.get("/").get_data(as_text=True)
+    answer = client.post("/logout/", data={"csrf_token": csrf_token(page)})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    _tokens.clear()

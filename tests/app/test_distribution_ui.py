@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from core.clock import local_today, to_local, utcnow
 from distribution.models import Booking, Reservation, WorkshopSession
-from tests.helpers import login, make_session, make_workshop, stock_device, validated_request
+from tests.helpers import logout, login, make_session, make_workshop, stock_device, validated_request
 
 
 def page(answer) -> str:
@@ -78,7 +78,7 @@ def test_done_when_waiting_list_reservation_handover_invoice_and_attendance(app,
     assert f"/api/v1/bookings/{booking.id}.ics" in invoice_page
     assert number in page(client.get("/distribution/invoices/"))
     assert client.get(f"/api/v1/invoices/{number}.pdf").mimetype == "application/pdf"
-    client.get("/logout/")
+    logout(client)
 
     # The session has started: the facilitator marks the participant present, satisfied.
     start = utcnow() - timedelta(hours=1)
@@ -144,7 +144,7 @@ def test_roles_and_scoping(app, client, session, shop):
         answer = client.get(url)
         assert answer.status_code == 403 and "Accès refusé" in answer.get_data(as_text=True), url
     assert client.get("/distribution/workshops/").status_code == 403     # books, but lists no sessions
-    client.get("/logout/")
+    logout(client)
 
     login(client, "animateur")
     home = page(client.get("/"))
@@ -155,7 +155,7 @@ def test_roles_and_scoping(app, client, session, shop):
     assert "Salle sans animateur" not in page(client.get("/distribution/workshops/"))
     # Not started yet: no attendance form.
     assert "La présence se note une fois l'atelier commencé." in page(client.get(f"/distribution/workshops/{mine.id}"))
-    client.get("/logout/")
+    logout(client)
 
     login(client, "technicien")
     home = page(client.get("/"))

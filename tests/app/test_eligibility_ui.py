@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from eligibility.models import Household, Request
-from tests.helpers import bearer, login, make_household
+from tests.helpers import logout, bearer, login, make_household
 
 FORM = {
     "last_name": "Rosine", "first_name": "Gisèle", "birth_date": "1955-06-15", "phone": "0696 40 50 60",
@@ -33,7 +33,7 @@ def test_done_when_prescripteur_refers_and_cacem_agent_validates(app, client, se
     assert household.reference in page and "Ordinateur portable" in page and "Déposée" in page
     # A CAP Nord household, entered by the admin (La Trinité).
     other = make_household(app, session, "admin", commune_insee="97230", last_name="Nord", phone="0596 99 88 77")
-    client.get("/logout/")
+    logout(client)
 
     token = login(client, "agent.cacem")
     queue = client.get("/requests/").get_data(as_text=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from inventory.services.repairs import add_stock
-from tests.helpers import login, make_device, make_workshop, passing_checklist
+from tests.helpers import logout, login, make_device, make_workshop, passing_checklist
 
 NWIPE = Path(__file__).resolve().parents[1] / "data" / "nwipe" / "complete_single.txt"
 
@@ -53,7 +53,7 @@ def test_wipe_repair_grade_and_verify(client, session):
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Supports de données couverts : 2" in text and "VS87A23105K4Q9M" in text and "nwipe 0.38" in text
     url = next(line.strip() for line in text.splitlines() if line.startswith("https://rekonekt.test/verify/"))
-    client.get("/logout/")
+    logout(client)
     public = client.get(url.removeprefix("https://rekonekt.test"))
     html = public.get_data(as_text=True)
     assert public.status_code == 200 and "Certificat authentique." in html
