@@ -94,7 +94,7 @@ def render_certificate(data: CertificateData) -> bytes:
         [p("Code de vérification"), p(data.verification_code)],
         [p("Vérification en ligne"), p(data.verify_url)],
     ]
-    facts_table = Table(facts, colWidths=[42 * mm, 150 * mm])
+    facts_table = Table(facts, colWidths=[42 * mm, 124 * mm])   # within its 170 mm cell: never under the QR code
     facts_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold")]))
     header = Table([[p(identity), facts_table, _qr(data.verify_url, 34 * mm)]],
                    colWidths=[62 * mm, 170 * mm, 38 * mm])

@@ -5,33 +5,14 @@ Needs Chromium (Debian: ``apt install chromium``); skipped, with that reason, wh
 """
 from __future__ import annotations
 
-import threading
-
 import pytest
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from tests.app.accounts import throwaway_account
 from tests.helpers import PASSWORD, make_device, make_workshop
-from tests.system_tools import require_chromium
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, live_server  # noqa: F401  (fixture)
 
-CHROMIUM = require_chromium()
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium absent (apt install chromium)")
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def live_server(app, session):
-    if app.config["DB_KIND"] != "sqlite":
-        pytest.skip("the browser test runs once, on SQLite")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture

@@ -164,9 +164,14 @@ def test_unknown_state_raises():
 
 # --- property: random sequences of attempts ------------------------------------------------
 
-def oracle_allows(state: str, target: str, media: list[list[tuple]], grade, handover: bool) -> bool:
+def oracle_allows(state: str, target: str, media: list[list[tuple]], grade, handover: bool,
+                  reservation: bool = False) -> bool:
     """The issue's rules, restated independently of the implementation."""
     if target not in ISSUE_TABLE[state]:
+        return False
+    # Into and out of « Réservé » only through a reservation (made, released or expired); the
+    # handover takes it to « Remis au foyer ».
+    if "reserved" in (state, target) and target != "distributed" and not reservation:
         return False
 
     def sanitised(records):
