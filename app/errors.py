@@ -1,4 +1,4 @@
-"""Error answers: JSON with a French message under ``/api/``, FAB's pages elsewhere; and the
+"""Error answers: JSON with a French message under ``/api/``, the app's French pages elsewhere (403, 404, 413); and the
 input no database can store, refused before any view runs (``refuse_unstorable_input``): a path
 id beyond a database integer or holding a NUL character (404), a NUL character in a query or
 form value, and under ``/api/`` a JSON body nested too deep (400) or holding a NUL character or a
@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from core.schemas import FORBIDDEN_TEXT, MAX_ID, forbidden_text, parse_id
+from core.uploads import size_text
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +152,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if not _is_api():
-            if exc.code in (403, 404):
+            if exc.code in (403, 404, 413):
+                # 413: Werkzeug's own page is English; the form's page names the limit in French.
+                # It is raised when CSRFProtect reads the form, before Flask-AppBuilder's
+                # before_request sets g.user, which the page's menu needs.
+                g.setdefault("user", current_user)
+                limit = app.config.get("MAX_CONTENT_LENGTH")
                 return render_template("rekonekt/error.html", code=exc.code, appbuilder=app.appbuilder,
-                                       base_template=app.appbuilder.base_template), exc.code
+                                       base_template=app.appbuilder.base_template,
+                                       limit=size_text(limit) if limit else None), exc.code
             return exc
         code = exc.code or 500
         message = _MESSAGES.get(code, exc.description or "Erreur.")

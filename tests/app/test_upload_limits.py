@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from core.uploads import BATCH_MAX_BYTES
 from eligibility.models import Household
 from inventory.models import Device, ErasureImport
-from tests.helpers import bearer, login, make_workshop
+from tests.helpers import bearer, login, logout, make_workshop
 from tests.xlsx_files import bomb, households, workbook
 
 GUARD_SECONDS = 5
@@ -113,10 +113,28 @@ def test_the_batch_limits_come_from_the_config(app, client, monkeypatch):
     assert ": 1\u00a0Kio au plus." in page_text(answer)
 
 
-def test_a_body_over_the_request_limit_is_a_413(client):
+def test_a_body_over_the_request_limit_is_a_french_413_page(client, session):
+    """A form post over MAX_CONTENT_LENGTH (2 Mio) is refused before any view (app/errors.py)
+    with the app's French page naming the limit, not Werkzeug's English « Request Entity Too Large »."""
+    big = b"x" * (3 * 1024 * 1024)
     token = login(client, "agent.cacem")
-    answer = post_batch(client, token, b"x" * (3 * 1024 * 1024), "foyers.csv")
-    assert answer.status_code == 413             # app/errors.py: MAX_CONTENT_LENGTH, before any view
+    answer = post_batch(client, token, big, "foyers.csv")
+    assert answer.status_code == 413 and answer.mimetype == "text/html"
+    text = page_text(answer)
+    assert "Fichier trop volumineux" in text
+    assert "L'envoi dépasse les 2\u00a0Mio qu'un formulaire accepte" in text
+    assert "Request Entity Too Large" not in text
+    logout(client)
+    shop = make_workshop(session)
+    token = login(client, "technicien")
+    answer = client.post(f"/collections/{shop['collection'].id}/import", content_type="multipart/form-data",
+                         data={"csrf_token": token, "file": (io.BytesIO(big), "liste.csv")})
+    assert answer.status_code == 413 and "Fichier trop volumineux" in page_text(answer)
+    assert "Request Entity Too Large" not in page_text(answer)
+    assert session.execute(select(func.count()).select_from(Device)).scalar_one() == 0
+    logout(client)
+    answer = client.post("/login/", data={"username": "x" * (3 * 1024 * 1024)})    # anonymous
+    assert answer.status_code == 413 and "Fichier trop volumineux" in page_text(answer)
 
 
 def test_a_device_list_one_row_over_the_limit_is_refused(client, session):
