@@ -163,6 +163,7 @@ def upload_report(client, headers, content: bytes, name: str):
 
 @pytest.mark.parametrize("name,content,message", [
     ("deep.json", b"[" * 100_000 + b"]" * 100_000, "Rapport JSON trop imbriqué : 20 niveaux au plus."),
+    ("unclosed.json", b"[" * 100_000, "Rapport JSON trop imbriqué : 20 niveaux au plus."),
     ("deep-object.json", b'{"drives": ' + b'{"a": ' * 50_000 + b"1" + b"}" * 50_001,
      "Rapport JSON trop imbriqué : 20 niveaux au plus."),
     ("long-line.log", b"[2024/03/12 08:14:02]  notice: nwipe 0.38\n" + b" " * 1_000_000 + b"x\n",
@@ -195,3 +196,19 @@ def test_a_deep_report_dropped_on_the_collection_page_is_a_422_page(client, sess
                          data={"csrf_token": token, "report": (io.BytesIO(b"[" * 100_000), "deep.json")})
     assert answer.status_code == 422
     assert "Rapport JSON trop imbriqué" in page_text(answer)
+
+
+@pytest.mark.parametrize("path,content", [
+    ("/eligibility/rule-sets/", b"[" * 100_000),
+    ("/eligibility/rule-sets/", b'{"id": "TEST-2031.9", "notes": ' + b"[" * 900 + b"]" * 900 + b"}"),
+    ("/distribution/price-grids/", b"[" * 100_000),
+    ("/distribution/price-grids/", b'{"id": "PG-TEST", "notes": ' + b"[" * 900 + b"]" * 900 + b"}"),
+])
+def test_a_deep_json_file_given_to_admin_is_refused_in_french(client, path, content):
+    """Rule sets and price grids go through core/jsonfile.py: a file nested 100,000 levels deep
+    raised RecursionError there (a 500)."""
+    token = login(client, "admin")
+    answer = client.post(path, data={"csrf_token": token, "file": (io.BytesIO(content), "deep.json")},
+                         content_type="multipart/form-data", follow_redirects=True)
+    assert answer.status_code == 200
+    assert "Fichier JSON trop imbriqué : 20 niveaux au plus." in page_text(answer)
