@@ -183,3 +183,16 @@ def test_a_representation_that_queries_is_reported(tmp_path, monkeypatch):
                       encoding="utf-8")
     assert representation_queries(module) == ["representations.py:1 importe sqlalchemy",
                                               "representations.py:3 prend une session"]
+
+
+def test_the_certificate_edge_holds_no_query():
+    """app/api/certificates.py only adds the configuration and serialises: the lookups of issued
+    certificates are inventory services (inventory/services/certificates.py). SQLAlchemy may be
+    imported for type hints only (under ``if TYPE_CHECKING:``)."""
+    path = ROOT / "app" / "api" / "certificates.py"
+    source = path.read_text(encoding="utf-8")
+    runtime = [node for node in ast.parse(source).body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    modules = [node.module if isinstance(node, ast.ImportFrom) else alias.name
+               for node in runtime for alias in (node.names if isinstance(node, ast.Import) else [None])]
+    assert [m for m in modules if m and m.split(".")[0] == "sqlalchemy"] == []
+    assert not any(call in source for call in ("select(", "session.get(", "session.execute(", ".scalar"))

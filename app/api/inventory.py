@@ -6,13 +6,7 @@ from flask_appbuilder.api import expose
 from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.api.base import ID, JsonApi, domain_endpoint
-from app.api.certificates import (
-    certificate_json,
-    issue_collection_certificate,
-    issue_device_certificate,
-    issued_collection_certificate,
-    issued_device_certificate,
-)
+from app.api.certificates import certificate_json, issue_collection_certificate, issue_device_certificate
 from app.certificates import pdf_response
 from app.extensions import db
 from core.errors import ValidationFailed
@@ -27,6 +21,7 @@ from inventory.representations import (
 )
 from core.schemas import load
 from inventory.schemas import CollectionIn, DeviceIn, ErasureIn, GradingIn, TransitionIn
+from inventory.services.certificates import issued_collection_certificate, issued_device_certificate
 from inventory.services.collections import create_collection
 from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device

@@ -10,7 +10,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange, Optional
 
-from app.api.certificates import issue_collection_certificate, issued_collection_certificate
+from app.api.certificates import issue_collection_certificate
 from app.certificates import pdf_response
 from app.extensions import db
 from app.operator import current_operator
@@ -25,6 +25,7 @@ from inventory import queries
 from inventory.models import Collection
 from core.schemas import load
 from inventory.schemas import CollectionEditIn, CollectionIn
+from inventory.services.certificates import issued_collection_certificate
 from inventory.services.collections import create_collection, update_collection
 from inventory.sanitisation import covering_record, is_safe, medium_state
 from inventory.services.csv_import import import_devices_csv, problems_csv, template_csv

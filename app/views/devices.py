@@ -8,7 +8,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange, Optional
 
-from app.api.certificates import issue_device_certificate, issued_device_certificate
+from app.api.certificates import issue_device_certificate
 from app.certificates import pdf_response
 from app.extensions import db
 from app.operator import current_operator
@@ -23,6 +23,7 @@ from inventory.grading import COSMETIC
 from inventory.sanitisation import medium_state
 from core.schemas import load
 from inventory.schemas import DeviceEditIn, DeviceIn, ErasureIn, GradingIn
+from inventory.services.certificates import issued_device_certificate
 from inventory.services.common import device_by_tag
 from inventory.services.devices import register_device, update_device
 from inventory.services.erasures import record_erasure

@@ -1,4 +1,4 @@
-"""Issuing certificates of data sanitisation, and verifying them.
+"""Issuing certificates of data sanitisation, fetching the issued ones (never issuing), and verifying them.
 
 A certificate covers the media that came with the donated devices (not those fitted by the
 workshop). It is issued only when every one of them is sanitised or destroyed; otherwise the
@@ -149,7 +149,8 @@ def _summary(cert_kind: str, number: str, issued_at: datetime, donor: str, colle
 
 def _issue(session: Session, *, cert_kind: str, collection: Collection, device: Device | None,
            media: list[StorageMedium], subject: str, programme: Programme, base_url: str,
-           user_id: int | None, now: datetime) -> Certificate:
+           user_id: int | None, now: datetime) -> tuple[Certificate, bool]:
+    """(certificate, newly issued): the one already issued for the same records, or a new one."""
     covered, missing = _covered(media)
     if missing:
         raise _refusal(missing)
@@ -163,7 +164,7 @@ def _issue(session: Session, *, cert_kind: str, collection: Collection, device: 
         .order_by(Certificate.id.desc())
     ).scalars().first()
     if existing is not None:
-        return existing
+        return existing, False
     with unit_of_work(session):
         year = to_local(now).year
         number = f"CERT-{year}-{next_value(session, f'certificate:{year}'):05d}"
@@ -185,13 +186,14 @@ def _issue(session: Session, *, cert_kind: str, collection: Collection, device: 
             issued_at=now, issued_by_id=user_id,
         )
         session.add(certificate)
-    return certificate
+    return certificate, True
 
 
-def device_certificate(session: Session, asset_tag: str, *, programme: Programme, base_url: str,
-                       user_id: int | None = None, now: datetime | None = None) -> Certificate:
-    """The certificate of one device. Raises NotFound, CertificateRefused (409, with the
-    missing media) or Conflict (no donated medium)."""
+def issue_device_certificate(session: Session, asset_tag: str, *, programme: Programme, base_url: str,
+                             user_id: int | None = None, now: datetime | None = None) -> tuple[Certificate, bool]:
+    """(the certificate of one device, newly issued): the same records give back the same
+    certificate, with no new number. Raises NotFound, CertificateRefused (409, with the missing
+    media) or Conflict (no donated medium)."""
     device = device_by_tag(session, asset_tag)
     subject = (f"Appareil {device.asset_tag} — {Category.label_of(device.category)} {device.brand} {device.model}"
                + (f" (n° de série {device.serial_number})" if device.serial_number else ""))
@@ -199,9 +201,25 @@ def device_certificate(session: Session, asset_tag: str, *, programme: Programme
                   subject=subject, programme=programme, base_url=base_url, user_id=user_id, now=now or utcnow())
 
 
+def device_certificate(session: Session, asset_tag: str, *, programme: Programme, base_url: str,
+                       user_id: int | None = None, now: datetime | None = None) -> Certificate:
+    """The certificate of one device (see ``issue_device_certificate``)."""
+    return issue_device_certificate(session, asset_tag, programme=programme, base_url=base_url,
+                                    user_id=user_id, now=now)[0]
+
+
 def collection_certificate(session: Session, collection_id: int, *, programme: Programme, base_url: str,
                            user_id: int | None = None, now: datetime | None = None) -> Certificate:
-    """The summary certificate of a whole collection (every medium of its devices)."""
+    """The summary certificate of a whole collection (see ``issue_collection_certificate``)."""
+    return issue_collection_certificate(session, collection_id, programme=programme, base_url=base_url,
+                                        user_id=user_id, now=now)[0]
+
+
+def issue_collection_certificate(session: Session, collection_id: int, *, programme: Programme, base_url: str,
+                                 user_id: int | None = None,
+                                 now: datetime | None = None) -> tuple[Certificate, bool]:
+    """(the summary certificate of a whole collection — every medium of its devices —, newly
+    issued). Raises NotFound, CertificateRefused or Conflict, as for a device."""
     collection = session.execute(
         select(Collection).where(Collection.id == collection_id).options(joinedload(Collection.donor))
     ).scalar_one_or_none()
@@ -216,6 +234,35 @@ def collection_certificate(session: Session, collection_id: int, *, programme: P
     subject = f"Collecte {collection.reference} : {devices} appareil(s), {len(media)} support(s) de données"
     return _issue(session, cert_kind="collection", collection=collection, device=None, media=media, subject=subject,
                   programme=programme, base_url=base_url, user_id=user_id, now=now or utcnow())
+
+
+def _latest(session: Session, **where) -> Certificate | None:
+    stmt = select(Certificate).filter_by(**where).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    return session.execute(stmt.limit(1)).scalar_one_or_none()
+
+
+def issued_device_certificate(session: Session, asset_tag: str) -> Certificate:
+    """The device's latest issued certificate, never issuing one; NotFound (French) when the
+    device is unknown or none was issued."""
+    device = device_by_tag(session, asset_tag, with_media=False)
+    certificate = _latest(session, kind="device", device_id=device.id)
+    if certificate is None:
+        raise NotFound(f"Aucun certificat d'effacement n'a encore été émis pour l'appareil {device.asset_tag} : "
+                       "émettez-le d'abord (bouton « Émettre le certificat », ou POST …/certificate).")
+    return certificate
+
+
+def issued_collection_certificate(session: Session, collection_id: int) -> Certificate:
+    """The collection's latest issued summary certificate, never issuing one; NotFound (French)
+    when the collection is unknown or none was issued."""
+    collection = session.get(Collection, collection_id)
+    if collection is None:
+        raise NotFound(f"Collecte n° {collection_id} inconnue.")
+    certificate = _latest(session, kind="collection", collection_id=collection.id, device_id=None)
+    if certificate is None:
+        raise NotFound(f"Aucun certificat d'effacement n'a encore été émis pour la collecte {collection.reference} : "
+                       "émettez-le d'abord (bouton « Émettre le certificat », ou POST …/certificate).")
+    return certificate
 
 
 @dataclass

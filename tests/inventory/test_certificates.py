@@ -7,12 +7,16 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from core.errors import Conflict
+from core.errors import Conflict, NotFound
 from inventory.certificate_pdf import Programme
 from inventory.services.certificates import (
     CertificateRefused,
     collection_certificate,
     device_certificate,
+    issue_collection_certificate,
+    issue_device_certificate,
+    issued_collection_certificate,
+    issued_device_certificate,
     mask_serial,
     normalise_code,
     verify,
@@ -92,6 +96,48 @@ def test_asking_again_returns_the_same_certificate_until_the_records_change(sess
     wipe(session, device, "AAA111", level="destroy", technique="shred")
     renewed = device_certificate(session, device.asset_tag, programme=PROGRAMME, base_url=BASE)
     assert renewed.id != first.id and renewed.number.endswith("-00002")
+
+
+def test_issuing_says_whether_the_certificate_is_new(session, shop):
+    device = make_device(session, shop["collection"].id, storage=[{"kind": "ssd", "serial_number": "NEW111"}])
+    transition(session, device.asset_tag, "wiping")
+    wipe(session, device, "NEW111")
+    first, new = issue_device_certificate(session, device.asset_tag, programme=PROGRAMME, base_url=BASE)
+    assert new
+    again, new = issue_device_certificate(session, device.asset_tag, programme=PROGRAMME, base_url=BASE)
+    assert (again.id, new) == (first.id, False)
+    summary, new = issue_collection_certificate(session, shop["collection"].id, programme=PROGRAMME, base_url=BASE)
+    assert new and summary.kind == "collection"
+    assert issue_collection_certificate(session, shop["collection"].id, programme=PROGRAMME,
+                                        base_url=BASE) == (summary, False)
+
+
+def test_fetching_an_issued_certificate_never_issues_one(session, shop):
+    """The lookups behind GET …/certificate.pdf (moved from app/api/certificates.py): the latest
+    issued certificate, or a French NotFound; no number is consumed."""
+    device = make_device(session, shop["collection"].id, storage=[{"kind": "ssd", "serial_number": "GET111"}])
+    transition(session, device.asset_tag, "wiping")
+    wipe(session, device, "GET111")
+    with pytest.raises(NotFound) as none:
+        issued_device_certificate(session, device.asset_tag)
+    assert none.value.message.startswith(f"Aucun certificat d'effacement n'a encore été émis pour l'appareil {device.asset_tag}")
+    with pytest.raises(NotFound) as none:
+        issued_collection_certificate(session, shop["collection"].id)
+    assert none.value.message.startswith("Aucun certificat d'effacement n'a encore été émis pour la collecte "
+                                         f"{shop['collection'].reference}")
+    with pytest.raises(NotFound) as unknown:
+        issued_collection_certificate(session, 999_999)
+    assert unknown.value.message == "Collecte n° 999999 inconnue."
+    with pytest.raises(NotFound):
+        issued_device_certificate(session, "RK-UNKNOWN")
+    first = device_certificate(session, device.asset_tag, programme=PROGRAMME, base_url=BASE)
+    wipe(session, device, "GET111", level="destroy", technique="shred")
+    latest = device_certificate(session, device.asset_tag, programme=PROGRAMME, base_url=BASE)
+    assert latest.id != first.id
+    assert issued_device_certificate(session, device.asset_tag).id == latest.id
+    summary = collection_certificate(session, shop["collection"].id, programme=PROGRAMME, base_url=BASE)
+    assert issued_collection_certificate(session, shop["collection"].id).id == summary.id
+    assert issued_device_certificate(session, device.asset_tag).id == latest.id   # not the summary
 
 
 def test_collection_certificate_lists_every_medium(session, shop):
