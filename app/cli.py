@@ -119,12 +119,12 @@ def impact_command(period: str, epci: str | None, output: str | None) -> None:
     from core.errors import DomainError
     from reporting.impact import half_year, impact_data
     from reporting.impact_pdf import render_impact_report
-    from reporting.queries import filters_from_args
+    from reporting.queries import filters_from_args, scope_label
 
     try:
         start, end, _label = half_year(period)
         base = filters_from_args(db.session, {"from": start.isoformat(), "to": end.isoformat(), "epci": epci or ""})
-        scope = f"EPCI : {epci}" if epci else "Tout le programme"
+        scope = scope_label(db.session, base)
         pdf = render_impact_report(impact_data(db.session, period, base, programme_name=current_app.config["PROGRAMME_NAME"],
                                                scope=scope))
     except DomainError as exc:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.clock import MARTINIQUE, local_today
 from core.errors import Forbidden, ValidationFailed
-from core.schemas import DAY_RANGE, EARLIEST_DAY, LATEST_DAY, parse_id
+from core.schemas import DAY_RANGE, EARLIEST_DAY, LATEST_DAY
 from core.territory import Commune
 from core.actor import PARTENAIRE, Actor
 from inventory.models import Site
@@ -64,17 +64,6 @@ def parse_day(value: str | None, field: str) -> date | None:
     if not EARLIEST_DAY <= day <= LATEST_DAY:
         raise ValidationFailed({field: [DAY_RANGE]})
     return day
-
-
-def check_ids(args) -> None:
-    """``donor`` and ``epci``, when written with digits, must be ids a database holds (1 to
-    ``MAX_ID``, ASCII digits): refused here before any lookup, on both engines alike."""
-    donor = (args.get("donor") or "").strip()
-    if donor and parse_id(donor) is None:
-        raise ValidationFailed({"donor": ["Identifiant d'organisation donatrice attendu."]})
-    epci = (args.get("epci") or "").strip()
-    if epci.isdigit() and parse_id(epci) is None:
-        raise ValidationFailed({"epci": ["EPCI inconnu : CACEM, CAP Nord ou Espace Sud."]})
 
 
 def build_filters(*, start: date | None, end: date | None, epci_id: int | None = None, donor_id: int | None = None,

@@ -19,6 +19,7 @@ from reporting.dashboard import flow_tables
 from reporting.donor import donor_name, donor_tables
 from reporting.filters import Filters
 from reporting.indicators import indicators
+from reporting.queries import checked_filters
 
 GROUPS = [
     ("Appareils", [("devices_collected", "Appareils collectés"), ("devices_sanitised", "Appareils effacés"),
@@ -36,6 +37,7 @@ GROUPS = [
                                  ("paid_total", "Total payé par les foyers"),
                                  ("aide_solidaire_total", "Aide solidaire totale")]),
 ]
+DONOR_REQUIRED = "Choisissez un donateur (paramètre donor) pour produire son rapport."
 RATES = {"workshop_attendance_rate", "internet_access_rate"}
 MONEY = {"reference_value_total", "paid_total", "aide_solidaire_total"}
 
@@ -93,8 +95,10 @@ def change(key: str, current, previous) -> str:
 
 
 def impact_data(session: Session, period: str, base: Filters, *, programme_name: str, scope: str) -> dict:
-    """Everything the impact report shows for ``period`` within ``base``'s EPCI, donor and category."""
+    """Everything the impact report shows for ``period`` within ``base``'s EPCI, donor and category.
+    ValidationFailed on ``period`` (not a half-year) or on a filter naming no row."""
     start, end, label = half_year(period)
+    checked_filters(session, base)
     before = previous_half(period.strip().upper())
     previous_start, previous_end, previous_label = half_year(before)
     current_filters, previous_filters = base.with_period(start, end), base.with_period(previous_start, previous_end)
@@ -130,7 +134,11 @@ def impact_data(session: Session, period: str, base: Filters, *, programme_name:
 
 
 def donor_report_data(session: Session, f: Filters, *, programme_name: str, period_label: str | None) -> dict:
-    """The donor's report: ``f.donor_id`` must be set."""
+    """The donor's report. ValidationFailed on ``donor`` when ``f`` names no donor (or one no row
+    has): a report of nobody's devices would look like a donor who gave nothing."""
+    if f.donor_id is None:
+        raise ValidationFailed({"donor": [DONOR_REQUIRED]}, message=DONOR_REQUIRED)
+    checked_filters(session, f)
     totals, _by_epci, by_commune, collections, _certificates = donor_tables(session, f)
     return {
         "programme_name": programme_name, "donor_name": donor_name(session, f.donor_id), "period_label": period_label,

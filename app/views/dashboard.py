@@ -9,24 +9,21 @@ from flask import Response, abort, current_app, g, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from app.extensions import db
 from app.views.errors import domain_errors
 from core.clock import local_today
 from core.errors import DomainError, Forbidden, ValidationFailed
-from core.territory import Epci
 from core.actor import actor_of
-from core.organisations import Organisation
-from core.vocabulary import Category, OrganisationKind
+from core.vocabulary import Category
 from reporting.dashboard import dashboard
 from reporting.donor import certificate_for_donor, donor_name, donor_tables
 from reporting.exports import to_csv, to_xlsx
 from core.actor import PARTENAIRE
-from reporting.filters import Filters, check_ids, may_have_donor_documents, may_have_impact_report, scoped
+from reporting.filters import Filters, may_have_donor_documents, may_have_impact_report, scoped
 from reporting.impact import current_half, donor_report_data, impact_data, recent_halves
 from reporting.presentation import communes_of, svg_for
-from reporting.queries import filters_from_args
+from reporting.queries import donor_choices, epci_choices, filters_from_args, scope_label
 
 
 def _is_partner(actor) -> bool:
@@ -37,7 +34,6 @@ def _filters():
     """(actor, scoped filters) from the query string; 403 / 422 pages on refusal."""
     actor = actor_of(g.user)
     try:
-        check_ids(request.args)
         return actor, scoped(filters_from_args(db.session, request.args), actor)
     except Forbidden:
         abort(403)
@@ -55,14 +51,6 @@ def _sections(actor, filters: Filters):
     return figures, sections
 
 
-def _scope_label(actor, filters: Filters) -> str:
-    if filters.donor_id is not None:
-        return f"Donateur : {donor_name(db.session, filters.donor_id)}"
-    if filters.epci_id is not None:
-        return f"EPCI : {db.session.get(Epci, filters.epci_id).short_name}"
-    return "Tout le programme"
-
-
 class DashboardView(BaseView):
     route_base = "/dashboard"
     class_permission_name = "Dashboard"
@@ -77,13 +65,12 @@ class DashboardView(BaseView):
         figures, sections = _sections(actor, filters)
         communes = communes_of(db.session)
         rendered = [(title, [(table, svg_for(table, communes)) for table in tables]) for title, tables in sections]
-        epcis = db.session.execute(select(Epci).order_by(Epci.short_name)).scalars().all()
-        donors = (db.session.execute(select(Organisation).where(Organisation.kind == OrganisationKind.DONOR.value)
-                                     .order_by(Organisation.name)).scalars().all() if actor.is_admin else [])
+        epcis = epci_choices(db.session)
+        donors = donor_choices(db.session) if actor.is_admin else []
         query = request.query_string.decode()
         return self.render_template(
             "reporting/dashboard.html", title=_l("Dashboard"), sections=rendered, filters=filters,
-            scope=_scope_label(actor, filters), epcis=epcis, donors=donors, categories=Category.choices(),
+            scope=scope_label(db.session, filters), epcis=epcis, donors=donors, categories=Category.choices(),
             is_admin=actor.is_admin, is_partner=_is_partner(actor), query=query,
             periods=recent_halves(local_today()), current_period=current_half(local_today()))
 
@@ -119,19 +106,17 @@ class DashboardView(BaseView):
 
         period = request.args.get("period") or current_half(local_today())
         data = impact_data(db.session, period, filters, programme_name=current_app.config["PROGRAMME_NAME"],
-                           scope=_scope_label(actor, filters))
+                           scope=scope_label(db.session, filters))
         return _download(render_impact_report(data), f"rapport-impact-{data['period']}.pdf", "application/pdf")
 
     @expose("/donor-report.pdf")
     @has_access
     @permission_name("read")
+    @domain_errors(render="_impact_refused", render_flash=False, status=422)
     def donor_report(self):
         actor, filters = _filters()
         if not may_have_donor_documents(actor):
             abort(403)
-        if filters.donor_id is None:
-            abort(Response("Choisissez un donateur (paramètre donor) pour produire son rapport.", status=422,
-                           mimetype="text/plain"))
         from reporting.donor_pdf import render_donor_report
 
         period = f"du {filters.start:%d/%m/%Y} au {filters.end:%d/%m/%Y}"

@@ -11,7 +11,8 @@ from core.territory import Epci
 from core.actor import Actor
 from inventory.services.reference import create_organisation
 from reporting.filters import Filters, build_filters, parse_day, scoped, with_sites
-from reporting.queries import filters_from_args
+from reporting.impact import donor_report_data, impact_data
+from reporting.queries import checked_filters, filters_from_args, scope_label
 from tests.helpers import make_workshop
 
 
@@ -121,3 +122,70 @@ def test_the_query_string(session):
             filters_from_args(session, args)
         assert bad.value.errors == {field: [message]}, args
     assert shop["donor"].id != recipient.id
+
+
+EPCI_UNKNOWN = {"epci": ["EPCI inconnu : CACEM, CAP Nord ou Espace Sud."]}
+DONOR_EXPECTED = {"donor": ["Identifiant d'organisation donatrice attendu."]}
+
+
+@pytest.mark.parametrize("args,errors", [
+    ({"epci": "²"}, EPCI_UNKNOWN),                          # a digit to str.isdigit, not to int()
+    ({"epci": "99999999999999999999"}, EPCI_UNKNOWN),        # beyond any INTEGER column
+    ({"epci": "2147483648"}, EPCI_UNKNOWN),
+    ({"epci": "0"}, EPCI_UNKNOWN),
+    ({"epci": "-1"}, EPCI_UNKNOWN),
+    ({"epci": "CA\x00CEM"}, EPCI_UNKNOWN),
+    ({"donor": "²"}, DONOR_EXPECTED),
+    ({"donor": "99999999999999999999"}, DONOR_EXPECTED),
+    ({"donor": "2147483648"}, DONOR_EXPECTED),
+    ({"donor": "1e3"}, DONOR_EXPECTED),
+    ({"category": "toaster"}, {"category": [
+        "Catégorie inconnue : valeurs acceptées : laptop, desktop, tablet, smartphone, monitor, printer, network, other."]}),
+])
+def test_the_query_string_ids_are_checked_in_reporting(session, args, errors):
+    """filters_from_args checks its ids itself: the dashboard, the API and the command line rely
+    on it (``"²"`` raised ValueError, twenty digits OverflowError on SQLite and « integer out of
+    range » on PostgreSQL, unless the web edge had refused them first)."""
+    with pytest.raises(ValidationFailed) as bad:
+        filters_from_args(session, args)
+    assert bad.value.errors == errors
+
+
+def test_filters_built_in_code_are_checked_against_the_rows(session):
+    shop = make_workshop(session)
+    epcis = {e.short_name: e.id for e in session.query(Epci)}
+    known = Filters(ANY.start, ANY.end, epcis["CACEM"], shop["donor"].id, "laptop")
+    assert checked_filters(session, known) is known
+    for filters, errors in ((Filters(ANY.start, ANY.end, epci_id=999_999), EPCI_UNKNOWN),
+                            (Filters(ANY.start, ANY.end, epci_id=10**20), EPCI_UNKNOWN),
+                            (Filters(ANY.start, ANY.end, donor_id=999_999), DONOR_EXPECTED),
+                            (Filters(ANY.start, ANY.end, donor_id=10**20), DONOR_EXPECTED)):
+        with pytest.raises(ValidationFailed) as bad:
+            checked_filters(session, filters)
+        assert bad.value.errors == errors
+        with pytest.raises(ValidationFailed) as bad:
+            impact_data(session, "2026-S1", filters, programme_name="P", scope="—")
+        assert bad.value.errors == errors
+
+
+def test_the_donor_report_needs_a_known_donor(session):
+    shop = make_workshop(session)
+    with pytest.raises(ValidationFailed) as none:
+        donor_report_data(session, ANY, programme_name="P", period_label=None)
+    assert none.value.errors == {"donor": ["Choisissez un donateur (paramètre donor) pour produire son rapport."]}
+    assert none.value.message == "Choisissez un donateur (paramètre donor) pour produire son rapport."
+    with pytest.raises(ValidationFailed) as unknown:
+        donor_report_data(session, Filters(ANY.start, ANY.end, donor_id=999_999), programme_name="P", period_label=None)
+    assert unknown.value.errors == DONOR_EXPECTED
+    report = donor_report_data(session, Filters(ANY.start, ANY.end, donor_id=shop["donor"].id), programme_name="P",
+                               period_label=None)
+    assert report["donor_name"] == "Donateur Test"
+
+
+def test_the_scope_label(session):
+    shop = make_workshop(session)
+    epcis = {e.short_name: e.id for e in session.query(Epci)}
+    assert scope_label(session, ANY) == "Tout le programme"
+    assert scope_label(session, Filters(ANY.start, ANY.end, epci_id=epcis["CAP Nord"])) == "EPCI : CAP Nord"
+    assert scope_label(session, Filters(ANY.start, ANY.end, epcis["CAP Nord"], shop["donor"].id)) == \
+        "Donateur : Donateur Test"
