@@ -20,6 +20,10 @@ from eligibility.rules import Rules
 
 
 MAX_AGE = 125
+# What the household's Numeric(12, 2) column holds; the API and the forms refuse more with the
+# same message (eligibility.schemas), checked before any rounding.
+MAX_RESOURCES = Decimal("9999999999.99")
+RESOURCES_RANGE = "Ressources mensuelles de 9 999 999 999,99 € au plus attendues."
 
 
 @dataclass(frozen=True)
@@ -124,13 +128,20 @@ def _check(facts: HouseholdFacts, rules: Rules) -> tuple[Decimal, list[str]]:
         errors["members"] = [f"Le foyer doit compter au moins une personne de {rules.adult_age} ans ou plus."]
     resources = facts.monthly_resources
     try:
-        resources = Decimal(resources).quantize(CENT, ROUND_HALF_UP) if resources is not None else None
+        resources = Decimal(resources) if resources is not None else None
     except (InvalidOperation, TypeError, ValueError):
         resources = None
     if resources is None or not resources.is_finite():
         errors["monthly_resources"] = ["Ressources mensuelles du foyer (en euros) obligatoires."]
-    elif resources < 0:
-        errors["monthly_resources"] = ["Les ressources ne peuvent pas être négatives."]
+    elif abs(resources) > MAX_RESOURCES:
+        # Before rounding: 1e30 does not fit the decimal context (it read as "obligatoires").
+        errors["monthly_resources"] = [RESOURCES_RANGE]
+    else:
+        resources = resources.quantize(CENT, ROUND_HALF_UP)
+        if resources.is_zero():
+            resources = resources.copy_abs()      # -0,004 € is 0,00 €, as in the batch (not « -0.00 »)
+        if resources < 0:
+            errors["monthly_resources"] = ["Les ressources ne peuvent pas être négatives."]
     benefits = [b.strip().upper() for b in facts.benefits if b and b.strip()]
     unknown = [b for b in benefits if b not in rules.benefits]
     if unknown:
@@ -195,6 +206,19 @@ def _numbers(texts: list[str]) -> np.ndarray:
         return _slow_numbers(texts)
 
 
+# From this amount on, a float no longer holds every cent exactly enough to round half up.
+LARGE_AMOUNT = 1e9
+
+
+def _decimal(text: str, parsed: float) -> Decimal:
+    """The amount ``text`` writes, exactly (the float it was read as when Decimal cannot read it)."""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return Decimal(parsed)
+    return amount if amount.is_finite() else Decimal(parsed)
+
+
 def _slow_numbers(texts: list[str]) -> np.ndarray:
     return pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=float)
 
@@ -234,12 +258,27 @@ def decide_frame(frame: pd.DataFrame, rules: Rules, territory: Mapping[str, str]
     flag(adults == 0, f"members : Le foyer doit compter au moins une personne de {rules.adult_age} ans ou plus.")
 
     # Resources, in cents, exactly (rounded half up to the cent, as the single path does).
-    parsed = _numbers([t.replace(",", ".") for t in _texts(frame, "monthly_resources")])
+    texts = [t.replace(",", ".") for t in _texts(frame, "monthly_resources")]
+    parsed = _numbers(texts)
     missing = ~np.isfinite(parsed)
-    safe = np.where(missing, 0.0, parsed)
+    # Large amounts in Decimal, as the single path reads them: the bound exactly, and the cents
+    # of what fits without float rounding (1e30 cents overflowed int64 and read as negative).
+    large = np.flatnonzero(~missing & (np.abs(np.where(missing, 0.0, parsed)) >= LARGE_AMOUNT))
+    too_large = np.zeros(n, dtype=bool)
+    exact: dict[int, int] = {}
+    for i in large:
+        amount = _decimal(texts[i], parsed[i])
+        if abs(amount) > MAX_RESOURCES:
+            too_large[i] = True
+        else:
+            exact[i] = int(amount.quantize(CENT, ROUND_HALF_UP) * 100)
+    safe = np.where(missing | too_large, 0.0, parsed)
     cents = (np.sign(safe) * np.floor(np.abs(safe) * 100 + 0.5 + 1e-9)).astype(np.int64)
+    for i, value in exact.items():
+        cents[i] = value
     flag(missing, "monthly_resources : Ressources mensuelles du foyer (en euros) obligatoires.")
-    flag(~missing & (cents < 0), "monthly_resources : Les ressources ne peuvent pas être négatives.")
+    flag(too_large, f"monthly_resources : {RESOURCES_RANGE}")
+    flag(~missing & ~too_large & (cents < 0), "monthly_resources : Les ressources ne peuvent pas être négatives.")
 
     # Benefits: the first one the rules name, in the rules' order; unknown codes are errors.
     order = {code: rank for rank, code in enumerate(rules.benefits)}

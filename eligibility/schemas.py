@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from eligibility.engine import MAX_RESOURCES, RESOURCES_RANGE
 from eligibility.identity import InvalidPhone, normalise_phone
 from eligibility.vocabulary import ProofKind, Relationship, Situation
 from core.schemas import MESSAGES, BoundedDecimal, StrictSchema, day, integer, one_of, row_id, string, text
@@ -42,9 +43,7 @@ FIELD_LABELS = {
 }
 
 # Numeric(12, 2): what the column holds. A negative amount passes here, for the engine's own message.
-MAX_RESOURCES = Decimal("9999999999.99")
-RESOURCES = BoundedDecimal(-MAX_RESOURCES, MAX_RESOURCES, places=2, required=True,
-                           message="Ressources mensuelles de 9 999 999 999,99 € au plus attendues.",
+RESOURCES = BoundedDecimal(-MAX_RESOURCES, MAX_RESOURCES, places=2, required=True, message=RESOURCES_RANGE,
                            error_messages={**MESSAGES["dec"], "invalid": "Montant en euros attendu (par exemple 1250.50)."})
 BENEFITS = fields.List(text(20), load_default=list, validate=validate.Length(max=20, error="20 prestations au plus."),
                        error_messages=MESSAGES["list"])

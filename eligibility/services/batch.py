@@ -148,7 +148,7 @@ def check_table(session: Session, actor: Actor, frame: pd.DataFrame, day: date |
     own = None
     if not actor.is_admin:
         own = set(session.execute(select(Commune.insee_code).where(Commune.epci_id == actor.epci_id)).scalars())
-    errors = decided["error"].tolist()
+    errors = [_in_columns(e) for e in decided["error"].tolist()]
     for i, row in enumerate(frame.itertuples(index=False)):
         if errors[i] is None:
             errors[i] = _identity_error(row, own)
@@ -167,6 +167,20 @@ def check_table(session: Session, actor: Actor, frame: pd.DataFrame, day: date |
         "erreur": [e or "" for e in errors],
     })
     return BatchResult(result, rules.id, sum(1 for e in errors if not e))
+
+
+# The engine names its fields; the file's user knows its columns.
+ENGINE_FIELDS = {"commune_insee": "commune_insee", "members": "ages", "monthly_resources": "ressources_mensuelles",
+                 "benefits": "prestations"}
+
+
+def _in_columns(error: str | None) -> str | None:
+    """An engine error (« monthly_resources : … ») naming the file's column instead
+    (« ressources_mensuelles : … »)."""
+    if error is None:
+        return None
+    field, separator, message = error.partition(" : ")
+    return f"{ENGINE_FIELDS.get(field, field)}{separator}{message}"
 
 
 def _identity_error(row, own_communes: set[str] | None) -> str | None:

@@ -111,7 +111,7 @@ def test_batch_check_download_and_confirmed_import(client, session):
         frame = reader(answer.data)
         assert list(frame["eligible"]) == ["oui", "oui", "", ""], fmt
         assert list(frame["palier"].astype(str)) == ["1", "1", "", ""], fmt
-        assert "ASPA" in frame["motifs"][0] and frame["erreur"][3].startswith("members :")
+        assert "ASPA" in frame["motifs"][0] and frame["erreur"][3].startswith("ages :")
     answer = client.post("/eligibility/batch/import", data={"csrf_token": token, "content": content,
                                                             "filename": "foyers.csv"})
     assert answer.status_code == 302

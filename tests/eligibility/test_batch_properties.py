@@ -127,3 +127,49 @@ def test_an_excel_workbook_with_real_dates_is_checked_like_the_csv(session):
     assert frame.loc[0, "date_naissance"] == "1950-09-15" and frame.loc[0, "commune_insee"] == "97206"
     result = check_table(session, ADMIN, frame)
     assert (result.frame.loc[0, "eligible"], result.frame.loc[0, "erreur"]) == ("oui", "")
+
+
+HUGE = ["1e30", "1E+30", "99999999999999999999", "10000000000", "9999999999,995", "-1e30", "-99999999999999999999"]
+
+
+def single_path_message(amount) -> str:
+    """What the API and the forms answer for ``amount`` (CheckIn, as the eligibility check does)."""
+    from core.schemas import load
+    from eligibility.schemas import CheckIn
+
+    try:
+        load(CheckIn(), {"commune_insee": "97213", "members": [{"age": 40}], "monthly_resources": amount})
+    except ValidationFailed as exc:
+        return exc.errors["monthly_resources"][0]
+    raise AssertionError(f"{amount} accepted")
+
+
+def huge_rows(amounts) -> list[list]:
+    return [BASE[:8] + [amount] + [""] + BASE[10:] for amount in amounts]
+
+
+def test_a_huge_amount_is_a_row_error_naming_the_column_in_csv_and_xlsx(app, session):
+    """1e30 or twenty digits in ressources_mensuelles read as « négatives » (int64 overflow) and
+    10 000 000 000 € was decided (then could not be stored): each is now that row's error, with
+    the message the forms and the API give, naming the file's column; the rows beside it are
+    decided and imported."""
+    from eligibility.services.batch import import_table
+    from tests.helpers import actor
+
+    message = single_path_message(1e30)
+    assert message == "Ressources mensuelles de 9 999 999 999,99 € au plus attendues."
+    assert single_path_message("99999999999999999999") == message
+    expected = [f"ressources_mensuelles : {message}"] * len(HUGE) + ["", ""]
+    amounts = HUGE + ["9999999999,99", "950"]
+    numbers = [float(a.replace(",", ".")) for a in HUGE]         # as Excel stores numbers typed in cells
+    for name, content in (
+            ("foyers.csv", csv_file(huge_rows(amounts), ";")),
+            ("foyers.xlsx", workbook(iter([inline_row(HEADER)] + [inline_row(r) for r in huge_rows(amounts)]))),
+            ("foyers.xlsx", workbook(iter([inline_row(HEADER)]
+                                          + [inline_row(r) for r in huge_rows(numbers + [9999999999.99, 950])])))):
+        frame = read_table(content, name)
+        result = check_table(session, ADMIN, frame)
+        assert list(result.frame["erreur"]) == expected, name
+        assert list(result.frame["eligible"]) == [""] * len(HUGE) + ["non", "oui"], name
+    references, skipped, _warnings = import_table(session, actor(app, "admin"), frame)
+    assert (len(references), skipped) == (2, len(HUGE))

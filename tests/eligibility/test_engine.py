@@ -126,11 +126,16 @@ def test_rule_sets_are_checked():
 
 # --- the batch path agrees with the single path -------------------------------------------------
 
+# Around what the household's column holds, and far beyond (1e30 overflowed the batch's cents).
+AMOUNTS_AT_THE_BOUND = ["9999999999.99", "9999999999.994", "9999999999.995", "10000000000", "-9999999999.99",
+                        "-10000000000", "1E+30", "-1E+30", "99999999999999999999", "1E+308", "1234567890.125",
+                        "1234567890.135"]
 communes = st.sampled_from([LAMENTIN, MARIN, ROBERT, "97209", "75056", "97101"])
 households = st.tuples(
     communes,
     st.lists(st.integers(0, 125), min_size=0, max_size=7),
-    st.one_of(st.decimals(min_value=-50, max_value=6000, places=2, allow_nan=False), st.none()),
+    st.one_of(st.decimals(min_value=-50, max_value=6000, places=2, allow_nan=False), st.none(),
+              st.sampled_from([Decimal(a) for a in AMOUNTS_AT_THE_BOUND])),
     st.lists(st.sampled_from(["RSA", "AAH", "CSS", "ASPA", "apl", "", "av"]), max_size=3),
 )
 
@@ -229,3 +234,29 @@ def test_blank_benefit_codes_are_no_benefit():
 def test_every_decision_names_its_rule_set():
     for household in (facts(commune="75056"), facts(benefits=("RSA",)), facts(resources="100"), facts(resources="9999")):
         assert decide(household, RULES, TERRITORY).rule_set == "MQ-2026.1"
+
+
+@pytest.mark.parametrize("resources,error", [
+    ("1E+30", "Ressources mensuelles de 9 999 999 999,99 € au plus attendues."),       # was « obligatoires »
+    ("-1E+30", "Ressources mensuelles de 9 999 999 999,99 € au plus attendues."),
+    ("99999999999999999999", "Ressources mensuelles de 9 999 999 999,99 € au plus attendues."),
+    ("10000000000", "Ressources mensuelles de 9 999 999 999,99 € au plus attendues."),
+    ("9999999999.995", "Ressources mensuelles de 9 999 999 999,99 € au plus attendues."),   # before rounding
+    ("9999999999.99", None),
+    ("-0.004", None),                                                                    # rounds to 0,00 €
+    ("-0.005", "Les ressources ne peuvent pas être négatives."),
+])
+def test_an_amount_beyond_the_column_is_refused_alike_in_both_paths(resources, error):
+    """The bound of the API and the forms (eligibility.schemas) is the engine's too, with the same
+    message: a batch row of 1e30 € read as « négatives » (its cents overflowed int64)."""
+    try:
+        decide(facts(resources=resources), RULES, TERRITORY)
+    except InvalidHousehold as invalid:
+        assert invalid.errors == {"monthly_resources": [error]}
+    else:
+        assert error is None
+    batch = decide_frame(pd.DataFrame({"commune_insee": [LAMENTIN] * 2, "ages": ["40"] * 2,
+                                       "monthly_resources": [resources, resources.replace(".", ",")],
+                                       "benefits": [""] * 2}), RULES, TERRITORY)
+    assert list(batch["error"]) == [None if error is None else f"monthly_resources : {error}"] * 2
+    assert batched([(LAMENTIN, (40,), Decimal(resources), ())]) == [single(LAMENTIN, (40,), Decimal(resources), ())]
