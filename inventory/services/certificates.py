@@ -248,7 +248,7 @@ def issued_device_certificate(session: Session, asset_tag: str) -> Certificate:
     certificate = _latest(session, kind="device", device_id=device.id)
     if certificate is None:
         raise NotFound(f"Aucun certificat d'effacement n'a encore été émis pour l'appareil {device.asset_tag} : "
-                       "émettez-le d'abord (bouton « Émettre le certificat », ou POST …/certificate).")
+                       "émettez-le d'abord (bouton « Certificat d'effacement (PDF) » de la fiche, ou POST …/certificate).")
     return certificate
 
 
@@ -261,7 +261,7 @@ def issued_collection_certificate(session: Session, collection_id: int) -> Certi
     certificate = _latest(session, kind="collection", collection_id=collection.id, device_id=None)
     if certificate is None:
         raise NotFound(f"Aucun certificat d'effacement n'a encore été émis pour la collecte {collection.reference} : "
-                       "émettez-le d'abord (bouton « Émettre le certificat », ou POST …/certificate).")
+                       "émettez-le d'abord (bouton « Certificat d'effacement de la collecte (PDF) » de sa fiche, ou POST …/certificate).")
     return certificate
 
 
