@@ -45,7 +45,9 @@ class ScanApi(JsonApi):
           description: >
             Avec un poste (wiping, repair, grading, stock), applique la transition du poste
             quand le cycle de vie l'autorise. Après un emplacement, chaque appareil scanné y
-            est rangé. Une relecture du même code en moins de 2 s est ignorée.
+            est rangé quel que soit le poste ; la transition du poste l'accompagne là où le
+            cycle de vie l'autorise, et le message dit l'état gardé sinon. Une relecture du
+            même code en moins de 2 s est ignorée.
           requestBody:
             required: true
             content:

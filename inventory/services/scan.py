@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 from core.clock import utcnow
 from core.errors import NotFound, TransitionRefused, ValidationFailed
 from inventory.codes import normalise_scan
-from inventory.lifecycle import STATION_TARGETS, State, StateGroup
+from inventory.lifecycle import STATION_TARGETS, TRANSITIONS, State, StateGroup
 from inventory.models import Collection, Device, Location, ScanContext
 from inventory.queries import history
 from core.unit_of_work import unit_of_work
@@ -178,35 +178,58 @@ def _scan_device(session: Session, ctx: _Context, device: Device, code: str, sta
                  user_id: int, now: datetime) -> ScanOutcome:
     outcome = ScanOutcome(code, "device", device, message=f"{device.asset_tag} — {device.brand} {device.model}.")
     target = STATION_TARGETS.get(Station(station)) if station else None
-    putaway = ctx.location
+    if ctx.location is not None:
+        return _put_away(session, outcome, device, ctx.location, target, station, user_id, now)
+    if target is None:
+        return outcome
+    if device.state == target.value:
+        outcome.level = "info"
+        outcome.message = f"{device.asset_tag} est déjà à l'état « {target.label} »."
+        return outcome
+    try:
+        before = device.state
+        apply_transition(session, device, target, user_id=user_id, now=now, station=station)
+    except TransitionRefused as refused:
+        outcome.level = "error"
+        outcome.message = f"{device.asset_tag} : {refused.message}"
+        return outcome
+    outcome.applied = {"from": before, "to": target.value}
+    outcome.message = f"{device.asset_tag} : {State(before).label} → {target.label}."
+    return outcome
 
-    if target is not None:
-        if device.state == target.value:
-            outcome.level = "info"
-            outcome.message = f"{device.asset_tag} est déjà à l'état « {target.label} »."
+
+def _put_away(session: Session, outcome: ScanOutcome, device: Device, putaway: Location, target: State | None,
+              station: str | None, user_id: int, now: datetime) -> ScanOutcome:
+    """A put-away is under way: the device goes into ``putaway`` whatever the station. The
+    station's transition comes with it where the lifecycle allows it (one event for both);
+    where it does not, the device is moved all the same and the message says which state it
+    keeps and why. Runs inside the scan's unit of work: both are written, or neither."""
+    tag = device.asset_tag
+    if device.state in StateGroup.LEFT_WORKSHOP:
+        outcome.level = "error"
+        outcome.message = f"{tag} est à l'état « {device.state_label} » : il ne se range pas."
+        return outcome
+
+    kept = None  # why the station's transition does not apply, when it does not
+    if target is not None and device.state != target.value:
+        before = State(device.state)
+        try:
+            apply_transition(session, device, target, user_id=user_id, now=now, station=station, location=putaway)
+        except TransitionRefused as refused:
+            if target in TRANSITIONS[before]:
+                kept = f" ; il reste « {before.label} », pas encore « {target.label} ». {refused.message}"
+            else:
+                kept = f" ; il reste « {before.label} » (le passage à « {target.label} » ne s'applique pas à cet état)."
         else:
-            try:
-                before = device.state
-                apply_transition(session, device, target, user_id=user_id, now=now, station=station,
-                                 location=putaway)
-                outcome.applied = {"from": before, "to": target.value}
-                outcome.message = f"{device.asset_tag} : {State(before).label} → {target.label}."
-                if putaway is not None:
-                    outcome.moved_to = putaway
-                    outcome.message += f" Rangé dans {putaway.code}."
-            except TransitionRefused as refused:
-                outcome.level = "error"
-                outcome.message = f"{device.asset_tag} : {refused.message}"
-                return outcome
-
-    if putaway is not None and outcome.moved_to is None and outcome.level != "error":
-        if device.state in StateGroup.LEFT_WORKSHOP:
-            outcome.level = "error"
-            outcome.message = f"{device.asset_tag} est à l'état « {device.state_label} » : il ne se range pas."
-        elif apply_move(session, device, putaway, user_id=user_id, now=now, station=station) is not None:
+            outcome.applied = {"from": before.value, "to": target.value}
             outcome.moved_to = putaway
-            outcome.message = f"{device.asset_tag} rangé dans {putaway.code}."
-        elif outcome.applied is None:
-            outcome.level = "info"
-            outcome.message = f"{device.asset_tag} est déjà dans {putaway.code}."
+            outcome.message = f"{tag} : {before.label} → {target.label}. Rangé dans {putaway.code}."
+            return outcome
+
+    if apply_move(session, device, putaway, user_id=user_id, now=now, station=station) is not None:
+        outcome.moved_to = putaway
+        outcome.message = f"{tag} rangé dans {putaway.code}" + (kept or ".")
+    else:
+        outcome.level = "info"
+        outcome.message = f"{tag} est déjà dans {putaway.code}" + (kept or ".")
     return outcome

@@ -129,12 +129,14 @@ def test_a_put_away_with_a_station_moves_and_transitions_in_one_event(session, s
     assert (plain.level, plain.moved_to, plain.message) == ("info", None, f"{tag} est déjà dans LOC-LAM-A01.")
 
 
-def test_a_refused_transition_does_not_put_away(session, shop, tech):
+def test_a_refused_transition_still_puts_away(session, shop, tech):
+    """Issue 16, defect 6: a put-away goes on whatever the station; the station's transition
+    applies only where the lifecycle allows it (tests/inventory/test_scan_putaway.py has more)."""
     device = make_device(session, shop["collection"].id)
     scan(session, shop["bin_a"].code, user_id=tech, now=at(0))
-    refused = scan(session, device.asset_tag, user_id=tech, station="stock", now=at(3))
-    assert (refused.level, refused.moved_to, refused.putaway.code) == ("error", None, "LOC-LAM-A01")
-    assert device.location_id is None
+    kept = scan(session, device.asset_tag, user_id=tech, station="stock", now=at(3))
+    assert (kept.level, kept.applied, kept.moved_to.code, kept.putaway.code) == ("ok", None, "LOC-LAM-A01", "LOC-LAM-A01")
+    assert (device.state, device.location.code) == ("received", "LOC-LAM-A01")
 
 
 @pytest.mark.parametrize("state", ["distributed", "recycled"])
