@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.print_stations import get_station
-from core.errors import ValidationFailed
+from core.errors import DomainError, ValidationFailed
 from inventory.label_content import build_labels
 from labels.errors import LabelError
 from labels.formats import get_format
@@ -64,3 +64,33 @@ def print_labels(session: Session, *, kind: str, codes, station: str, format_id:
         place.default_format if place.default_format.startswith("roll-") else "roll-62x29"), output="zpl", station=station)
     send(place.printer, rendered.content.decode("utf-8"), timeout=PRINTER_TIMEOUT_SECONDS)
     return rendered.count
+
+
+@dataclass
+class ReceptionLabel:
+    """What became of a newly registered device's label."""
+
+    printed_on: str | None = None   # the print station whose printer took it
+    problem: str | None = None      # why the station's printer did not take it (French)
+
+    @property
+    def offer_pdf(self) -> bool:
+        return self.printed_on is None
+
+
+def reception_label(session: Session, asset_tag: str, station: str | None) -> ReceptionLabel:
+    """Print a newly registered device's label on ``station``'s printer, on the station's default
+    label stock, when the station has a printer; otherwise leave it to the PDF. Never raises:
+    the device is registered already, and a printer that is off or a station gone must not
+    hide that; the problem is returned, in French, and the PDF offered instead."""
+    try:
+        place = get_station(session, station)
+    except DomainError as exc:
+        return ReceptionLabel(problem=exc.message)
+    if place is None or not place.printer:
+        return ReceptionLabel()
+    try:
+        print_labels(session, kind="device", codes=asset_tag, station=place.name)
+    except (DomainError, LabelError) as exc:
+        return ReceptionLabel(problem=f"Étiquette non imprimée au poste « {place.name} » : {exc.message}")
+    return ReceptionLabel(printed_on=place.name)

@@ -1,7 +1,9 @@
 """Device pages: the list (FAB), the device sheet with its actions, and registration."""
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from decimal import Decimal
+
+from flask import Response, current_app, flash, redirect, request, session as cookie, url_for
 from flask_appbuilder import ModelView, action, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
@@ -11,6 +13,8 @@ from wtforms.validators import NumberRange, Optional
 from app.api.certificates import issue_device_certificate
 from app.certificates import pdf_response
 from app.extensions import db
+from app.label_printing import reception_label
+from app.print_stations import stations as print_stations
 from app.operator import current_operator
 from app.views.errors import domain_errors, field_errors
 from app.views.forms import decimal_text, drop_none, integer, text
@@ -21,11 +25,12 @@ from inventory.lifecycle import State
 from inventory.models import Device
 from inventory.grading import COSMETIC
 from inventory.sanitisation import medium_state
+from core.numbers import decimal_text as number_text
 from core.schemas import load
 from inventory.schemas import DeviceEditIn, DeviceIn, ErasureIn, GradingIn
 from inventory.services.certificates import issued_device_certificate
 from inventory.services.common import device_by_tag
-from inventory.services.devices import register_device, update_device
+from inventory.services.devices import next_in_batch, register_device, update_device
 from inventory.services.erasures import record_erasure
 from inventory.services.grading import grade_device, is_refurbished, latest_result, template_items
 from inventory.services.repairs import (
@@ -98,6 +103,49 @@ def _local_next() -> str | None:
 
 def _grading_next(view, pk: int) -> str:
     return _local_next() or _device_sheet(view, pk)
+
+
+# The registration form's fields, in the order they come on the page.
+FORM_ORDER = ("collection", "category", "brand", "model", "serial_number", "imei",
+              *(f"medium_{part}_{i}" for i in range(MAX_MEDIA_ROWS) for part in ("kind", "serial", "capacity")),
+              "weight_kg", "location", "cpu", "ram_gb", "screen_in", "os", "storage_summary")
+# What a technician must fill in: the form opens on the first one left empty.
+REQUIRED = ("collection", "category", "brand", "model", "serial_number")
+_MEDIUM_PARTS = {"kind": "kind", "serial_number": "serial", "capacity_gb": "capacity"}
+
+
+def _form_field(error_key: str) -> str:
+    """The form field an error of ``DeviceIn`` is about (``storage.0.kind`` → ``medium_kind_0``)."""
+    parts = error_key.split(".")
+    if parts[0] == "storage":
+        if len(parts) == 3 and parts[1].isdigit():
+            return f"medium_{_MEDIUM_PARTS.get(parts[2], 'kind')}_{parts[1]}"
+        return "medium_kind_0"
+    return parts[-1]
+
+
+def first_field_to_type(values: dict, errors: dict) -> str:
+    """The field the form opens on: the first refused one; else the first required one left
+    empty, which for the next device of a batch (filled like the previous one) is its serial
+    number."""
+    refused = {_form_field(key) for key in errors} & set(FORM_ORDER)
+    if refused:
+        return min(refused, key=FORM_ORDER.index)
+    return next((name for name in REQUIRED if not str(values.get(name) or "").strip()), "serial_number")
+
+
+def form_values(data: dict) -> dict:
+    """``DeviceIn``-shaped data (``next_in_batch``) as the registration form's values."""
+    values = {key: data[key] for key in ("collection", "category", "brand", "model", "location") if data.get(key)}
+    if data.get("weight_kg") is not None:
+        values["weight_kg"] = number_text(data["weight_kg"])
+    for key, value in data.get("specs", {}).items():
+        values[key] = number_text(value) if isinstance(value, Decimal) else value
+    for index, medium in enumerate(data.get("storage", [])[:MAX_MEDIA_ROWS]):
+        values[f"medium_kind_{index}"] = medium["kind"]
+        if medium.get("capacity_gb") is not None:
+            values[f"medium_capacity_{index}"] = number_text(medium["capacity_gb"])
+    return values
 
 
 def device_input_from_form(form) -> dict:
@@ -179,12 +227,17 @@ class DeviceView(ServiceForms, ModelView):
     def update_with(self, session, item: Device, data: dict) -> None:
         update_device(session, item.id, load(DeviceEditIn(), data))
 
-    def _render_add(self, values: dict, errors: dict):
-        collections = queries.collections(db.session)
+    def _render_add(self, values: dict, errors: dict, *, after: str | None = None, offer_label: bool = False):
+        values.setdefault("print_station", cookie.get("print_station", ""))
+        label_url = None
+        if after:   # the device just saved: its label as PDF, on the print station's stock
+            label_url = url_for("LabelApi.get", kind="device", tags=after, station=values["print_station"] or None)
         return self.render_template(
             "inventory/device_add.html", title=self.add_title, values=values, errors=errors,
-            collections=collections, categories=Category.choices(), media_kinds=MediumKind.choices(),
-            locations=queries.active_locations(db.session), media_rows=range(MAX_MEDIA_ROWS),
+            collections=queries.collections(db.session), categories=Category.choices(),
+            media_kinds=MediumKind.choices(), locations=queries.active_locations(db.session),
+            media_rows=range(MAX_MEDIA_ROWS), print_stations=print_stations(db.session),
+            focus=first_field_to_type(values, errors), after=after, label_url=label_url, offer_label=offer_label,
         )
 
     def _add_refused(self, exc: DomainError):
@@ -194,21 +247,43 @@ class DeviceView(ServiceForms, ModelView):
     @has_access
     @domain_errors(render="_add_refused", status=422)
     def add(self):
+        """The reception loop: type or scan, Enter; the label prints (or its PDF is offered) and
+        the form comes back filled like the device just saved, ready for the next one's serial
+        number."""
         if request.method == "GET":
-            values = {}
-            if request.args.get("collection", "").isdigit():
-                values["collection"] = request.args["collection"]
-            return self._render_add(values, {})
+            values, extra = self._next_in_batch()
+            return self._render_add(values, {}, **extra)
         data = load(DeviceIn(), device_input_from_form(request.form))
+        cookie["print_station"] = request.form.get("print_station", "")
         device = register_device(
             db.session, data, user_id=_user_id(),
             tag_prefix=current_app.config["ASSET_TAG_PREFIX"],
             tag_digits=current_app.config["ASSET_TAG_DIGITS"],
         )
         flash(f"{device.asset_tag} enregistré : {device.brand} {device.model} (n° de série {device.serial_number}).", "success")
+        label = reception_label(db.session, device.asset_tag, cookie["print_station"] or None)
+        if label.printed_on:
+            flash(f"Étiquette de {device.asset_tag} imprimée au poste « {label.printed_on} ».", "success")
+        elif label.problem:
+            flash(label.problem, "warning")
         if request.form.get("next") == "another":
-            return redirect(url_for("DeviceView.add", collection=device.collection_id))
+            return redirect(url_for("DeviceView.add", collection=device.collection_id, after=device.asset_tag,
+                                    label="pdf" if label.offer_pdf else None))
         return redirect(url_for("DeviceView.show", pk=device.id))
+
+    def _next_in_batch(self) -> tuple[dict, dict]:
+        """The form's values and options: blank, or with the collection of ``?collection=``,
+        or, after a device was saved (``?after=RK-…``), filled like that device, with its label
+        offered as PDF when it was not printed (``?label=pdf``)."""
+        args = request.args
+        if args.get("after"):
+            try:
+                return form_values(next_in_batch(db.session, args["after"])), {
+                    "after": args["after"], "offer_label": args.get("label") == "pdf"}
+            except NotFound:
+                pass    # an address edited by hand: a blank form
+        collection = args.get("collection", "")
+        return ({"collection": collection} if collection.isdigit() else {}), {}
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

@@ -15,7 +15,7 @@ from inventory.codes import clean_identifier, imei_problem
 from inventory.lifecycle import State
 from inventory.models import Collection, Device, DeviceEvent, Location, StorageMedium
 from core.unit_of_work import unit_of_work
-from inventory.services.common import location_by_code
+from inventory.services.common import device_by_tag, location_by_code
 from core.vocabulary import Category
 from inventory.vocabulary import MOBILE_CATEGORIES, MediumKind
 
@@ -155,6 +155,23 @@ def register_device(session: Session, data: dict, *, user_id: int | None = None,
         device = apply_registration(session, cleaned, user_id=user_id, now=now or utcnow(),
                                     tag_prefix=tag_prefix, tag_digits=tag_digits)
     return device
+
+
+def next_in_batch(session: Session, asset_tag: str) -> dict:
+    """What the next device of a reception batch most likely shares with ``asset_tag``, in
+    ``DeviceIn``'s shape: collection, category, brand, model, specifications, weight, location
+    and the storage media's kinds and capacities. Never an identifier (serial number, IMEI, a
+    medium's serial number): those are each device's own. Raises NotFound."""
+    device = device_by_tag(session, asset_tag)
+    specs = {"cpu": device.cpu, "ram_gb": device.ram_gb, "storage_summary": device.storage_summary,
+             "screen_in": device.screen_in, "os": device.os}
+    return {
+        "collection": device.collection_id, "category": device.category, "brand": device.brand,
+        "model": device.model, "weight_kg": device.weight_kg,
+        "location": device.location.code if device.location and device.location.active else None,
+        "specs": {key: value for key, value in specs.items() if value is not None},
+        "storage": [{"kind": m.kind, "capacity_gb": m.capacity_gb} for m in device.media],
+    }
 
 
 
