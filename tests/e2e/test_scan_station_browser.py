@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 
-from inventory.grading import DEFAULT_TEMPLATES
 from tests.helpers import PASSWORD, advance, make_device, make_workshop
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, live_server  # noqa: F401  (fixture)
+from tests.e2e.scan_keys import received_to_stock
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -53,60 +53,8 @@ def test_keyboard_only_from_reception_to_stock(browser_page, session):
     sign_in(page, base)
     page.goto(f"{base}/scan/")
     assert page.evaluate("document.activeElement.id") == "scan-code"
-
-    # Reception station: the scan shows the card; key 1 = the first next state (Effacement).
-    page.keyboard.type(tag)
-    page.keyboard.press("Enter")
-    wait_banner(page, f"{tag} — Dell Latitude 5490")
-    assert page.evaluate("document.activeElement.id") == "scan-code"
-    assert page.inner_text(".rk-next button[data-key='1']").endswith("Effacement")
-    page.keyboard.press("1")
-    wait_banner(page, f"{tag} → Effacement")
-    # E records the erasure of the pending medium; then the wiping guard lets it go on.
-    page.wait_for_selector("text=Enregistrer : réussi et vérifié")
-    page.keyboard.press("e")
-    wait_banner(page, f"{tag} : effacé")
-    page.wait_for_selector(".rk-next button[data-key='2']")
-    labels = page.eval_on_selector_all(".rk-next button[data-key]", "bs => bs.map(b => b.textContent)")
-    key = next(str(i + 1) for i, text in enumerate(labels) if text.endswith("Contrôle qualité"))
-    page.keyboard.press(key)
-    wait_banner(page, f"{tag} → Contrôle qualité")
-
-    # G opens the checklist; it is filled with the keyboard: Space ticks "works", Tab goes on.
-    page.wait_for_selector("#open-checklist")
-    page.keyboard.press("g")
-    page.wait_for_url("**/devices/show/**")
-    page.wait_for_function("document.activeElement.name === 'item_boots'")
-    for item in DEFAULT_TEMPLATES["laptop"]:
-        if item.kind == "bool":
-            page.keyboard.press("Space")
-        else:
-            page.keyboard.type("91")
-        page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.name") == "cosmetic"
-    page.keyboard.press("Space")        # A …
-    page.keyboard.press("ArrowRight")   # … then B: light marks
-    page.keyboard.press("Tab")          # the optional lower grade
-    page.keyboard.press("Tab")          # the note
-    page.keyboard.press("Tab")          # the button
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/scan/?show=*")
-    page.wait_for_selector(".rk-card h2")
-    assert "B" in page.inner_text(".rk-card dl")
-    assert page.evaluate("document.activeElement.id") == "scan-code"
-
-    # Stock station, chosen from the keyboard, then a plain scan applies the transition.
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "scan-station"
-    for _ in range(4):
-        page.keyboard.press("ArrowDown")
-    assert page.input_value("#scan-station") == "stock"
-    page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "scan-code"
-    page.keyboard.type(tag)
-    page.keyboard.press("Enter")
-    wait_banner(page, f"{tag} : Contrôle qualité → En stock.")
-    assert "ok" in page.get_attribute("#scan-banner", "class")
+    # Reception, wiping, quality control (the checklist), stock: keys only (tests/e2e/scan_keys.py).
+    received_to_stock(page, page.keyboard.press, page.keyboard.type, tag, "Dell Latitude 5490")
 
     # The same code again at once: ignored, and said so.
     page.keyboard.type(tag)
