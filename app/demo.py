@@ -1,8 +1,12 @@
 """Demonstration data, loaded on an empty database: 2 sites with bins, 4 donors, 3 collections,
-about 150 devices spread over every state with a plausible history, and one account per role.
+about 150 devices spread over every state with a plausible history, and one account per role;
+then the last weeks of the programme (app/demo_story.py): households and requests waiting in
+each EPCI agent's queue, validated households on the waiting list, handovers with their
+invoices, workshops held and to come.
 
 Everything goes through the services (the same checks as real use); only the clock is set to
-the past so that histories span the last months. Names are fictitious.
+the past (the services' ``now`` arguments, or ``core.clock.clock_set_to``) so that histories span
+the last months. Dates are relative to the day of loading. Names are fictitious.
 """
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import random
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import Flask
+from werkzeug.security import generate_password_hash
 
 from app import roles
 from app.extensions import db
@@ -111,10 +116,13 @@ def _create_users(app: Flask, password: str, orgs: dict) -> dict:
     sm = app.appbuilder.sm
     users = {}
     epcis = {e.short_name: e for e in db.session.execute(select(Epci)).scalars()}
+    # The accounts share the published demo password: hashed once (scrypt costs 0.1 s a hash).
+    hashed = generate_password_hash(password, method=app.config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
+                                    salt_length=app.config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16))
     for username, role_name, bound in DEMO_ACCOUNTS:
         first, last = _NAMES[username]
         user = sm.add_user(username, first, last, f"{username}@demo.rekonekt.invalid",
-                           sm.find_role(role_name), password=password)
+                           sm.find_role(role_name), hashed_password=hashed)
         if role_name == roles.AGENT_EPCI:
             user.epci_id = epcis[bound].id
         elif bound:
@@ -208,12 +216,9 @@ def load_demo(app: Flask, *, password: str, seed: int = 972) -> None:
         collection.weight_kg = round(total_weight * 1.15, 1)  # pallets and packaging
         session.commit()
 
-    from app.demo_households import load_demo_households
+    from app.demo_story import play_demo_story
 
-    load_demo_households(app, users)
-    from app.demo_distribution import load_demo_distribution
-
-    load_demo_distribution(app, users)
+    play_demo_story(app, users)
     set_setting(session, DEMO_SETTING, "1")
     session.commit()
 
@@ -222,7 +227,8 @@ def _walk(session, rng: random.Random, tag: str, target: State, start: datetime,
           bins: dict, today: date) -> None:
     """Take one device along the lifecycle up to ``target``, as the workshop would have."""
     clock = start
-    limit = _at(today, 8)
+    # Nothing after this morning, nor after the moment the demo is loaded (before 8:00).
+    limit = min(_at(today, 8), utcnow() - timedelta(minutes=30))
 
     def later(hours_min: float, hours_max: float) -> datetime:
         nonlocal clock
