@@ -5,10 +5,20 @@ A grant is a pair of regular expressions (resource, permission). FAB matches the
 ``^DeviceView$`` must not also grant ``DeviceViewAdmin``.
 
 Resources are the ``class_permission_name`` of views and APIs, and menu names for
-``menu_access``. Adding a view means adding its name here, and ``tests/app/test_roles.py``
-checks every role against every endpoint.
+``menu_access``. Adding a view means adding its name here (its grants, and its French label in
+``RESOURCE_LABELS``), and ``tests/app/test_roles.py`` checks every role against every endpoint.
+
+What a role may do is shown to Admin on the « Rôles » page (``app.views.roles``), resolved from
+these grants against the permissions the application really registers (``role_rights``): the
+page cannot drift from what Flask-AppBuilder enforces.
 """
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from flask_babel import lazy_gettext as _l
 
 from core.actor import ADMIN, AGENT_EPCI, ANIMATEUR, PARTENAIRE, PRESCRIPTEUR, PUBLIC, TECHNICIEN
 
@@ -40,7 +50,8 @@ WORKSHOP = (
     "Erasure queue",
     "Inventory",
 )
-REFERENCE_READ = ("Communes", "Reference")
+# Read-only: the pages stay open to them, the Administration menu (where they are listed) does not.
+REFERENCE_READ = ("Communes",)
 # Households and requests; rows are further scoped by eligibility.access (own EPCI, own referrals).
 ELIGIBILITY = (
     "Households",         # household pages and API
@@ -108,3 +119,137 @@ ROLES: dict[str, list[list[str]]] = {
 }
 
 ALL_ROLES = tuple(ROLES)
+
+
+# --- What a role may do, in French (the « Rôles » page) -------------------------------------
+
+MENU_ACCESS = "menu_access"
+
+# The French name of every resource the application registers (views, APIs, FAB's account pages).
+# tests/app/test_roles_page.py checks that each registered resource has one and none is left over.
+RESOURCE_LABELS = {
+    "RekonektUserDBModelView": _l("User accounts"),
+    "UserInfoEditView": _l("Own account details"),
+    "ResetMyPasswordView": _l("Own password"),
+    "ResetPasswordView": _l("Other accounts' passwords"),
+    "Roles": _l("Roles"),
+    "OpenApi": _l("API description (OpenAPI)"),
+    "SwaggerView": _l("API documentation"),
+    "MenuApi": _l("Menu (API)"),
+    "Devices": _l("Devices"),
+    "Collections": _l("Collections"),
+    "Organisations": _l("Organisations"),
+    "Sites": _l("Sites"),
+    "Locations": _l("Locations"),
+    "Scan": _l("Scan station"),
+    "Erasures": _l("Data erasures"),
+    "Checklists": _l("Quality-control checklists to fill in"),
+    "Checklist templates": _l("Quality-control checklists"),
+    "Labels": _l("Print labels"),
+    "Print stations": _l("Print stations"),
+    "Spare parts": _l("Spare-part stock"),
+    "Communes": _l("Communes and EPCI"),
+    "Households": _l("Households"),
+    "Requests": _l("Requests"),
+    "Eligibility check": _l("Eligibility simulation"),
+    "Batch check": _l("Batch check (CSV/XLSX)"),
+    "Rule sets": _l("Eligibility rule sets"),
+    "Audit log": _l("Income audit log"),
+    "Waiting list": _l("Waiting list"),
+    "Reservations": _l("Reservations"),
+    "Invoices": _l("Invoices"),
+    "Price grids": _l("Solidarity price grids"),
+    "Workshops": _l("Workshops"),
+    "Bookings": _l("Workshop bookings"),
+    "Dashboard": _l("Dashboard"),
+    "Indicators": _l("Indicators"),
+}
+
+# The French name of every permission, in the order they are listed.
+PERMISSION_LABELS = {
+    "can_list": _l("see the list"),
+    "can_show": _l("see a record"),
+    "can_read": _l("consult"),
+    "can_get": _l("consult"),
+    "can_userinfo": _l("see own profile"),
+    "can_download": _l("download"),
+    "can_this_form_get": _l("open the form"),
+    "can_this_form_post": _l("send the form"),
+    "can_add": _l("add"),
+    "can_edit": _l("edit"),
+    "can_write": _l("record changes"),
+    "can_import": _l("import a file"),
+    "can_decide": _l("decide (validate, refuse, ask for documents)"),
+    "can_delete": _l("delete"),
+    "userinfoedit": _l("edit own information"),
+    "resetmypassword": _l("change own password"),
+    "resetpasswords": _l("reset a password"),
+}
+
+
+def allowed(grants: Iterable[Iterable[str]], registered: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The registered ``(resource, permission)`` pairs that ``grants`` allow, matched as
+    Flask-AppBuilder matches a built-in role's grants (``re.match`` of both patterns)."""
+    grants = [tuple(g) for g in grants]
+    return {(resource, permission) for resource, permission in registered
+            if any(re.match(r, resource) and re.match(p, permission) for r, p in grants)}
+
+
+def registered_permissions(appbuilder) -> set[tuple[str, str]]:
+    """Every ``(resource, permission)`` the application checks: each registered view's and API's
+    permissions, and ``menu_access`` on each menu entry and category."""
+    pairs = {(view.class_permission_name, permission) for view in appbuilder.baseviews
+             for permission in (view.base_permissions or ())}
+    for item in appbuilder.menu.get_list():
+        for entry in [item, *(item.childs or [])]:
+            if entry.name != "-":
+                pairs.add((entry.name, MENU_ACCESS))
+    return pairs
+
+
+@dataclass(frozen=True)
+class ResourceRights:
+    resource: str
+    label: str
+    permissions: tuple[str, ...]     # French, in PERMISSION_LABELS' order
+
+
+@dataclass(frozen=True)
+class MenuRights:
+    label: str
+    entries: tuple[str, ...]         # the entries of a category; empty for a top-level entry
+
+
+@dataclass(frozen=True)
+class RoleRights:
+    name: str
+    resources: tuple[ResourceRights, ...]
+    menus: tuple[MenuRights, ...]
+
+
+def role_rights(name: str, grants, appbuilder) -> RoleRights:
+    """What the role ``name`` with ``grants`` may do in this application, in French: the
+    resources with their permissions (by French name), and the menu as the navbar shows it."""
+    granted = allowed(grants, registered_permissions(appbuilder))
+    by_resource: dict[str, set[str]] = {}
+    for resource, permission in granted:
+        if permission != MENU_ACCESS:
+            by_resource.setdefault(resource, set()).add(permission)
+    order = {permission: rank for rank, permission in enumerate(PERMISSION_LABELS)}
+
+    def labels(permissions: set[str]) -> tuple[str, ...]:
+        ranked = sorted(permissions, key=lambda p: (order.get(p, len(order)), p))
+        return tuple(dict.fromkeys(str(PERMISSION_LABELS.get(p, p)) for p in ranked))   # can_read = can_get
+
+    resources = tuple(sorted((ResourceRights(resource, str(RESOURCE_LABELS.get(resource, resource)), labels(perms))
+                              for resource, perms in by_resource.items()), key=lambda r: r.label.lower()))
+    menus = []
+    for item in appbuilder.menu.get_list():
+        if (item.name, MENU_ACCESS) not in granted:
+            continue
+        entries = tuple(str(child.label) for child in (item.childs or [])
+                        if child.name != "-" and (child.name, MENU_ACCESS) in granted)
+        if item.childs and not entries:
+            continue
+        menus.append(MenuRights(str(item.label), entries))
+    return RoleRights(name, resources, tuple(menus))

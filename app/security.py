@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import click
 from flask import current_app, has_request_context, jsonify, request, session
 from flask_login import UserMixin, user_logged_in
+from flask_appbuilder.const import AUTH_DB
+from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
     Role,
@@ -30,11 +32,13 @@ from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from wtforms.validators import DataRequired
 
 from app import auth_views
 from app.auth_views import SESSION_TOKEN_VERSION, FrenchSecurityApi, password_field
 from app.login_guard import LoginGuard, Refusal
 from app.passwords import PasswordRefused, check_password
+from core.actor import PUBLIC
 from core.territory import Epci
 from core.organisations import Organisation
 
@@ -80,14 +84,28 @@ def _forget_cached_principal(mapper, connection, user: RekonektUser) -> None:
 
 
 _BINDINGS = ["organisation", "epci"]
+# Groups are not used: a role is given to each account (roles are defined in code, app/roles.py).
+_NO_GROUPS = "groups"
+# The menu category of the users, the roles page and the reference data (Admin only).
+ADMINISTRATION = "Administration"
+
+
+def _without_groups(columns: list[str]) -> list[str]:
+    return [c for c in columns if c != _NO_GROUPS]
 
 
 class RekonektUserDBModelView(UserDBModelView):
     # The new account's password follows the policy (the form's user name is the account's).
     add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "password": password_field()}
-    add_columns = UserDBModelView.add_columns + _BINDINGS
-    edit_columns = UserDBModelView.edit_columns + _BINDINGS
-    list_columns = UserDBModelView.list_columns + _BINDINGS
+    add_columns = _without_groups(UserDBModelView.add_columns) + _BINDINGS
+    edit_columns = _without_groups(UserDBModelView.edit_columns) + _BINDINGS
+    list_columns = _without_groups(UserDBModelView.list_columns) + _BINDINGS
+    search_columns = _without_groups(UserDBModelView.search_columns) + _BINDINGS
+    # FAB's validator asks for a role *or a group* and fails without a groups field.
+    validators_columns = {"roles": [DataRequired(message=_l("Choose a role."))]}
+    # Public is the anonymous visitor's role: no account is given it.
+    add_form_query_rel_fields = {"roles": [["name", FilterNotEqual, PUBLIC]]}
+    edit_form_query_rel_fields = add_form_query_rel_fields
     show_fieldsets = [
         (
             _l("User info"),
@@ -156,6 +174,41 @@ class RekonektSecurityManager(SecurityManager):
         from app.extensions import db
 
         self.login_guard = LoginGuard.from_config(current_app.config, lambda: db.engine)
+
+    # --- the security pages ------------------------------------------------------------------
+
+    def register_views(self) -> None:
+        """FAB's security pages that apply here, and only those (FAB's ``register_views`` adds
+        them all, unconditionally for roles and groups):
+
+        * the accounts (« Utilisateurs ») in the Administration menu, the own-profile, own-password
+          and password-reset forms, the sign-in page and the security API (sign-in, refresh);
+        * not the user statistics chart: it loads Google's chart library from the internet;
+        * not the role, group, permission and view/menu tables: roles are defined in code
+          (``app.roles``, ``FAB_ROLES``) and checked in memory, so these tables are empty or show
+          raw patterns. The read-only « Rôles » page (``app.views.roles``) shows what each role
+          may do instead, and accounts get no groups;
+        * no self-registration (``AUTH_USER_REGISTRATION`` is off).
+
+        Only database sign-in (``AUTH_DB``) is wired, as configured."""
+        if not current_app.config.get("FAB_ADD_SECURITY_VIEWS", True):
+            return
+        if self.auth_type != AUTH_DB or self.auth_user_registration:
+            raise RuntimeError("Rekonekt signs in from its own database only (AUTH_TYPE = AUTH_DB, "
+                               "AUTH_USER_REGISTRATION = False).")
+        appbuilder = self.appbuilder
+        appbuilder.add_api(self.security_api)
+        appbuilder.add_view_no_menu(self.userinfoeditview())
+        appbuilder.add_view_no_menu(self.resetpasswordview())
+        appbuilder.add_view_no_menu(self.resetmypasswordview())
+        self.auth_view = self.authdbview()
+        appbuilder.add_view_no_menu(self.auth_view)
+        if self.is_auth_limited:
+            self.limiter.limit(self.auth_rate_limit, methods=["POST"])(self.auth_view.blueprint)
+        self.user_view = appbuilder.add_view(
+            self.userdbmodelview, "List Users", icon="fa-user", label=_l("List Users"),
+            category=ADMINISTRATION, category_label=_l("Administration"), category_icon="fa-cogs",
+        )
 
     # --- sign-in: the login guard ---------------------------------------------------------
 

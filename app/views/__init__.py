@@ -1,5 +1,9 @@
 """The web pages (Flask-AppBuilder views). Thin: parse the form, call one service, flash the
-French outcome, render."""
+French outcome, render.
+
+The menu, left to right: Poste de scan, Foyers, Inventaire, Remise, Ateliers, Tableau de bord,
+Administration (accounts, roles and reference data, Admin only). Each role sees only the entries
+its grants open (``app.roles``); ``tests/app/test_menus.py`` opens every entry as every role."""
 from __future__ import annotations
 
 from flask_appbuilder import AppBuilder
@@ -16,6 +20,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.erasures import ErasureQueueView
     from app.views.households import HouseholdView, RequestView
     from app.views.reference import CommuneView, EpciView, LocationView, OrganisationView, SiteView
+    from app.views.roles import RolesView
+    from app.security import ADMINISTRATION
     from app.views.labels import LabelView, PrintStationView
     from app.views.scan import ScanView
     from app.views.workshop import ChecklistTemplateView, SparePartView
@@ -28,9 +34,6 @@ def register_views(appbuilder: AppBuilder) -> None:
                         category="Eligibility")
     appbuilder.add_view(BatchCheckView, "Batch check", label=_l("Batch check (CSV/XLSX)"), icon="fa-table",
                         category="Eligibility")
-    appbuilder.add_view(RuleSetView, "Rule sets", label=_l("Eligibility rule sets"), icon="fa-balance-scale",
-                        category="Reference")
-    appbuilder.add_view(AuditLogView, "Audit log", label=_l("Income audit log"), icon="fa-eye", category="Reference")
     appbuilder.add_view(DeviceView, "Devices", label=_l("Devices"), icon="fa-laptop",
                         category="Inventory", category_label=_l("Inventory"), category_icon="fa-cubes")
     appbuilder.add_view(CollectionView, "Collections", label=_l("Collections"), icon="fa-truck",
@@ -42,23 +45,35 @@ def register_views(appbuilder: AppBuilder) -> None:
                         category="Inventory")
     appbuilder.add_view(SparePartView, "Spare parts", label=_l("Spare-part stock"), icon="fa-cogs",
                         category="Inventory")
-    appbuilder.add_view(ChecklistTemplateView, "Checklist templates", label=_l("Quality-control checklists"),
-                        icon="fa-list-check", category="Reference")
+    appbuilder.add_separator("Inventory")
     appbuilder.add_view(OrganisationView, "Organisations", label=_l("Organisations"), icon="fa-building",
                         category="Inventory")
     appbuilder.add_view(SiteView, "Sites", label=_l("Sites"), icon="fa-warehouse", category="Inventory")
     appbuilder.add_view(LocationView, "Locations", label=_l("Locations"), icon="fa-map-marker",
                         category="Inventory")
-    appbuilder.add_view(CommuneView, "Communes", label=_l("Communes"), icon="fa-map",
-                        category="Reference", category_label=_l("Reference data"), category_icon="fa-book")
-    appbuilder.add_view(EpciView, "EPCI", label=_l("EPCI"), icon="fa-landmark", category="Reference")
     appbuilder.add_view(WaitingListView, "Waiting list", label=_l("Waiting list"), icon="fa-list-ol",
                         category="Distribution", category_label=_l("Handover"), category_icon="fa-handshake-o")
     appbuilder.add_view(ReservationView, "Reservations", label=_l("Reservations"), icon="fa-bookmark",
                         category="Distribution")
     appbuilder.add_view(InvoiceView, "Invoices", label=_l("Invoices"), icon="fa-file-text-o", category="Distribution")
-    appbuilder.add_view(PriceGridView, "Price grids", label=_l("Solidarity price grids"), icon="fa-eur",
-                        category="Distribution")
     # Top level: Animateurs see the Workshops menu but not the "Distribution" category.
     appbuilder.add_view(WorkshopView, "Workshops", label=_l("Workshops"), icon="fa-calendar")
     appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"), icon="fa-bar-chart")
+
+    # Administration (Admin): the accounts (registered by the security manager), the roles, the
+    # rules and reference data.
+    appbuilder.add_view(RolesView, "Roles", label=_l("Roles"), icon="fa-id-badge", category=ADMINISTRATION)
+    appbuilder.add_separator(ADMINISTRATION)
+    appbuilder.add_view(RuleSetView, "Rule sets", label=_l("Eligibility rule sets"), icon="fa-balance-scale",
+                        category=ADMINISTRATION)
+    appbuilder.add_view(PriceGridView, "Price grids", label=_l("Solidarity price grids"), icon="fa-eur",
+                        category=ADMINISTRATION)
+    appbuilder.add_view(ChecklistTemplateView, "Checklist templates", label=_l("Quality-control checklists"),
+                        icon="fa-list-check", category=ADMINISTRATION)
+    appbuilder.add_view(AuditLogView, "Audit log", label=_l("Income audit log"), icon="fa-eye",
+                        category=ADMINISTRATION)
+    appbuilder.add_separator(ADMINISTRATION)
+    appbuilder.add_view(CommuneView, "Communes", label=_l("Communes"), icon="fa-map", category=ADMINISTRATION)
+    appbuilder.add_view(EpciView, "EPCI", label=_l("EPCI"), icon="fa-landmark", category=ADMINISTRATION)
+    # The security manager registered the accounts first: the category goes to the far right.
+    appbuilder.menu.menu.sort(key=lambda item: item.name == ADMINISTRATION)

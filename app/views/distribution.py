@@ -39,6 +39,11 @@ from distribution.services.reservations import (
     waiting_list,
 )
 from distribution.services.workshops import (
+    book,
+    booking_desk,
+    bookings_of_households,
+    books_households,
+    cancel,
     create_session,
     propose_sessions,
     record_attendance,
@@ -90,6 +95,10 @@ def _invoice_page(view, number: str) -> str:
 
 def _workshop_page(view, pk: int, **_ignored) -> str:
     return url_for("WorkshopView.show", pk=pk)
+
+
+def _household_name(household) -> str:
+    return " ".join(n for n in (household.first_name, household.last_name) if n) or household.reference
 
 
 class WaitingListView(BaseView):
@@ -331,15 +340,22 @@ class WorkshopView(BaseView):
     @permission_name("read")
     @domain_errors(abort_on=(Forbidden,))
     def list(self):
+        """Every session for the workshop (Admin, Technicien), the upcoming ones with their free
+        seats for those who book households, with the bookings of their households; an
+        Animateur's own sessions."""
         actor = _actor()
         stmt = sessions_of(db.session, actor)
         rows = db.session.execute(stmt.order_by(WorkshopSession.starts_at, WorkshopSession.id)).scalars().all()
         now = utcnow()
         seats = {w.id: sum(1 for b in w.bookings if b.status in BookingGroup.SEATED) for w in rows}
+        booker_only = books_households(actor) and not is_stock_manager(actor)
         return self.render_template("distribution/workshops.html", title=_("Workshops"), seats=seats,
-                                    may_create=is_stock_manager(actor),
+                                    may_create=is_stock_manager(actor), may_book=books_households(actor),
                                     upcoming=[w for w in rows if w.starts_at > now],
-                                    past=[w for w in reversed(rows) if w.starts_at <= now])
+                                    past=[w for w in reversed(rows) if w.starts_at <= now],
+                                    show_past=is_stock_manager(actor) or is_animateur(actor),
+                                    mine=bookings_of_households(db.session, actor, upcoming_only=True)
+                                    if booker_only else None)
 
     def _render_form(self, values: dict, errors: dict):
         return self.render_template(
@@ -382,16 +398,54 @@ class WorkshopView(BaseView):
     @expose("/<int:pk>")
     @has_access
     @permission_name("read")
+    @domain_errors(abort_on=(NotFound, Forbidden))
     def show(self, pk: int):
+        """The session: for the workshop and its facilitator, every participant (and attendance);
+        for those who book households, the bookings of their households and the form to book
+        one (Admin has both)."""
+        actor = _actor()
+        desk = booking_desk(db.session, actor, pk) if books_households(actor) else None
+        if desk is not None and not is_stock_manager(actor):
+            return self.render_template("distribution/workshop_show.html", title=_("Workshop"),
+                                        workshop=desk.workshop, desk=desk, participants=None, live=BookingGroup.LIVE,
+                                        seats=desk.workshop.capacity - desk.free_seats)
         actor, workshop = self._workshop(pk)
         participants = [(b, waitlist_position(db.session, b)) for b in workshop.bookings
                         if b.status != BookingStatus.CANCELLED.value]
         may_record = (actor.is_admin or (is_animateur(actor) and workshop.facilitator_id == actor.id))
         started = workshop.starts_at <= utcnow()
         return self.render_template("distribution/workshop_show.html", title=_("Workshop"), workshop=workshop,
-                                    participants=participants, seated=BookingGroup.SEATED,
+                                    participants=participants, seated=BookingGroup.SEATED, desk=desk,
+                                    may_cancel=is_stock_manager(actor) and not started, live=BookingGroup.LIVE,
                                     attendance_open=may_record and started, may_record=may_record,
                                     seats=sum(1 for b in workshop.bookings if b.status in BookingGroup.SEATED))
+
+    @expose("/<int:pk>/bookings", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    @domain_errors(abort_on=(NotFound, Forbidden), redirect_to=_workshop_page)
+    def post_booking(self, pk: int):
+        """Book one of the households the user may see (``book``): a seat, or the waiting list
+        when the session is full. A household they may not see is not found (404)."""
+        booking = book(db.session, _actor(), pk, request.form.get("household_id", ""))
+        name = _household_name(booking.household)
+        if booking.status == BookingStatus.WAITLISTED.value:
+            flash(_("The workshop is full: %(name)s is on the waiting list (position %(position)s).",
+                    name=name, position=waitlist_position(db.session, booking)), "warning")
+        else:
+            flash(_("%(name)s is booked on the workshop.", name=name), "success")
+        return redirect(_workshop_page(self, pk))
+
+    @expose("/<int:pk>/bookings/<int:booking_id>/cancel", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    @domain_errors(abort_on=(NotFound, Forbidden), redirect_to=_workshop_page)
+    def cancel_booking(self, pk: int, booking_id: int):
+        """Cancel a booking of a household the user may see (``cancel``); the first waiting takes
+        the seat it held."""
+        booking = cancel(db.session, _actor(), booking_id, session_id=pk)
+        flash(_("Booking of %(name)s cancelled.", name=_household_name(booking.household)), "success")
+        return redirect(_workshop_page(self, pk))
 
     @expose("/<int:pk>/attendance/<int:booking_id>", methods=["POST"])
     @has_access
@@ -407,6 +461,6 @@ class WorkshopView(BaseView):
             raise ValidationFailed({"attended": [_("Say present or absent.")]})
         booking = record_attendance(db.session, actor, booking_id, attended=presence == "1",
                                     satisfaction=int(score) if score.isdigit() and presence == "1" else None)
-        name = " ".join(n for n in (booking.household.first_name, booking.household.last_name) if n)
+        name = _household_name(booking.household)
         flash(_("%(name)s: %(status)s.", name=name, status=booking.status_label.lower()), "success")
         return redirect(_workshop_page(self, pk))

@@ -5,22 +5,23 @@ Capacity is never exceeded: a booking locks its session row (SELECT … FOR UPDA
 SQLite serialises writers), counts the seats taken under the lock, and books or waitlists."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.schemas import parse_id
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.territory import Commune
-from core.actor import ANIMATEUR
+from core.actor import AGENT_EPCI, ANIMATEUR
 from distribution.access import bookable_household, is_animateur, is_stock_manager, require_stock_manager
 from distribution.models import Booking, WorkshopSession
 from distribution.vocabulary import BookingGroup, BookingStatus
 from core.actor import Actor
+from eligibility.access import scope, visible_households
 from eligibility.models import Household
 from core.unit_of_work import unit_of_work
 
@@ -178,12 +179,16 @@ def _may_manage_booking(session: Session, actor: Actor, booking: Booking) -> Non
     raise Forbidden("Votre rôle ne permet pas de gérer cette inscription.")
 
 
-def cancel(session: Session, actor: Actor, booking_id, *, now: datetime | None = None) -> Booking:
-    """Cancel a booking; when it held a seat, the first on the waiting list takes it."""
+def cancel(session: Session, actor: Actor, booking_id, *, session_id: int | None = None,
+           now: datetime | None = None) -> Booking:
+    """Cancel a booking; when it held a seat, the first on the waiting list takes it. With
+    ``session_id``, a booking of another session is not found."""
     now = now or utcnow()
     with unit_of_work(session):
         booking = booking_by_id(session, booking_id)
         _may_manage_booking(session, actor, booking)
+        if session_id is not None and booking.session_id != session_id:
+            raise NotFound("Inscription introuvable.")
         session_by_id(session, booking.session_id, for_update=True)
         session.refresh(booking)
         if booking.status not in BookingGroup.LIVE:
@@ -230,14 +235,75 @@ def only_own_sessions(actor: Actor) -> bool:
     return is_animateur(actor) and not (is_stock_manager(actor) or actor.is_agent or actor.is_prescripteur)
 
 
-def sessions_of(session: Session, actor: Actor):
-    """The sessions the actor may list: all for stock managers, their own for an Animateur."""
+def books_households(actor: Actor) -> bool:
+    """Those who book on workshops the households they may see (``eligibility.access``): Admin,
+    EPCI agents and prescripteurs. (The workshop books at the handover; an Animateur books nobody.)"""
+    return actor.is_admin or AGENT_EPCI in actor.roles or actor.is_prescripteur
+
+
+def sessions_of(session: Session, actor: Actor, *, now: datetime | None = None):
+    """The sessions the actor may list: all for stock managers; the upcoming ones for those who
+    book households (they book on them); their own for an Animateur."""
     stmt = select(WorkshopSession)
     if is_stock_manager(actor):
         return stmt
+    clauses = []
+    if books_households(actor):
+        clauses.append(WorkshopSession.starts_at > (now or utcnow()))
     if is_animateur(actor):
-        return stmt.where(WorkshopSession.facilitator_id == actor.id)
-    raise Forbidden("Votre rôle ne permet pas de consulter les ateliers.")
+        clauses.append(WorkshopSession.facilitator_id == actor.id)
+    if not clauses:
+        raise Forbidden("Votre rôle ne permet pas de consulter les ateliers.")
+    return stmt.where(or_(*clauses))
+
+
+def bookings_of_households(session: Session, actor: Actor, *, session_id: int | None = None,
+                           upcoming_only: bool = False, now: datetime | None = None) -> list[tuple[Booking, int | None]]:
+    """The bookings (not cancelled) of the households the actor may see, each with its position on
+    the waiting list: of one session, or of every upcoming session; soonest session first."""
+    stmt = (scope(select(Booking).join(Booking.household), actor)
+            .join(Booking.session)
+            .where(Booking.status != BookingStatus.CANCELLED.value))
+    if session_id is not None:
+        stmt = stmt.where(Booking.session_id == session_id)
+    if upcoming_only:
+        stmt = stmt.where(WorkshopSession.starts_at > (now or utcnow()))
+    rows = session.execute(stmt.order_by(WorkshopSession.starts_at, Booking.booked_at, Booking.id)).scalars().all()
+    return [(b, waitlist_position(session, b)) for b in rows]
+
+
+@dataclass(frozen=True)
+class BookingDesk:
+    """A session as one who books households sees it: its free seats and waiting list, the
+    bookings of the households they may see, and those they may still book on it."""
+    workshop: WorkshopSession
+    free_seats: int
+    waiting: int
+    open: bool                                   # not started yet: booking and cancelling allowed
+    bookings: list[tuple[Booking, int | None]] = field(default_factory=list)
+    households: list[Household] = field(default_factory=list)
+
+
+def booking_desk(session: Session, actor: Actor, session_id, *, now: datetime | None = None) -> BookingDesk:
+    """What the actor needs to book their households on a session: any session, for those who
+    book households (Forbidden for others, NotFound for an unknown session). The households
+    offered are the ones they may see, not anonymised, not already booked or waiting there."""
+    if not books_households(actor):
+        raise Forbidden("Votre rôle ne permet pas d'inscrire un foyer à un atelier.")
+    workshop = session_by_id(session, session_id)
+    now = now or utcnow()
+    is_open = workshop.starts_at > now
+    households: list[Household] = []
+    if is_open:
+        live = select(Booking.household_id).where(Booking.session_id == workshop.id,
+                                                  Booking.status.in_(BookingGroup.LIVE))
+        households = list(session.execute(
+            visible_households(actor).where(Household.anonymised_at.is_(None), Household.id.not_in(live))
+            .order_by(Household.last_name, Household.first_name, Household.id)).scalars())
+    waiting = session.execute(select(func.count()).select_from(Booking).where(
+        Booking.session_id == workshop.id, Booking.status == WAITLISTED)).scalar_one()
+    return BookingDesk(workshop, free_seats(session, workshop), waiting, is_open,
+                       bookings_of_households(session, actor, session_id=workshop.id), households)
 
 
 def visible_session(session: Session, actor: Actor, session_id) -> WorkshopSession:

@@ -85,7 +85,7 @@ PAGES = [
     ("/users/list/", {ADMIN}),
     ("/users/userinfo/", set(USERS)),
     ("/resetmypassword/form", set(USERS)),
-    ("/roles/list/", {ADMIN}),
+    ("/roles/", {ADMIN}),                       # what each role may do (read-only)
     ("/households/", ELIGIBILITY),
     ("/households/new", ELIGIBILITY),
     ("/requests/", ELIGIBILITY),
@@ -96,7 +96,7 @@ PAGES = [
     ("/distribution/waiting-list/", WORKSHOP),
     ("/distribution/reservations/", WORKSHOP),
     ("/distribution/invoices/", WORKSHOP),
-    ("/distribution/workshops/", WORKSHOP | {"animateur"}),
+    ("/distribution/workshops/", BOOKERS),      # agents and prescripteurs book their households there
     ("/distribution/workshops/new", WORKSHOP),
     ("/distribution/price-grids/", {ADMIN}),
     ("/dashboard/", {ADMIN, AGENT, "agent.espacesud"}),   # a Partenaire needs an organisation (tested apart)

@@ -74,16 +74,11 @@ def model_views() -> dict:
         ("/locations/", WORKSHOP, WORKSHOP, WORKSHOP, NOBODY), ("/spare-parts/", WORKSHOP, WORKSHOP, NOBODY, NOBODY),
         # The territory is reference data loaded from files; only an EPCI's settings are edited (Admin).
         ("/communes/", STOCK, NOBODY, NOBODY, NOBODY), ("/epci/", STOCK, NOBODY, ADMIN, NOBODY),
-        ("/users/", ADMIN, ADMIN, ADMIN, ADMIN), ("/roles/", ADMIN, ADMIN, ADMIN, ADMIN),
-        ("/groups/", ADMIN, ADMIN, ADMIN, ADMIN),
-        # FAB's permission tables are listed, never edited by hand (roles are defined in code).
-        ("/permissions/", ADMIN, NOBODY, NOBODY, NOBODY), ("/permissionviews/", ADMIN, NOBODY, NOBODY, NOBODY),
-        ("/viewmenus/", ADMIN, NOBODY, NOBODY, NOBODY),
+        # Accounts. (Roles are defined in code: no role, group, permission or view/menu table.)
+        ("/users/", ADMIN, ADMIN, ADMIN, ADMIN),
     ]:
         for suffix, methods in crud(read, add, edit, delete).items():
             table[base + suffix] = methods
-    for base in ("/permissions/", "/permissionviews/", "/viewmenus/"):
-        table[base + "show/<pk>"] = {"GET": rights(NOBODY)}
     return table
 
 
@@ -112,8 +107,7 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/userinfoeditview/form": {"GET": rights(ALL), "POST": rights(ALL)},
     "/resetmypassword/form": {"GET": rights(ALL), "POST": rights(ALL)},
     "/resetpassword/form": {"GET": rights(ADMIN), "POST": rights(ADMIN)},
-    "/userstatschartview/chart/": {"GET": rights(ADMIN)},
-    "/userstatschartview/chart/<group_by>": {"GET": Expect(mode=GONE)},   # tried with an unknown chart
+    "/roles/": {"GET": rights(ADMIN)},      # what each role may do, read from app/roles.py
     # --- the workshop (pages)
     "/scan/": {"GET": rights(WORKSHOP)},
     "/devices/tag/<asset_tag>": {"GET": rights(STOCK)},
@@ -164,9 +158,12 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/distribution/invoices/": {"GET": rights(WORKSHOP)},
     "/distribution/invoices/<number>": {"GET": rights(WORKSHOP)},
     "/distribution/invoices/<number>/credit-note": {"POST": rights(WORKSHOP)},
-    "/distribution/workshops/": {"GET": rights(WORKSHOP | {"animateur"})},
+    "/distribution/workshops/": {"GET": rights(BOOKERS)},
     "/distribution/workshops/new": {"GET": rights(WORKSHOP), "POST": rights(WORKSHOP)},
-    "/distribution/workshops/<int:pk>": {"GET": rights(WORKSHOP | {"animateur"})},
+    "/distribution/workshops/<int:pk>": {"GET": rights(BOOKERS)},
+    # Agents and prescripteurs book the households they see (others' are 404, by their own tests).
+    "/distribution/workshops/<int:pk>/bookings": {"POST": rights(WORKSHOP | ELIGIBILITY)},
+    "/distribution/workshops/<int:pk>/bookings/<int:booking_id>/cancel": {"POST": rights(WORKSHOP | ELIGIBILITY)},
     "/distribution/workshops/<int:pk>/attendance/<int:booking_id>": {"POST": rights(WORKSHOP | {"animateur"})},
     "/distribution/price-grids/": {"GET": rights(ADMIN), "POST": rights(ADMIN)},
     # --- dashboard
@@ -250,7 +247,7 @@ def seeded(app, session):
         "request_id": session.execute(select(func.min(Request.id)).where(Request.household_id == household)).scalar_one(),
         "reservation_id": first(Reservation), "session_id": first(WorkshopSession), "booking_id": first(Booking),
         "number": session.get(Invoice, first(Invoice)).number, "drive_id": 1, "category": "laptop",
-        "code": certificate.verification_code, "version": "v1", "locale": "fr", "group_by": "active",
+        "code": certificate.verification_code, "version": "v1", "locale": "fr",
         "key": "indicators", "fmt": "csv", "name": "no-such-action", "filename": "css/rekonekt.css",
     }
     pks = {"/devices/": first(Device), "/collections/": first(Collection), "/api/v1/collections/": first(Collection),
