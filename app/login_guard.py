@@ -56,6 +56,9 @@ class LoginFailure(Model):
     key: Mapped[str] = mapped_column(String(64), nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
+    def __str__(self) -> str:   # the key is a digest: nothing a reader could use
+        return "Échec de connexion"
+
 
 class LoginLockout(Model):
     """A key refused until ``until``."""
@@ -66,6 +69,9 @@ class LoginLockout(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), nullable=False)
     until: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+    def __str__(self) -> str:
+        return "Connexions refusées pour un temps"
 
 
 class Store(Protocol):

@@ -34,3 +34,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
                 IndicatorApi):
         appbuilder.add_api(api)
     register_views(appbuilder)
+    # Last: every model view registered (FAB's security views too) shows its columns in French.
+    from app.column_display import apply_to_views
+
+    apply_to_views(appbuilder.baseviews)

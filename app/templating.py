@@ -1,13 +1,13 @@
-"""Template helpers: Martinique time, French numbers, state labels, the demo banner."""
+"""Template helpers: the display layer (``core.display``: the ``display`` filter, Martinique time,
+French numbers), state labels, the page's language and the demo banner."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 
 from babel.numbers import format_decimal
 from flask import Flask
 
-from core.clock import to_local
+from core.display import display, french_date, local_datetime, number  # noqa: F401  (imported from here too)
 from eligibility.identity import display_phone
 from eligibility.vocabulary import AuditAction, ProofKind, Relationship, RequestStatus, Situation
 from inventory.lifecycle import State
@@ -15,23 +15,6 @@ from core.vocabulary import Category, OrganisationKind
 from inventory.vocabulary import ErasureLevel, ErasureResult, ErasureTechnique, Grade, MediumKind, Station
 
 DEMO_SETTING = "demo_data_loaded"
-
-
-def local_datetime(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """A UTC instant shown in Martinique time."""
-    local = to_local(moment)
-    return local.strftime(fmt) if local else ""
-
-
-def french_date(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
-def number(value: Decimal | float | int | None, digits: int = 2) -> str:
-    """1 234,5 — French grouping and decimal comma; trailing zeros dropped."""
-    if value is None:
-        return ""
-    return format_decimal(value, format=f"#,##0.{'#' * digits}", locale="fr_FR").replace("\u202f", "\u00a0")
 
 
 def money(value: Decimal | None) -> str:
@@ -44,6 +27,7 @@ def money(value: Decimal | None) -> str:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
+        display=display,
         local_datetime=local_datetime,
         french_date=french_date,
         number=number,
@@ -64,6 +48,14 @@ def register(app: Flask) -> None:
         audit_action_label=AuditAction.label_of,
         phone=display_phone,
     )
+
+    @app.context_processor
+    def page_language():
+        """``<html lang>`` of every page (app/templates/appbuilder/init.html): the language shown."""
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        return {"page_lang": locale.language if locale else app.config.get("BABEL_DEFAULT_LOCALE", "fr")}
 
     @app.context_processor
     def demo_banner():

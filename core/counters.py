@@ -20,6 +20,9 @@ class Counter(Model):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
+    def __str__(self) -> str:
+        return self.name
+
 
 def next_value(session: Session, name: str) -> int:
     """Return the next number of counter ``name`` (1 for its first use).

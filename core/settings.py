@@ -13,6 +13,9 @@ class Setting(Model):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
+    def __str__(self) -> str:
+        return self.key
+
 
 def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
     value = session.execute(select(Setting.value).where(Setting.key == key)).scalar_one_or_none()

@@ -58,6 +58,9 @@ class PostalCode(Model):
 
     commune: Mapped[Commune] = relationship(back_populates="postal_codes")
 
+    def __str__(self) -> str:
+        return self.code
+
 
 def _rows(filename: str) -> list[dict[str, str]]:
     text = resources.files("core").joinpath("data", filename).read_text(encoding="utf-8")

@@ -58,6 +58,9 @@ class PriceGrid(Model):
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class Reservation(Model):
     """A device held for a validated request, then handed over (or released)."""
@@ -95,6 +98,9 @@ class Reservation(Model):
     @property
     def status_label(self) -> str:
         return ReservationStatus.label_of(self.status)
+
+    def __str__(self) -> str:
+        return f"Réservation n° {self.id}"
 
 
 class WorkshopSession(Model):
@@ -140,6 +146,9 @@ class WorkshopSession(Model):
     def venue_kind_label(self) -> str:
         return VenueKind.label_of(self.venue_kind)
 
+    def __str__(self) -> str:
+        return f"Atelier {self.topic_label} ({self.venue_name})"
+
 
 class Booking(Model):
     __tablename__ = "booking"
@@ -172,6 +181,9 @@ class Booking(Model):
     @property
     def status_label(self) -> str:
         return BookingStatus.label_of(self.status)
+
+    def __str__(self) -> str:
+        return f"Inscription n° {self.id} ({self.status_label.lower()})"
 
 
 class Invoice(Model):
@@ -215,6 +227,9 @@ class Invoice(Model):
     reservation: Mapped[Reservation] = relationship()
     credit_notes: Mapped[list["CreditNote"]] = relationship(back_populates="invoice", order_by="CreditNote.id")
 
+    def __str__(self) -> str:
+        return self.number
+
 
 class InvoiceLine(Model):
     __tablename__ = "invoice_line"
@@ -234,6 +249,9 @@ class InvoiceLine(Model):
     vat: Mapped[Decimal] = mapped_column(Money, nullable=False)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+    def __str__(self) -> str:
+        return self.description
 
 
 class CreditNote(Model):
@@ -258,6 +276,9 @@ class CreditNote(Model):
     previous_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
     invoice: Mapped[Invoice] = relationship(back_populates="credit_notes")
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class ImmutableRecord(RuntimeError):

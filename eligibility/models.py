@@ -44,6 +44,9 @@ class RuleSet(Model):
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class Household(Model):
     """A household, known by a pseudonymous reference (FOY-YYYY-NNNNN). Its identity and income
@@ -90,6 +93,9 @@ class Household(Model):
                                                  cascade="all, delete-orphan")
     requests: Mapped[list["Request"]] = relationship(back_populates="household", order_by="Request.id")
 
+    def __str__(self) -> str:   # the pseudonymous reference, never the names
+        return self.reference
+
 
 class Member(Model):
     """One person of a household, the head included: a birth date, or an age given on a date."""
@@ -117,6 +123,9 @@ class Member(Model):
             return age_on(self.birth_date, day)
         return self.age + max(0, age_on(self.age_given_on, day))
 
+    def __str__(self) -> str:
+        return Relationship.label_of(self.relation)
+
 
 class Proof(Model):
     """A document seen by an agent: its kind and the date. The document itself is not kept."""
@@ -131,6 +140,9 @@ class Proof(Model):
     seen_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
 
     household: Mapped[Household] = relationship(back_populates="proofs")
+
+    def __str__(self) -> str:
+        return ProofKind.label_of(self.kind)
 
 
 class Request(Model):
@@ -166,6 +178,9 @@ class Request(Model):
     decision: Mapped["Decision | None"] = relationship(foreign_keys=[decision_id])
     decided_by: Mapped[User | None] = relationship(User, foreign_keys=[decided_by_id])
 
+    def __str__(self) -> str:
+        return f"Demande n° {self.id} ({Category.label_of(self.category).lower()})"
+
 
 class Decision(Model):
     """An eligibility decision as the engine gave it, with the facts and the rule set it used:
@@ -187,6 +202,10 @@ class Decision(Model):
     reasons: Mapped[list] = mapped_column(JSON, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
+    def __str__(self) -> str:
+        verdict = "Éligible" if self.eligible else "Non éligible"
+        return f"{verdict}, tranche {self.tier}" if self.eligible and self.tier else verdict
+
 
 class AuditEntry(Model):
     """Who created, changed, read or exported a household's income data, and what changed.
@@ -203,6 +222,9 @@ class AuditEntry(Model):
     household_reference: Mapped[str | None] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(10), nullable=False)
     changes: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+
+    def __str__(self) -> str:
+        return f"{AuditAction.label_of(self.action)} ({self.household_reference or 'foyer inconnu'})"
 
 
 class AuditViolation(RuntimeError):

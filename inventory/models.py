@@ -223,6 +223,11 @@ class StorageMedium(Model):
     def kind_label(self) -> str:
         return MediumKind.label_of(self.kind)
 
+    def __str__(self) -> str:
+        name = " ".join(part for part in (self.manufacturer, self.model) if part)
+        serial = f"n° de série {self.serial_number}" if self.serial_number else "sans n° de série"
+        return f"{self.kind_label}{' ' + name if name else ''} ({serial})"
+
 
 class ErasureRecord(Model):
     """One sanitisation attempt on one medium: what a NIST SP 800-88 certificate of
@@ -271,6 +276,9 @@ class ErasureRecord(Model):
     medium: Mapped[StorageMedium] = relationship(back_populates="erasures")
     recorded_by: Mapped[User | None] = relationship(User)
 
+    def __str__(self) -> str:
+        return f"{ErasureLevel.label_of(self.level)} : {ErasureResult.label_of(self.result).lower()}"
+
 
 class ErasureImport(Model):
     """One imported wiping report (an nwipe log, a JSON or CSV report). Its content hash makes
@@ -291,6 +299,9 @@ class ErasureImport(Model):
 
     drives: Mapped[list["ImportedDrive"]] = relationship(back_populates="report", order_by="ImportedDrive.position")
     collection: Mapped[Collection | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.filename or f"Rapport d'effacement n° {self.id}"
 
 
 class ImportedDrive(Model):
@@ -321,6 +332,10 @@ class ImportedDrive(Model):
 
     report: Mapped[ErasureImport] = relationship(back_populates="drives")
     erasure: Mapped["ErasureRecord | None"] = relationship()
+
+    def __str__(self) -> str:
+        serial = f"n° de série {self.serial_number}" if self.serial_number else "sans n° de série"
+        return f"{self.model or 'Support'} ({serial})"
 
 
 class RepairTicket(Model):
@@ -354,6 +369,9 @@ class RepairTicket(Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    def __str__(self) -> str:
+        return f"Réparation n° {self.id}"
 
 
 class SparePart(Model):
@@ -404,6 +422,9 @@ class PartUsage(Model):
     spare_part: Mapped[SparePart] = relationship()
     fitted_medium: Mapped[StorageMedium | None] = relationship()
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.spare_part.description}"
+
 
 class ChecklistTemplate(Model):
     """The quality-control checklist of a category (items as ``inventory.grading.Item`` dicts).
@@ -416,6 +437,9 @@ class ChecklistTemplate(Model):
     items: Mapped[list] = mapped_column(JSON, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+
+    def __str__(self) -> str:
+        return f"Contrôle qualité : {Category.label_of(self.category)}"
 
 
 class GradingResult(Model):
@@ -446,6 +470,9 @@ class GradingResult(Model):
     @property
     def passed(self) -> bool:
         return self.grade is not None
+
+    def __str__(self) -> str:
+        return f"Note {self.grade}" if self.grade else "Contrôle non réussi"
 
 
 class Certificate(Model):
@@ -479,6 +506,9 @@ class Certificate(Model):
     device: Mapped[Device | None] = relationship()
     collection: Mapped[Collection] = relationship()
     donor: Mapped[Organisation] = relationship()
+
+    def __str__(self) -> str:
+        return self.number
 
 
 # The events the programme's indicators count (reporting.indicators), as column values of
@@ -541,6 +571,11 @@ class DeviceEvent(Model):
     def to_label(self) -> str:
         return State.label_of(self.to_state)
 
+    def __str__(self) -> str:
+        if self.from_state and self.from_state != self.to_state:
+            return f"{self.from_label} → {self.to_label}"
+        return self.to_label
+
 
 # How many devices a collection has registered, beside what the donor declared. A correlated
 # subquery: the collection list shows it for every row in the same SELECT.
@@ -578,3 +613,6 @@ class ScanContext(Model):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
 
     location: Mapped[Location | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"Poste de scan ({self.location.code})" if self.location is not None else "Poste de scan"
