@@ -254,3 +254,80 @@ def test_donor_report_escapes_text():
     text = flat(" ".join(pages))
     assert "Dupont & Fils <SARL>" in text and "2 remis & 1 < 3" in text and "CACEM Commune <test> & co 1" in text
     assert_footer(pages, f"{PROGRAMME} — Ce que sont devenus vos dons — Dupont & Fils <SARL>")
+
+
+# The footer and the page number (issue 16, defect 8) ----------------------------------------------
+
+def drawn_boxes(page) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """(text, (left, bottom, right, top)) of every piece of text pypdf sees drawn on the page, in
+    page coordinates; the width is Helvetica's (the only font these reports use)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    found = []
+
+    def visit(text, cm, tm, _font, size):
+        if not text.strip():
+            return
+        # The text matrix, then the current transformation matrix: where the text starts on the page.
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+        height = size * scale
+        width = stringWidth(text.rstrip("\n"), "Helvetica", size) * scale
+        found.append((text.strip(), (x, y - 0.25 * height, x + width, y + height)))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_a_long_footer_wraps_clear_of_the_page_number():
+    """The demo's donor « Collectivité — Direction du numérique (démo) » with the programme's full
+    name: the footer is wider than the room left by « Page 1 / 1 ». It used to run under it
+    (« …(déPage 1 / 1 »); now it wraps onto two lines, both intact, beside the page number."""
+    programme = "Rekonekt — reconditionnement solidaire (Martinique)"
+    donor = "Collectivité — Direction du numérique (démo)"
+    footer = f"{programme} — Ce que sont devenus vos dons — {donor}"
+    pdf = render_donor_report({**DONOR, "programme_name": programme, "donor_name": donor})
+    (page,) = PdfReader(io.BytesIO(pdf)).pages
+    text = page.extract_text().replace(NBSP, " ")
+    lines = text.splitlines()
+    assert lines[-1] == "Page 1 / 1" and "Page" not in " ".join(lines[:-1])
+    assert flat(" ".join(lines[-3:-1])) == footer           # the two lines, nothing between
+    boxes = drawn_boxes(page)
+    (number_box,) = [box for piece, box in boxes if piece == "Page 1 / 1"]
+    footer_boxes = [box for piece, box in boxes if piece and piece in footer and box[1] < 20 * 72 / 25.4]
+    assert flat(" ".join(piece for piece, box in boxes if box in footer_boxes)) == footer
+    assert len(footer_boxes) == 2
+    for box in footer_boxes:
+        assert not overlap(box, number_box), (box, number_box)
+        assert box[0] >= 18 * 72 / 25.4 - 0.5 and box[2] <= number_box[0] - 5 * 72 / 25.4
+    assert not overlap(*footer_boxes)
+
+
+def test_a_short_footer_stays_on_one_line_beside_the_page_number():
+    pdf = render_donor_report(DONOR)
+    (page,) = PdfReader(io.BytesIO(pdf)).pages
+    boxes = dict(drawn_boxes(page))
+    footer = f"{PROGRAMME} — Ce que sont devenus vos dons — Banque des Antilles"
+    assert footer in boxes and "Page 1 / 1" in boxes
+    assert not overlap(boxes[footer], boxes["Page 1 / 1"])
+    assert abs(boxes[footer][1] - boxes["Page 1 / 1"][1]) < 0.01     # the same baseline
+
+
+def test_footer_lines_cut_at_a_word_past_two_lines():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from core.pdf import footer_lines
+
+    words = "Rekonekt — reconditionnement solidaire " * 12
+    lines = footer_lines(words, 200, 9)
+    assert len(lines) == 2 and lines[-1].endswith(" …")
+    assert all(stringWidth(line, "Helvetica", 9) <= 200 for line in lines)
+    assert " ".join(lines).removesuffix(" …") in words
+    assert footer_lines("", 200, 9) == []
+    (cut,) = footer_lines("x" * 200, 100, 9)       # one word wider than the line
+    assert cut.endswith("…") and stringWidth(cut, "Helvetica", 9) <= 100
