@@ -10,12 +10,16 @@ What they guarantee, whatever the cells hold:
   cell is always a string cell (type ``s``), never a formula.
 * **Numbers stay numbers**: ``int``, ``float`` and ``Decimal`` are written as numbers (a negative
   number too: only text is neutralised); ``Money`` is a number with a euro number format in
-  XLSX and two decimals in CSV. ``None`` and non-finite floats give an empty cell.
+  XLSX and two decimals in CSV; ``Percent`` (a rate, 0.75) is a number with a percent format in
+  XLSX (« 75,0 % ») and the number of per cent in CSV (``75``: its column or row says « % »).
+  ``None`` and non-finite floats give an empty cell.
 * **Files that open**: characters XML cannot hold are dropped from XLSX cells, lone surrogates
   become U+FFFD, text is cut at Excel's 32,767 characters per cell, sheet names are made valid
-  and unique.
+  and unique, and a name over Excel's 31 characters is cut at a word, never inside one.
 
-CSV files are UTF-8 with a BOM and ``;`` between fields, as French spreadsheets expect.
+CSV files are UTF-8 with a BOM and ``;`` between fields, as French spreadsheets expect; files
+meant for people (the dashboard's tables, the batch results) also write numbers with a decimal
+comma (``decimal=","``), so that a French spreadsheet reads them as numbers.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ from typing import Any, Iterable, Sequence
 # injection: = + - @ tab CR; ASVS 1.2.10 adds NUL; LF for good measure).
 FORMULA_STARTS = frozenset("=+-@\t\r\n\x00")
 EURO_FORMAT = '#,##0.00\\ "€"'
+PERCENT_FORMAT = "0.0\\ %"
 DATE_FORMAT = "DD/MM/YYYY"
 XLSX_MAX_CELL_CHARS = 32_767
 XLSX_MAX_SHEET_TITLE = 31
@@ -52,6 +57,17 @@ class Money:
 
     def cents(self) -> Decimal:
         return Decimal(self.amount).quantize(_CENT, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A rate (``0.75``): a number with a percent format in XLSX (« 75,0 % »), the number of per
+    cent in CSV (``75``)."""
+
+    fraction: float | Decimal
+
+    def per_cent(self) -> Decimal:
+        return (Decimal(str(self.fraction)) * 100).normalize()
 
 
 def neutralise(text: str) -> str:
@@ -97,6 +113,8 @@ def csv_cell(value: Any, decimal: str = ".") -> str:
         return "oui" if value else "non"
     if isinstance(value, Money):
         return _number_text(value.cents(), decimal)
+    if isinstance(value, Percent):
+        return _number_text(value.per_cent(), decimal) if _finite(value.per_cent()) else ""
     if isinstance(value, (int, float, Decimal)):
         return _number_text(value, decimal)
     if isinstance(value, datetime):
@@ -124,15 +142,29 @@ def csv_bytes(header: Sequence[Any] | None, rows: Iterable[Sequence[Any]], *, de
     return csv_text(header, rows, delimiter=delimiter, decimal=decimal).encode("utf-8-sig")
 
 
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` if it has at most ``limit`` characters, else its longest start of whole words that
+    does (without a dangling « ( », « — » or punctuation); a first word longer than ``limit`` is cut."""
+    if len(text) <= limit:
+        return text
+    if text[limit] == " ":
+        head = text[:limit]
+    else:
+        space = text[:limit].rfind(" ")
+        head = text[:space] if space > 0 else text[:limit]
+    return head.rstrip(" (—–-,;:.") or text[:limit]
+
+
 def sheet_title(title: str, used: set[str]) -> str:
     """A valid sheet name (31 characters, none of ``[]:*?/\\``, no edge apostrophe), unique
-    among ``used`` (which it is added to)."""
+    among ``used`` (which it is added to). A longer title is cut at a word (``cut_at_word``),
+    never mid-word: « Ce que sont devenus vos apparei » was a reader's puzzle."""
     name = _SHEET_FORBIDDEN.sub(" ", _XML_ILLEGAL.sub("", _clean_text(title)))
-    name = name[:XLSX_MAX_SHEET_TITLE].strip().strip("'").strip() or "Tableau"
+    name = cut_at_word(name.strip(), XLSX_MAX_SHEET_TITLE).strip().strip("'").strip() or "Tableau"
     base, n = name, 2
     while name.lower() in {u.lower() for u in used}:
         suffix = f" ({n})"
-        name, n = base[:XLSX_MAX_SHEET_TITLE - len(suffix)].rstrip() + suffix, n + 1
+        name, n = cut_at_word(base, XLSX_MAX_SHEET_TITLE - len(suffix)) + suffix, n + 1
     used.add(name)
     return name
 
@@ -147,6 +179,9 @@ def _xlsx_cell(sheet, value: Any, bold: bool = False):
     elif isinstance(value, Money):
         cell = WriteOnlyCell(sheet, value=value.cents())
         cell.number_format = EURO_FORMAT
+    elif isinstance(value, Percent):
+        cell = WriteOnlyCell(sheet, value=value.fraction if _finite(value.fraction) else None)
+        cell.number_format = PERCENT_FORMAT
     elif isinstance(value, (bool, int, float, Decimal)):
         cell = WriteOnlyCell(sheet, value=value)
     elif isinstance(value, (date, datetime)):

