@@ -4,8 +4,6 @@ households (requests by status; validated and equipped per EPCI, commune and tie
 workshops, internet access, environment and money. Filters and scoping as in reporting.indicators."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.dialects.postgresql import INTERVAL
 from sqlalchemy.orm import Session
@@ -14,7 +12,6 @@ from core.clock import utcnow
 from core.territory import Commune, Epci
 from distribution.models import Booking, Invoice, Reservation, WorkshopSession
 from distribution.vocabulary import BookingGroup, InternetAccess
-from core.money import euros
 from eligibility.models import Household, Request
 from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State, StateGroup
@@ -36,6 +33,7 @@ from reporting.indicators import (
     sessions_held,
 )
 from reporting.tables import Table
+from reporting.vocabulary import INDICATOR, INDICATORS, indicator_figure, month_label
 
 # Martinique is UTC−4 all year (no daylight saving): a month in Martinique time is the UTC month
 # of the instant shifted by four hours.
@@ -96,10 +94,12 @@ def stock_tables(session: Session, f: Filters, now=None) -> list[Table]:
                for s in StateGroup.IN_WORKSHOP if s in ages],
               {"kind": "bar", "unit": " j", "items": [(State.label_of(s), round(float(ages[s][2]), 1))
                                                      for s in StateGroup.IN_WORKSHOP if s in ages],
-               "highlight": State.label_of(slowest) if slowest else None}),
+               "highlight": State.label_of(slowest) if slowest else None},
+              sheet="Ancienneté dans l'état (jours)"),
         Table("stock_oldest", "Les dix appareils les plus anciens dans leur état",
               ["N° d'inventaire", "État", "Catégorie", "Jours"],
-              [[t, State.label_of(s), Category.label_of(c), round(float(a), 1)] for t, s, c, a in oldest]),
+              [[t, State.label_of(s), Category.label_of(c), round(float(a), 1)] for t, s, c, a in oldest],
+              sheet="Appareils les plus anciens"),
     ]
 
 
@@ -114,7 +114,7 @@ def flow_tables(session: Session, f: Filters) -> list[Table]:
     handed_month = month_of(Invoice.issued_at, dialect).label("month")
     handed = dict(session.execute(handovers(f, handed_month, func.count()).group_by(handed_month)).all())
     events = {m: [int(v or 0) for v in values] for m, *values in rows}
-    monthly = [[m, *events.get(m, [0, 0, 0, 0])[:3], handed.get(m, 0), events.get(m, [0, 0, 0, 0])[3]]
+    monthly = [[month_label(m), *events.get(m, [0, 0, 0, 0])[:3], handed.get(m, 0), events.get(m, [0, 0, 0, 0])[3]]
                for m in sorted(set(events) | set(handed))]
     # Time per stage: for each state change in the period, the time since the device's previous
     # change (LAG over the device's events) is the time it spent in the state it leaves.
@@ -183,18 +183,20 @@ def household_tables(session: Session, f: Filters) -> list[Table]:
     count = session.execute(select(func.count()).select_from(waits)).scalar_one()
     return [
         Table("households_requests", "Demandes par statut (aujourd'hui)", ["Statut", "Demandes"], status_rows,
-              {"kind": "bar", "items": [(r[0], r[1]) for r in status_rows]}),
+              {"kind": "bar", "items": [(r[0], r[1]) for r in status_rows]}, sheet="Demandes par statut"),
         Table("households_epci", "Foyers validés et équipés par EPCI", ["EPCI", "Validés", "Équipés"],
               [[e, *epci_totals.get(e, [0, 0])] for e in EPCI_NAMES if f.epci_id is None or e in epci_totals],
-              {"kind": "bar", "items": [(e, epci_totals.get(e, [0, 0])[1]) for e in EPCI_NAMES if e in epci_totals]}),
+              {"kind": "bar", "items": [(e, epci_totals.get(e, [0, 0])[1]) for e in EPCI_NAMES if e in epci_totals]},
+              sheet="Foyers par EPCI"),
         Table("households_commune", "Foyers validés et équipés par commune", ["EPCI", "Commune", "Code INSEE", "Validés", "Équipés"],
               [[e, n, c, v, q] for e, c, n, v, q in per_commune],
               {"kind": "tiles", "title": "Foyers équipés par commune",
-               "values": {c: q for _e, c, _n, _v, q in per_commune}}),
+               "values": {c: q for _e, c, _n, _v, q in per_commune}}, sheet="Foyers par commune"),
         Table("households_tier", "Foyers validés par palier", ["Palier", "Foyers"], [[f"Palier {t}", n] for t, n in by_tier],
               {"kind": "bar", "items": [(f"Palier {t}", n) for t, n in by_tier]}),
         Table("households_wait", "Attente entre validation et remise (jours)", ["Remises", "Médiane", "90e centile"],
-              [[count, median_of(session, waits), percentile_of(session, waits, 90)]]),
+              [[count, median_of(session, waits), percentile_of(session, waits, 90)]],
+              sheet="Attente avant remise (jours)"),
     ]
 
 
@@ -207,58 +209,45 @@ def workshop_and_access_tables(session: Session, f: Filters, figures: dict, now=
             Booking.session_id.in_(select(held.c.id)),
             Booking.status.in_(BookingGroup.SEATED))
         ).scalar_one()
-        rate, satisfaction = figures["workshop_attendance_rate"], figures["satisfaction_avg"]
         tables.append(Table("workshops", "Ateliers de prise en main",
                             ["Indicateur", "Valeur"],
-                            [["Ateliers tenus", figures["workshop_sessions"]], ["Places réservées", booked],
-                             ["Taux de présence", f"{rate * 100:.1f} %".replace(".", ",") if rate is not None else "—"],
-                             ["Satisfaction moyenne (sur 5)", f"{satisfaction:.2f}".replace(".", ",") if satisfaction is not None else "—"]]))
+                            [[INDICATOR["workshop_sessions"], figures["workshop_sessions"]], ["Places réservées", booked],
+                             *([INDICATOR[key], indicator_figure(figures, key)]
+                               for key in ("workshop_attendance_rate", "satisfaction_avg"))]))
     kinds = dict(session.execute(handed_over_reservations(f, Reservation.internet_access, func.count())
                                  .group_by(Reservation.internet_access)).all())
-    rate = figures["internet_access_rate"]
     tables.append(Table("internet", "Accès à internet des foyers équipés", ["Accès", "Foyers"],
                         [[InternetAccess.label_of(k), kinds.get(k, 0)] for k in InternetAccess.values()]
                         + [["Non renseigné", kinds.get(None, 0)],
-                           ["Taux d'accès (domicile ou mobile)", f"{rate * 100:.1f} %".replace(".", ",") if rate is not None else "—"],
-                           ["Orientés vers une offre sociale internet", figures["internet_offer_referrals"]]],
-                        {"kind": "bar", "items": [(InternetAccess.label_of(k), kinds.get(k, 0)) for k in InternetAccess.values()]}))
+                           [INDICATOR["internet_access_rate"], indicator_figure(figures, "internet_access_rate")],
+                           [INDICATOR["internet_offer_referrals"], figures["internet_offer_referrals"]]],
+                        {"kind": "bar", "items": [(InternetAccess.label_of(k), kinds.get(k, 0)) for k in InternetAccess.values()]},
+                        sheet="Accès à internet"))
     return tables
+
+
+def indicator_rows(figures: dict, keys: tuple[str, ...]) -> list[list]:
+    """[indicator, figure] rows: the page shows « Poids réemployé | 120,4 kg », the exports
+    « Poids réemployé (kg) | 120.4 » as a number (``reporting.vocabulary``)."""
+    return [[INDICATOR[key], indicator_figure(figures, key)] for key in keys]
 
 
 def environment_tables(figures: dict) -> list[Table]:
     return [
         Table("environment", "Réemploi et recyclage", ["Indicateur", "Valeur"],
-              [["Appareils réemployés (remis)", figures["devices_distributed"]],
-               ["Poids réemployé (kg)", figures["weight_reused_kg"]],
-               ["Appareils recyclés", figures["devices_recycled"]],
-               ["Poids recyclé (kg)", figures["weight_recycled_kg"]]],
+              indicator_rows(figures, ("devices_distributed", "weight_reused_kg", "devices_recycled",
+                                       "weight_recycled_kg")),
               {"kind": "bar", "unit": " kg", "items": [("Réemployé", figures["weight_reused_kg"]),
                                                       ("Recyclé", figures["weight_recycled_kg"])]}),
         Table("money", "Valeur et aide solidaire", ["Indicateur", "Montant"],
-              [["Valeur de référence des appareils remis", euros(Decimal(figures["reference_value_total"]))],
-               ["Total payé par les foyers", euros(Decimal(figures["paid_total"]))],
-               ["Aide solidaire totale", euros(Decimal(figures["aide_solidaire_total"]))]]),
+              indicator_rows(figures, ("reference_value_total", "paid_total", "aide_solidaire_total"))),
     ]
 
 
-INDICATOR_LABELS = {
-    "devices_collected": "Appareils collectés", "devices_sanitised": "Appareils effacés",
-    "devices_graded": "Appareils notés", "devices_distributed": "Appareils remis",
-    "devices_recycled": "Appareils recyclés", "households_validated": "Foyers validés",
-    "households_equipped": "Foyers équipés", "workshop_sessions": "Ateliers tenus",
-    "workshop_attendance_rate": "Taux de présence aux ateliers", "satisfaction_avg": "Satisfaction moyenne (sur 5)",
-    "internet_access_rate": "Taux d'accès à internet", "internet_offer_referrals": "Orientations vers une offre sociale internet",
-    "weight_reused_kg": "Poids réemployé (kg)", "weight_recycled_kg": "Poids recyclé (kg)",
-    "reference_value_total": "Valeur de référence totale (€)", "paid_total": "Total payé (€)",
-    "aide_solidaire_total": "Aide solidaire totale (€)",
-    "median_days_reception_to_handover": "Délai médian de la réception à la remise (jours)",
-}
-
-
 def indicator_table(figures: dict) -> Table:
-    """The API's scalar figures as a table (key, label, value), as exported."""
-    return Table("indicators", "Indicateurs de la période", ["Clé", "Indicateur", "Valeur"],
-                 [[key, label, figures[key]] for key, label in INDICATOR_LABELS.items()])
+    """The API's scalar figures by their French label (``reporting.vocabulary``), each with its kind."""
+    return Table("indicators", "Indicateurs de la période", ["Indicateur", "Valeur"],
+                 indicator_rows(figures, tuple(indicator.key for indicator in INDICATORS)))
 
 
 def dashboard(session: Session, f: Filters, now=None) -> tuple[dict, list[tuple[str, list[Table]]]]:

@@ -66,7 +66,7 @@ def donor_tables(session: Session, f: Filters) -> list[Table]:
         by_epci[epci] = by_epci.get(epci, 0) + n
     return [
         Table("donor_totals", "Ce que sont devenus vos appareils", ["Devenir", "Appareils"], totals,
-              {"kind": "bar", "items": [(label, n) for label, n in totals[1:]]}),
+              {"kind": "bar", "items": [(label, n) for label, n in totals[1:]]}, sheet="Devenir de vos appareils"),
         Table("donor_epci", "Appareils remis par EPCI", ["EPCI", "Appareils remis"],
               [[e, n] for e, n in sorted(by_epci.items())], {"kind": "bar", "items": sorted(by_epci.items())}),
         Table("donor_communes", "Appareils remis par commune", ["EPCI", "Commune", "Appareils remis"],
@@ -77,7 +77,7 @@ def donor_tables(session: Session, f: Filters) -> list[Table]:
         Table("donor_certificates", "Certificats d'effacement de vos appareils",
               ["Certificat", "Appareil", "Collecte", "Émis le"],
               [[number, tag, ref, to_local(at).strftime("%d/%m/%Y")] for number, tag, ref, at in device_certs],
-              links=frozenset({0})),
+              links=frozenset({0}), sheet="Certificats d'effacement"),
     ]
 
 

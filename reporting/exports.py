@@ -1,47 +1,36 @@
-"""Tables to CSV (semicolon, UTF-8 with BOM, as French spreadsheets expect) and XLSX: one table,
-or every table of a dashboard as one workbook. Written by ``core.spreadsheets``: text that a
-spreadsheet would run as a formula (a site or a donor named ``=HYPERLINK(…)``) is neutralised,
-numbers stay numbers, and amounts of money are numbers with a euro format in XLSX (``890.00`` in
-CSV), whether the table holds them as the API's text (``"890.00"``) or as the page's
-(``"890,00 €"``)."""
+"""Tables to CSV and XLSX: one table, or every table of a dashboard as one workbook, written by
+``core.spreadsheets`` (text that a spreadsheet would run as a formula — a site or a donor named
+``=HYPERLINK(…)`` — is neutralised; numbers stay numbers).
+
+What a reader gets, in both files: French headers and labels, never an indicator's key (the API,
+``GET /api/v1/indicators``, keeps those); an indicator's label carries its unit where the cell is
+a plain number (« Poids réemployé (kg) », « Taux de présence aux ateliers (%) »). Figures are
+numbers (``reporting.vocabulary.export_cell``):
+
+* XLSX: money is a number with a euro format (« 1 234,56 € »), a rate a fraction with a percent
+  format (« 75,0 % »), counts, weights and days plain numbers; each sheet is named by the
+  table's short French name (31 characters at most, never cut mid-word).
+* CSV: as French spreadsheets read it and as the batch results are written — UTF-8 with a BOM,
+  ``;`` between fields, a decimal comma (``1234,56`` for money, ``75`` for a rate of 75 %: the
+  label says « (%) »), no thousands separator.
+"""
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-
-from core.spreadsheets import Money, csv_bytes, xlsx_bytes
+from core.spreadsheets import csv_bytes, xlsx_bytes
 from reporting.tables import Table
+from reporting.vocabulary import export_cell
 
-# Indicators that are amounts in euros (the API gives them as text with two decimals).
-MONEY_INDICATORS = frozenset({"reference_value_total", "paid_total", "aide_solidaire_total"})
-# An amount as core.money.euros writes it for the page: « -1 234,56 € » (non-breaking spaces).
-_EUROS_TEXT = re.compile(r"(-?\d{1,3}(?:\u00a0\d{3})*),(\d{2})\u00a0€")
-
-
-def _money(text: str) -> Money | None:
-    match = _EUROS_TEXT.fullmatch(text)
-    if match is None:
-        return None
-    return Money(Decimal(f"{match[1].replace(chr(0xA0), '')}.{match[2]}"))
+CSV_DECIMAL = ","
 
 
 def cells(table: Table) -> list[list]:
-    """The table's rows as spreadsheet cells: amounts of money as ``Money``, the rest as is."""
-    out = []
-    for row in table.rows:
-        row = list(row)
-        if table.key == "indicators" and len(row) == 3 and row[0] in MONEY_INDICATORS:
-            try:
-                row[2] = Money(Decimal(str(row[2])))
-            except InvalidOperation:
-                pass
-        out.append([(_money(v) or v) if isinstance(v, str) else v for v in row])
-    return out
+    """The table's rows as spreadsheet cells (``reporting.vocabulary.export_cell``)."""
+    return [[export_cell(value) for value in row] for row in table.rows]
 
 
 def to_csv(table: Table) -> bytes:
-    return csv_bytes(table.columns, cells(table))
+    return csv_bytes(table.columns, cells(table), decimal=CSV_DECIMAL)
 
 
 def to_xlsx(tables: list[Table]) -> bytes:
-    return xlsx_bytes((table.title, table.columns, cells(table)) for table in tables)
+    return xlsx_bytes((table.sheet_name, table.columns, cells(table)) for table in tables)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,33 +12,25 @@ from sqlalchemy.orm import Session
 from core.clock import to_local, utcnow
 from core.errors import ValidationFailed
 from core.territory import Epci
-from core.money import euros
 from reporting.charts import french_number
 from reporting.dashboard import flow_tables
 from reporting.donor import donor_name, donor_tables
 from reporting.filters import Filters
 from reporting.indicators import indicators
+from reporting.vocabulary import INDICATOR, Kind, figure_text
 from reporting.queries import checked_filters
 
+# The indicators of each part of the report, by key: labels and kinds are reporting.vocabulary's.
 GROUPS = [
-    ("Appareils", [("devices_collected", "Appareils collectés"), ("devices_sanitised", "Appareils effacés"),
-                   ("devices_graded", "Appareils notés"), ("devices_distributed", "Appareils remis aux foyers"),
-                   ("devices_recycled", "Appareils recyclés")]),
-    ("Foyers", [("households_validated", "Foyers validés"), ("households_equipped", "Foyers équipés"),
-                ("median_days_reception_to_handover", "Délai médian de la réception à la remise (jours)")]),
-    ("Ateliers", [("workshop_sessions", "Ateliers tenus"), ("workshop_attendance_rate", "Taux de présence"),
-                  ("satisfaction_avg", "Satisfaction moyenne (sur 5)")]),
-    ("Accès à internet", [("internet_access_rate", "Foyers équipés ayant accès à internet"),
-                          ("internet_offer_referrals", "Orientations vers une offre sociale internet")]),
-    ("Environnement et argent", [("weight_reused_kg", "Poids réemployé (kg)"),
-                                 ("weight_recycled_kg", "Poids recyclé (kg)"),
-                                 ("reference_value_total", "Valeur de référence des appareils remis"),
-                                 ("paid_total", "Total payé par les foyers"),
-                                 ("aide_solidaire_total", "Aide solidaire totale")]),
+    ("Appareils", ["devices_collected", "devices_sanitised", "devices_graded", "devices_distributed",
+                   "devices_recycled"]),
+    ("Foyers", ["households_validated", "households_equipped", "median_days_reception_to_handover"]),
+    ("Ateliers", ["workshop_sessions", "workshop_attendance_rate", "satisfaction_avg"]),
+    ("Accès à internet", ["internet_access_rate", "internet_offer_referrals"]),
+    ("Environnement et argent", ["weight_reused_kg", "weight_recycled_kg", "reference_value_total", "paid_total",
+                                 "aide_solidaire_total"]),
 ]
 DONOR_REQUIRED = "Choisissez un donateur (paramètre donor) pour produire son rapport."
-RATES = {"workshop_attendance_rate", "internet_access_rate"}
-MONEY = {"reference_value_total", "paid_total", "aide_solidaire_total"}
 
 
 def half_year(period: str) -> tuple[date, date, str]:
@@ -71,22 +62,15 @@ def recent_halves(today: date, count: int = 4) -> list[str]:
 
 
 def shown(key: str, value) -> str:
-    if value is None:
-        return "—"
-    if key in RATES:
-        return french_number(value * 100, 1) + "\u00a0%"
-    if key in MONEY:
-        return euros(Decimal(value))
-    if isinstance(value, float):
-        return french_number(value, 1)
-    return french_number(value, 0)
+    """The indicator's value as French text (« 1 234,56 € », « 75 % », « 120,4 kg »…)."""
+    return figure_text(value, INDICATOR[key].kind)
 
 
 def change(key: str, current, previous) -> str:
     if current is None or previous is None:
         return "—"
     current, previous = float(current), float(previous)
-    if key in RATES:
+    if INDICATOR[key].kind is Kind.RATE:
         return ("+" if current >= previous else "") + french_number((current - previous) * 100, 1) + "\u00a0pt"
     if previous == 0:
         return "—" if current == 0 else "nouveau"
@@ -103,9 +87,9 @@ def impact_data(session: Session, period: str, base: Filters, *, programme_name:
     previous_start, previous_end, previous_label = half_year(before)
     current_filters, previous_filters = base.with_period(start, end), base.with_period(previous_start, previous_end)
     current, previous = indicators(session, current_filters), indicators(session, previous_filters)
-    groups = [{"title": title, "rows": [{"label": text, "current": shown(key, current[key]),
+    groups = [{"title": title, "rows": [{"label": INDICATOR[key].label, "current": shown(key, current[key]),
                                          "previous": shown(key, previous[key]),
-                                         "change": change(key, current[key], previous[key])} for key, text in keys]}
+                                         "change": change(key, current[key], previous[key])} for key in keys]}
               for title, keys in GROUPS]
     epcis = session.execute(select(Epci).order_by(Epci.short_name)).scalars().all()
     rows = []

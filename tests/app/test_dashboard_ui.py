@@ -16,6 +16,7 @@ from core.clock import local_today
 from inventory.certificate_pdf import Programme
 from inventory.services.certificates import collection_certificate
 from reporting.impact import current_half
+from reporting.vocabulary import INDICATOR
 from tests.helpers import bearer, login
 from tests.reporting.scenario import build_scenario
 
@@ -93,15 +94,24 @@ def test_done_when_the_admin_produces_the_half_year_impact_report(client, scenar
 def test_exports_open_with_pandas_and_equal_the_api(client, scenario):
     login(client, "admin")
     api = client.get(f"/api/v1/indicators?{PERIOD}", headers=bearer(client, "admin")).json
+    # The CSV as a French spreadsheet reads it: « ; » between fields, a decimal comma.
     csv = pd.read_csv(io.BytesIO(client.get(f"/dashboard/export/indicators.csv?{PERIOD}").data), sep=";",
-                      keep_default_na=False)
+                      decimal=",", keep_default_na=False)
     xlsx = pd.read_excel(io.BytesIO(client.get(f"/dashboard/export/indicators.xlsx?{PERIOD}").data))
     for frame in (csv, xlsx):
-        values = dict(zip(frame["Clé"], frame["Valeur"]))
+        assert list(frame.columns) == ["Indicateur", "Valeur"]
+        values = dict(zip(frame["Indicateur"], frame["Valeur"]))
+        heading = {key: INDICATOR[key].heading for key in api if key in INDICATOR}
+        assert set(values) == set(heading.values())          # French labels, never a key
         for key in ("devices_collected", "devices_distributed", "households_equipped", "internet_offer_referrals"):
-            assert int(values[key]) == api[key], key
+            assert int(values[heading[key]]) == api[key], key
         for key in ("paid_total", "aide_solidaire_total", "weight_reused_kg", "median_days_reception_to_handover"):
-            assert float(values[key]) == float(api[key]), key
+            assert float(values[heading[key]]) == float(api[key]), key
+    # A rate: 0.5 in the API, a fraction with a percent format in the XLSX, 50 (per cent) in the CSV.
+    rate = heading["workshop_attendance_rate"]
+    assert rate == "Taux de présence aux ateliers (%)" and api["workshop_attendance_rate"] == 0.5
+    assert dict(zip(xlsx["Indicateur"], xlsx["Valeur"]))[rate] == 0.5
+    assert dict(zip(csv["Indicateur"], csv["Valeur"]))[rate] == 50
     workbook = pd.read_excel(io.BytesIO(client.get(f"/dashboard/export/all.xlsx?{PERIOD}").data), sheet_name=None)
     assert "Indicateurs de la période" in workbook and "Flux mensuels d'appareils" in workbook
     monthly = workbook["Flux mensuels d'appareils"]
@@ -113,3 +123,25 @@ def test_exports_open_with_pandas_and_equal_the_api(client, scenario):
 def test_other_roles_have_no_dashboard(client, session, username):
     login(client, username)
     assert client.get("/dashboard/").status_code == 403
+
+
+def test_the_dashboard_shows_french_labels_and_french_figures_never_a_key(client, scenario):
+    """Issue 16, defect 3: the indicators by their French label, each value written by its kind
+    (« 460,00 € », « 50 % », « 3 kg », « 15 jours »); no « Clé » column, no ``devices_collected``,
+    no ``890.00`` nor ``0.5`` anywhere in a table."""
+    login(client, "admin")
+    html = client.get(f"/dashboard/?{PERIOD}").get_data(as_text=True)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", html, re.S)]
+    headers = re.findall(r'<th scope="col">(.*?)</th>', html)
+    assert "Clé" not in headers
+    for key in INDICATOR:
+        assert key not in html, key
+    pairs = dict(zip(cells[::2], cells[1::2]))          # the indicators table comes first: label, value
+    assert pairs["Aide solidaire totale"] == "460,00\u00a0€"
+    assert pairs["Taux de présence aux ateliers"] == "50\u00a0%"
+    assert pairs["Poids recyclé"] == "3\u00a0kg"
+    assert pairs["Délai médian de la réception à la remise"] == "15\u00a0jours"
+    assert pairs["Satisfaction moyenne (sur 5)"] == "4,00"
+    for cell in cells:
+        assert not re.fullmatch(r"-?\d+\.\d+", cell), cell         # no English decimal
+        assert cell not in ("None", "True", "False", ""), cells

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from core.clock import local_today
 from core.spreadsheets import EURO_FORMAT
 from inventory.services.reference import update_site
+from reporting.vocabulary import INDICATOR
 from tests.helpers import bearer, login
 from tests.reporting.scenario import build_scenario
 
@@ -79,14 +80,15 @@ def test_a_hostile_site_name_reaches_the_dashboard_exports_as_text_and_money_sta
 
     api = client.get(f"/api/v1/indicators?{PERIOD}", headers=bearer(client, "admin")).json
     assert Decimal(api["paid_total"]) > 0
-    indicators = {r["Clé"].value: r["Valeur"] for r in sheet_rows(client.get(f"/dashboard/export/indicators.xlsx?{PERIOD}").data)}
+    indicators = {r["Indicateur"].value: r["Valeur"]
+                  for r in sheet_rows(client.get(f"/dashboard/export/indicators.xlsx?{PERIOD}").data)}
     for key in ("reference_value_total", "paid_total", "aide_solidaire_total"):
-        cell = indicators[key]
+        cell = indicators[INDICATOR[key].heading]
         assert (cell.data_type, cell.number_format) == ("n", EURO_FORMAT), key
         assert Decimal(str(cell.value)) == Decimal(api[key]), key
-    assert indicators["devices_distributed"].data_type == "n"
+    assert indicators["Appareils remis aux foyers"].data_type == "n"
     amounts = {r["Indicateur"].value: r["Montant"] for r in sheet_rows(client.get(f"/dashboard/export/money.xlsx?{PERIOD}").data)}
-    paid = amounts["Total payé par les foyers"]
+    paid = amounts["Total payé par les foyers (€)"]
     assert (Decimal(str(paid.value)), paid.data_type, paid.number_format) == (Decimal(api["paid_total"]), "n", EURO_FORMAT)
     money_csv = {r["Indicateur"]: r["Montant"] for r in csv_rows(client.get(f"/dashboard/export/money.csv?{PERIOD}").data)}
-    assert money_csv["Total payé par les foyers"] == api["paid_total"]
+    assert money_csv["Total payé par les foyers (€)"] == api["paid_total"].replace(".", ",")

@@ -2,6 +2,7 @@
 what the scenario did."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -33,6 +34,7 @@ def test_stock_tables(tables):
 def test_flow_tables_add_up_to_the_indicators(tables):
     figures, by_key = tables
     monthly = by_key["flow_monthly"].rows
+    assert all(re.fullmatch(r"\d{2}/\d{4}", row[0]) for row in monthly)       # « 07/2026 », not « 2026-07 »
     totals = [sum(row[i] for row in monthly) for i in range(1, 6)]
     assert totals == [figures["devices_collected"], figures["devices_sanitised"], figures["devices_graded"],
                       figures["devices_distributed"], figures["devices_recycled"]]
@@ -54,16 +56,21 @@ def test_household_tables(tables):
 
 
 def test_workshop_internet_environment_and_money_tables(tables):
+    """The page's rows (``Table.display_rows``): French labels, values written by their kind."""
     figures, by_key = tables
-    assert dict(by_key["workshops"].rows) == {"Ateliers tenus": 1, "Places réservées": 2, "Taux de présence": "50,0 %",
-                                              "Satisfaction moyenne (sur 5)": "4,00"}
-    internet = dict(by_key["internet"].rows)
-    assert (internet["Données mobiles uniquement"], internet["Aucun accès à internet"]) == (1, 1)
-    assert internet["Taux d'accès (domicile ou mobile)"] == "50,0 %"
-    assert dict(by_key["environment"].rows)["Poids recyclé (kg)"] == 3.0
-    assert dict(by_key["money"].rows)["Aide solidaire totale"] == "460,00\u00a0€"
-    indicator_rows = {r[0]: r[2] for r in by_key["indicators"].rows}
+    assert dict(by_key["workshops"].display_rows()) == {
+        "Ateliers tenus": "1", "Places réservées": "2", "Taux de présence aux ateliers": "50\u00a0%",
+        "Satisfaction moyenne (sur 5)": "4,00"}
+    internet = dict(by_key["internet"].display_rows())
+    assert (internet["Données mobiles uniquement"], internet["Aucun accès à internet"]) == ("1", "1")
+    assert internet["Foyers équipés ayant accès à internet"] == "50\u00a0%"
+    assert dict(by_key["environment"].display_rows())["Poids recyclé"] == "3\u00a0kg"
+    assert dict(by_key["money"].display_rows())["Aide solidaire totale"] == "460,00\u00a0€"
+    indicator_rows = {r[0].key: r[1].value for r in by_key["indicators"].rows}
     assert indicator_rows["devices_distributed"] == figures["devices_distributed"] == 2
+    shown = dict(by_key["indicators"].display_rows())
+    assert shown["Appareils remis aux foyers"] == "2" and shown["Aide solidaire totale"] == "460,00\u00a0€"
+    assert by_key["indicators"].columns == ["Indicateur", "Valeur"]
 
 
 def test_cli_writes_the_impact_report(app, session, tmp_path):
