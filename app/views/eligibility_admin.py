@@ -15,6 +15,7 @@ from app.views.errors import domain_errors
 from core.errors import DomainError, ValidationFailed
 from core.actor import actor_of
 from core.uploads import BATCH_LIMITS, UploadLimits, limits_from_config
+from eligibility.audit_display import describe_changes
 from eligibility.models import AuditEntry, Decision, RuleSet
 from eligibility.services.batch import COLUMNS, check_table, import_table, read_table, result_file, template_csv
 from eligibility.services.rulesets import load_rule_set, read_rule_file
@@ -140,5 +141,5 @@ class AuditLogView(BaseView):
         if reference:
             stmt = stmt.where(AuditEntry.household_reference == reference)
         rows = db.session.execute(stmt).scalars().all()
-        return self.render_template("eligibility/audit.html", title=_l("Income audit log"), entries=rows,
-                                    reference=reference)
+        return self.render_template("eligibility/audit.html", title=_l("Income audit log"),
+                                    entries=[(e, describe_changes(e.changes)) for e in rows], reference=reference)
