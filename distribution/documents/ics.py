@@ -57,5 +57,15 @@ def booking_ics(data: dict) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add_component(event)
     # A VTIMEZONE covering only the event's year is one plain observance (no DST in Martinique).
-    calendar.add_missing_timezones(first_date=date(starts_at.year, 1, 1), last_date=date(ends_at.year + 1, 1, 1))
+    first, last = date(starts_at.year, 1, 1), date(ends_at.year + 1, 1, 1)
+    calendar.add_missing_timezones(first_date=first, last_date=last)
+    # icalendar explains that range in an English COMMENT, which some calendars show: in French.
+    for zone in calendar.walk("VTIMEZONE"):
+        zone.pop("COMMENT", None)
+        zone.add("comment", timezone_comment(first, last))
     return calendar.to_ical()
+
+
+def timezone_comment(first: date, last: date) -> str:
+    return (f"Heure de la Martinique (UTC−4, sans heure d'été), décrite pour la période du "
+            f"{first:%d/%m/%Y} au {last:%d/%m/%Y}.")

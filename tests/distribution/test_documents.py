@@ -314,6 +314,16 @@ def test_booking_ics_round_trip():
     assert "Demain à 09:00" in str(alarm["DESCRIPTION"])
 
 
+def test_booking_ics_says_nothing_in_english():
+    """icalendar writes « This timezone only works from … » into the VTIMEZONE: French instead."""
+    data = booking_ics(booking())
+    (zone,) = Calendar.from_ical(data).walk("VTIMEZONE")
+    assert str(zone["COMMENT"]) == ("Heure de la Martinique (UTC−4, sans heure d'été), décrite pour la période du "
+                                    "01/01/2026 au 01/01/2027.")
+    text = data.decode("utf-8").replace("\r\n ", "")
+    assert "This timezone" not in text and "only works" not in text
+
+
 def test_booking_ics_optional_parts_and_naive_times():
     event = Calendar.from_ical(booking_ics(booking(address=None, programme_contact=None))).walk("VEVENT")[0]
     assert str(event["LOCATION"]) == "Médiathèque du Lamentin (point numérique), Le Lamentin"
