@@ -37,6 +37,7 @@ from distribution.vocabulary import (
     VatRegime,
     VenueKind,
     WorkshopTopic,
+    venue_label,
 )
 from eligibility.models import Household, Request
 from core.organisations import Organisation
@@ -145,6 +146,11 @@ class WorkshopSession(Model):
     @property
     def venue_kind_label(self) -> str:
         return VenueKind.label_of(self.venue_kind)
+
+    @property
+    def venue_label(self) -> str:
+        """The venue's name with its kind, once (``distribution.vocabulary.venue_label``)."""
+        return venue_label(self.venue_name, self.venue_kind)
 
     def __str__(self) -> str:
         return f"Atelier {self.topic_label} ({self.venue_name})"

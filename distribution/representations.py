@@ -79,7 +79,7 @@ def attendance_document(workshop: WorkshopSession, participants: list[Booking], 
     facilitator = workshop.facilitator
     return {
         "topic": workshop.topic_label, "date": f"{start:%d/%m/%Y}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
-        "venue": f"{workshop.venue_name} ({workshop.venue_kind_label.lower()})", "address": workshop.address,
+        "venue": workshop.venue_label, "address": workshop.address,
         "commune": workshop.commune.name,
         "facilitator": f"{facilitator.first_name} {facilitator.last_name}".strip() if facilitator else None,
         "capacity": workshop.capacity, "programme_name": programme_name,

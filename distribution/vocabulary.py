@@ -51,6 +51,17 @@ class VenueKind(Labelled):
     MOBILE_STOP = ("mobile_stop", "Atelier mobile")
 
 
+def venue_label(name: str, kind: str | None) -> str:
+    """How pages and documents name a workshop's venue: « Cyberbase du Marin (point numérique) ».
+    The kind is added once, and not when the name already says it (« Cyberbase du Marin (point
+    numérique) » typed as the name, « Atelier mobile — bourg du Lorrain »)."""
+    name = (name or "").strip()
+    kind_label = VenueKind.label_of(kind).lower() if kind else ""
+    if not kind_label or kind_label in name.lower():
+        return name
+    return f"{name} ({kind_label})" if name else kind_label
+
+
 class BookingStatus(Labelled):
     BOOKED = ("booked", "Inscrit")
     WAITLISTED = ("waitlisted", "En liste d'attente")

@@ -55,7 +55,7 @@ def workshop_summary(booking: Booking, position: int | None) -> dict:
     start, end = to_local(workshop.starts_at), to_local(workshop.ends_at)
     return {"session_id": workshop.id, "topic": workshop.topic_label, "date": f"{start:%d/%m/%Y}",
             "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
-            "place": f"{workshop.venue_name} ({workshop.venue_kind_label.lower()})",
+            "place": workshop.venue_label,
             "address": workshop.address, "commune": workshop.commune.name,
             "status": booking.status_label, "position": position}
 

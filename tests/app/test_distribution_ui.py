@@ -219,7 +219,8 @@ def test_technicien_schedules_a_workshop_from_the_form(app, client, session):
     assert f"Atelier programmé : smartphone le {day:%d/%m/%Y} de 09:00 à 11:00, Le Robert." in shown
     assert f"Atelier smartphone du {day:%d/%m/%Y}" in shown
     assert "09:00 à 11:00 (heure de Martinique)" in shown
-    assert "Point numérique du Robert (point numérique), Rue de la Mairie, Le Robert" in shown
+    # The name says its kind already: not « … du Robert (point numérique) » (issue 16, defect 8).
+    assert "Point numérique du Robert, Rue de la Mairie, Le Robert" in shown
     assert "0 / 10" in shown
     assert "Point numérique du Robert" in page(client.get("/distribution/workshops/"))
 
