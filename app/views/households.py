@@ -23,7 +23,7 @@ from distribution.services.export import household_handover
 from eligibility.export_pdf import render_household_export
 from eligibility.models import Household
 from core.schemas import load
-from eligibility.schemas import HouseholdIn
+from eligibility.schemas import FIELD_LABELS, HouseholdIn
 from eligibility.services.export import export_household
 from eligibility.services.households import read_household, update_income
 from eligibility.services.requests import create_household_with_request, create_request, decide_request, queue
@@ -63,22 +63,77 @@ def _form_field(key: str) -> str:
 
 
 def household_form_errors(errors: dict) -> dict:
-    return {_form_field(key): messages for key, messages in errors.items()}
+    form_errors: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        form_errors.setdefault(_form_field(key), []).extend(messages)
+    return form_errors
 
 
-def household_input_from_form(form) -> dict:
-    """The form, in the API's shape: the same schema validates both."""
-    members = [{"birth_date": form.get("birth_date", "").strip() or None, "relation": "head"}]
+def member_rows(form) -> tuple[list[dict], list[int], list[str]]:
+    """The other members from the form's rows, the number each has on the form (« Personne 2 »
+    is the first row: the head is person 1), and a French error for each half-filled row, naming
+    the person and the missing field. A row left empty (no relationship, birth date nor age) is
+    ignored: the form offers more rows than most households need."""
+    members, people, errors = [], [], []
     for i in range(1, MEMBER_ROWS + 1):
+        person = i + 1
+        relation = text(form, f"member_{i}_relation")
         age, born = text(form, f"member_{i}_age"), text(form, f"member_{i}_birth_date")
-        if age is None and born is None:
+        if relation is None and age is None and born is None:
             continue
-        member = {"relation": form.get(f"member_{i}_relation") or "other"}
+        if relation is None:
+            errors.append(f"Personne {person} : choisissez son lien avec le demandeur.")
+        if age is None and born is None:
+            errors.append(f"Personne {person} : indiquez sa date de naissance ou son âge.")
+        if relation is None or (age is None and born is None):
+            continue
+        member = {"relation": relation}
         if born:
             member["birth_date"] = born
         else:
             member["age"] = int(age) if age.isdigit() else age
         members.append(member)
+        people.append(person)
+    return members, people, errors
+
+
+def member_errors(errors: dict[str, list[str]], people: list[int]) -> dict[str, list[str]]:
+    """The schema's errors with each member's (``members.2.age``) naming the person and the
+    field: « Personne 3 : âge : Âge de 0 à 125 ans attendu. »."""
+    named: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        parts = key.split(".")
+        if parts[0] == "members" and len(parts) >= 2 and parts[1].isdigit():
+            index = int(parts[1])
+            who = ("Demandeur" if index == 0 else
+                   f"Personne {people[index - 1] if index - 1 < len(people) else index + 1}")
+            field = FIELD_LABELS.get(parts[-1]) if len(parts) > 2 else None
+            messages = [f"{who} : {field} : {m}" if field else f"{who} : {m}" for m in messages]
+        named.setdefault(key, []).extend(messages)
+    return named
+
+
+def household_from_form(form) -> dict:
+    """The form validated by the API's schema (``HouseholdIn``). ValidationFailed with every
+    error at once: the half-filled member rows' and the schema's, each member's naming its row."""
+    data, people, row_errors = household_input_from_form(form)
+    errors: dict[str, list[str]] = {"members": row_errors} if row_errors else {}
+    try:
+        loaded = load(HouseholdIn(), data)
+    except ValidationFailed as exc:
+        for key, messages in member_errors(exc.errors, people).items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationFailed(errors)
+    return loaded
+
+
+def household_input_from_form(form) -> tuple[dict, list[int], list[str]]:
+    """The form, in the API's shape (the same schema validates both), with the form number of
+    each member after the head and the errors of half-filled member rows (``member_rows``)."""
+    members = [{"birth_date": form.get("birth_date", "").strip() or None, "relation": "head"}]
+    others, people, row_errors = member_rows(form)
+    members += others
     data = {
         "last_name": text(form, "last_name") or "", "first_name": text(form, "first_name") or "",
         "birth_date": text(form, "birth_date"), "phone": text(form, "phone") or "",
@@ -96,7 +151,7 @@ def household_input_from_form(form) -> dict:
         data["referrer"] = {"person": text(form, "referrer_person")}
     if members[0]["birth_date"] is None:
         members[0] = {"relation": "head", "birth_date": "?"}   # refused by the schema, naming the field
-    return {k: v for k, v in data.items() if v is not None}
+    return {k: v for k, v in data.items() if v is not None}, people, row_errors
 
 
 class HouseholdView(BaseView):
@@ -142,7 +197,7 @@ class HouseholdView(BaseView):
         if request.method == "GET":
             return self._render_form({}, {})
         form = request.form
-        data = load(HouseholdIn(), household_input_from_form(form))
+        data = household_from_form(form)
         household, warnings, item = create_household_with_request(
             db.session, _actor(), data, form.get("need") or None,
             reequip_months=current_app.config["ELIGIBILITY_REEQUIP_MONTHS"])
