@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from core.display import words
 from core.money import euros
 from eligibility.vocabulary import ProofKind, Relationship, RequestStatus
 
@@ -37,11 +38,8 @@ LIST_FIELDS = frozenset({"benefits", "members"})
 
 
 def in_words(items: list[str]) -> str:
-    """« A », « A et B », « A, B et C »; « — » for none."""
-    items = [item for item in items if item]
-    if not items:
-        return NONE
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} et {items[-1]}"
+    """« A », « A et B », « A, B et C » (``core.display.words``); « — » for none."""
+    return words([item for item in items if item])
 
 
 def _money(value) -> str:
