@@ -22,6 +22,7 @@ A test module uses the ``journey`` fixture with ``chromium`` and ``live_server``
 """
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -30,6 +31,7 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+import pypdf
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
@@ -81,6 +83,16 @@ def describe_violation(violation: dict) -> str:
         if summary:
             lines.append(f"      {summary}")
     return "\n".join(lines)
+
+
+def plain(text: str) -> str:
+    """``text`` with its non-breaking and narrow spaces as plain spaces (French numbers and money)."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of every page of a PDF (pypdf), spaces (non-breaking ones included) folded."""
+    return " ".join(plain(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)).split())
 
 
 def slug(step: str) -> str:
