@@ -1,4 +1,4 @@
-"""Error answers: JSON with a French message under ``/api/``, the app's French pages elsewhere (403, 404, 413); and the
+"""Error answers: JSON with a French message under ``/api/``, the app's French error page elsewhere (every 4xx and 5xx, the CSRF refusal included); and the
 input no database can store, refused before any view runs (``refuse_unstorable_input``): a path
 id beyond a database integer or holding a NUL character (404), a NUL character in a query or
 form value, and under ``/api/`` a JSON body nested too deep (400) or holding a NUL character or a
@@ -147,21 +147,14 @@ def register_error_handlers(app: Flask) -> None:
         message = "Jeton CSRF manquant ou invalide : rechargez la page (ou utilisez un jeton d'API)."
         if _is_api():
             return jsonify(message=message), 400
-        return message, 400
+        return _error_page(app, 400, message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if not _is_api():
-            if exc.code in (403, 404, 413):
-                # 413: Werkzeug's own page is English; the form's page names the limit in French.
-                # It is raised when CSRFProtect reads the form, before Flask-AppBuilder's
-                # before_request sets g.user, which the page's menu needs.
-                g.setdefault("user", current_user)
-                limit = app.config.get("MAX_CONTENT_LENGTH")
-                return render_template("rekonekt/error.html", code=exc.code, appbuilder=app.appbuilder,
-                                       base_template=app.appbuilder.base_template,
-                                       limit=size_text(limit) if limit else None), exc.code
-            return exc
+            if exc.code is None or exc.code < 400:
+                return exc   # redirects and the like
+            return _error_page(app, exc.code)
         code = exc.code or 500
         message = _MESSAGES.get(code, exc.description or "Erreur.")
         if code == 413:
@@ -178,4 +171,21 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if _is_api():
             return jsonify(message=_MESSAGES[500]), 500
-        return "Erreur interne.", 500
+        return _error_page(app, 500)
+
+
+def _error_page(app: Flask, code: int, message: str | None = None):
+    """The app's French error page (Werkzeug's own pages are English). Some errors are raised
+    before Flask-AppBuilder's before_request sets g.user (a 413 or a CSRF refusal while the form is
+    read), which the page's menu needs. Should the page itself fail (the database is down), a
+    short French text still answers."""
+    g.setdefault("user", current_user)
+    limit = app.config.get("MAX_CONTENT_LENGTH")
+    try:
+        return render_template("rekonekt/error.html", code=code, appbuilder=app.appbuilder,
+                               base_template=app.appbuilder.base_template,
+                               message=message or _MESSAGES.get(code, _MESSAGES[400] if code < 500 else _MESSAGES[500]),
+                               limit=size_text(limit) if limit else None), code
+    except Exception:
+        log.exception("Error page failed for %s (%s)", request.path, code)
+        return _MESSAGES.get(code, "Erreur."), code, {"Content-Type": "text/plain; charset=utf-8"}
