@@ -5,6 +5,8 @@ Needs Chromium (Debian: ``apt install chromium``); skipped, with that reason, wh
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -60,6 +62,10 @@ def test_keyboard_only_from_reception_to_stock(browser_page, session):
     page.keyboard.type(tag)
     page.keyboard.press("Enter")
     wait_banner(page, "Lecture en double ignorée")
+    # The card's history: Martinique time as JJ/MM/AAAA HH:MM, never seconds.
+    history = page.locator(".rk-events li").all_inner_texts()
+    assert history and all(re.match(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2} — ", line) for line in history), history
+    assert not any(re.match(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}", line) for line in history), history
 
     session.expire_all()
     from inventory.models import Device

@@ -134,7 +134,8 @@
     if (events && events.length) {
       var table = el("ul", { "class": "rk-events" });
       events.slice().reverse().forEach(function (e) {
-        var when = new Date(e.at).toLocaleString("fr-FR", { timeZone: "America/Martinique" });
+        var when = new Date(e.at).toLocaleString("fr-FR", { timeZone: "America/Martinique", day: "2-digit", month: "2-digit",
+                                                          year: "numeric", hour: "2-digit", minute: "2-digit" });
         var what = e.kind === "transition" ? config.states[e.to_state] : (T.kinds[e.kind] || e.kind);
         if (e.kind === "graded" && e.note) { what = e.note; }
         table.appendChild(el("li", { text: when + " — " + what + (e.user ? " — " + e.user : "") + (e.location ? " — " + e.location : "") }));
