@@ -133,6 +133,7 @@ RESOURCE_LABELS = {
     "ResetMyPasswordView": _l("Own password"),
     "ResetPasswordView": _l("Other accounts' passwords"),
     "Roles": _l("Roles"),
+    "Station tokens": _l("Station tokens"),
     "OpenApi": _l("API description (OpenAPI)"),
     "SwaggerView": _l("API documentation"),
     "MenuApi": _l("Menu (API)"),

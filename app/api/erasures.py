@@ -7,6 +7,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.api.base import ID, BadBody, JsonApi, domain_endpoint
 from app.extensions import db
+from app.station_tokens import allow_station_token, current_station
 from core.errors import ValidationFailed
 from core.uploads import REPORT_LIMITS, limits_from_config
 from core.schemas import MAX_ID, parse_id
@@ -25,7 +26,7 @@ class ErasureApi(JsonApi):
     openapi_spec_tag = "Effacements"
 
     @expose("/import", methods=["POST"])
-    @protect()
+    @allow_station_token
     @permission_name("write")
     @domain_endpoint
     def import_report(self):
@@ -37,6 +38,8 @@ class ErasureApi(JsonApi):
             Chaque disque est rapproché d'un support par son numéro de série. Un disque sans
             support, avec plusieurs, ou en contradiction avec le rapport attend dans la file de
             revue. Un même fichier importé deux fois n'écrit rien la seconde fois.
+            Accepte aussi un jeton de poste (Authorization: Bearer rkst_…), enregistré comme
+            opérateur le nom du jeton, rôle « Jeton de poste ».
           requestBody:
             required: true
             content:
@@ -59,9 +62,15 @@ class ErasureApi(JsonApi):
         collection = request.form.get("collection") or None
         if collection is not None and parse_id(collection) is None:
             raise ValidationFailed({"collection": [f"Identifiant de collecte (nombre entier de 1 à {MAX_ID}) attendu."]})
+        # A station token acts as its station, recorded by name (no user id): app.station_tokens.
+        station = current_station()
+        if station is not None:
+            user_id, operator, role = None, station.operator_name, station.operator_role
+        else:
+            user_id, operator, role = self.current_user_id(), self.current_user_name(), self.current_user_role()
         outcome = import_erasure_report(
-            db.session, upload.read(), filename=upload.filename, user_id=self.current_user_id(),
-            operator_name=self.current_user_name(), operator_role=self.current_user_role(),
+            db.session, upload.read(), filename=upload.filename, user_id=user_id,
+            operator_name=operator, operator_role=role,
             collection_id=parse_id(collection) if collection else None,
             limits=limits_from_config(current_app.config, REPORT_LIMITS, "ERASURE_REPORT"),
         )

@@ -6,6 +6,7 @@ Administration (accounts, roles and reference data, Admin only). Each role sees 
 its grants open (``app.roles``); ``tests/app/test_menus.py`` opens every entry as every role."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
@@ -21,9 +22,11 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.households import HouseholdView, RequestView
     from app.views.reference import CommuneView, EpciView, LocationView, OrganisationView, SiteView
     from app.views.roles import RolesView
+    from app import station_tokens
     from app.security import ADMINISTRATION
     from app.views.labels import LabelView, PrintStationView
     from app.views.scan import ScanView
+    from app.views.station_tokens import StationTokenView
     from app.views.workshop import ChecklistTemplateView, SparePartView
 
     appbuilder.add_view(ScanView, "Scan", label=_l("Scan station"), icon="fa-barcode")
@@ -63,6 +66,10 @@ def register_views(appbuilder: AppBuilder) -> None:
     # Administration (Admin): the accounts (registered by the security manager), the roles, the
     # rules and reference data.
     appbuilder.add_view(RolesView, "Roles", label=_l("Roles"), icon="fa-id-badge", category=ADMINISTRATION)
+    appbuilder.add_view(StationTokenView, "Station tokens", label=_l("Station tokens"), icon="fa-key",
+                        category=ADMINISTRATION)
+    # A station token is answered before Flask-AppBuilder's hooks (app.station_tokens).
+    station_tokens.register(current_app._get_current_object())
     appbuilder.add_separator(ADMINISTRATION)
     appbuilder.add_view(RuleSetView, "Rule sets", label=_l("Eligibility rule sets"), icon="fa-balance-scale",
                         category=ADMINISTRATION)
