@@ -16,7 +16,7 @@
 #   REKONEKT_CONF        another configuration file
 # For tests: REKONEKT_SYSFS (default /sys), DMIDECODE, SMARTCTL, LSBLK, CURL (command names).
 
-COLLECTOR_VERSION="1.0.0"
+COLLECTOR_VERSION="1.0"
 
 LC_ALL=C
 export LC_ALL
@@ -108,10 +108,8 @@ json_string() {
     }
     function cont(c) { return c >= 128 && c <= 191 }
     function escape(s,    out, n, i, c, b, need, lo, hi, k, ok) {
-        if (s !~ /[^ -~]/) {
-            gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s)
-            return s
-        }
+        # (no gsub: awks disagree on backslashes in its replacement text)
+        if (s !~ /[^ -~]/ && index(s, "\\") == 0 && index(s, "\"") == 0) return s
         out = ""; n = length(s); i = 1
         while (i <= n) {
             b = substr(s, i, 1); c = ord[b]
