@@ -201,6 +201,13 @@ def allow_station_token(method):
     return wrapper
 
 
+def station_routes(app: Flask) -> set[tuple[str, str]]:
+    """Every ``(rule, method)`` of ``app`` that a station token may call."""
+    return {(rule.rule, method) for rule in app.url_map.iter_rules()
+            if getattr(app.view_functions.get(rule.endpoint), _MARK, False)
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
 def _bearer_secret() -> str | None:
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":

@@ -109,7 +109,7 @@ def test_each_role_s_menu(app, session, username):
 def test_admin_s_administration_menu_holds_only_what_applies(app, session):
     entries, _ = walk(app, "admin")
     administration = [label for category, label, _ in entries if category == "Administration"]
-    assert administration == ["Utilisateurs", "Rôles", "Règles d'éligibilité", "Grilles de prix solidaires",
+    assert administration == ["Utilisateurs", "Rôles", "Jetons de poste", "Règles d'éligibilité", "Grilles de prix solidaires",
                               "Grilles de contrôle qualité", "Journal des accès aux ressources", "Communes", "EPCI"]
     labels = {label for _, label, _ in entries}
     for gone in ("Statistiques utilisateurs", "Permissions de base", "Vues/Menus", "Permission des vues/menus",

@@ -108,6 +108,8 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/resetmypassword/form": {"GET": rights(ALL), "POST": rights(ALL)},
     "/resetpassword/form": {"GET": rights(ADMIN), "POST": rights(ADMIN)},
     "/roles/": {"GET": rights(ADMIN)},      # what each role may do, read from app/roles.py
+    "/station-tokens/": {"GET": rights(ADMIN), "POST": rights(ADMIN)},      # list and create
+    "/station-tokens/<int(min=1, max=2147483647):token_id>/revoke": {"POST": rights(ADMIN)},
     # --- the workshop (pages)
     "/scan/": {"GET": rights(WORKSHOP)},
     "/devices/tag/<asset_tag>": {"GET": rights(STOCK)},
@@ -249,6 +251,7 @@ def seeded(app, session):
         "number": session.get(Invoice, first(Invoice)).number, "drive_id": 1, "category": "laptop",
         "code": certificate.verification_code, "version": "v1", "locale": "fr",
         "key": "indicators", "fmt": "csv", "name": "no-such-action", "filename": "css/rekonekt.css",
+        "token_id": 1,
     }
     pks = {"/devices/": first(Device), "/collections/": first(Collection), "/api/v1/collections/": first(Collection),
            "/organisations/": first(Organisation), "/sites/": first(Site), "/locations/": first(Location),
@@ -344,4 +347,25 @@ def test_every_route_answers_every_role_as_the_table_says(app, seeded):
                 ok = got == "403"
             if not ok:
                 wrong.append(f"{method} {url} as {username or 'anonymous'}: {got}")
+    assert wrong == [], "\n".join(wrong)
+
+
+# The only routes a station token (app.station_tokens) may call; POST /api/v1/snapshots joins them
+# when it comes. Every other route answers it 401, pages and public routes included.
+STATION_ROUTES = {("/api/v1/erasures/import", "POST")}
+
+
+def test_a_station_token_opens_only_its_routes(app, seeded):
+    from app.station_tokens import RESERVED, create_token, station_routes
+
+    assert station_routes(app) == STATION_ROUTES
+    secret = create_token(db.session, "Poste de la matrice", created_by_id=None).secret
+    wrong = []
+    for rule, method in routes(app):
+        if (rule, method) in STATION_ROUTES:
+            continue          # a write it may do: covered by tests/app/test_station_tokens.py
+        url = url_of(rule, seeded)
+        answer = app.test_client().open(url, method=method, json={}, headers={"Authorization": f"Bearer {secret}"})
+        if answer.status_code != 401 or answer.get_json(silent=True) != {"message": RESERVED}:
+            wrong.append(f"{method} {url}: {answer.status_code}")
     assert wrong == [], "\n".join(wrong)
