@@ -57,6 +57,31 @@ def test_creation_stores_only_the_hash_of_a_recognisable_secret(app, session, st
     assert authenticate(session, secret + "x") is None and authenticate(session, "eyJhbGciOi") is None
 
 
+def test_last_use_is_written_at_most_once_a_minute(session, station):
+    from datetime import datetime, timedelta, timezone
+
+    token, secret = station
+    t0 = datetime(2026, 12, 4, 15, 0, tzinfo=timezone.utc)
+
+    def last_used():
+        session.expire_all()
+        return session.get(StationToken, token.id).last_used_at
+
+    authenticate(session, secret, now=t0)
+    assert last_used() == t0
+    authenticate(session, secret, now=t0 + timedelta(seconds=30))
+    assert last_used() == t0
+    authenticate(session, secret, now=t0 + timedelta(minutes=2))
+    assert last_used() == t0 + timedelta(minutes=2)
+
+
+def test_the_station_actor_has_no_right():
+    from app.station_tokens import StationActor
+
+    actor = StationActor(1, NAME).actor
+    assert actor.roles == frozenset() and actor.id is None and not (actor.is_admin or actor.is_agent)
+
+
 def test_names_are_required_and_unique(session, station):
     with pytest.raises(ValidationFailed):
         create_token(session, "   ", created_by_id=None)
