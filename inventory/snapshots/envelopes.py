@@ -141,40 +141,34 @@ def _device_key(name) -> str | None:
     return name.rsplit("/", 1)[-1] if isinstance(name, str) and name else None
 
 
-def _removable_from_lsblk(lsblk) -> tuple[set[str], set[str]]:
-    """Names and serials lsblk marks USB or removable."""
-    names, serials = set(), set()
-    devices = lsblk.get("blockdevices") if isinstance(lsblk, dict) else None
-    for device in devices if isinstance(devices, list) else []:
-        if not isinstance(device, dict):
-            continue
-        if device.get("tran") == "usb" or device.get("rm") in (True, "1", 1):
-            if isinstance(device.get("name"), str):
-                names.add(_device_key(device["name"]))
-            serial = clean(device.get("serial"))
-            if serial:
-                serials.add(serial)
+def _names_and_serials(pairs: list[tuple]) -> tuple[set[str], set[str]]:
+    """Device names (``sdc``) and serial numbers of (name, serial) pairs, unusable values left out."""
+    names = {_device_key(name) for name, _ in pairs if isinstance(name, str) and name}
+    serials = {serial for _, value in pairs if (serial := clean(value))}
     return names, serials
 
 
+def _removable_from_lsblk(lsblk) -> tuple[set[str], set[str]]:
+    """Names and serials lsblk marks USB or removable."""
+    devices = lsblk.get("blockdevices") if isinstance(lsblk, dict) else None
+    return _names_and_serials([
+        (device.get("name"), device.get("serial")) for device in (devices if isinstance(devices, list) else [])
+        if isinstance(device, dict) and (device.get("tran") == "usb" or device.get("rm") in (True, "1", 1))])
+
+
 def _usb_from_inxi(inxi) -> tuple[set[str], set[str]]:
-    """Names and serials of the drives inxi calls USB."""
-    names, serials = set(), set()
+    """Names and serials of the drives inxi calls USB (its keys read ``NNN#a#b#Name``)."""
+    pairs = []
     for block in inxi if isinstance(inxi, list) else []:
         for key, entries in block.items() if isinstance(block, dict) else []:
             if not isinstance(key, str) or key.rsplit("#", 1)[-1] != "Drives" or not isinstance(entries, list):
                 continue
             for entry in entries:
-                if not isinstance(entry, dict):
-                    continue
-                fields = {str(k).rsplit("#", 1)[-1].split("-")[0]: v for k, v in entry.items()}
+                fields = ({str(k).rsplit("#", 1)[-1].split("-")[0]: v for k, v in entry.items()}
+                          if isinstance(entry, dict) else {})
                 if fields.get("type") == "USB":
-                    if isinstance(fields.get("ID"), str):
-                        names.add(_device_key(fields["ID"]))
-                    serial = clean(fields.get("serial"))
-                    if serial:
-                        serials.add(serial)
-    return names, serials
+                    pairs.append((fields.get("ID"), fields.get("serial")))
+    return _names_and_serials(pairs)
 
 
 def _disks(entries, field: str, usb: tuple[set[str], set[str]]) -> tuple[tuple[Disk, ...], tuple[Ignored, ...]]:

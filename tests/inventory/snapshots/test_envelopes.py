@@ -251,3 +251,15 @@ def test_bad_battery_list_is_refused():
     assert refused(parse_snapshot, rekonekt(battery=["BAT0"])) == {
         "battery": ["batterie n° 1 : un objet JSON est attendu (fichier → contenu)."]}
     assert parse_snapshot(rekonekt(battery=None)).battery is None
+
+
+def test_workbench_usb_disk_from_inxi_is_ignored():
+    data = workbench()
+    entries = json.loads(data["data"]["smartctl"])
+    entries[2]["device"] = {"name": "/dev/sdc", "info_name": "/dev/sdc [SAT]", "type": "sat", "protocol": "ATA"}
+    entries[2]["smart_support"] = {"available": True}     # looks internal to smartctl: inxi says USB
+    data["data"]["smartctl"] = json.dumps(entries)
+    assert parse_snapshot(data).ignored[0] == Ignored(3, REMOVABLE, "/dev/sdc", "SanDisk Cruzer Blade", "4C530001RK0914")
+    data["data"]["inxi"] = ""
+    assert "WD-WX21ARK20002" in [d.serial_number for d in parse_snapshot(data).disks]
+    assert "4C530001RK0914" in [d.serial_number for d in parse_snapshot(data).disks]
