@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    false,
     func,
     select,
     text,
@@ -49,6 +50,7 @@ from inventory.vocabulary import (
     PartType,
     RepairOutcome,
     SiteKind,
+    SnapshotStatus,
     Station,
 )
 
@@ -213,6 +215,16 @@ class StorageMedium(Model):
     capacity_gb: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
     origin: Mapped[str] = mapped_column(String(10), nullable=False, default=MediumOrigin.DONATED.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Health as the last hardware snapshot read it (smartctl); all empty when never read.
+    # ``needs_replacement`` is the « disque à remplacer » rule of docs/snapshot-format.md.
+    power_on_hours: Mapped[int | None] = mapped_column(Integer)
+    smart_passed: Mapped[bool | None] = mapped_column(Boolean)
+    reallocated_sectors: Mapped[int | None] = mapped_column(BigInteger)
+    pending_sectors: Mapped[int | None] = mapped_column(BigInteger)
+    nvme_percentage_used: Mapped[int | None] = mapped_column(Integer)
+    needs_replacement: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                    server_default=false())
+    health_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     device: Mapped[Device] = relationship(back_populates="media")
     erasures: Mapped[list["ErasureRecord"]] = relationship(
@@ -336,6 +348,63 @@ class ImportedDrive(Model):
     def __str__(self) -> str:
         serial = f"n° de série {self.serial_number}" if self.serial_number else "sans n° de série"
         return f"{self.model or 'Support'} ({serial})"
+
+
+class DeviceSnapshot(Model):
+    """One hardware snapshot received (``POST /api/v1/snapshots``): what it said, what it became.
+
+    ``uuid`` makes a second post of the same snapshot a no-op; ``content_hash`` (what it says about
+    the machine, uuid and date left out) makes a second post of the same content a no-op too.
+    ``raw`` is the JSON posted, kept for audit (bounded by the edge's ``MAX_CONTENT_LENGTH`` and
+    ``inventory.services.snapshots.RAW_MAX_CHARS``). ``disks`` holds each disk read with its health
+    (``disks`` of the summary), ``ignored`` the disks set aside (no serial number, USB stick…) with
+    the reason in French, for the review queue. A queued snapshot (no device found, no collection
+    named, or a device that cannot be registered from it) says why in ``reason``.
+    A station token has no foreign key here: its table belongs to the web edge (``app``); its id
+    and name are kept as they were.
+    """
+
+    __tablename__ = "device_snapshot"
+    __table_args__ = (
+        CheckConstraint(in_values("status", SnapshotStatus.values()), name="status"),
+        CheckConstraint("status = 'queued' OR device_id IS NOT NULL", name="device_unless_queued"),
+        Index("ix_device_snapshot_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    source: Mapped[str] = mapped_column(String(20), nullable=False)
+    software_version: Mapped[str | None] = mapped_column(String(80))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"), index=True)
+    collection_id: Mapped[int | None] = mapped_column(ForeignKey("collection.id"))
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)
+    maker: Mapped[str | None] = mapped_column(String(80))
+    model: Mapped[str | None] = mapped_column(String(120))
+    serial_number: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    category: Mapped[str | None] = mapped_column(String(20))
+    processor: Mapped[str | None] = mapped_column(String(120))
+    memory_gb: Mapped[Decimal | None] = mapped_column(Numeric(8, 1))
+    battery_health: Mapped[Decimal | None] = mapped_column(Numeric(5, 1))
+    disks: Mapped[list] = mapped_column(JSON, nullable=False)
+    ignored: Mapped[list] = mapped_column(JSON, nullable=False)
+    raw: Mapped[str] = mapped_column(Text, nullable=False, deferred=True)
+    posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    station_token_id: Mapped[int | None] = mapped_column(Integer)
+    station_name: Mapped[str | None] = mapped_column(String(120))
+
+    device: Mapped[Device | None] = relationship()
+    collection: Mapped[Collection | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return SnapshotStatus.label_of(self.status)
+
+    def __str__(self) -> str:
+        return f"Instantané matériel {self.serial_number}"
 
 
 class RepairTicket(Model):

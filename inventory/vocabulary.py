@@ -116,3 +116,12 @@ STORAGE_PART_KINDS = {PartType.SSD: "ssd", PartType.HDD: "hdd"}
 class RepairOutcome(Labelled):
     REPAIRED = ("repaired", "Réparé")
     NOT_REPAIRABLE = ("not_repairable", "Irréparable")
+
+
+class SnapshotStatus(Labelled):
+    """What a received hardware snapshot became (``inventory.services.snapshots``)."""
+
+    REGISTERED = ("registered", "Appareil enregistré")
+    COMPLETED = ("completed", "Fiche complétée")
+    UNCHANGED = ("unchanged", "Rien à compléter")
+    QUEUED = ("queued", "En attente d'un technicien")
