@@ -16,6 +16,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     from app.api.labels import LabelApi
     from app.api.inventory import ChecklistApi, CollectionApi, DeviceApi, OrganisationApi, SiteApi
     from app.api.scan import ScanApi
+    from app.api.snapshots import SnapshotApi
     from app.errors import register_error_handlers
     from app.extensions import csrf
     from app.health import blueprint as health_blueprint
@@ -31,7 +32,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
 
     for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi, LabelApi,
                 EligibilityApi, HouseholdApi, RequestApi, ReservationApi, InvoiceApi, WorkshopApi, BookingApi,
-                IndicatorApi):
+                IndicatorApi, SnapshotApi):
         appbuilder.add_api(api)
     register_views(appbuilder)
     # Last: every model view registered (FAB's security views too) shows its columns in French.

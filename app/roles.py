@@ -37,6 +37,7 @@ STOCK_READ = (
 WORKSHOP = (
     "Devices",
     "Erasures",
+    "Snapshots",        # POST /api/v1/snapshots (hardware snapshots; station tokens too)
     "Checklists",
     "Repairs",
     "Spare parts",
@@ -144,6 +145,7 @@ RESOURCE_LABELS = {
     "Locations": _l("Locations"),
     "Scan": _l("Scan station"),
     "Erasures": _l("Data erasures"),
+    "Snapshots": _l("Hardware snapshots"),
     "Checklists": _l("Quality-control checklists to fill in"),
     "Checklist templates": _l("Quality-control checklists"),
     "Labels": _l("Print labels"),

@@ -60,6 +60,7 @@ DUPLICATE = "duplicate"
 # stored whatever the caller.
 RAW_MAX_CHARS = 2 * 1024 * 1024
 MAX_RAM_GB = Decimal(4096)               # SpecsIn's bound on ram_gb
+MAX_CAPACITY_GB = Decimal(1_000_000)     # MediumIn's bound on capacity_gb
 MAX_INT, MAX_BIGINT = 2 ** 31 - 1, 2 ** 63 - 1
 UNKNOWN_KIND = "type de disque inconnu (ni rotation ni protocole lisibles) : à ajouter à la main"
 
@@ -77,6 +78,12 @@ def _raw(data) -> str:
 
 def _bounded(value: int | None, limit: int) -> int | None:
     return value if value is not None and 0 <= value <= limit else None
+
+
+def _capacity(disk: Disk) -> Decimal | None:
+    """The disk's capacity in GB when it is believable (a firmware may report anything)."""
+    capacity = disk.capacity_gb
+    return capacity if capacity is not None and 0 < capacity <= MAX_CAPACITY_GB else None
 
 
 def _text(value: str | None, length: int) -> str | None:
@@ -151,7 +158,7 @@ def _read_health(medium: StorageMedium, disk: Disk, now: datetime) -> bool:
 
 def _new_medium(disk: Disk, serial: str, now: datetime) -> StorageMedium:
     medium = StorageMedium(kind=disk.kind.value, serial_number=serial, model=_text(disk.model, 120),
-                           capacity_gb=disk.capacity_gb, created_at=now)
+                           capacity_gb=_capacity(disk), created_at=now)
     _read_health(medium, disk, now)
     return medium
 
@@ -173,8 +180,8 @@ def _complete(session: Session, device: Device, snapshot: Snapshot, now: datetim
                 continue             # its erasure record describes it as it was: never changed
             if not medium.model and disk.model:
                 medium.model, changed = disk.model[:120], True
-            if medium.capacity_gb is None and disk.capacity_gb:
-                medium.capacity_gb, changed = disk.capacity_gb, True
+            if medium.capacity_gb is None and _capacity(disk):
+                medium.capacity_gb, changed = _capacity(disk), True
             changed = _read_health(medium, disk, now) or changed
             continue
         other = session.execute(select(Device.asset_tag).join(StorageMedium)
@@ -199,7 +206,7 @@ def _registration_data(snapshot: Snapshot, serial: str, collection: Collection, 
         storage.append({key: value for key, value in {
             "kind": disk.kind.value, "model": _text(disk.model, 120),
             "serial_number": clean_identifier(disk.serial_number)[:100],
-            "capacity_gb": str(disk.capacity_gb) if disk.capacity_gb else None}.items() if value is not None})
+            "capacity_gb": str(_capacity(disk)) if _capacity(disk) else None}.items() if value is not None})
     memory = snapshot.memory_gb if snapshot.memory_gb and 0 < snapshot.memory_gb <= MAX_RAM_GB else None
     specs = {"cpu": _text(snapshot.processor, 120), "ram_gb": str(memory) if memory is not None else None}
     return {

@@ -192,6 +192,7 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/api/v1/checklists/<string:category>": {"GET": rights(STOCK)},
     "/api/v1/scan": {"POST": rights(WORKSHOP)},
     "/api/v1/erasures/import": {"POST": rights(WORKSHOP)},
+    "/api/v1/snapshots": {"POST": rights(WORKSHOP)},
     "/api/v1/erasures/queue": {"GET": rights(WORKSHOP)},
     "/api/v1/erasures/queue/<int(min=1, max=2147483647):drive_id>/assign": {"POST": rights(WORKSHOP)},
     "/api/v1/erasures/queue/<int(min=1, max=2147483647):drive_id>/dismiss": {"POST": rights(WORKSHOP)},
@@ -350,9 +351,9 @@ def test_every_route_answers_every_role_as_the_table_says(app, seeded):
     assert wrong == [], "\n".join(wrong)
 
 
-# The only routes a station token (app.station_tokens) may call; POST /api/v1/snapshots joins them
-# when it comes. Every other route answers it 401, pages and public routes included.
-STATION_ROUTES = {("/api/v1/erasures/import", "POST")}
+# The only routes a station token (app.station_tokens) may call. Every other route answers it 401,
+# pages and public routes included.
+STATION_ROUTES = {("/api/v1/erasures/import", "POST"), ("/api/v1/snapshots", "POST")}
 
 
 def test_a_station_token_opens_only_its_routes(app, seeded):

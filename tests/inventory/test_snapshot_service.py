@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import threading
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,9 +14,9 @@ from core.errors import ValidationFailed
 from inventory.models import Device, DeviceSnapshot, ErasureRecord, StorageMedium
 from inventory.services import snapshots as snapshot_module
 from inventory.services.snapshots import queued_snapshots, receive_snapshot
+from tests.inventory.snapshots.helpers import load
 from tests.helpers import make_device, make_workshop, sanitise
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "snapshots"
 STATION = Actor(None, "Poste de réception Lamentin", frozenset())
 SERIAL = "RK7TEST"
 # On the app's database: the concurrency test needs the app, and once it is imported its tables
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("app")
 
 
 def snapshot(name: str = "workbench_script") -> dict:
-    return json.loads((DATA / f"{name}.json").read_text())
+    return load(name)
 
 
 def count(session, model) -> int:
