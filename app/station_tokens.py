@@ -2,8 +2,7 @@
 station (a live USB collector, a wiping station) sends as ``Authorization: Bearer rkst_…``.
 
 A station token may only post hardware snapshots and wiping reports: the endpoints marked with
-``allow_station_token`` (today ``POST /api/v1/erasures/import``; ``POST /api/v1/snapshots``
-when it comes). On any other route it is refused with 401 before Flask-AppBuilder sees it
+``allow_station_token`` (``POST /api/v1/erasures/import`` and ``POST /api/v1/snapshots``). On any other route it is refused with 401 before Flask-AppBuilder sees it
 (``register`` installs the hook first), so FAB's JWT machinery never tries to decode it, and it
 can never read anything: no device, no household, no queue.
 
