@@ -10,6 +10,7 @@ from flask import Flask
 from core.display import display, french_date, local_datetime, number  # noqa: F401  (imported from here too)
 from eligibility.identity import display_phone
 from eligibility.vocabulary import AuditAction, ProofKind, Relationship, RequestStatus, Situation
+from inventory.disk_health import REPLACE, health_lines
 from inventory.lifecycle import State
 from core.vocabulary import Category, OrganisationKind
 from inventory.vocabulary import ErasureLevel, ErasureResult, ErasureTechnique, Grade, MediumKind, Station
@@ -47,7 +48,9 @@ def register(app: Flask) -> None:
         situation_label=Situation.label_of,
         audit_action_label=AuditAction.label_of,
         phone=display_phone,
+        disk_health=health_lines,
     )
+    app.jinja_env.globals["disk_replace"] = REPLACE   # « Disque à remplacer » (inventory/disk_health.py)
 
     @app.context_processor
     def page_language():

@@ -152,3 +152,18 @@ def test_absurd_figures_from_a_firmware_are_kept_out_never_a_server_error(client
     fresh["data"]["dmidecode"] = fresh["data"]["dmidecode"].replace("Serial Number: RK7TEST", "Serial Number: RK8NEW")
     fresh["uuid"] = "11111111-2222-4333-8444-555555555555"
     assert post(client, station, fresh, shop["collection"].reference).status_code == 201
+
+
+def test_the_device_sheet_flags_the_disk_to_replace_with_what_was_read(client, session, shop, station):
+    from tests.helpers import login
+    from tests.app.test_error_pages import visible
+
+    body = post(client, station, snapshot(), shop["collection"].reference).get_json()
+    login(client, "technicien")
+    page = client.get(f"/devices/show/{body['device']['id']}")
+    assert page.status_code == 200
+    text = visible(page)
+    assert text.count("Disque à remplacer") == 2, text   # in the sheet's heading and on the HDD's row
+    row = text[text.index("WD-WX21ARK20002") - 400:text.index("WD-WX21ARK20002")]
+    assert "Secteurs réalloués : 104" in row and "Secteurs en attente : 16" in row and "SMART : réussi" in row
+    assert "Usure NVMe : 7 %" in text and "Lu le " in text
