@@ -84,6 +84,7 @@ def medium_json(medium: StorageMedium, with_erasures: bool = True) -> dict:
         "id": medium.id, "kind": medium.kind, "manufacturer": medium.manufacturer, "model": medium.model,
         "serial_number": medium.serial_number, "capacity_gb": _num(medium.capacity_gb), "origin": medium.origin,
         "sanitised": any(medium_record_sanitises(e.level, e.result, e.verified) for e in medium.erasures),
+        "needs_replacement": medium.needs_replacement,   # « disque à remplacer » (hardware snapshot)
     }
     if with_erasures:
         data["erasures"] = [erasure_json(e) for e in medium.erasures]

@@ -167,3 +167,17 @@ def test_the_device_sheet_flags_the_disk_to_replace_with_what_was_read(client, s
     row = text[text.index("WD-WX21ARK20002") - 400:text.index("WD-WX21ARK20002")]
     assert "Secteurs réalloués : 104" in row and "Secteurs en attente : 16" in row and "SMART : réussi" in row
     assert "Usure NVMe : 7 %" in text and "Lu le " in text
+
+
+def test_the_scan_station_flags_the_disk_to_replace(client, session, shop, station):
+    from tests.helpers import login
+
+    body = post(client, station, snapshot(), shop["collection"].reference).get_json()
+    token = login(client, "technicien")
+    answer = client.post("/api/v1/scan", json={"code": body["asset_tag"]}, headers={"X-CSRFToken": token})
+    assert answer.status_code == 200, answer.get_json()
+    storage = answer.get_json()["device"]["storage"]
+    assert {m["serial_number"]: m["needs_replacement"] for m in storage} == {
+        "WD-WX21ARK20002": True, "S3YJNX0RK10001A": False, "BTNH9RK0000312A": False}
+    page = client.get("/scan/").get_data(as_text=True)
+    assert '"disk_replace": "Disque à remplacer"' in page or '"disk_replace": "Disque \\u00e0 remplacer"' in page

@@ -132,3 +132,19 @@ def test_put_away_whatever_the_station(browser_page, session):
 
     stored = session.get(Device, device.id)
     assert (stored.state, stored.location.code) == ("in_stock", "LOC-LAM-A01")
+
+
+def test_the_card_flags_a_disk_to_replace(browser_page, session):
+    """Issue 17: a medium a hardware snapshot found worn shows « Disque à remplacer » on the card."""
+    page, base = browser_page
+    shop = make_workshop(session)
+    device = make_device(session, shop["collection"].id)
+    worn = device.media[0]
+    worn.needs_replacement = True
+    session.commit()
+    sign_in(page, base)
+    page.goto(f"{base}/scan/")
+    page.keyboard.type(device.asset_tag + "\n")
+    page.wait_for_selector(".rk-media li")
+    flagged = [item for item in page.locator(".rk-media li").all_inner_texts() if "Disque à remplacer" in item]
+    assert len(flagged) == 1 and (worn.serial_number or "") in flagged[0], page.locator(".rk-media").inner_text()

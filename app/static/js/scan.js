@@ -111,6 +111,10 @@
       device.storage.forEach(function (medium) {
         var label = (config.media[medium.kind] || medium.kind) + (medium.serial_number ? " n° " + medium.serial_number : "");
         var item = el("li", {}, [label + " — " + (medium.sanitised ? T.sanitised : T.pending) + " "]);
+        if (medium.needs_replacement) {
+          item.appendChild(el("strong", { "class": "label label-danger rk-replace" }, [T.disk_replace]));
+          item.appendChild(document.createTextNode(" "));
+        }
         if (!medium.sanitised && medium.origin !== "fitted" && device.state === "wiping") {
           var preset = config.default_erasure[medium.kind];
           var first = !current.pendingMedium;
