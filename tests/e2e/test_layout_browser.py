@@ -8,7 +8,6 @@ Needs Chromium (Debian: ``apt install chromium``); skipped, with that reason, wh
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from app.extensions import db
 from core.territory import Epci
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from tests.app.accounts import throwaway_account
 from tests.conftest import USERS
 from tests.helpers import PASSWORD
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, live_server  # noqa: F401  (fixture)
+from tests.browser import NEEDS_CHROMIUM, chromium, live_server  # noqa: F401  (fixtures)
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -42,14 +41,6 @@ def demo_like_accounts(app, session):
         yield
         partner.organisation_id = None
         db.session.commit()
-
-
-@pytest.fixture
-def chromium(live_server):
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser, live_server
-        browser.close()
 
 
 def signed_in(browser, base: str, username: str, viewport: dict):
