@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core.display import display
 from inventory.models import StorageMedium
+from inventory.snapshots.smartctl import replacement_reasons
 
 REPLACE = "Disque à remplacer"
 
@@ -26,3 +27,9 @@ def health_lines(medium: StorageMedium) -> list[str]:
         lines.append(f"Heures de fonctionnement : {display(medium.power_on_hours)}")
     lines.append(f"Lu le {display(medium.health_read_at)}")
     return lines
+
+
+def reasons(medium: StorageMedium) -> list[str]:
+    """Why the medium is to be replaced, in French, from what the last snapshot read."""
+    return replacement_reasons(medium.smart_passed, medium.reallocated_sectors, medium.pending_sectors,
+                               medium.nvme_percentage_used)

@@ -40,12 +40,13 @@ class Item:
 
 
 BATTERY = Item("battery_health", "Santé de la batterie (% de la capacité d'origine)", PERCENT, DEFAULT_BATTERY_THRESHOLD)
+STORAGE = Item("storage_health", "Stockage : état SMART correct")
 
 
 DEFAULT_TEMPLATES: dict[str, list[Item]] = {
     "laptop": [
         Item("boots", "Démarre jusqu'au système"), Item("screen", "Écran : affichage sans défaut"),
-        Item("keyboard", "Clavier : toutes les touches"), Item("touchpad", "Pavé tactile et clics"), BATTERY,
+        Item("keyboard", "Clavier : toutes les touches"), Item("touchpad", "Pavé tactile et clics"), BATTERY, STORAGE,
         Item("wifi", "Wi-Fi"), Item("usb_ports", "Ports USB"), Item("webcam", "Webcam"),
         Item("audio", "Son : haut-parleurs, micro, prise casque"), Item("charger", "Chargeur fourni et fonctionnel"),
     ],
@@ -64,7 +65,7 @@ DEFAULT_TEMPLATES: dict[str, list[Item]] = {
     "desktop": [
         Item("boots", "Démarre jusqu'au système"), Item("video_output", "Sortie vidéo"), Item("usb_ports", "Ports USB"),
         Item("network", "Réseau (Ethernet ou Wi-Fi)"), Item("audio", "Son"),
-        Item("storage_health", "Stockage : état SMART correct"), Item("cooling", "Ventilation silencieuse et efficace"),
+        STORAGE, Item("cooling", "Ventilation silencieuse et efficace"),
     ],
     "monitor": [
         Item("powers_on", "S'allume"), Item("display", "Affichage sans pixel mort ni tache"),
@@ -74,6 +75,34 @@ DEFAULT_TEMPLATES: dict[str, list[Item]] = {
 GENERIC_TEMPLATE = [Item("powers_on", "S'allume"), Item("functions", "Fonctions principales testées")]
 for _category in ("printer", "network", "other"):
     DEFAULT_TEMPLATES[_category] = list(GENERIC_TEMPLATE)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a machine measured about itself for one checklist item (a hardware snapshot: the
+    battery's health, the disks' SMART health), offered as the item's starting value. The
+    technician confirms it or changes it: it is never recorded without them."""
+
+    key: str
+    value: bool | float
+    source: str      # in French, where the value comes from
+
+
+def prefill(items: list[Item], readings: list[Reading]) -> dict[str, Reading]:
+    """The readings that fit this checklist: an item with the same key and a value of its kind
+    (a percentage for a measure, clamped to 0–100: a new battery may hold more than its design
+    capacity; works/fails for the others)."""
+    by_key = {item.key: item for item in items}
+    fitting = {}
+    for reading in readings:
+        item = by_key.get(reading.key)
+        if item is None:
+            continue
+        if item.kind == PERCENT and not isinstance(reading.value, bool):
+            fitting[item.key] = Reading(item.key, round(min(max(float(reading.value), 0.0), 100.0), 1), reading.source)
+        elif item.kind == BOOL and isinstance(reading.value, bool):
+            fitting[item.key] = reading
+    return fitting
 
 
 @dataclass

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.organisations import Organisation
-from inventory.models import Collection, Device, DeviceEvent, Location, Site, StorageMedium
+from inventory.models import Collection, Device, DeviceEvent, DeviceSnapshot, Location, Site, StorageMedium
 
 
 @cache
@@ -68,3 +68,19 @@ def active_locations(session: Session) -> list[Location]:
 
 def collections(session: Session) -> list[Collection]:
     return list(session.execute(select(Collection).order_by(Collection.id.desc())).scalars())
+
+
+def device_snapshots(session: Session, device_id: int) -> list[tuple]:
+    """The hardware snapshots received for a device, newest first, each with the name of the
+    account that posted it (None when a station token did). The raw JSON is not loaded."""
+    poster = (User.first_name + " " + User.last_name).label("poster")
+    return [tuple(row) for row in session.execute(
+        select(DeviceSnapshot, poster).outerjoin(User, User.id == DeviceSnapshot.posted_by_id)
+        .where(DeviceSnapshot.device_id == device_id).order_by(DeviceSnapshot.id.desc())).all()]
+
+
+def snapshot_raw(session: Session, device_id: int, snapshot_id: int) -> str | None:
+    """The JSON a device's snapshot was posted as (kept for audit); None when there is no such
+    snapshot of that device."""
+    return session.execute(select(DeviceSnapshot.raw).where(
+        DeviceSnapshot.id == snapshot_id, DeviceSnapshot.device_id == device_id)).scalar_one_or_none()

@@ -32,7 +32,8 @@ from inventory.services.certificates import issued_device_certificate
 from inventory.services.common import device_by_tag
 from inventory.services.devices import next_in_batch, register_device, update_device
 from inventory.services.erasures import record_erasure
-from inventory.services.grading import grade_device, is_refurbished, latest_result, template_items
+from inventory.services.grading import checklist_prefill, grade_device, is_refurbished, latest_result, template_items
+from inventory.snapshot_summary import summarise
 from inventory.services.repairs import (
     close_ticket,
     current_ticket,
@@ -294,18 +295,32 @@ class DeviceView(ServiceForms, ModelView):
             return redirect(url_for("DeviceView.list"))
         widgets = self._show(device.id)
         latest = latest_result(db.session, device.id)
+        checklist = template_items(db.session, device.category) if device.state == State.GRADING.value else []
         return self.render_template(
             self.show_template, pk=device.id, title=f"{device.asset_tag} — {device.brand} {device.model}",
             widgets=widgets, related_views=[], device=device,
             events=queries.history(db.session, device.id), allowed=allowed_for(device),
             levels=ErasureLevel.choices(), techniques=ErasureTechnique.choices(),
             results=ErasureResult.choices(), grades=Grade.choices(), cosmetics=COSMETIC,
-            checklist=template_items(db.session, device.category) if device.state == State.GRADING.value else [],
+            checklist=checklist, prefilled=checklist_prefill(db.session, device, checklist) if checklist else {},
+            snapshots=[summarise(record, poster) for record, poster in queries.device_snapshots(db.session, device.id)],
             latest=latest, refurbished=is_refurbished(device, latest), media_states={m.id: medium_state(m) for m in device.media},
             ticket=current_ticket(db.session, device.id), stock=stock_for(db.session, device),
             part_types=PartType.choices(), outcomes=RepairOutcome.choices(),
             locations=queries.active_locations(db.session), State=State, next_url=request.args.get("next", ""),
         )
+
+    @expose("/<int:pk>/snapshots/<int:snapshot_id>.json", methods=["GET"])
+    @has_access
+    @permission_name("edit")
+    def snapshot_raw(self, pk: int, snapshot_id: int):
+        """The hardware snapshot as it was posted (kept for audit), to download."""
+        raw = queries.snapshot_raw(db.session, pk, snapshot_id)
+        if raw is None:
+            flash("Instantané matériel introuvable pour cet appareil.", "danger")
+            return redirect(url_for("DeviceView.list"))
+        return Response(raw, mimetype="application/json", headers={
+            "Content-Disposition": f'attachment; filename="instantane-{snapshot_id}.json"'})
 
     @expose("/tag/<asset_tag>", methods=["GET"])
     @has_access

@@ -8,9 +8,12 @@ from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
-from inventory.grading import BOOL, DEFAULT_TEMPLATES, PERCENT, ChecklistInvalid, Item, compute
+from core.display import display, words
+from inventory.disk_health import reasons
+from inventory.grading import (BATTERY, BOOL, DEFAULT_TEMPLATES, PERCENT, STORAGE, ChecklistInvalid, Item, Reading,
+                               compute, prefill)
 from inventory.lifecycle import State
-from inventory.models import ChecklistTemplate, Device, DeviceEvent, GradingResult
+from inventory.models import ChecklistTemplate, Device, DeviceEvent, DeviceSnapshot, GradingResult
 from inventory.sanitisation import is_safe
 from core.unit_of_work import unit_of_work
 from inventory.services.common import device_by_tag
@@ -89,6 +92,40 @@ def save_template(session: Session, category: str, text: str, *, user_id: int | 
         template.items = [i.as_dict() for i in items]
         template.updated_at, template.updated_by_id = utcnow(), user_id
     return template
+
+
+def snapshot_readings(session: Session, device: Device) -> list[Reading]:
+    """What the device's hardware snapshots measured, as checklist readings: the battery's
+    health from the latest snapshot that read it; the storage's health when every medium has
+    been read (works: none is to be replaced; fails: one is, with its reasons). A medium no
+    snapshot read (added by hand, fitted) leaves the storage to the technician."""
+    readings = []
+    battery = session.execute(
+        select(DeviceSnapshot.battery_health, DeviceSnapshot.received_at)
+        .where(DeviceSnapshot.device_id == device.id, DeviceSnapshot.battery_health.is_not(None))
+        .order_by(DeviceSnapshot.id.desc()).limit(1)).first()
+    if battery is not None:
+        readings.append(Reading(BATTERY.key, float(battery.battery_health),
+                                f"{display(battery.battery_health)} % d'après l'instantané matériel du "
+                                f"{display(battery.received_at)}"))
+    read = [m for m in device.media if m.health_read_at is not None]
+    failing = [m for m in read if m.needs_replacement]
+    if failing:
+        text = " ; ".join(f"{m.serial_number or m.kind_label} ({words(reasons(m)) if reasons(m) else 'à remplacer'})"
+                          for m in failing)
+        readings.append(Reading(STORAGE.key, False, f"Disque à remplacer : {text}"))
+    elif read and len(read) == len(device.media):
+        when = display(max(m.health_read_at for m in read))
+        count = "du disque lu" if len(read) == 1 else f"des {len(read)} disques lus"
+        readings.append(Reading(STORAGE.key, True, f"État SMART correct {count} le {when}"))
+    return readings
+
+
+def checklist_prefill(session: Session, device: Device, items: list[Item] | None = None) -> dict[str, Reading]:
+    """The starting values of the device's checklist that its snapshots offer (by item key)."""
+    if items is None:
+        items = template_items(session, device.category)
+    return prefill(items, snapshot_readings(session, device))
 
 
 def grade_device(session: Session, asset_tag: str, *, checklist: dict, cosmetic: str, grade: str | None = None,

@@ -80,20 +80,28 @@ class Disk:
     @property
     def replacement_reasons(self) -> list[str]:
         """Why the disk is to be replaced, in French; empty when nothing says so."""
-        reasons = []
-        if self.smart_passed is False:
-            reasons.append("résultat SMART : échec")
-        if self.reallocated_sectors:
-            reasons.append(f"{self.reallocated_sectors} secteur(s) réalloué(s)")
-        if self.pending_sectors:
-            reasons.append(f"{self.pending_sectors} secteur(s) en attente de réallocation")
-        if self.nvme_percentage_used is not None and self.nvme_percentage_used >= 100:
-            reasons.append(f"usure NVMe {self.nvme_percentage_used} %")
-        return reasons
+        return replacement_reasons(self.smart_passed, self.reallocated_sectors, self.pending_sectors,
+                                   self.nvme_percentage_used)
 
     @property
     def needs_replacement(self) -> bool:
         return bool(self.replacement_reasons)
+
+
+def replacement_reasons(smart_passed: bool | None, reallocated_sectors: int | None, pending_sectors: int | None,
+                        nvme_percentage_used: int | None) -> list[str]:
+    """The rule of « disque à remplacer » (docs/snapshot-format.md), with its reasons in French:
+    a failed SMART result, any reallocated or pending sector, an NVMe drive worn to 100 %."""
+    reasons = []
+    if smart_passed is False:
+        reasons.append("résultat SMART : échec")
+    if reallocated_sectors:
+        reasons.append(f"{reallocated_sectors} secteur(s) réalloué(s)")
+    if pending_sectors:
+        reasons.append(f"{pending_sectors} secteur(s) en attente de réallocation")
+    if nvme_percentage_used is not None and nvme_percentage_used >= 100:
+        reasons.append(f"usure NVMe {nvme_percentage_used} %")
+    return reasons
 
 
 def _get(data, *path):

@@ -6,7 +6,7 @@ import re
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import CheckConstraint, inspect
+from sqlalchemy import CheckConstraint, inspect, select
 
 from app import create_app
 from app.extensions import db
@@ -97,3 +97,28 @@ def test_upgrade_a_database_holding_data(empty_database):
         assert tuple(medium) == ("donated",) and tuple(device) == ("RK-000001", "wiping")
         db.engine.dispose()
     assert _differences(app) == []
+
+
+def test_the_laptop_checklist_gains_the_storage_check(empty_database):
+    """0014 adds « Stockage : état SMART correct » to a laptop checklist that lacks it, after the
+    battery, keeping what Admin edited; the downgrade takes it away again."""
+    app = create_app(TestConfig(empty_database))
+    edited = [{"key": "boots", "label": "Démarre", "kind": "bool"},
+              {"key": "battery_health", "label": "Batterie", "kind": "percent", "threshold": 70},
+              {"key": "hinge", "label": "Charnières (ajouté par Admin)", "kind": "bool"}]
+    with app.app_context():
+        upgrade(revision="0013_device_snapshots")
+        templates = db.metadata.tables["checklist_template"]
+        with db.engine.begin() as conn:
+            conn.execute(templates.insert(), [{"category": "laptop", "items": edited},
+                                              {"category": "monitor", "items": edited[:1]}])
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = dict(conn.execute(select(templates.c.category, templates.c["items"])).all())
+        assert [item["key"] for item in rows["laptop"]] == ["boots", "battery_health", "storage_health", "hinge"]
+        assert rows["laptop"][1]["threshold"] == 70 and rows["monitor"] == edited[:1]
+        upgrade()           # at head already: nothing happens twice
+        downgrade(revision="0013_device_snapshots")
+        with db.engine.connect() as conn:
+            assert conn.execute(select(templates.c["items"]).where(templates.c.category == "laptop")).scalar() == edited
+        db.engine.dispose()

@@ -120,6 +120,7 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/devices/<int:pk>/harvest": {"POST": rights(WORKSHOP)},
     "/devices/<int:pk>/move": {"POST": rights(WORKSHOP)},
     "/devices/<int:pk>/repair": {"POST": rights(WORKSHOP)},
+    "/devices/<int:pk>/snapshots/<int:snapshot_id>.json": {"GET": rights(WORKSHOP)},
     "/devices/<int:pk>/transition": {"POST": rights(WORKSHOP)},
     "/collections/<int:pk>/certificate": {"POST": rights(WORKSHOP)},
     "/collections/<int:pk>/certificate.pdf": {"GET": rights(WORKSHOP)},
@@ -252,7 +253,7 @@ def seeded(app, session):
         "number": session.get(Invoice, first(Invoice)).number, "drive_id": 1, "category": "laptop",
         "code": certificate.verification_code, "version": "v1", "locale": "fr",
         "key": "indicators", "fmt": "csv", "name": "no-such-action", "filename": "css/rekonekt.css",
-        "token_id": 1,
+        "token_id": 1, "snapshot_id": 1,
     }
     pks = {"/devices/": first(Device), "/collections/": first(Collection), "/api/v1/collections/": first(Collection),
            "/organisations/": first(Organisation), "/sites/": first(Site), "/locations/": first(Location),

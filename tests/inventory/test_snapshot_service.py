@@ -19,9 +19,6 @@ from tests.helpers import make_device, make_workshop, sanitise
 
 STATION = Actor(None, "Poste de réception Lamentin", frozenset())
 SERIAL = "RK7TEST"
-# On the app's database: the concurrency test needs the app, and once it is imported its tables
-# (station_token) join the metadata the light domain database was built without.
-pytestmark = pytest.mark.usefixtures("app")
 
 
 def snapshot(name: str = "workbench_script") -> dict:
