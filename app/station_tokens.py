@@ -211,7 +211,9 @@ def _bearer_secret() -> str | None:
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None
-    value = value.strip()
+    # eReuse workbench-script sends its settings.ini value as it is: the example file writes the
+    # token between quotes (token = '…'), and configparser keeps them.
+    value = value.strip().strip("'\"")
     return value if looks_like_station_token(value) else None
 
 

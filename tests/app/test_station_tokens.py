@@ -118,6 +118,16 @@ def test_a_station_imports_a_wiping_report_recorded_under_its_name(client, sessi
     assert upload(client, station_headers(secret)).status_code == 200
 
 
+@pytest.mark.parametrize("quote", ["'", '"'])
+def test_a_token_between_quotes_as_workbench_script_sends_it_is_read(client, session, station, quote):
+    """workbench-script's settings.ini example reads « token = '1234' »; configparser keeps the quotes."""
+    token, secret = station
+    answer = upload(client, {"Authorization": f"Bearer {quote}{secret}{quote}"})
+    assert answer.status_code == 201, answer.json       # received (queued: no such medium here)
+    session.expire_all()
+    assert session.get(StationToken, token.id).last_used_at is not None
+
+
 @pytest.mark.parametrize("method, path", [
     ("GET", "/api/v1/devices/RK-000001"), ("GET", "/api/v1/households"), ("GET", "/api/v1/erasures/queue"),
     ("POST", "/api/v1/devices"), ("POST", "/api/v1/erasures/queue/1/dismiss"), ("GET", "/api/v1/sites"),
