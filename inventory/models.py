@@ -358,8 +358,13 @@ class DeviceSnapshot(Model):
     ``raw`` is the JSON posted, kept for audit (bounded by the edge's ``MAX_CONTENT_LENGTH`` and
     ``inventory.services.snapshots.RAW_MAX_CHARS``). ``disks`` holds each disk read with its health
     (``disks`` of the summary), ``ignored`` the disks set aside (no serial number, USB stick…) with
-    the reason in French, for the review queue. A queued snapshot (no device found, no collection
-    named, or a device that cannot be registered from it) says why in ``reason``.
+    the reason in French, for the review queue; a technician resolves each one (added to the
+    device or dismissed: ``resolution`` on the entry, ``inventory.services.snapshot_queue``), and
+    ``pending_disks`` counts those still unresolved (kept with every change of ``ignored``, so
+    that the queue reads an indexed column, not every snapshot's JSON). A queued snapshot (no
+    device found, no collection named, or a device that cannot be registered from it) says why in
+    ``reason``, until a technician registers it or dismisses it (``reviewed_*``,
+    ``dismissal_reason``).
     A station token has no foreign key here: its table belongs to the web edge (``app``); its id
     and name are kept as they were.
     """
@@ -367,8 +372,11 @@ class DeviceSnapshot(Model):
     __tablename__ = "device_snapshot"
     __table_args__ = (
         CheckConstraint(in_values("status", SnapshotStatus.values()), name="status"),
-        CheckConstraint("status = 'queued' OR device_id IS NOT NULL", name="device_unless_queued"),
+        CheckConstraint("status IN ('queued', 'dismissed') OR device_id IS NOT NULL", name="device_unless_queued"),
+        CheckConstraint("status <> 'dismissed' OR dismissal_reason IS NOT NULL", name="dismissed_with_reason"),
+        CheckConstraint("pending_disks >= 0", name="pending_disks_nonnegative"),
         Index("ix_device_snapshot_status", "status"),
+        Index("ix_device_snapshot_pending_disks", "pending_disks"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -395,6 +403,10 @@ class DeviceSnapshot(Model):
     posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     station_token_id: Mapped[int | None] = mapped_column(Integer)
     station_name: Mapped[str | None] = mapped_column(String(120))
+    pending_disks: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    dismissal_reason: Mapped[str | None] = mapped_column(Text)
 
     device: Mapped[Device | None] = relationship()
     collection: Mapped[Collection | None] = relationship()

@@ -1,10 +1,11 @@
 """A received hardware snapshot as the device sheet shows it, in French: where it came from, what
-the machine said about itself, each disk with its health, the disks set aside and why, and what
-the snapshot became. Built from the record (``DeviceSnapshot``), never from the raw JSON (kept
-for audit, offered as a download)."""
+the machine said about itself, each disk with its health, the disks set aside, why, and what a
+technician did with them, and what the snapshot became. Built from the record
+(``DeviceSnapshot``), never from the raw JSON (kept for audit, offered as a download)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from core.display import EMPTY, display
@@ -64,10 +65,30 @@ def _disk(disk: dict) -> DiskLine:
                     to_replace=bool(disk.get("needs_replacement")))
 
 
+RESOLVED = {"added": "ajouté à l'appareil", "matched": "rapproché du support de l'appareil", "dismissed": "écarté"}
+
+
+def _resolution(resolution) -> str:
+    """What a technician did with a disk set aside (``inventory.services.snapshot_queue``)."""
+    if not isinstance(resolution, dict) or resolution.get("action") not in RESOLVED:
+        return ""
+    text = f" — {RESOLVED[resolution['action']]}"
+    if resolution.get("serial_number"):
+        text += f" sous le n° de série {resolution['serial_number']}"
+    try:
+        text += f" le {display(datetime.fromisoformat(resolution['at']))}"
+    except (KeyError, TypeError, ValueError):
+        pass
+    if resolution.get("by"):
+        text += f" par {resolution['by']}"
+    return text + (f" : {resolution['note']}" if resolution.get("note") else "")
+
+
 def _set_aside(item: dict) -> str:
     what = " ".join(str(part) for part in (item.get("model"), item.get("serial_number")) if part)
     where = f" ({item['device_name']})" if item.get("device_name") else ""
-    return f"Disque n° {display(item.get('position'))}{where}{' — ' + what if what else ''} : {item.get('message')}"
+    return (f"Disque n° {display(item.get('position'))}{where}{' — ' + what if what else ''} : {item.get('message')}"
+            + _resolution(item.get("resolution")))
 
 
 def summarise(record: DeviceSnapshot, poster: str | None = None) -> SnapshotSummary:

@@ -125,3 +125,4 @@ class SnapshotStatus(Labelled):
     COMPLETED = ("completed", "Fiche complétée")
     UNCHANGED = ("unchanged", "Rien à compléter")
     QUEUED = ("queued", "En attente d'un technicien")
+    DISMISSED = ("dismissed", "Écarté")

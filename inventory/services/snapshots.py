@@ -26,6 +26,10 @@ Disks set aside by the parser (no serial number, the USB stick, unreadable entri
 unknown kind are listed on the record (``ignored``) with the reason, for the review queue.
 A record is written for every snapshot that is not a repetition (registered, completed,
 unchanged when its content differs but completes nothing, queued), with the raw JSON for audit.
+
+The review queue (``inventory.services.snapshot_queue``) registers or completes a queued snapshot
+through the same steps: ``complete_known_device``, ``register_from_snapshot`` (media with their
+health, ``read_health``), ``set_aside_disks``.
 """
 from __future__ import annotations
 
@@ -53,6 +57,7 @@ from inventory.vocabulary import SnapshotStatus
 # What a snapshot became (the record's status), plus DUPLICATE: a repetition, nothing written.
 REGISTERED, COMPLETED = SnapshotStatus.REGISTERED.value, SnapshotStatus.COMPLETED.value
 UNCHANGED, QUEUED = SnapshotStatus.UNCHANGED.value, SnapshotStatus.QUEUED.value
+DISMISSED = SnapshotStatus.DISMISSED.value
 DUPLICATE = "duplicate"
 
 # The raw snapshot kept for audit, as JSON text (ASCII: no NUL or lone surrogate reaches the
@@ -104,18 +109,34 @@ def disk_summary(disk: Disk) -> dict:
     }
 
 
-def _ignored(snapshot: Snapshot) -> list[dict]:
-    return [{"position": item.position, "reason": item.reason, "message": item.message,
-             "device_name": item.device_name, "model": item.model, "serial_number": item.serial_number}
-            for item in snapshot.ignored]
+def _set_aside_entry(position: int, reason: str, message: str, device_name: str | None, model: str | None,
+                     serial_number: str | None, disk: Disk | None) -> dict:
+    """One disk set aside, as ``DeviceSnapshot.ignored`` keeps it: with its capacity and kind
+    when smartctl read them, for the technician who resolves it (no ``resolution`` yet)."""
+    capacity = _capacity(disk) if disk is not None else None
+    return {"position": position, "reason": reason, "message": message, "device_name": device_name,
+            "model": model, "serial_number": serial_number,
+            "capacity_gb": str(capacity) if capacity is not None else None,
+            "kind": disk.kind.value if disk is not None and disk.kind else None}
+
+
+def set_aside_disks(snapshot: Snapshot) -> list[dict]:
+    """The disks the parser set aside (no serial number, USB stick, unreadable…)."""
+    return [_set_aside_entry(item.position, item.reason, item.message, item.device_name, item.model,
+                             item.serial_number, item.disk) for item in snapshot.ignored]
 
 
 def _set_aside(disk: Disk, message: str) -> dict:
-    return {"position": disk.position, "reason": "not-added", "message": message, "device_name": disk.device_name,
-            "model": disk.model, "serial_number": disk.serial_number}
+    return _set_aside_entry(disk.position, "not-added", message, disk.device_name, disk.model, disk.serial_number,
+                            disk)
 
 
-def _collection(session: Session, ref: str) -> Collection:
+def pending_count(entries: list[dict]) -> int:
+    """How many disks set aside are not resolved yet (``DeviceSnapshot.pending_disks``)."""
+    return sum(1 for entry in entries if not entry.get("resolution"))
+
+
+def collection_by_reference(session: Session, ref: str) -> Collection:
     """The collection named by its reference (COL-2026-0042) or its id."""
     text = str(ref).strip()
     found = None
@@ -131,14 +152,15 @@ def _collection(session: Session, ref: str) -> Collection:
     return found
 
 
-def _device_by_serial(session: Session, serial: str) -> Device | None:
+def device_by_serial(session: Session, serial: str) -> Device | None:
+    """The device of that (cleaned) system serial number, with its media and their erasures."""
     return session.execute(
         select(Device).where(Device.serial_number == serial)
         .options(joinedload(Device.media).joinedload(StorageMedium.erasures))
     ).unique().scalar_one_or_none()
 
 
-def _read_health(medium: StorageMedium, disk: Disk, now: datetime) -> bool:
+def read_health(medium: StorageMedium, disk: Disk, now: datetime) -> bool:
     """The medium's health as ``disk`` says; True when something changed."""
     values = {
         "power_on_hours": _bounded(disk.power_on_hours, MAX_INT),
@@ -156,11 +178,24 @@ def _read_health(medium: StorageMedium, disk: Disk, now: datetime) -> bool:
     return changed
 
 
-def _new_medium(disk: Disk, serial: str, now: datetime) -> StorageMedium:
-    medium = StorageMedium(kind=disk.kind.value, serial_number=serial, model=_text(disk.model, 120),
+def new_medium(disk: Disk, serial: str, now: datetime, kind: str | None = None) -> StorageMedium:
+    """A donated medium for ``disk`` (of ``kind``, else the kind smartctl told), with its health."""
+    medium = StorageMedium(kind=kind or disk.kind.value, serial_number=serial, model=_text(disk.model, 120),
                            capacity_gb=_capacity(disk), created_at=now)
-    _read_health(medium, disk, now)
+    read_health(medium, disk, now)
     return medium
+
+
+def complete_medium(medium: StorageMedium, disk: Disk, now: datetime) -> bool:
+    """Fill the medium's empty model and capacity and read its health from ``disk``; True when
+    anything changed. The caller never passes a medium that has an erasure record: its record
+    describes it as it was."""
+    changed = False
+    if not medium.model and disk.model:
+        medium.model, changed = disk.model[:120], True
+    if medium.capacity_gb is None and _capacity(disk):
+        medium.capacity_gb, changed = _capacity(disk), True
+    return read_health(medium, disk, now) or changed
 
 
 def _complete(session: Session, device: Device, snapshot: Snapshot, now: datetime,
@@ -178,11 +213,7 @@ def _complete(session: Session, device: Device, snapshot: Snapshot, now: datetim
         if medium is not None:
             if medium.erasures:
                 continue             # its erasure record describes it as it was: never changed
-            if not medium.model and disk.model:
-                medium.model, changed = disk.model[:120], True
-            if medium.capacity_gb is None and _capacity(disk):
-                medium.capacity_gb, changed = _capacity(disk), True
-            changed = _read_health(medium, disk, now) or changed
+            changed = complete_medium(medium, disk, now) or changed
             continue
         other = session.execute(select(Device.asset_tag).join(StorageMedium)
                                 .where(StorageMedium.serial_number == serial, Device.id != device.id)).first()
@@ -192,12 +223,24 @@ def _complete(session: Session, device: Device, snapshot: Snapshot, now: datetim
         elif disk.kind is None:
             notes.append(_set_aside(disk, UNKNOWN_KIND))
         else:
-            device.media.append(_new_medium(disk, serial, now))
+            device.media.append(new_medium(disk, serial, now))
             changed = True
     return changed
 
 
-def _registration_data(snapshot: Snapshot, serial: str, collection: Collection, notes: list[dict]) -> dict:
+def complete_known_device(session: Session, device: Device, snapshot: Snapshot, now: datetime,
+                          notes: list[dict]) -> tuple[str, str | None]:
+    """A snapshot of a device already registered: (``completed`` or ``unchanged``, the reason
+    when nothing may change). Fills only what the device lacks (``_complete``); a device that
+    has left the workshop is not changed. Disks it could not add go to ``notes``. No commit."""
+    if device.state in StateGroup.LEFT_WORKSHOP:
+        return UNCHANGED, (f"L'appareil {device.asset_tag} a quitté l'atelier : le snapshot est gardé, la fiche "
+                           "n'est pas modifiée.")
+    return (COMPLETED if _complete(session, device, snapshot, now, notes) else UNCHANGED), None
+
+
+def _registration_data(snapshot: Snapshot, serial: str, collection: Collection, notes: list[dict], *,
+                       category: str | None, brand: str | None, model: str | None) -> dict:
     storage = []
     for disk in snapshot.disks:
         if disk.kind is None:
@@ -209,12 +252,40 @@ def _registration_data(snapshot: Snapshot, serial: str, collection: Collection, 
             "capacity_gb": str(_capacity(disk)) if _capacity(disk) else None}.items() if value is not None})
     memory = snapshot.memory_gb if snapshot.memory_gb and 0 < snapshot.memory_gb <= MAX_RAM_GB else None
     specs = {"cpu": _text(snapshot.processor, 120), "ram_gb": str(memory) if memory is not None else None}
+    given = {"category": category, "brand": brand, "model": model}
+    read = {"category": snapshot.category.value if snapshot.category else None,
+            "brand": _text(snapshot.system.maker, 80), "model": _text(snapshot.system.model, 120)}
     return {
-        "collection": collection.id, "category": snapshot.category.value,
-        "brand": snapshot.system.maker[:80], "model": snapshot.system.model[:120], "serial_number": serial,
+        **{key: value for key, value in read.items() if value is not None},
+        **{key: value for key, value in given.items() if value is not None},
+        "collection": collection.id, "serial_number": serial,
         "specs": {key: value for key, value in specs.items() if value is not None},
         "storage": storage,
     }
+
+
+def register_from_snapshot(session: Session, snapshot: Snapshot, serial: str, collection: Collection, *,
+                           user_id: int | None, now: datetime, tag_prefix: str, tag_digits: int, notes: list[dict],
+                           category: str | None = None, brand: str | None = None,
+                           model: str | None = None) -> Device:
+    """Register the snapshot's machine in ``collection`` through the registration service (asset
+    tag, media, first event), each medium with its health as smartctl read it. ``category``,
+    ``brand`` and ``model``, when given, replace what the snapshot says (a technician's choice).
+    Disks of unknown kind go to ``notes``. Raises ValidationFailed (French, per field) on data
+    the registration refuses. No commit."""
+    data = load(DeviceIn(), _registration_data(snapshot, serial, collection, notes, category=category, brand=brand,
+                                               model=model))
+    cleaned, errors, duplicates = check_device(session, data)
+    if errors or duplicates:
+        raise ValidationFailed({**errors, **duplicates})
+    device = apply_registration(session, cleaned, user_id=user_id, now=now, tag_prefix=tag_prefix,
+                                tag_digits=tag_digits)
+    by_serial = {m.serial_number: m for m in device.media}
+    for disk in snapshot.disks:
+        medium = by_serial.get(clean_identifier(disk.serial_number)[:100])
+        if medium is not None:
+            read_health(medium, disk, now)
+    return device
 
 
 def _queue_reason(snapshot: Snapshot, serial: str, collection: Collection | None) -> str | None:
@@ -241,38 +312,25 @@ def _attempt(session: Session, actor: Actor, snapshot: Snapshot, raw: str, colle
                                    ).scalar_one_or_none()
         if previous is not None:
             return previous, DUPLICATE
-        collection = _collection(session, ref) if ref not in (None, "") else None
-        device = _device_by_serial(session, serial)
+        collection = collection_by_reference(session, ref) if ref not in (None, "") else None
+        device = device_by_serial(session, serial)
         same = select(DeviceSnapshot).where(DeviceSnapshot.content_hash == snapshot.content_hash)
         same = (same.where(DeviceSnapshot.device_id == device.id) if device is not None
                 else same.where(DeviceSnapshot.status == QUEUED))
         earlier = session.execute(same.order_by(DeviceSnapshot.id).limit(1)).scalar_one_or_none()
         if earlier is not None:
             return earlier, (UNCHANGED if device is not None else DUPLICATE)
-        notes = _ignored(snapshot)
+        notes = set_aside_disks(snapshot)
         reason = None
         if device is not None:
-            if device.state in StateGroup.LEFT_WORKSHOP:
-                status, reason = UNCHANGED, (f"L'appareil {device.asset_tag} a quitté l'atelier : le snapshot est "
-                                             "gardé, la fiche n'est pas modifiée.")
-            else:
-                status = COMPLETED if _complete(session, device, snapshot, now, notes) else UNCHANGED
+            status, reason = complete_known_device(session, device, snapshot, now, notes)
         else:
             reason = _queue_reason(snapshot, serial, collection)
             if reason is not None:
                 status = QUEUED
             else:
-                data = load(DeviceIn(), _registration_data(snapshot, serial, collection, notes))
-                cleaned, errors, duplicates = check_device(session, data)
-                if errors or duplicates:
-                    raise ValidationFailed({**errors, **duplicates})
-                device = apply_registration(session, cleaned, user_id=actor.id, now=now,
-                                            tag_prefix=tag_prefix, tag_digits=tag_digits)
-                by_serial = {m.serial_number: m for m in device.media}
-                for disk in snapshot.disks:
-                    medium = by_serial.get(clean_identifier(disk.serial_number)[:100])
-                    if medium is not None:
-                        _read_health(medium, disk, now)
+                device = register_from_snapshot(session, snapshot, serial, collection, user_id=actor.id, now=now,
+                                                tag_prefix=tag_prefix, tag_digits=tag_digits, notes=notes)
                 status = REGISTERED
         battery = snapshot.battery
         health = battery.health_percent if battery is not None else None
@@ -288,7 +346,8 @@ def _attempt(session: Session, actor: Actor, snapshot: Snapshot, raw: str, colle
             processor=_text(snapshot.processor, 120),
             memory_gb=snapshot.memory_gb if snapshot.memory_gb is not None and snapshot.memory_gb < 10 ** 7 else None,
             battery_health=health if health is not None and 0 <= health < 10000 else None,
-            disks=[disk_summary(disk) for disk in snapshot.disks], ignored=notes, raw=raw,
+            disks=[disk_summary(disk) for disk in snapshot.disks], ignored=notes, pending_disks=pending_count(notes),
+            raw=raw,
             posted_by_id=actor.id, station_token_id=station_token_id,
             station_name=_text(actor.name, 120) if station_token_id is not None else None)
         session.add(record)

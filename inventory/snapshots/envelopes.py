@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid as uuid_module
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -61,6 +61,9 @@ class Ignored:
     device_name: str | None = None
     model: str | None = None
     serial_number: str | None = None
+    # The disk as smartctl read it (None for an empty entry): its capacity, kind and health, for
+    # the technician who adds it by hand from the review queue. Not compared: it only details.
+    disk: Disk | None = dataclass_field(default=None, compare=False, repr=False)
 
     @property
     def message(self) -> str:
@@ -203,7 +206,7 @@ def _disks(entries, field: str, usb: tuple[set[str], set[str]]) -> tuple[tuple[D
         elif any(other.serial_number == disk.serial_number for other in kept):
             reason = DUPLICATE
         if reason:
-            ignored.append(Ignored(position, reason, disk.device_name, disk.model, disk.serial_number))
+            ignored.append(Ignored(position, reason, disk.device_name, disk.model, disk.serial_number, disk))
         else:
             kept.append(disk)
     return tuple(kept), tuple(ignored)

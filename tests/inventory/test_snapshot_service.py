@@ -188,7 +188,7 @@ def test_the_same_snapshot_posted_twice_at_once_registers_one_device(app, sessio
     reference = shop["collection"].reference
     session.commit()
     contest = race(2)
-    real = snapshot_module._device_by_serial
+    real = snapshot_module.device_by_serial
     local = threading.local()
 
     def read_then_meet(*args, **kwargs):
@@ -198,7 +198,7 @@ def test_the_same_snapshot_posted_twice_at_once_registers_one_device(app, sessio
             contest.meet_at_guard()
         return found
 
-    monkeypatch.setattr(snapshot_module, "_device_by_serial", read_then_meet)
+    monkeypatch.setattr(snapshot_module, "device_by_serial", read_then_meet)
 
     def attempt(index: int) -> str:
         contest.meet_at_start()
