@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from app.print_stations import get_station
+from app.print_stations import get_station, reception_station
 from core.errors import DomainError, ValidationFailed
 from inventory.label_content import build_labels
 from labels.errors import LabelError
@@ -94,3 +94,36 @@ def reception_label(session: Session, asset_tag: str, station: str | None) -> Re
     except (DomainError, LabelError) as exc:
         return ReceptionLabel(problem=f"Étiquette non imprimée au poste « {place.name} » : {exc.message}")
     return ReceptionLabel(printed_on=place.name)
+
+
+@dataclass
+class StationLabel:
+    """The label of a device registered without a browser (a hardware snapshot): where it
+    printed, and what to tell whoever waits for it, in French."""
+
+    printed_on: str | None
+    message: str
+
+
+def label_at_reception(session: Session, asset_tag: str) -> StationLabel:
+    """Print a newly registered device's label on the workshop's reception print station
+    (``print_stations.reception_station``). Never raises, like ``reception_label``: no station
+    set, a station gone since it was chosen, one without a printer, or a printer that is off are
+    said in ``message``, and the device stays registered."""
+    station = reception_station(session)
+    where = "page « Postes d'impression »"
+    if station is None:
+        return StationLabel(None, f"Étiquette non imprimée : aucun poste d'impression de la réception n'est réglé "
+                                  f"({where}) ; imprimez-la depuis la fiche de l'appareil.")
+    try:
+        place = get_station(session, station)
+    except DomainError:
+        return StationLabel(None, f"Étiquette non imprimée : le poste d'impression de la réception « {station} » "
+                                  f"n'existe plus ; choisissez-en un autre ({where}).")
+    if not place.printer:
+        return StationLabel(None, f"Étiquette non imprimée : le poste « {place.name} » n'a pas d'imprimante réseau ; "
+                                  "imprimez-la depuis la fiche de l'appareil.")
+    label = reception_label(session, asset_tag, place.name)
+    if label.printed_on:
+        return StationLabel(label.printed_on, f"Étiquette imprimée au poste « {label.printed_on} ».")
+    return StationLabel(None, (label.problem or f"Étiquette non imprimée au poste « {place.name} »").rstrip(".") + ".")

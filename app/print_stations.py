@@ -1,6 +1,10 @@
 """Print stations: where labels come out. Each has its calibration offsets (mm), its default
 format, and for thermal printers its resolution and network address. Kept in the settings
-table, one JSON value per station."""
+table, one JSON value per station.
+
+The workshop also names its reception print station (one setting, unset by default): where the
+label of a device registered from a hardware snapshot prints, since the live USB stick that
+posts the snapshot has no browser to choose one."""
 from __future__ import annotations
 
 import json
@@ -11,12 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound, ValidationFailed
-from core.settings import Setting, set_setting
+from core.settings import Setting, get_setting, set_setting
+from core.unit_of_work import unit_of_work
 from labels.errors import LabelError
 from labels.formats import FORMATS
 from labels.printer import parse_address
 
 PREFIX = "labels.station."
+RECEPTION_KEY = "labels.reception-station"   # outside PREFIX: not a station
 
 
 @dataclass
@@ -66,3 +72,27 @@ def save_station(session: Session, station: PrintStation) -> PrintStation:
     set_setting(session, PREFIX + station.name, json.dumps(asdict(station)))
     session.commit()
     return station
+
+
+def reception_station(session: Session) -> str | None:
+    """The name of the workshop's reception print station, or None when none is set. The name
+    is returned as saved: a station gone since is for the printing to report (it never raises)."""
+    return get_setting(session, RECEPTION_KEY) or None
+
+
+def set_reception_station(session: Session, name: str | None) -> str | None:
+    """Set the reception print station to the station ``name``, or clear it (None or empty).
+    One unit of work. Raises ValidationFailed (field ``reception_station``) for an unknown
+    station."""
+    name = (name or "").strip()
+    with unit_of_work(session):
+        if not name:
+            row = session.get(Setting, RECEPTION_KEY)
+            if row is not None:
+                session.delete(row)
+            return None
+        if session.get(Setting, PREFIX + name) is None:
+            message = f"Poste d'impression de la réception : poste « {name} » inconnu ; choisissez un poste de la liste."
+            raise ValidationFailed({"reception_station": [message]}, message=message)
+        set_setting(session, RECEPTION_KEY, name)
+    return name

@@ -4,7 +4,8 @@ The body is the snapshot as the boot tool posts it: eReuse workbench-script (cur
 mode), which cannot add a field, names the collection in the query (``?collection=``); Rekonekt's
 collector may name it in the body (``collection``). The answer carries ``dhid``, ``url`` and
 ``public_url`` as eReuse DeviceHub's did, so that workbench-script in legacy mode prints the
-asset tag and a QR code of the device sheet.
+asset tag and a QR code of the device sheet. A device just registered gets its label printed on
+the workshop's reception print station when one is set (``label`` in the answer).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask_appbuilder.security.decorators import permission_name
 
 from app.api.base import JsonApi, domain_endpoint
 from app.extensions import db
+from app.label_printing import label_at_reception
 from app.station_tokens import allow_station_token, current_station
 from core.actor import actor_of
 from core.clock import MARTINIQUE
@@ -78,8 +80,13 @@ class SnapshotApi(JsonApi):
               application/json:
                 schema: {type: object}
           responses:
-            201: {description: "appareil enregistré : {asset_tag, status, message, device, dhid, url, public_url}"}
-            200: {description: "appareil complété, inchangé, ou snapshot déjà reçu"}
+            201: {description: "appareil enregistré : {asset_tag, status, message, device, dhid, url, public_url, label}.
+              Son étiquette est imprimée aussitôt au poste d'impression de la réception, s'il est réglé (page
+              Postes d'impression). label = {printed_on, message} : printed_on est le nom du poste qui l'a imprimée
+              (null sinon) ; message dit en français « Étiquette imprimée au poste … » ou pourquoi elle ne l'est pas
+              (aucun poste réglé, poste disparu ou sans imprimante, imprimante injoignable) ; le message de la
+              réponse se termine par cette phrase. Une imprimante éteinte n'empêche pas l'enregistrement : 201."}
+            200: {description: "appareil complété, inchangé, ou snapshot déjà reçu : aucune étiquette imprimée, pas de label"}
             202: {description: "appareil en attente d'un technicien : {status: queued, message}"}
             400: {description: "corps JSON absent ou mal formé"}
             401: {description: "authentification requise, ou jeton de poste inconnu ou révoqué"}
@@ -105,4 +112,10 @@ class SnapshotApi(JsonApi):
         url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("DeviceView.show", pk=device.id)
         body.update(asset_tag=device.asset_tag, dhid=device.asset_tag, url=url, public_url=url,
                     device=device_json(device))
-        return self.answer(201 if outcome == REGISTERED else 200, body)
+        if outcome != REGISTERED:
+            return self.answer(200, body)
+        # Registered (and committed) only now: its label, once, whatever becomes of the printing.
+        label = label_at_reception(db.session, device.asset_tag)
+        body.update(label={"printed_on": label.printed_on, "message": label.message},
+                    message=f"{body['message']} {label.message}")
+        return self.answer(201, body)

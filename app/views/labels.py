@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.label_printing import print_labels, render_labels
-from app.print_stations import PrintStation, save_station, stations
+from app.print_stations import PrintStation, reception_station, save_station, set_reception_station, stations
 from app.views.errors import domain_errors, field_errors
 from core.errors import DomainError, ValidationFailed
 from labels.errors import LabelError
@@ -84,7 +84,8 @@ class PrintStationView(BaseView):
     @permission_name("read")
     def list_stations(self):
         return self.render_template("labels/stations.html", title=_l("Print stations"), stations=stations(db.session),
-                                    formats=[(f.id, f.title) for f in FORMATS.values()], errors={})
+                                    formats=[(f.id, f.title) for f in FORMATS.values()], errors={},
+                                    reception=reception_station(db.session))
 
     @expose("/", methods=["POST"])
     @has_access
@@ -106,4 +107,20 @@ class PrintStationView(BaseView):
                                dpi=int(dpi) if dpi.isdigit() else 0, printer=form.get("printer", "").strip() or None)
         save_station(db.session, station)
         flash(f"Poste d'impression « {station.name} » enregistré.", "success")
+        return redirect(url_for("PrintStationView.list_stations"))
+
+    @expose("/reception", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    @domain_errors(redirect_to=lambda view: url_for("PrintStationView.list_stations"))
+    def save_reception(self):
+        """The reception print station: where a device registered from a hardware snapshot gets
+        its label. An empty choice clears it."""
+        name = set_reception_station(db.session, request.form.get("reception_station"))
+        if name:
+            flash(f"Poste d'impression de la réception : « {name} ». Les appareils enregistrés par un instantané "
+                  "matériel y impriment leur étiquette.", "success")
+        else:
+            flash("Aucun poste d'impression de la réception : les étiquettes des appareils enregistrés par un "
+                  "instantané matériel ne s'impriment plus d'elles-mêmes.", "success")
         return redirect(url_for("PrintStationView.list_stations"))

@@ -134,6 +134,7 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/checklists/<category>": {"POST": rights(ADMIN)},
     "/labels/": {"GET": rights(WORKSHOP), "POST": rights(WORKSHOP)},
     "/print-stations/": {"GET": rights(WORKSHOP), "POST": rights(WORKSHOP)},
+    "/print-stations/reception": {"POST": rights(WORKSHOP)},
     # --- households (pages)
     "/households/": {"GET": rights(ELIGIBILITY)},
     "/households/new": {"GET": rights(ELIGIBILITY), "POST": rights(ELIGIBILITY)},
