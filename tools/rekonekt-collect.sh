@@ -145,7 +145,10 @@ json_string() {
     }'
 }
 
-# json_field NAME: the decoded value of the first string member "NAME" of the JSON on stdin.
+# json_field PATH: the decoded value of the string member PATH of the JSON object on stdin, PATH
+# being a member name of the object itself ("message"), or names through nested objects
+# ("label.printed_on"); members of nested objects never stand for the object's own. Exit status 1
+# when there is no such string member (absent, null, a number…).
 json_field() {
     tr '\n\r\t' '   ' | awk -v name="$1" '
     function hex(h,    i, v) {
@@ -161,10 +164,27 @@ json_field() {
     }
     { text = text $0 }
     END {
-        key = "\"" name "\""
-        while ((p = index(text, key)) > 0) {
-            text = substr(text, p + length(key))
-            if (match(text, /^[ ]*:[ ]*"/)) { text = substr(text, RLENGTH + 1); found = 1; break }
+        # Walk the text once, strings skipped whole, counting the depth of objects and arrays: a key
+        # counts only at the depth of the object matched so far.
+        parts = split(name, path, ".")
+        level = 1; depth = 0; n = length(text); i = 1
+        while (i <= n) {
+            c = substr(text, i, 1)
+            if (c == "\"") {
+                j = i + 1
+                while (j <= n && (d = substr(text, j, 1)) != "\"") j += (d == "\\") ? 2 : 1
+                if (depth == level && substr(text, i + 1, j - i - 1) == path[level] &&
+                    match(substr(text, j + 1), /^[ ]*:[ ]*/)) {
+                    start = j + RLENGTH + 1; v = substr(text, start, 1)
+                    if (level == parts && v == "\"") { text = substr(text, start + 1); found = 1; break }
+                    if (level < parts && v == "{") { level++; i = start; continue }
+                }
+                i = j + 1
+                continue
+            }
+            if (c == "{" || c == "[") depth++
+            else if (c == "}" || c == "]") { depth--; if (depth < level) break }
+            i++
         }
         if (!found) exit 1
         out = ""; n = length(text); i = 1
@@ -188,6 +208,11 @@ json_field() {
         }
         printf "%s", out
     }'
+}
+
+# sentences: one sentence of the text on stdin per line (Rekonekt's answers are French sentences).
+sentences() {
+    awk '{ gsub(/[.!?] +/, "&\n"); gsub(/ +\n/, "\n"); print }'
 }
 
 # trim: strips leading and trailing blanks (sysfs values end with a newline).
@@ -333,11 +358,17 @@ post() {
     case "$status" in
     2??)
         tag=$(json_field asset_tag <"$work/answer") || tag=$(json_field dhid <"$work/answer") || tag=""
-        if [ -n "$tag" ]; then
-            banner "Étiquette : $tag — collez l'étiquette imprimée sur l'appareil"
-        else
-            message=$(json_field message <"$work/answer") || message=""
+        message=$(json_field message <"$work/answer") || message=""
+        if [ -z "$tag" ]; then
             banner "Relevé reçu (HTTP $status), sans étiquette : ${message:-à vérifier dans Rekonekt}"
+        else
+            # Printed at the workshop's reception station, or not (why is in the message).
+            if printed=$(json_field label.printed_on <"$work/answer") && [ -n "$printed" ]; then
+                banner "Étiquette : $tag — collez l'étiquette imprimée sur l'appareil"
+            else
+                banner "Étiquette : $tag"
+            fi
+            [ -z "$message" ] || { printf '%s\n' "$message" | sentences; say ""; }
         fi
         rm -rf "$work"
         if [ "$2" = 1 ]; then

@@ -44,7 +44,19 @@ def shell_command(shell: str) -> list[str]:
     return {"busybox": ["busybox", "sh"], "bash": ["bash", "--posix"]}.get(shell, [shell])
 
 
-SUCCESS = '{"status": "success", "asset_tag": "RK-000123", "dhid": "RK-000123", "url": "https://r.example/d/1"}'
+# Rekonekt's 201, keys sorted as Flask sends them: the nested objects come first and hold members
+# of the same names, which must not be taken for the answer's own.
+SUCCESS = ('{"asset_tag": "RK-000123", "device": {"asset_tag": "RK-999999", "message": "pas celui-ci"}, '
+           '"dhid": "RK-000123", "label": {"message": "\\u00c9tiquette imprim\\u00e9e au poste \\u00ab zebra-1 '
+           '\\u00bb.", "printed_on": "zebra-1"}, "message": "Appareil enregistr\\u00e9 sous le num\\u00e9ro '
+           'd\'inventaire RK-000123. Disque \\u00e0 remplacer : WD-WX21ARK20002 (104 secteurs r\\u00e9allou\\u00e9s). '
+           '\\u00c9tiquette imprim\\u00e9e au poste \\u00ab zebra-1 \\u00bb.", "status": "registered", '
+           '"url": "https://r.example/d/1"}')
+NOT_PRINTED = ('{"asset_tag": "RK-000124", "label": {"message": "\\u00c9tiquette non imprim\\u00e9e au poste '
+               '\\u00ab zebra-1 \\u00bb : Imprimante 10.0.0.9:9100 injoignable.", "printed_on": null}, '
+               '"message": "Appareil enregistr\\u00e9 sous le num\\u00e9ro d\'inventaire RK-000124. \\u00c9tiquette '
+               'non imprim\\u00e9e au poste \\u00ab zebra-1 \\u00bb : Imprimante 10.0.0.9:9100 injoignable.", '
+               '"status": "registered"}')
 REFUSED = '{"status": "error", "message": "Pas de num\\u00e9ro de s\\u00e9rie syst\\u00e8me dans dmidecode \\u2014 corrigez le BIOS"}'
 
 
@@ -196,9 +208,14 @@ def test_a_collected_snapshot_is_posted_with_exactly_the_agreed_shape(station, s
     assert "Content-Type: application/json" in headers
     assert "-X POST" in station.sent("curl_options").splitlines()
     assert "st-4f9a2c" not in station.sent("curl_options")   # the token is not on curl's command line
-    # the technician sees the label to stick
+    # the technician sees the label to stick, then Rekonekt's message, a sentence a line
     stdout = result.stdout.decode("utf-8")
-    assert "Étiquette : RK-000123 — collez l'étiquette imprimée sur l'appareil" in stdout
+    assert "    Étiquette : RK-000123 — collez l'étiquette imprimée sur l'appareil\n" in stdout
+    assert stdout.split("=" * 66 + "\n\n")[-1].splitlines() == [
+        "Appareil enregistré sous le numéro d'inventaire RK-000123.",
+        "Disque à remplacer : WD-WX21ARK20002 (104 secteurs réalloués).",
+        "Étiquette imprimée au poste « zebra-1 ».", ""]
+    assert "pas celui-ci" not in stdout and "RK-999999" not in stdout
     assert station.kept() == []   # sent: nothing left to re-send
 
 
@@ -234,6 +251,32 @@ def test_the_collection_key_is_omitted_when_no_collection_is_set_and_the_env_win
     assert list(station.body) == [key for key in KEYS if key != "collection"]
     assert station.sent("curl_url") == "https://rekonekt.example/api/v1/snapshots"
     assert "Authorization: Bearer from-env" in station.sent("curl_headers").splitlines()
+
+
+@pytest.mark.parametrize("awk", [awk for awk in ("mawk", "gawk", "busybox") if shutil.which(awk)])
+def test_a_label_not_printed_is_not_to_be_stuck_and_the_message_says_why(station, awk):
+    station.conf("REKONEKT_URL=https://rekonekt.example\nREKONEKT_TOKEN=st-4f9a2c\n")
+    station.answer(201, NOT_PRINTED)
+
+    result = station.run(awk=awk)
+
+    assert result.returncode == 0, result.stderr.decode()
+    stdout = result.stdout.decode("utf-8")
+    assert "    Étiquette : RK-000124\n" in stdout and "collez" not in stdout
+    assert stdout.split("=" * 66 + "\n\n")[-1].splitlines() == [
+        "Appareil enregistré sous le numéro d'inventaire RK-000124.",
+        "Étiquette non imprimée au poste « zebra-1 » : Imprimante 10.0.0.9:9100 injoignable.", ""]
+
+
+def test_an_answer_with_a_tag_only_prints_the_tag(station):
+    """workbench-script's answer shape (DeviceHub's dhid, no message, no label)."""
+    station.answer(201, '{"dhid": "RK-000125", "url": "https://r.example/d/3"}')
+
+    result = station.run(env={"REKONEKT_URL": "https://rekonekt.example", "REKONEKT_TOKEN": "t"})
+
+    assert result.returncode == 0, result.stderr.decode()
+    stdout = result.stdout.decode("utf-8")
+    assert "    Étiquette : RK-000125\n" in stdout and stdout.endswith("=" * 66 + "\n\n")
 
 
 def test_a_refused_snapshot_prints_the_french_message_exits_non_zero_and_is_kept(station):
