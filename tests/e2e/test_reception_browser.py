@@ -3,6 +3,11 @@ similar laptops registered one after the other, each in under 20 keys beyond the
 each with its label — printed on the print station's printer (a fake one listening on
 127.0.0.1), or, with no print station, its PDF downloaded with one key.
 
+Issue 17: a laptop registered from its hardware snapshot — the real collector script, run as on
+the live USB stick against the live server — gets its label from the reception print station's
+printer, and the technician's only keys are the scan of that label at the scan station; the
+same laptop typed into the reception form is counted beside it.
+
 Every key goes through ``Keys`` (``page.keyboard`` only: no click, no fill, no mouse); keys
 that type no character (Tab, Enter, arrows…) are counted per device. The pages count every
 real pointer event too, and there must be none.
@@ -12,6 +17,7 @@ Needs Chromium (Debian: ``apt install chromium``); skipped, with that reason, wh
 from __future__ import annotations
 
 import io
+import shutil
 from collections import Counter
 
 import pypdf
@@ -19,12 +25,14 @@ import pytest
 from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 
-from app.print_stations import PrintStation, save_station
+from app.print_stations import PrintStation, save_station, set_reception_station
+from app.station_tokens import create_token
 from inventory.models import Device
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, live_server  # noqa: F401  (fixture)
-from tests.fake_printer import FakePrinter
-from tests.e2e.test_scan_station_browser import sign_in
+from tests.fake_printer import FakePrinter, printed_barcodes
+from tests.e2e.test_scan_station_browser import sign_in, wait_banner
 from tests.helpers import make_workshop
+from tests.tools.test_collector import Station
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -234,3 +242,100 @@ def test_typing_on_the_label_link_goes_to_the_serial_number(browser, session):
         keys.press("Enter")
     session.expire_all()
     assert session.execute(select(Device.serial_number).order_by(Device.id)).scalars().all() == ["PF1ABCDE", "PF2FGHIJ"]
+
+
+class EveryKey(Keys):
+    """``Keys`` that also counts the typed characters: every key a person presses."""
+
+    def type(self, text: str) -> None:
+        super().type(text)
+        self.counts[self.device] += len(text)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl absent (apt install curl): the collector posts with it")
+def test_a_laptop_registered_from_its_snapshot_costs_only_the_scan_of_its_label(browser, session, tmp_path):
+    page, base = browser
+    shop = make_workshop(session)
+    collection = shop["collection"]
+    printer = FakePrinter()
+    save_station(session, PrintStation(name="reception", default_format="roll-62x29", printer=printer.address))
+    set_reception_station(session, "reception")             # once, on the « Postes d'impression » page
+    token = create_token(session, "Clé USB de la réception", created_by_id=None)
+
+    # The live USB: the real collector script and the real curl, posting to the live server what
+    # the machine's own tools print (the recorded outputs of tests/data/snapshots/: a Dell Latitude
+    # 5490, a SATA SSD, an HDD with reallocated sectors, an NVMe drive, the live stick, a battery).
+    usb = Station(tmp_path)
+    (usb.bin / "curl").unlink()
+    run = usb.run(env={"REKONEKT_URL": base, "REKONEKT_TOKEN": token.secret,
+                       "REKONEKT_COLLECTION": collection.reference})
+    screen = run.stdout.decode("utf-8")
+    assert run.returncode == 0, (screen, run.stderr.decode("utf-8"))
+
+    # The label came out of the reception printer: its barcode, read as a scanner reads it.
+    (job,) = printer.wait(1)
+    (tag,) = printed_barcodes(job)
+    printer.close()
+    assert len(printer.jobs) == 1
+    assert f"Étiquette : {tag} — collez l'étiquette imprimée sur l'appareil" in screen
+    assert f"Appareil enregistré sous le numéro d'inventaire {tag}.\n" in screen
+    assert "Étiquette imprimée au poste « reception ».\n" in screen
+    assert "Disque à remplacer : WD-WX21ARK20002" in screen
+
+    # The technician at the scan station: the label's code and Enter, nothing else.
+    sign_in(page, base)
+    page.goto(f"{base}/scan/")
+    assert focused(page) == "scan-code"
+    keys = EveryKey(page)
+    keys.device = "snapshot"
+    keys.type(tag)                      # the scanner types the code…
+    keys.press("Enter")                 # … and Enter
+    wait_banner(page, f"{tag} — Dell Inc. Latitude 5490")
+    page.wait_for_selector(".rk-media li")
+    card = page.inner_text("#scan-card")
+    assert f"{tag} — Dell Inc. Latitude 5490" in card and "RK7TEST" in card
+    media = page.locator(".rk-media li").all_inner_texts()
+    assert [item.split(" — ")[0] for item in media] == [
+        "SSD SATA n° S3YJNX0RK10001A", "Disque dur (HDD) n° WD-WX21ARK20002", "SSD NVMe n° BTNH9RK0000312A"]
+    assert ["Disque à remplacer" in item for item in media] == [False, True, False]
+    snapshot_keys = keys.counts["snapshot"]
+    assert snapshot_keys == len(tag) + 1, keys.log
+
+    # The same laptop typed into the reception form (a twin: its serial numbers changed, not their
+    # length), everything the snapshot read typed once, the collection already chosen.
+    page.goto(f"{base}/devices/add?collection={collection.id}")
+    assert focused(page) == "category"
+    keys.device = "by hand"
+    for value in ("Ordinateur portable", "Dell Inc.", "Latitude 5490", "RK7TWIN"):
+        keys.type(value)
+        keys.press("Tab")
+    keys.press("Tab")                   # IMEI: none on a laptop
+    disks = [("SSD SATA", "S3YJNX0RK10009A", "250"), ("Disque dur (HDD)", "WD-WX21ARK20009", "500"),
+             ("SSD NVMe", "BTNH9RK0000319A", "512")]
+    for kind, serial, capacity in disks:
+        for value in (kind, serial, capacity):
+            keys.type(value)
+            keys.press("Tab")
+    for _ in range(6):                  # the fourth disk row, « no medium », weight, location
+        keys.press("Tab")
+    assert focused(page) == "cpu"
+    keys.type("Intel Core i5-8350U")
+    keys.press("Tab")
+    keys.type("16")
+    with page.expect_navigation():
+        keys.press("Enter")
+    assert "enregistré : Dell Inc. Latitude 5490 (n° de série RK7TWIN)" in page.inner_text(".alert-success")
+    by_hand = keys.counts["by hand"]
+    assert page.evaluate("Number(sessionStorage.getItem('rk-pointer') || 0)") == 0
+
+    session.expire_all()
+    devices = {d.serial_number: d for d in session.execute(select(Device)).scalars()}
+    assert devices["RK7TEST"].asset_tag == tag
+    for serial in ("RK7TEST", "RK7TWIN"):
+        device = devices[serial]
+        assert (device.brand, device.model, device.cpu, int(device.ram_gb)) == (
+            "Dell Inc.", "Latitude 5490", "Intel Core i5-8350U", 16)
+        assert sorted(m.kind for m in device.media) == ["hdd", "nvme", "ssd"]
+    assert snapshot_keys * 10 < by_hand
+    print(f"\nkeys to register the laptop: from its snapshot {snapshot_keys} (the scan of {tag} + Enter), "
+          f"by hand {by_hand} (typed values included; the label not counted)")
