@@ -163,7 +163,9 @@ def test_the_device_sheet_flags_the_disk_to_replace_with_what_was_read(client, s
     page = client.get(f"/devices/show/{body['device']['id']}")
     assert page.status_code == 200
     text = visible(page)
-    assert text.count("Disque à remplacer") == 2, text   # in the sheet's heading and on the HDD's row
+    sheet, summary = text.split("Instantané matériel", 1)
+    assert sheet.count("Disque à remplacer") == 2, text   # in the sheet's heading and on the HDD's row
+    assert summary.count("Disque à remplacer") == 1, text  # and on the HDD's line of the snapshot's summary
     row = text[text.index("WD-WX21ARK20002") - 400:text.index("WD-WX21ARK20002")]
     assert "Secteurs réalloués : 104" in row and "Secteurs en attente : 16" in row and "SMART : réussi" in row
     assert "Usure NVMe : 7 %" in text and "Lu le " in text
