@@ -37,7 +37,7 @@ STOCK_READ = (
 WORKSHOP = (
     "Devices",
     "Erasures",
-    "Snapshots",        # POST /api/v1/snapshots (hardware snapshots; station tokens too)
+    "Snapshots",        # POST /api/v1/snapshots (station tokens too) and the « Instantanés en attente » page
     "Checklists",
     "Repairs",
     "Spare parts",
@@ -49,6 +49,7 @@ WORKSHOP = (
     "Locations",
     "Scan",
     "Erasure queue",
+    "Snapshot queue",   # menu entry: the snapshots and disks a technician settles by hand
     "Inventory",
 )
 # Read-only: the pages stay open to them, the Administration menu (where they are listed) does not.

@@ -77,6 +77,7 @@ PAGES = [
     ("/epci/list/", STOCK_READERS),
     ("/epci/edit/1", {ADMIN}),
     ("/erasures/queue", WORKSHOP),
+    ("/snapshots/queue", WORKSHOP),
     ("/spare-parts/list/", WORKSHOP),
     ("/spare-parts/add", WORKSHOP),
     ("/checklists/", {ADMIN}),

@@ -130,6 +130,13 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/erasures/queue": {"GET": rights(WORKSHOP)},
     "/erasures/queue/<int:drive_id>/assign": {"POST": rights(WORKSHOP)},
     "/erasures/queue/<int:drive_id>/dismiss": {"POST": rights(WORKSHOP)},
+    "/snapshots/queue": {"GET": rights(WORKSHOP)},          # « Instantanés en attente »
+    "/snapshots/queue/<int(min=1, max=2147483647):snapshot_id>/register": {"POST": rights(WORKSHOP)},
+    "/snapshots/queue/<int(min=1, max=2147483647):snapshot_id>/dismiss": {"POST": rights(WORKSHOP)},
+    "/snapshots/queue/<int(min=1, max=2147483647):snapshot_id>/disks/<int(min=1, max=2147483647):position>/add":
+        {"POST": rights(WORKSHOP)},
+    "/snapshots/queue/<int(min=1, max=2147483647):snapshot_id>/disks/<int(min=1, max=2147483647):position>/dismiss":
+        {"POST": rights(WORKSHOP)},
     "/checklists/": {"GET": rights(ADMIN)},
     "/checklists/<category>": {"POST": rights(ADMIN)},
     "/labels/": {"GET": rights(WORKSHOP), "POST": rights(WORKSHOP)},
@@ -254,7 +261,7 @@ def seeded(app, session):
         "number": session.get(Invoice, first(Invoice)).number, "drive_id": 1, "category": "laptop",
         "code": certificate.verification_code, "version": "v1", "locale": "fr",
         "key": "indicators", "fmt": "csv", "name": "no-such-action", "filename": "css/rekonekt.css",
-        "token_id": 1, "snapshot_id": 1,
+        "token_id": 1, "snapshot_id": 1, "position": 1,
     }
     pks = {"/devices/": first(Device), "/collections/": first(Collection), "/api/v1/collections/": first(Collection),
            "/organisations/": first(Organisation), "/sites/": first(Site), "/locations/": first(Location),
