@@ -42,15 +42,14 @@ from inventory.models import Device, DeviceSnapshot, StorageMedium
 from inventory.schemas import MediumIn
 from inventory.snapshot_summary import SnapshotSummary, summarise
 from inventory.services.snapshots import (
-    DISMISSED, QUEUED, REGISTERED, collection_by_reference, complete_known_device, complete_medium, device_by_serial,
-    new_medium, pending_count, register_from_snapshot, set_aside_disks,
+    DISMISSED, QUEUED, REGISTERED, awaits_review, collection_by_reference, complete_known_device, complete_medium,
+    device_by_serial, new_medium, pending_count, register_from_snapshot, set_aside_disks,
 )
-from inventory.snapshots.envelopes import REMOVABLE, Snapshot, parse_snapshot
+from inventory.snapshots.envelopes import Snapshot, parse_snapshot
 from inventory.snapshots.smartctl import Disk
 from inventory.vocabulary import SnapshotStatus
 
 REASON_MAX = 500
-BOOT_STICK = "Clé USB de démarrage"
 # What became of a disk set aside (its entry's ``resolution.action``).
 ADDED, MATCHED, SET_ASIDE = "added", "matched", "dismissed"
 
@@ -80,12 +79,6 @@ class PendingDisk:
     @property
     def device(self) -> Device | None:
         return self.record.device
-
-    @property
-    def suggested_reason(self) -> str:
-        """The reason to dismiss it that the page offers, ready to confirm: the live USB stick the
-        machine was booted on is never one of its disks."""
-        return BOOT_STICK if self.reason == REMOVABLE else ""
 
 
 # --- reading the queue -----------------------------------------------------------------------
@@ -121,7 +114,7 @@ def pending_disks(session: Session) -> list[PendingDisk]:
     return [PendingDisk(record, entry["position"], entry.get("reason") or "", entry.get("message") or "",
                         entry.get("device_name"), entry.get("model"), entry.get("serial_number"),
                         _decimal(entry.get("capacity_gb")), entry.get("kind"))
-            for record in records for entry in record.ignored if not entry.get("resolution")]
+            for record in records for entry in record.ignored if awaits_review(entry)]
 
 
 # --- shared guards ----------------------------------------------------------------------------

@@ -110,30 +110,37 @@ def disk_summary(disk: Disk) -> dict:
 
 
 def _set_aside_entry(position: int, reason: str, message: str, device_name: str | None, model: str | None,
-                     serial_number: str | None, disk: Disk | None) -> dict:
+                     serial_number: str | None, disk: Disk | None, review: bool) -> dict:
     """One disk set aside, as ``DeviceSnapshot.ignored`` keeps it: with its capacity and kind
-    when smartctl read them, for the technician who resolves it (no ``resolution`` yet)."""
+    when smartctl read them, for the technician who resolves it (no ``resolution`` yet).
+    ``review``: whether it waits for a person (the review queue) or is only noted."""
     capacity = _capacity(disk) if disk is not None else None
     return {"position": position, "reason": reason, "message": message, "device_name": device_name,
             "model": model, "serial_number": serial_number,
             "capacity_gb": str(capacity) if capacity is not None else None,
-            "kind": disk.kind.value if disk is not None and disk.kind else None}
+            "kind": disk.kind.value if disk is not None and disk.kind else None, "review": review}
 
 
 def set_aside_disks(snapshot: Snapshot) -> list[dict]:
-    """The disks the parser set aside (no serial number, USB stick, unreadable…)."""
+    """The disks the parser set aside (no serial number, USB stick, unreadable…); only those that
+    may be the machine's own wait for a person (``envelopes.needs_review``)."""
     return [_set_aside_entry(item.position, item.reason, item.message, item.device_name, item.model,
-                             item.serial_number, item.disk) for item in snapshot.ignored]
+                             item.serial_number, item.disk, item.needs_review) for item in snapshot.ignored]
 
 
 def _set_aside(disk: Disk, message: str) -> dict:
     return _set_aside_entry(disk.position, "not-added", message, disk.device_name, disk.model, disk.serial_number,
-                            disk)
+                            disk, True)
+
+
+def awaits_review(entry: dict) -> bool:
+    """A disk set aside that a person has still to resolve."""
+    return entry.get("review", True) and not entry.get("resolution")
 
 
 def pending_count(entries: list[dict]) -> int:
     """How many disks set aside are not resolved yet (``DeviceSnapshot.pending_disks``)."""
-    return sum(1 for entry in entries if not entry.get("resolution"))
+    return sum(1 for entry in entries if awaits_review(entry))
 
 
 def collection_by_reference(session: Session, ref: str) -> Collection:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid as uuid_module
 from dataclasses import dataclass, field as dataclass_field
 from datetime import datetime, timezone
@@ -54,6 +55,24 @@ IGNORED_MESSAGES = {
 }
 
 
+# Block devices that are not disks: compressed swap in RAM, loop files, RAM disks, optical
+# drives, floppies, software RAID and device-mapper volumes, network block devices.
+VIRTUAL_DEVICE = re.compile(r"(zram|loop|ram|sr|fd|md|dm-|nbd)\d*$")
+
+
+def needs_review(reason: str, device_name: str | None) -> bool:
+    """Whether a disk set aside may be one of the machine's own, so that a person must decide
+    (the review queue): a disk without serial number, or a device smartctl could not read that
+    has a disk's name. The boot stick, a disk read twice, an empty entry and a virtual device
+    (zram, loop…) are only noted."""
+    if reason == NO_SERIAL:
+        return True
+    if reason == UNREADABLE:
+        key = _device_key(device_name)
+        return key is not None and not VIRTUAL_DEVICE.match(key)
+    return reason not in (REMOVABLE, DUPLICATE)
+
+
 @dataclass(frozen=True)
 class Ignored:
     position: int
@@ -68,6 +87,10 @@ class Ignored:
     @property
     def message(self) -> str:
         return IGNORED_MESSAGES[self.reason]
+
+    @property
+    def needs_review(self) -> bool:
+        return needs_review(self.reason, self.device_name)
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,17 @@ def replacement_reasons(smart_passed: bool | None, reallocated_sectors: int | No
     return reasons
 
 
+def _device_name(data: dict) -> str | None:
+    """``device.name``; when smartctl could not open the device it has no ``device`` member, and
+    the name is the last argument it was given (``/dev/zram0``)."""
+    name = clean(_get(data, "device", "name"), 120)
+    if name is None:
+        argv = _get(data, "smartctl", "argv")
+        last = argv[-1] if isinstance(argv, list) and argv else None
+        name = clean(last, 120) if isinstance(last, str) and last.startswith("/dev/") else None
+    return name
+
+
 def _get(data, *path):
     for key in path:
         if not isinstance(data, dict):
@@ -185,7 +196,7 @@ def parse_smartctl(data, position: int = 1) -> Disk:
     if reallocated is None:
         reallocated = _count(data.get("scsi_grown_defect_list"))
     return Disk(
-        position=position, device_name=clean(_get(data, "device", "name"), 120), device_type=device_type,
+        position=position, device_name=_device_name(data), device_type=device_type,
         protocol=protocol, model=_model(data),
         serial_number=serial if serial is not None and len(serial) <= 100 else None,
         capacity_bytes=_capacity(data), kind=_kind(protocol, device_type, data),

@@ -8,6 +8,8 @@ Revises: 0014_laptop_storage_check
 Create Date: 2026-12-04 17:30:00
 
 """
+import re
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -26,6 +28,17 @@ snapshots = sa.table("device_snapshot", sa.column("id", sa.Integer), sa.column("
                      sa.column("pending_disks", sa.Integer))
 
 
+VIRTUAL_DEVICE = re.compile(r"(zram|loop|ram|sr|fd|md|dm-|nbd)\d*$")
+
+
+def _needs_review(entry: dict) -> bool:
+    reason, name = entry.get("reason"), entry.get("device_name")
+    if reason == "unreadable":
+        key = name.rsplit("/", 1)[-1] if isinstance(name, str) and name else None
+        return key is not None and not VIRTUAL_DEVICE.match(key)
+    return reason not in ("removable", "duplicate")
+
+
 def upgrade():
     with op.batch_alter_table('device_snapshot', schema=None) as batch_op:
         batch_op.add_column(sa.Column('pending_disks', sa.Integer(), server_default='0', nullable=False))
@@ -42,11 +55,15 @@ def upgrade():
         batch_op.create_check_constraint(op.f('ck_device_snapshot_dismissed_with_reason'),
                                          "status <> 'dismissed' OR dismissal_reason IS NOT NULL")
         batch_op.create_check_constraint(op.f('ck_device_snapshot_pending_disks_nonnegative'), 'pending_disks >= 0')
-    # No disk set aside had a resolution before: each one is still to resolve.
+    # No disk set aside had a resolution before: each one that may be the machine's own is still
+    # to resolve (the rule of inventory.snapshots.envelopes.needs_review as it was written then).
     connection = op.get_bind()
     for key, ignored in connection.execute(sa.select(snapshots.c.id, snapshots.c.ignored)).all():
-        if ignored:
-            connection.execute(snapshots.update().where(snapshots.c.id == key).values(pending_disks=len(ignored)))
+        entries = [dict(entry, review=_needs_review(entry)) for entry in ignored or []]
+        count = sum(1 for entry in entries if entry["review"])
+        if entries:
+            connection.execute(snapshots.update().where(snapshots.c.id == key)
+                               .values(ignored=entries, pending_disks=count))
 
 
 def downgrade():

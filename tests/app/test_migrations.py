@@ -1,6 +1,7 @@
 """Upgrading an empty database with the migrations gives the schema the models describe."""
 from __future__ import annotations
 
+import json
 import re
 
 from alembic.autogenerate import compare_metadata
@@ -122,3 +123,27 @@ def test_the_laptop_checklist_gains_the_storage_check(empty_database):
         with db.engine.connect() as conn:
             assert conn.execute(select(templates.c["items"]).where(templates.c.category == "laptop")).scalar() == edited
         db.engine.dispose()
+
+
+def test_snapshots_received_before_the_review_queue_count_only_the_disks_a_person_must_decide(empty_database):
+    """0015 fills pending_disks: a disk without serial waits for a person; the boot stick, a zram
+    swap smartctl could not read and an empty entry are only noted."""
+    app = create_app(TestConfig(empty_database))
+    ignored = [{"position": 1, "reason": "no-serial", "device_name": "/dev/sda"},
+               {"position": 3, "reason": "removable", "device_name": "/dev/sdc"},
+               {"position": 5, "reason": "unreadable", "device_name": "/dev/zram0"},
+               {"position": 6, "reason": "unreadable", "device_name": None}]
+    with app.app_context():
+        upgrade(revision="0014_laptop_storage_check")
+        snapshots = db.metadata.tables["device_snapshot"]
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO device_snapshot (id, uuid, content_hash, source, received_at, status, serial_number, "
+                "disks, ignored, raw) VALUES (1, 'u-1', 'h', 'workbench-script', '2026-12-04 15:00:00', 'queued', "
+                f"'RK7TEST', '[]', '{json.dumps(ignored)}', '{{}}')")
+        upgrade()
+        with db.engine.connect() as conn:
+            row = conn.execute(select(snapshots.c.pending_disks, snapshots.c.ignored)).one()
+        db.engine.dispose()
+    assert row.pending_disks == 1
+    assert [entry["review"] for entry in row.ignored] == [True, False, False, False]

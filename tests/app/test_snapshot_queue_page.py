@@ -22,12 +22,12 @@ RECEIVED = datetime(2026, 12, 4, 15, 7, tzinfo=timezone.utc)       # 11:07 in Ma
 QUEUE = "/snapshots/queue"
 
 
-def queued(session, *, without_serial: int | None = None) -> DeviceSnapshot:
+def queued(session, *, without_serial: tuple[int, ...] = ()) -> DeviceSnapshot:
     data = load("workbench_script")
-    if without_serial is not None:
-        disks = json.loads(data["data"]["smartctl"])
-        disks[without_serial].pop("serial_number")
-        data["data"]["smartctl"] = json.dumps(disks)
+    disks = json.loads(data["data"]["smartctl"])
+    for index in without_serial:
+        disks[index].pop("serial_number")
+    data["data"]["smartctl"] = json.dumps(disks)
     record, outcome = receive_snapshot(session, STATION, data, None, station_token_id=3, now=RECEIVED)
     assert outcome == "queued"
     return record
@@ -48,7 +48,7 @@ def register(client, csrf, record, **fields):
 
 
 def test_the_page_shows_each_queued_snapshot_and_its_disks_in_french(client, session, shop, csrf):
-    record = queued(session)
+    record = queued(session, without_serial=(0,))
     answer = client.get(QUEUE)
     assert answer.status_code == 200
     page = content(answer)
@@ -57,7 +57,7 @@ def test_the_page_shows_each_queued_snapshot_and_its_disks_in_french(client, ses
     for fact in ("Dell Inc.", "Latitude 5490", "RK7TEST", "Ordinateur portable", "Intel Core i5-8350U", "16 Go",
                  "87 %", "aucune collecte indiquée"):
         assert fact in page, fact
-    for disk in ("SSD SATA", "250,1 Go", "S3YJNX0RK10001A", "Disque dur (HDD)", "WD-WX21ARK20002", "SSD NVMe"):
+    for disk in ("Disque dur (HDD)", "WD-WX21ARK20002", "SSD NVMe", "BTNH9RK0000312A"):
         assert disk in page, disk
     assert page.count("Disque à remplacer") == 1 and "Secteurs réalloués" in page
     # The forms: labelled fields, the technician's choices pre-filled from the snapshot, CSRF.
@@ -67,18 +67,19 @@ def test_the_page_shows_each_queued_snapshot_and_its_disks_in_french(client, ses
     assert re.search(r'<option value="laptop" selected>Ordinateur portable</option>', page)
     assert f'id="brand-{record.id}" name="brand" value="Dell Inc."' in page
     assert f'<label for="reason-{record.id}">Raison pour écarter l\'instantané</label>' in page
-    assert page.count('name="csrf_token"') == 2 + 3     # register, dismiss; 3 disks: dismiss only
-    # The disks set aside, still waiting for the registration: dismiss only; the stick pre-filled.
-    assert "Disques mis de côté" in page and "SanDisk Cruzer Blade" in page and "clé de démarrage" in page
-    assert page.count("Enregistrez d'abord l'instantané") == 3
-    assert 'value="Clé USB de démarrage"' in page
+    assert page.count('name="csrf_token"') == 2 + 1     # register, dismiss; the disk set aside: dismiss only
+    # The SSD without serial waits for the registration; the boot stick and the zram swaps are not
+    # the machine's disks: they are not asked about.
+    assert "Disques mis de côté" in page and "Samsung SSD 860 EVO 250GB" in page and "250,1 Go" in page
+    assert page.count("Enregistrez d'abord l'instantané") == 1
+    assert "SanDisk Cruzer Blade" not in page and "/dev/zram0" not in page
     shown = re.sub(r"<[^>]+>", " ", page)
     for python in ("None", "True", "False", "[", "{", "2026-12-04T", "Decimal", "250.1"):
         assert python not in shown, python
 
 
 def test_registering_from_the_page_opens_the_new_device_sheet(client, session, shop, csrf):
-    record = queued(session)
+    record = queued(session, without_serial=(0,))
     answer = register(client, csrf, record, collection=str(shop["collection"].id), category="laptop",
                       brand="Dell", model="Latitude 5490")
     device = session.execute(select(Device).where(Device.serial_number == "RK7TEST")).scalar_one()
@@ -86,11 +87,11 @@ def test_registering_from_the_page_opens_the_new_device_sheet(client, session, s
     sheet = text_of(client.get(answer.headers["Location"]))
     assert (f"Appareil enregistré sous le numéro d'inventaire {device.asset_tag}. Étiquette non imprimée : aucun "
             "poste d'impression de la réception n'est réglé") in sheet
-    assert (device.brand, device.collection_id, len(device.media)) == ("Dell", shop["collection"].id, 3)
+    assert (device.brand, device.collection_id, len(device.media)) == ("Dell", shop["collection"].id, 2)
     assert record_of(session, record.id).status == "registered"
     # Its disks set aside now offer to be added to the device.
     page = content(client.get(QUEUE))
-    assert "Aucun instantané n'attend." in page and page.count(f"Ajouter à {device.asset_tag}") == 3
+    assert "Aucun instantané n'attend." in page and page.count(f"Ajouter à {device.asset_tag}") == 1
     # A second click (another tab) is told, nothing happens twice.
     again = register(client, csrf, record, collection=str(shop["collection"].id))
     assert again.status_code == 302 and again.headers["Location"].endswith(QUEUE)
@@ -151,7 +152,7 @@ def test_dismissing_a_snapshot_asks_why(client, session, shop, csrf):
 
 
 def test_a_disk_set_aside_is_added_or_dismissed_from_the_page(client, session, shop, csrf):
-    record = queued(session, without_serial=0)
+    record = queued(session, without_serial=(0, 1))
     register(client, csrf, record, collection=str(shop["collection"].id))
     device = record_of(session, record.id).device
     other = make_device(session, shop["collection"].id)
@@ -171,12 +172,13 @@ def test_a_disk_set_aside_is_added_or_dismissed_from_the_page(client, session, s
     session.expire_all()
     added = session.execute(select(StorageMedium).where(StorageMedium.serial_number == "S3YJNX0RK10001A")).scalar_one()
     assert added.device_id == device.id and added.health_read_at is not None
-    stick = client.post(f"{QUEUE}/{record.id}/disks/3/dismiss",
-                        data={"csrf_token": csrf, "reason": "Clé USB de démarrage"})
-    assert stick.status_code == 302
+    assert "WDC WD5000LPCX-24C6HT0" in text_of(client.get(QUEUE))      # the HDD without serial, still there
+    hdd = client.post(f"{QUEUE}/{record.id}/disks/2/dismiss",
+                      data={"csrf_token": csrf, "reason": "Disque défectueux, envoyé au recyclage"})
+    assert hdd.status_code == 302
     page = text_of(client.get(QUEUE))
     assert "Disque écarté de la file." in page
-    assert "SanDisk Cruzer Blade" not in page and record_of(session, record.id).pending_disks == 2
+    assert "WDC WD5000LPCX-24C6HT0" not in page and record_of(session, record.id).pending_disks == 0
 
 
 def test_admin_uses_the_page_too_and_the_menu_leads_there(client, session, shop):

@@ -77,18 +77,20 @@ def media_of(device: Device) -> dict:
 # --- the queue as listed --------------------------------------------------------------------------
 
 def test_the_queue_lists_the_queued_snapshots_and_their_disks_set_aside(session, shop, tech):
-    record, _ = receive_snapshot(session, tech, snapshot(), None, now=NOW)       # posted with a user's token
+    record, _ = receive_snapshot(session, tech, snapshot(without_serial=0), None, now=NOW)   # a user's token
     [item] = review_queue(session)
     assert (item.record.id, item.known_device) == (record.id, None)
     assert item.summary.received == "04/12/2026 11:00, par Technicien Test (eReuse workbench-script 0.0.1)"
-    assert ("Catégorie", "Ordinateur portable") in item.summary.facts and len(item.summary.disks) == 3
-    disks = pending_disks(session)
-    assert [(d.record.id, d.position, d.reason, d.device) for d in disks] == [
-        (record.id, 3, "removable", None), (record.id, 5, "unreadable", None), (record.id, 6, "unreadable", None)]
-    stick = disks[0]
-    assert (stick.model, stick.serial_number, stick.capacity_gb) == ("SanDisk Cruzer Blade", "4C530001RK0914",
-                                                                     Decimal("15.4"))
-    assert "clé de démarrage" in stick.message
+    assert ("Catégorie", "Ordinateur portable") in item.summary.facts and len(item.summary.disks) == 2
+    # Only the disk that may be the machine's own waits for a person: the SSD without serial.
+    [disk] = pending_disks(session)
+    assert (disk.record.id, disk.position, disk.reason, disk.device) == (record.id, 1, "no-serial", None)
+    assert (disk.model, disk.serial_number, disk.capacity_gb) == ("Samsung SSD 860 EVO 250GB", None, Decimal("250.1"))
+    # The boot stick and the zram swaps smartctl could not read are noted on the record, not queued.
+    noted = {e["position"]: (e["reason"], e["device_name"], e["review"]) for e in record.ignored}
+    assert noted == {1: ("no-serial", "/dev/sda", True), 3: ("removable", "/dev/sdc", False),
+                     5: ("unreadable", "/dev/zram0", False), 6: ("unreadable", None, False)}
+    assert record.pending_disks == 1
 
 
 # --- registering a queued snapshot -----------------------------------------------------------------
@@ -112,9 +114,8 @@ def test_registering_a_queued_snapshot_registers_the_laptop_as_a_direct_post_wou
     event = session.execute(select(DeviceEvent).where(DeviceEvent.device_id == device.id)).scalar_one()
     assert (event.kind, event.user_id) == ("received", tech.id)
     assert review_queue(session) == []
-    # Its disks set aside are still to resolve, now with the device.
-    assert [(d.position, d.device.id) for d in pending_disks(session)] == [(3, device.id), (5, device.id),
-                                                                           (6, device.id)]
+    # Its disks set aside (the boot stick, zram swaps) were only noted: nothing left to resolve.
+    assert pending_disks(session) == [] and record.pending_disks == 0 and len(record.ignored) == 3
 
 
 def test_the_technician_chooses_the_category_and_corrects_maker_and_model(session, shop, tech):
@@ -202,23 +203,23 @@ def registered(session, shop, tech, data=None) -> DeviceSnapshot:
 
 
 def test_a_disk_set_aside_is_dismissed_with_its_reason_and_leaves_the_list(session, shop, tech):
-    record = registered(session, shop, tech)
+    record = registered(session, shop, tech, snapshot(without_serial=0))
     with pytest.raises(ValidationFailed) as refused:
-        dismiss_set_aside_disk(session, tech, record.id, 3, reason="")
+        dismiss_set_aside_disk(session, tech, record.id, 1, reason="")
     assert "reason" in refused.value.errors
-    dismiss_set_aside_disk(session, tech, record.id, 3, reason="clé USB de démarrage", now=NOW)
+    dismiss_set_aside_disk(session, tech, record.id, 1, reason="disque retiré, gardé pour pièces", now=NOW)
     record = reread(session, record.id)
-    stick = next(e for e in record.ignored if e["position"] == 3)
-    assert stick["resolution"] == {"action": "dismissed", "at": NOW.isoformat(), "by_id": tech.id,
-                                   "by": "Léa Technicienne", "medium_id": None, "serial_number": None, "kind": None,
-                                   "note": "clé USB de démarrage"}
-    assert record.pending_disks == 2 and [d.position for d in pending_disks(session)] == [5, 6]
+    ssd = next(e for e in record.ignored if e["position"] == 1)
+    assert ssd["resolution"] == {"action": "dismissed", "at": NOW.isoformat(), "by_id": tech.id,
+                                 "by": "Léa Technicienne", "medium_id": None, "serial_number": None, "kind": None,
+                                 "note": "disque retiré, gardé pour pièces"}
+    assert record.pending_disks == 0 and pending_disks(session) == []
     # The device sheet's snapshot summary says what became of it.
     assert summarise(record).set_aside[0] == (
-        "Disque n° 3 (/dev/sdc) — SanDisk Cruzer Blade 4C530001RK0914 : support amovible (USB) : la clé de démarrage "
-        "n'est pas un disque de l'appareil — écarté le 04/12/2026 11:00 par Léa Technicienne : clé USB de démarrage")
+        "Disque n° 1 (/dev/sda) — Samsung SSD 860 EVO 250GB : disque sans numéro de série : à rapprocher à la main"
+        " — écarté le 04/12/2026 11:00 par Léa Technicienne : disque retiré, gardé pour pièces")
     with pytest.raises(Conflict, match="déjà été traité"):
-        dismiss_set_aside_disk(session, tech, record.id, 3, reason="encore")
+        dismiss_set_aside_disk(session, tech, record.id, 1, reason="encore")
     with pytest.raises(NotFound):
         dismiss_set_aside_disk(session, tech, record.id, 4, reason="pas mis de côté")
 
@@ -252,23 +253,23 @@ def test_a_disk_without_serial_is_added_with_the_serial_of_its_label(session, sh
     ("x" * 101, "ssd", "serial_number", ""),
 ])
 def test_adding_a_disk_refuses_bad_input_naming_the_field(session, shop, tech, serial, kind, field, words):
-    record = registered(session, shop, tech)
+    record = registered(session, shop, tech, snapshot(without_serial=0))
     with pytest.raises(ValidationFailed) as refused:
-        add_set_aside_disk(session, tech, record.id, 3, serial_number=serial, kind=kind)
+        add_set_aside_disk(session, tech, record.id, 1, serial_number=serial, kind=kind)
     assert field in refused.value.errors and words in refused.value.message
-    assert reread(session, record.id).pending_disks == 3 and count(session, StorageMedium) == 3
+    assert reread(session, record.id).pending_disks == 1 and count(session, StorageMedium) == 2
 
 
 def test_a_serial_already_on_another_device_is_refused_naming_it(session, shop, tech):
     other = make_device(session, shop["collection"].id)
-    record = registered(session, shop, tech)
+    record = registered(session, shop, tech, snapshot(without_serial=0))
     taken = other.media[0].serial_number
     with pytest.raises(ValidationFailed) as refused:
-        add_set_aside_disk(session, tech, record.id, 3, serial_number=taken, kind="ssd")
+        add_set_aside_disk(session, tech, record.id, 1, serial_number=taken, kind="ssd")
     assert refused.value.errors["serial_number"] == [
         f"Le numéro de série {taken} est déjà celui d'un support de l'appareil {other.asset_tag} : vérifiez "
         "l'étiquette du disque."]
-    assert reread(session, record.id).pending_disks == 3
+    assert reread(session, record.id).pending_disks == 1
 
 
 def test_a_medium_with_an_erasure_record_is_never_changed(session, shop, tech):
@@ -310,18 +311,18 @@ def test_a_disk_of_a_snapshot_still_queued_waits_for_its_registration(session, s
     record = reread(session, record.id)
     assert [(e["position"], bool(e.get("resolution"))) for e in record.ignored] == [
         (1, False), (3, True), (5, False), (6, False)]
-    assert record.pending_disks == 3
+    assert record.pending_disks == 1           # the SSD without serial; the stick and zram were only noted
 
 
 def test_a_device_that_left_the_workshop_gets_no_disk(session, shop, tech):
     from tests.helpers import advance
 
-    record = registered(session, shop, tech)
+    record = registered(session, shop, tech, snapshot(without_serial=0))
     advance(session, record.device, "recycled")
     with pytest.raises(Conflict, match="quitté l'atelier"):
-        add_set_aside_disk(session, tech, record.id, 3, serial_number="4C530001RK0914", kind="ssd")
-    dismiss_set_aside_disk(session, tech, record.id, 3, reason="clé USB de démarrage")
-    assert reread(session, record.id).pending_disks == 2
+        add_set_aside_disk(session, tech, record.id, 1, serial_number="S3YJNX0RK10001A", kind="ssd")
+    dismiss_set_aside_disk(session, tech, record.id, 1, reason="appareil recyclé")
+    assert reread(session, record.id).pending_disks == 0
 
 
 # --- two clicks at once ---------------------------------------------------------------------------

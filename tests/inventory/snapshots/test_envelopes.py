@@ -15,7 +15,7 @@ import pytest
 
 from core.vocabulary import Category
 from inventory.snapshots.envelopes import (
-    NO_SERIAL, REMOVABLE, UNREADABLE, Ignored, Snapshot, parse_snapshot)
+    NO_SERIAL, REMOVABLE, UNREADABLE, Ignored, Snapshot, needs_review, parse_snapshot)
 from inventory.vocabulary import MediumKind
 
 from .helpers import load, refused
@@ -67,8 +67,10 @@ def test_workbench_script_details():
     assert snapshot.collected_at == datetime(2026, 12, 4, 14, 7, 12, 481903, tzinfo=timezone.utc)
     assert snapshot.ignored == (
         Ignored(3, REMOVABLE, "/dev/sdc", "SanDisk Cruzer Blade", "4C530001RK0914"),
-        Ignored(5, UNREADABLE), Ignored(6, UNREADABLE))
+        Ignored(5, UNREADABLE, "/dev/zram0"), Ignored(6, UNREADABLE))
     assert snapshot.ignored[0].message.startswith("support amovible (USB)")
+    # None of them is one of the machine's disks: nothing for a person to decide.
+    assert [item.needs_review for item in snapshot.ignored] == [False, False, False]
     assert (snapshot.battery.health_percent, snapshot.battery.cycle_count, snapshot.battery.source) == (
         Decimal("87.0"), 312, "inxi")
 
@@ -251,6 +253,17 @@ def test_bad_battery_list_is_refused():
     assert refused(parse_snapshot, rekonekt(battery=["BAT0"])) == {
         "battery": ["batterie n° 1 : un objet JSON est attendu (fichier → contenu)."]}
     assert parse_snapshot(rekonekt(battery=None)).battery is None
+
+
+@pytest.mark.parametrize("reason, name, review", [
+    (NO_SERIAL, "/dev/sdb", True), (NO_SERIAL, None, True),
+    (UNREADABLE, "/dev/sda", True), (UNREADABLE, "/dev/nvme0n1", True), (UNREADABLE, "/dev/mmcblk0", True),
+    (UNREADABLE, "/dev/zram0", False), (UNREADABLE, "/dev/loop3", False), (UNREADABLE, "/dev/sr0", False),
+    (UNREADABLE, "/dev/md127", False), (UNREADABLE, "/dev/dm-0", False), (UNREADABLE, None, False),
+    (REMOVABLE, "/dev/sdc", False), ("duplicate", "/dev/sdb", False),
+])
+def test_only_what_may_be_the_machines_own_disk_waits_for_a_person(reason, name, review):
+    assert needs_review(reason, name) is review
 
 
 def test_workbench_usb_disk_from_inxi_is_ignored():
