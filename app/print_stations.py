@@ -53,22 +53,23 @@ def save_station(session: Session, station: PrintStation) -> PrintStation:
     """Create or replace a station, after checking every field. Commits."""
     errors: dict[str, list[str]] = {}
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", station.name or ""):
-        errors["name"] = ["Nom court en minuscules, chiffres et tirets attendu (par exemple atelier-1)."]
+        errors["name"] = ["Nom du poste : nom court en minuscules, chiffres et tirets attendu (par exemple atelier-1)."]
     if station.default_format not in FORMATS:
-        errors["default_format"] = [f"Format inconnu : formats acceptés : {', '.join(FORMATS)}."]
-    for field in ("offset_x", "offset_y"):
+        errors["default_format"] = [f"Format par défaut inconnu : formats acceptés : {', '.join(FORMATS)}."]
+    for field, axis in (("offset_x", "horizontal"), ("offset_y", "vertical")):
         value = getattr(station, field)
         if not isinstance(value, (int, float)) or not -20 <= value <= 20:
-            errors[field] = ["Décalage de -20 à 20 mm attendu."]
+            errors[field] = [f"Décalage {axis} : de -20 à 20 mm attendu."]
     if station.dpi not in (203, 300):
-        errors["dpi"] = ["Résolution de 203 ou 300 dpi attendue."]
+        errors["dpi"] = ["Résolution : 203 ou 300 dpi attendue."]
     if station.printer:
         try:
             parse_address(station.printer)
         except LabelError as exc:
-            errors["printer"] = [exc.message]
+            errors["printer"] = [f"Imprimante réseau : {exc.message}"]
     if errors:
-        raise ValidationFailed(errors)
+        # Each message names its field in French: the page shows them without the field keys.
+        raise ValidationFailed(errors, message=" ".join(m for messages in errors.values() for m in messages))
     set_setting(session, PREFIX + station.name, json.dumps(asdict(station)))
     session.commit()
     return station

@@ -179,3 +179,18 @@ def test_crate_and_spare_part_labels(client, shop, session, rasterise):
     shelf = client.get(f"/api/v1/labels?kind=spare_part&codes=SP-{part.id:06d}&format=roll-57x32", headers=tech)
     (page,) = rasterise(shelf.get_data(), 203)
     assert [s.data.decode() for s in decode(page)] == [f"SP-{part.id:06d}"]
+
+
+def test_a_refused_print_station_is_told_in_french_without_field_keys(client, session):
+    from tests.app.test_error_pages import visible
+    from tests.helpers import login
+
+    csrf = login(client, "technicien")
+    answer = client.post("/print-stations/", data={"csrf_token": csrf, "name": "Atelier 2", "default_format": "nope",
+                                                  "offset_x": "40", "offset_y": "0", "dpi": "600", "printer": "x:y"},
+                         follow_redirects=True)
+    page = visible(answer)
+    assert "Nom du poste : nom court en minuscules" in page and "Décalage horizontal : de -20 à 20 mm" in page
+    assert "Résolution : 203 ou 300 dpi" in page and "Format par défaut inconnu" in page
+    for key in ("name", "offset_x", "default_format", "dpi :", "printer :"):
+        assert key not in page, key
