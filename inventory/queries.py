@@ -84,3 +84,9 @@ def snapshot_raw(session: Session, device_id: int, snapshot_id: int) -> str | No
     snapshot of that device."""
     return session.execute(select(DeviceSnapshot.raw).where(
         DeviceSnapshot.id == snapshot_id, DeviceSnapshot.device_id == device_id)).scalar_one_or_none()
+
+
+def snapshot_device_id(session: Session, uuid: str) -> tuple[bool, int | None]:
+    """(whether a snapshot of that uuid was received, the id of its device when it has one)."""
+    row = session.execute(select(DeviceSnapshot.device_id).where(DeviceSnapshot.uuid == uuid[:36])).first()
+    return (row is not None, row.device_id if row is not None else None)

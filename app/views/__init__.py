@@ -26,7 +26,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.security import ADMINISTRATION
     from app.views.labels import LabelView, PrintStationView
     from app.views.scan import ScanView
-    from app.views.snapshot_queue import SnapshotQueueView
+    from app.views.snapshot_queue import EvidenceView, SnapshotQueueView
     from app.views.station_tokens import StationTokenView
     from app.views.workshop import ChecklistTemplateView, SparePartView
 
@@ -46,6 +46,7 @@ def register_views(appbuilder: AppBuilder) -> None:
                         category="Inventory")
     appbuilder.add_view(SnapshotQueueView, "Snapshot queue", label=_l("Snapshots waiting"), icon="fa-hdd-o",
                         category="Inventory")
+    appbuilder.add_view_no_menu(EvidenceView)
     appbuilder.add_view(LabelView, "Labels", label=_l("Print labels"), icon="fa-print", category="Inventory")
     appbuilder.add_view(PrintStationView, "Print stations", label=_l("Print stations"), icon="fa-sliders",
                         category="Inventory")

@@ -115,3 +115,25 @@ class SnapshotQueueView(BaseView):
                                reason=request.form.get("reason"))
         flash("Disque écarté de la file.", "success")
         return redirect(_queue(self))
+
+
+class EvidenceView(BaseView):
+    """``GET /evidence/<uuid>``: where eReuse workbench-script (current mode) points the QR code
+    and the address it prints after a post (the server's address, ``/evidence/`` and the
+    snapshot's uuid). A technician who scans it lands on the device's sheet, or on the queue while
+    the snapshot waits there."""
+
+    route_base = "/evidence"
+    class_permission_name = "Snapshots"
+    base_permissions = ["can_read"]
+
+    @expose("/<string:uuid>")
+    @has_access
+    @permission_name("read")
+    def show(self, uuid: str):
+        received, device_id = queries.snapshot_device_id(db.session, uuid)
+        if device_id is not None:
+            return redirect(url_for("DeviceView.show", pk=device_id))
+        if not received:
+            flash("Aucun instantané matériel reçu sous cette référence.", "warning")
+        return redirect(url_for("SnapshotQueueView.queue"))

@@ -80,3 +80,16 @@ def test_the_checklist_is_prefilled_and_the_technician_confirms_it(client, sessi
     assert "repart en réparation : Stockage : état SMART correct" in answer.get_data(as_text=True)
     result = session.execute(select(GradingResult)).scalar_one()
     assert result.checklist["battery_health"] == 87.0 and result.failing == ["storage_health"]
+
+
+def test_the_address_workbench_script_prints_leads_to_the_device_sheet(client, session, laptop):
+    """workbench-script (current mode) prints and shows as a QR code <server>/evidence/<uuid>."""
+    uuid = snapshot()["uuid"]
+    anonymous = client.get(f"/evidence/{uuid}")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    login(client, "technicien")
+    answer = client.get(f"/evidence/{uuid}")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/devices/show/{laptop.id}")
+    unknown = client.get("/evidence/00000000-0000-4000-8000-000000000000", follow_redirects=True)
+    assert "Aucun instantané matériel reçu sous cette référence." in unknown.get_data(as_text=True)
+    assert unknown.request.path == "/snapshots/queue"

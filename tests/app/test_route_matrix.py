@@ -131,6 +131,7 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/erasures/queue/<int:drive_id>/assign": {"POST": rights(WORKSHOP)},
     "/erasures/queue/<int:drive_id>/dismiss": {"POST": rights(WORKSHOP)},
     "/snapshots/queue": {"GET": rights(WORKSHOP)},          # « Instantanés en attente »
+    "/evidence/<string:uuid>": {"GET": rights(WORKSHOP)},   # workbench-script's printed address
     "/snapshots/queue/<int(min=1, max=2147483647):snapshot_id>/register": {"POST": rights(WORKSHOP)},
     "/snapshots/queue/<int(min=1, max=2147483647):snapshot_id>/dismiss": {"POST": rights(WORKSHOP)},
     "/snapshots/queue/<int(min=1, max=2147483647):snapshot_id>/disks/<int(min=1, max=2147483647):position>/add":
@@ -261,7 +262,7 @@ def seeded(app, session):
         "number": session.get(Invoice, first(Invoice)).number, "drive_id": 1, "category": "laptop",
         "code": certificate.verification_code, "version": "v1", "locale": "fr",
         "key": "indicators", "fmt": "csv", "name": "no-such-action", "filename": "css/rekonekt.css",
-        "token_id": 1, "snapshot_id": 1, "position": 1,
+        "token_id": 1, "snapshot_id": 1, "uuid": "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c11", "position": 1,
     }
     pks = {"/devices/": first(Device), "/collections/": first(Collection), "/api/v1/collections/": first(Collection),
            "/organisations/": first(Organisation), "/sites/": first(Site), "/locations/": first(Location),
