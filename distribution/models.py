@@ -76,6 +76,7 @@ class Reservation(Model):
               sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
         Index("uq_reservation_active_request", "request_id", unique=True,
               sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        Index("ix_reservation_status_expires_id", "status", "expires_at", "id"),   # the current ones, by expiry
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -114,6 +115,7 @@ class WorkshopSession(Model):
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_workshop_session_topic_start", "topic", "starts_at"),
+        Index("ix_workshop_session_starts_id", "starts_at", "id"),    # the workshops list, by date
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

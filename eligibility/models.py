@@ -154,6 +154,7 @@ class Request(Model):
         CheckConstraint(in_values("category", Category.values()), name="category"),
         CheckConstraint("tier IS NULL OR tier BETWEEN 1 AND 9", name="tier"),
         Index("ix_eligibility_request_status", "status", "created_at"),
+        Index("ix_eligibility_request_created_id", "created_at", "id"),   # the queue of every status
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -212,7 +213,10 @@ class AuditEntry(Model):
     Append-only: never updated, never deleted (the anonymisation keeps it, without names)."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (CheckConstraint(in_values("action", AuditAction.values()), name="action"),)
+    __table_args__ = (
+        CheckConstraint(in_values("action", AuditAction.values()), name="action"),
+        Index("ix_audit_entry_reference_id", "household_reference", "id"),   # the log of one household
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)

@@ -148,6 +148,10 @@ class Device(Model):
         CheckConstraint("screen_in IS NULL OR screen_in > 0", name="screen_positive"),
         CheckConstraint("imei IS NULL OR length(imei) = 15", name="imei_length"),
         Index("ix_device_state_category", "state", "category"),
+        # The device list's sorts, a page from either end (the id breaks ties: issue 18).
+        Index("ix_device_category_id", "category", "id"),
+        Index("ix_device_state_id", "state", "id"),
+        Index("ix_device_grade_id", "grade", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
