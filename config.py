@@ -74,7 +74,10 @@ class Config:
     APP_ICON = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # hide_parameters: SQL errors never carry the values (personal data) into the logs.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    # No pool_pre_ping (a SELECT 1 round trip on every request): a connection the server has
+    # closed (a restart) is replaced at checkout without one (core.db.tune_engine), and none is
+    # kept more than an hour (pool_recycle), for links that drop idle connections silently.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 3600, "hide_parameters": True}
 
     # Flask-AppBuilder
     FAB_SECURITY_MANAGER_CLASS = "app.security.RekonektSecurityManager"

@@ -6,6 +6,12 @@ JSON. No authentication, no ORM, no Flask-AppBuilder: what is left is gunicorn, 
 SQLAlchemy Core connection pool and the database itself. The scan endpoint cannot be faster
 than this on the same machine and the same database.
 
+Its row is written as durably as the scan writes the scan context of a look at a device (the
+benchmark's scans): on PostgreSQL the commit does not wait for the write-ahead log to reach
+the disk (``inventory.services.scan_store.commit_without_waiting_for_disk``); on SQLite (WAL,
+``synchronous=NORMAL``) no commit waits for it. Both sides then do the same work on the
+database, and the ratio measures what the app adds.
+
 Served by ``bench/scan.py`` with ``gunicorn 'bench.floor_app:create_floor_app()'``; the database
 comes from the same environment variable and the same engine options as the real app
 (``config.Config``), so both sides connect alike.
@@ -49,6 +55,7 @@ def create_floor_app() -> Flask:
     config = Config()  # reads DATABASE_URL, like the app
     engine = create_engine(config.SQLALCHEMY_DATABASE_URI, **config.SQLALCHEMY_ENGINE_OPTIONS)
     tune_engine(engine)  # the same connection settings as the app (SQLite: WAL, synchronous)
+    postgres = engine.dialect.name == "postgresql"
     app = Flask(__name__)
 
     @app.post("/floor")
@@ -62,6 +69,8 @@ def create_floor_app() -> Flask:
                 return jsonify(message=f"unknown code {code}"), 404
             conn.execute(insert(BENCH_WRITE).values(
                 device_id=row.id, written_at=datetime.now(timezone.utc).replace(tzinfo=None)))
+            if postgres:  # as durable as the scan's context (see the module's docstring)
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         return jsonify(device=dict(row._mapping))
 
     @app.get("/health")

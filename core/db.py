@@ -2,20 +2,63 @@
 (the benchmark's floor app, scripts), and the write lock a unit of work takes on SQLite."""
 from __future__ import annotations
 
+import select
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session
 
 # How long a SQLite writer waits for the one before it (then: "database is locked").
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+def may_be_closed(dbapi_connection) -> bool:
+    """Whether the server may have closed this idle connection, seen without a round trip. An
+    idle connection has nothing to read until it sends a query: a readable socket carries the
+    server's « terminating connection » message or the end of the stream (a restart, an
+    administrator, an idle timeout), or, rarely, something else (a notice)."""
+    try:
+        fd = dbapi_connection.fileno()
+        if hasattr(select, "poll"):          # no limit on the descriptor's number, unlike select()
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            return bool(poller.poll(0))
+        return bool(select.select([fd], [], [], 0)[0])
+    except Exception:  # noqa: BLE001 - closed already (psycopg raises its own error)
+        return True
+
+
+def _discard_closed_connections(engine: Engine):
+    """A pool ``checkout`` listener for ``engine`` (PostgreSQL): a connection the server has
+    closed is never handed out. Only a connection whose socket has something to read is pinged
+    (``SELECT 1``); one that does not answer raises ``InvalidatePoolError``, which makes the pool
+    replace it and every connection opened before it (a restarted server has dropped them all),
+    then check out again. This replaces ``pool_pre_ping``, which pinged on every checkout: a
+    round trip on every request."""
+    dialect = engine.dialect
+
+    def check(dbapi_connection, _record, _proxy) -> None:
+        if not may_be_closed(dbapi_connection):
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - whatever the error, this connection is unusable
+            raise InvalidatePoolError(f"connection closed by the server ({type(exc).__name__})") from exc
+
+    return check
+
+
 def tune_engine(engine: Engine) -> None:
-    """SQLite: enforce foreign keys (off by default in SQLite), write-ahead logging so that
+    """PostgreSQL: connections the server has closed (a restart…) are replaced at checkout,
+    without a round trip (``_discard_closed_connections``).
+
+    SQLite: enforce foreign keys (off by default in SQLite), write-ahead logging so that
     readers never wait for the writer, ``synchronous=NORMAL`` (safe with WAL: a power cut may
     lose the last commits, never corrupt the file), and writers wait for each other up to
-    ``SQLITE_BUSY_TIMEOUT_MS``. PostgreSQL needs nothing here."""
+    ``SQLITE_BUSY_TIMEOUT_MS``."""
     if engine.dialect.name != "sqlite":
+        event.listen(engine, "checkout", _discard_closed_connections(engine))
         return
 
     @event.listens_for(engine, "connect")

@@ -11,6 +11,7 @@ from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from flask_login import current_user
 
 from app.api.menu import describe_menu_api
+from app.bearer import authenticate_bearer
 from app.extensions import csrf, db
 from app.operator import operator_name, operator_role
 from core.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
@@ -44,6 +45,7 @@ class JsonApi(BaseApi):
 
     def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
         blueprint = super().create_blueprint(appbuilder, endpoint=endpoint, static_folder=static_folder)
+        blueprint.before_request(authenticate_bearer)   # the access token, decoded once
         blueprint.before_request(self._csrf_for_browser_session)
         describe_menu_api()
         return blueprint

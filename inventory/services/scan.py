@@ -3,23 +3,22 @@ the put-away location, apply what the scan means — all in one transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from core.clock import utcnow
 from core.errors import NotFound, TransitionRefused, ValidationFailed
+from core.unit_of_work import unit_of_work
 from inventory.codes import normalise_scan
 from inventory.lifecycle import STATION_TARGETS, TRANSITIONS, State, StateGroup
-from inventory.models import Collection, Device, Location, ScanContext
+from inventory.models import Device
 from inventory.queries import history
-from core.unit_of_work import unit_of_work
-from inventory.services.devices import find_device_by_code
-from inventory.services.transitions import allowed_for, apply_move, apply_transition
+from inventory.services import scan_store
+from inventory.services.scan_store import ScannedCollection, ScannedDevice, ScannedLocation
+from inventory.services.transitions import allowed_for, check_transition, grade_after
 from inventory.vocabulary import Station
 
 
@@ -33,85 +32,59 @@ class ScanSettings:
 
 @dataclass
 class ScanOutcome:
+    """What a scan did. ``obj``, ``moved_to`` and ``putaway`` are Core records
+    (``inventory.services.scan_store``) with the models' attribute names, not ORM objects."""
+
     code: str
     kind: str                       # device | location | collection
-    obj: Device | Location | Collection
+    obj: ScannedDevice | ScannedLocation | ScannedCollection
     message: str
     level: str = "ok"               # ok | info | error: how the station should signal it
     applied: dict | None = None     # {"from": state, "to": state} when a transition was applied
-    moved_to: Location | None = None
+    moved_to: ScannedLocation | None = None
     repeat: bool = False
     allowed: list[str] = field(default_factory=list)
-    putaway: Location | None = None  # the location being filled, if any
+    putaway: ScannedLocation | None = None  # the location being filled, if any
     registered: int | None = None      # a collection's registered devices
     events: list = field(default_factory=list)  # a device's latest events, newest last
 
 
 @dataclass
 class _Context:
-    """A user's scan context, as plain values: it is read and written on every scan, and the
-    ORM's bookkeeping would cost more than the work itself."""
+    """A user's scan context, as plain values, read and written on every scan."""
 
     last_code: str | None = None
     last_station: str | None = None
     last_scan_at: datetime | None = None
-    location: Location | None = None
+    location: ScannedLocation | None = None
 
 
-@cache
-def _context_statement():
-    return select(ScanContext.last_code, ScanContext.last_station, ScanContext.last_scan_at,
-                  ScanContext.location_id).where(ScanContext.user_id == bindparam("user_id"))
+def _context(row: tuple | None) -> _Context:
+    return _Context(*row) if row is not None else _Context()
 
 
-def _read_context(session: Session, user_id: int) -> _Context:
-    row = session.execute(_context_statement(), {"user_id": user_id}).one_or_none()
-    if row is None:
-        return _Context()
-    location = session.get(Location, row.location_id) if row.location_id else None
-    return _Context(row.last_code, row.last_station, row.last_scan_at, location)
-
-
-_CONTEXT_COLUMNS = ("last_code", "last_station", "last_scan_at", "location_id")
-
-
-@cache
-def _upsert_statement(dialect: str):
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(ScanContext).values(
-        user_id=bindparam("user_id"), **{name: bindparam(name) for name in _CONTEXT_COLUMNS}
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=["user_id"], set_={name: stmt.excluded[name] for name in _CONTEXT_COLUMNS}
-    )
-
-
-def _write_context(session: Session, user_id: int, ctx: _Context) -> None:
-    """Insert or update the user's row in one statement (no read-modify-write race)."""
-    session.execute(_upsert_statement(session.get_bind().dialect.name), {
-        "user_id": user_id, "last_code": ctx.last_code, "last_station": ctx.last_station,
-        "last_scan_at": ctx.last_scan_at, "location_id": ctx.location.id if ctx.location else None,
-    })
-
-
-def _resolve(session: Session, code: str):
+def _resolve(conn: Connection, code: str, user_id: int) -> tuple[_Context, tuple | None]:
+    """The user's scan context, and (kind, record) of what ``code`` names or None. A device
+    (the usual scan) is read with the context in one statement."""
     if code.startswith("LOC-"):
-        obj = session.execute(select(Location).where(Location.code == code)).scalar_one_or_none()
-        return ("location", obj) if obj else None
+        obj = scan_store.find_location(conn, code)
+        return _context(scan_store.read_context(conn, user_id)), ("location", obj) if obj else None
     if code.startswith("COL-"):
-        obj = session.execute(
-            select(Collection).where(Collection.reference == code).options(joinedload(Collection.donor))
-        ).scalar_one_or_none()
-        return ("collection", obj) if obj else None
-    device = find_device_by_code(session, code, with_media=True)
-    return ("device", device) if device else None
+        obj = scan_store.find_collection(conn, code)
+        return _context(scan_store.read_context(conn, user_id)), ("collection", obj) if obj else None
+    device, context = scan_store.find_device(conn, code, user_id)
+    return _context(context), ("device", device) if device else None
 
 
 def scan(session: Session, raw_code: str, *, user_id: int, station: str | None = None,
          now: datetime | None = None, settings: ScanSettings = ScanSettings(),
          recent_events: int = 5) -> ScanOutcome:
     """Handle one scan by ``user_id``. Raises ValidationFailed (empty code, unknown station),
-    NotFound (unknown code) or Conflict (a concurrent change of the same device)."""
+    NotFound (unknown code) or Conflict (a concurrent change of the same device).
+
+    One unit of work on ``session``'s connection, through Core statements
+    (``inventory.services.scan_store``); a device it changes that ``session`` holds is expired,
+    so that the caller reads the new values."""
     now = now or utcnow()
     code = normalise_scan(raw_code, settings.strip_prefixes, settings.strip_suffixes)
     if not code:
@@ -120,14 +93,13 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
         raise ValidationFailed({"station": [f"Poste inconnu : valeurs acceptées : {', '.join(Station.values())}."]})
 
     with unit_of_work(session):
-        ctx = _read_context(session, user_id)
-        if ctx.location and ctx.last_scan_at and now - ctx.last_scan_at > settings.putaway_idle:
-            ctx.location = None  # a put-away left idle is over
-
-        resolved = _resolve(session, code)
+        conn = session.connection()
+        ctx, resolved = _resolve(conn, code, user_id)
         if resolved is None:
             raise NotFound(f"Code « {code} » inconnu : ni appareil (inventaire, série, IMEI), ni emplacement, ni collecte.")
         kind, obj = resolved
+        if ctx.location and ctx.last_scan_at and now - ctx.last_scan_at > settings.putaway_idle:
+            ctx.location = None  # a put-away left idle is over
 
         # A scanner's double fire repeats the code at the same station; choosing another
         # station and scanning again is deliberate.
@@ -143,25 +115,38 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
         elif kind == "collection":
             outcome = ScanOutcome(code, kind, obj, message=f"Collecte {obj.reference} — {obj.donor.name}.")
         else:
-            outcome = _scan_device(session, ctx, obj, code, station, user_id, now)
+            outcome = _scan_device(conn, ctx, obj, code, station, user_id, now)
 
         if not repeat:
             ctx.last_code = code
             ctx.last_station = station
             ctx.last_scan_at = now
-        _write_context(session, user_id, ctx)
+        scan_store.write_context(conn, user_id, ctx.last_code, ctx.last_station, ctx.last_scan_at, ctx.location)
+        wrote_device = outcome.applied is not None or outcome.moved_to is not None
+        if not wrote_device:
+            scan_store.commit_without_waiting_for_disk(conn)
         outcome.putaway = ctx.location
         if kind == "device":
             outcome.allowed = allowed_for(obj)
             # Read here, inside the transaction, so that answering needs no second one.
-            session.flush()
-            outcome.events = history(session, obj.id, last=recent_events)
+            # ``history`` runs on the connection as on a session (both execute statements).
+            outcome.events = history(conn, obj.id, last=recent_events)
+            if wrote_device:
+                _expire_held_device(session, obj.id)
         elif kind == "collection":
-            outcome.registered = obj.registered_count
+            outcome.registered = obj.registered
     return outcome
 
 
-def _scan_location(ctx: _Context, location: Location, code: str) -> ScanOutcome:
+def _expire_held_device(session: Session, device_id: int) -> None:
+    """The scan wrote the device without the ORM: a copy ``session`` holds is now stale (its
+    version too), and is reloaded at its next use."""
+    held = session.identity_map.get(identity_key(Device, device_id))
+    if held is not None:
+        session.expire(held)
+
+
+def _scan_location(ctx: _Context, location: ScannedLocation, code: str) -> ScanOutcome:
     if ctx.location is not None and ctx.location.id == location.id:
         ctx.location = None
         return ScanOutcome(code, "location", location, level="info",
@@ -174,12 +159,37 @@ def _scan_location(ctx: _Context, location: Location, code: str) -> ScanOutcome:
                        message=f"Rangement dans {location.code} ({location.name}) : scannez les appareils à y ranger.")
 
 
-def _scan_device(session: Session, ctx: _Context, device: Device, code: str, station: str | None,
+def _transition(conn: Connection, device: ScannedDevice, target: State, *, user_id: int, now: datetime,
+                station: str | None, location: ScannedLocation | None = None) -> None:
+    """``inventory.services.transitions.apply_transition`` in Core: the same guards, the same
+    event, the device written under its optimistic lock. Raises TransitionRefused."""
+    check_transition(device, target)
+    before = device.state
+    place = location or device.location
+    scan_store.change_device(conn, device, state=target.value, grade=grade_after(device, target),
+                             location=place, now=now)
+    scan_store.add_event(conn, device, "transition", from_state=before, to_state=target.value, at=now,
+                         user_id=user_id, location=place, station=station)
+
+
+def _move(conn: Connection, device: ScannedDevice, location: ScannedLocation, *, user_id: int,
+          now: datetime, station: str | None) -> bool:
+    """``inventory.services.transitions.apply_move`` in Core, for a device still in the workshop
+    (the caller has checked): False when it is already there."""
+    if device.location_id == location.id:
+        return False
+    scan_store.change_device(conn, device, state=device.state, grade=device.grade, location=location, now=now)
+    scan_store.add_event(conn, device, "move", from_state=device.state, to_state=device.state, at=now,
+                         user_id=user_id, location=location, station=station)
+    return True
+
+
+def _scan_device(conn: Connection, ctx: _Context, device: ScannedDevice, code: str, station: str | None,
                  user_id: int, now: datetime) -> ScanOutcome:
     outcome = ScanOutcome(code, "device", device, message=f"{device.asset_tag} — {device.brand} {device.model}.")
     target = STATION_TARGETS.get(Station(station)) if station else None
     if ctx.location is not None:
-        return _put_away(session, outcome, device, ctx.location, target, station, user_id, now)
+        return _put_away(conn, outcome, device, ctx.location, target, station, user_id, now)
     if target is None:
         return outcome
     if device.state == target.value:
@@ -188,7 +198,7 @@ def _scan_device(session: Session, ctx: _Context, device: Device, code: str, sta
         return outcome
     try:
         before = device.state
-        apply_transition(session, device, target, user_id=user_id, now=now, station=station)
+        _transition(conn, device, target, user_id=user_id, now=now, station=station)
     except TransitionRefused as refused:
         outcome.level = "error"
         outcome.message = f"{device.asset_tag} : {refused.message}"
@@ -198,8 +208,8 @@ def _scan_device(session: Session, ctx: _Context, device: Device, code: str, sta
     return outcome
 
 
-def _put_away(session: Session, outcome: ScanOutcome, device: Device, putaway: Location, target: State | None,
-              station: str | None, user_id: int, now: datetime) -> ScanOutcome:
+def _put_away(conn: Connection, outcome: ScanOutcome, device: ScannedDevice, putaway: ScannedLocation,
+              target: State | None, station: str | None, user_id: int, now: datetime) -> ScanOutcome:
     """A put-away is under way: the device goes into ``putaway`` whatever the station. The
     station's transition comes with it where the lifecycle allows it (one event for both);
     where it does not, the device is moved all the same and the message says which state it
@@ -214,7 +224,7 @@ def _put_away(session: Session, outcome: ScanOutcome, device: Device, putaway: L
     if target is not None and device.state != target.value:
         before = State(device.state)
         try:
-            apply_transition(session, device, target, user_id=user_id, now=now, station=station, location=putaway)
+            _transition(conn, device, target, user_id=user_id, now=now, station=station, location=putaway)
         except TransitionRefused as refused:
             if target in TRANSITIONS[before]:
                 kept = f" ; il reste « {before.label} », pas encore « {target.label} ». {refused.message}"
@@ -226,7 +236,7 @@ def _put_away(session: Session, outcome: ScanOutcome, device: Device, putaway: L
             outcome.message = f"{tag} : {before.label} → {target.label}. Rangé dans {putaway.code}."
             return outcome
 
-    if apply_move(session, device, putaway, user_id=user_id, now=now, station=station) is not None:
+    if _move(conn, device, putaway, user_id=user_id, now=now, station=station):
         outcome.moved_to = putaway
         outcome.message = f"{tag} rangé dans {putaway.code}" + (kept or ".")
     else:

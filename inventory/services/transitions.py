@@ -21,6 +21,21 @@ def allowed_for(device: Device, context: TransitionContext = TransitionContext()
     return [s.value for s in allowed_targets(facts_of(device), context)]
 
 
+def check_transition(device: Device, target: State, context: TransitionContext = TransitionContext()) -> None:
+    """Raise TransitionRefused with the French reason and the states that are allowed, when
+    the guards refuse ``device → target``. ``device`` may be any object with a device's
+    attributes (the scan station's Core records too)."""
+    facts = facts_of(device)
+    reason = refusal(facts, target, context)
+    if reason is not None:
+        raise TransitionRefused(reason, allowed=[s.value for s in allowed_targets(facts, context)])
+
+
+def grade_after(device: Device, target: State) -> str | None:
+    """The device's grade once it has moved to ``target``."""
+    return None if target in _CLEARS_GRADE else device.grade
+
+
 def apply_transition(session: Session, device: Device, target: State, *, user_id: int | None,
                      now: datetime, note: str | None = None, location: Location | None = None,
                      station: str | None = None,
@@ -29,10 +44,7 @@ def apply_transition(session: Session, device: Device, target: State, *, user_id
 
     Raises TransitionRefused with the French reason and the states that are allowed.
     """
-    facts = facts_of(device)
-    reason = refusal(facts, target, context)
-    if reason is not None:
-        raise TransitionRefused(reason, allowed=[s.value for s in allowed_targets(facts, context)])
+    check_transition(device, target, context)
     event = DeviceEvent(
         device=device, kind="transition", from_state=device.state, to_state=target.value, at=now,
         user_id=user_id, location=location or device.location, station=station,
