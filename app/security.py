@@ -38,6 +38,7 @@ from app import auth_views
 from app.auth_views import SESSION_TOKEN_VERSION, FrenchSecurityApi, password_field
 from app.login_guard import LoginGuard, Refusal
 from app.passwords import PasswordRefused, check_password
+from app.views.listing import ListInterface, ListPages
 from core.actor import PUBLIC
 from core.territory import Epci
 from core.organisations import Organisation
@@ -94,7 +95,7 @@ def _without_groups(columns: list[str]) -> list[str]:
     return [c for c in columns if c != _NO_GROUPS]
 
 
-class RekonektUserDBModelView(UserDBModelView):
+class RekonektUserDBModelView(ListPages, UserDBModelView):
     # The new account's password follows the policy (the form's user name is the account's).
     add_form_extra_fields = {**UserDBModelView.add_form_extra_fields, "password": password_field()}
     add_columns = _without_groups(UserDBModelView.add_columns) + _BINDINGS
@@ -197,6 +198,8 @@ class RekonektSecurityManager(SecurityManager):
             raise RuntimeError("Rekonekt signs in from its own database only (AUTH_TYPE = AUTH_DB, "
                                "AUTH_USER_REGISTRATION = False).")
         appbuilder = self.appbuilder
+        # The accounts list reads a page from its nearer end, roles and bindings with it.
+        self.userdbmodelview.datamodel = ListInterface(self.user_model)
         appbuilder.add_api(self.security_api)
         appbuilder.add_view_no_menu(self.userinfoeditview())
         appbuilder.add_view_no_menu(self.resetpasswordview())

@@ -8,7 +8,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.organisations import Organisation
-from inventory.models import Collection, Device, DeviceEvent, DeviceSnapshot, Location, Site, StorageMedium
+from core.paging import Page, page_of
+from inventory.models import (
+    Collection, Device, DeviceEvent, DeviceSnapshot, ImportedDrive, Location, Site, StorageMedium,
+)
+
+DRIVES_PER_PAGE = 50
 
 
 @cache
@@ -70,6 +75,16 @@ def collections(session: Session) -> list[Collection]:
     return list(session.execute(select(Collection).order_by(Collection.id.desc())).scalars())
 
 
+def queued_drives():
+    """The statement of the drives waiting for a technician, with their report."""
+    return select(ImportedDrive).where(ImportedDrive.status == "queued").options(joinedload(ImportedDrive.report))
+
+
+def imported_drive_page(session: Session, number: int | str = 1, size: int | None = None) -> Page:
+    """A page of the drives waiting for a technician, oldest first, with their report."""
+    return page_of(session, queued_drives(), [ImportedDrive.id.asc()], number, size or DRIVES_PER_PAGE)
+
+
 def device_snapshots(session: Session, device_id: int) -> list[tuple]:
     """The hardware snapshots received for a device, newest first, each with the name of the
     account that posted it (None when a station token did). The raw JSON is not loaded."""
@@ -90,3 +105,34 @@ def snapshot_device_id(session: Session, uuid: str) -> tuple[bool, int | None]:
     """(whether a snapshot of that uuid was received, the id of its device when it has one)."""
     row = session.execute(select(DeviceSnapshot.device_id).where(DeviceSnapshot.uuid == uuid[:36])).first()
     return (row is not None, row.device_id if row is not None else None)
+
+
+# --- suggestions for the fields that name a record by its code (autocomplete) ---------------
+
+SUGGESTIONS = 10
+
+
+def collection_suggestions(session: Session, text: str, limit: int = SUGGESTIONS) -> list[tuple[str, str]]:
+    """(reference, label) of the collections whose reference or donor's name holds ``text``,
+    the most recent first."""
+    named = Collection.reference.icontains(text, autoescape=True) | Organisation.name.icontains(text, autoescape=True)
+    rows = session.execute(
+        select(Collection.reference, Organisation.name, Collection.collected_on)
+        .join(Organisation, Organisation.id == Collection.donor_id)
+        .where(named).order_by(Collection.id.desc()).limit(limit))
+    return [(reference, f"{reference} — {donor} ({collected:%d/%m/%Y})") for reference, donor, collected in rows]
+
+
+def location_suggestions(session: Session, text: str, limit: int = SUGGESTIONS) -> list[tuple[str, str]]:
+    """(code, label) of the locations whose code or name holds ``text``, active ones first."""
+    named = Location.code.icontains(text, autoescape=True) | Location.name.icontains(text, autoescape=True)
+    rows = session.execute(select(Location.code, Location.name, Location.active).where(named)
+                           .order_by(Location.active.desc(), Location.code).limit(limit))
+    return [(code, f"{code} — {name}" + ("" if active else " (inactif)")) for code, name, active in rows]
+
+
+def site_suggestions(session: Session, text: str, limit: int = SUGGESTIONS) -> list[tuple[str, str]]:
+    """(code, label) of the sites whose code or name holds ``text``."""
+    named = Site.code.icontains(text, autoescape=True) | Site.name.icontains(text, autoescape=True)
+    rows = session.execute(select(Site.code, Site.name).where(named).order_by(Site.code).limit(limit))
+    return [(code, f"{code} — {name}") for code, name in rows]

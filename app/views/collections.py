@@ -5,7 +5,6 @@ import base64
 
 from flask import Response, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange, Optional
@@ -17,6 +16,7 @@ from app.operator import current_operator
 from app.templating import french_date
 from app.views.errors import domain_errors, field_errors
 from app.views.forms import decimal_text, drop_none, integer, text
+from app.views.listing import ListInterface, ListPages
 from app.views.service_forms import ServiceForms
 from core.clock import local_today
 from core.uploads import DEVICE_IMPORT_LIMITS, REPORT_LIMITS, limits_from_config
@@ -33,8 +33,8 @@ from inventory.services.erasure_import import import_erasure_report
 from core.vocabulary import OrganisationKind
 
 
-class CollectionView(ServiceForms, ModelView):
-    datamodel = SQLAInterface(Collection)
+class CollectionView(ListPages, ServiceForms, ModelView):
+    datamodel = ListInterface(Collection)
     route_base = "/collections"
     class_permission_name = "Collections"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_import"]
@@ -46,6 +46,7 @@ class CollectionView(ServiceForms, ModelView):
 
     list_columns = ["reference", "donor", "collected_on", "site", "declared_count", "registered_count"]
     search_columns = ["reference", "donor", "collected_on", "site"]
+    order_columns = ["reference", "collected_on", "declared_count"]
     edit_columns = ["declared_count", "weight_kg", "notes"]
     # The add form is our own (see add()); FAB still builds one, from these columns.
     add_columns = ["donor", "collected_on", "site", "declared_count", "weight_kg", "notes"]

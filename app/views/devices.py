@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from flask import Response, current_app, flash, redirect, request, session as cookie, url_for
 from flask_appbuilder import ModelView, action, expose, has_access
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange, Optional
@@ -18,6 +17,7 @@ from app.print_stations import stations as print_stations
 from app.operator import current_operator
 from app.views.errors import domain_errors, field_errors
 from app.views.forms import decimal_text, drop_none, integer, text
+from app.views.listing import ListInterface, ListPages
 from app.views.service_forms import ServiceForms
 from core.errors import DomainError, NotFound, ValidationFailed
 from inventory import queries
@@ -184,8 +184,8 @@ def device_input_from_form(form) -> dict:
     return data
 
 
-class DeviceView(ServiceForms, ModelView):
-    datamodel = SQLAInterface(Device)
+class DeviceView(ListPages, ServiceForms, ModelView):
+    datamodel = ListInterface(Device)
     route_base = "/devices"
     class_permission_name = "Devices"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
@@ -204,7 +204,9 @@ class DeviceView(ServiceForms, ModelView):
     show_columns = ["asset_tag", "category", "brand", "model", "serial_number", "imei", "cpu", "ram_gb",
                     "storage_summary", "screen_in", "os", "weight_kg", "collection", "location", "state", "grade",
                     "created_at", "updated_at"]
-    order_columns = ["asset_tag", "category", "brand", "model", "state", "grade"]
+    # Sorts an index serves from either end at a million devices (migration 0016); brand and model
+    # are searched (« contient »), not sorted.
+    order_columns = ["asset_tag", "category", "state", "grade"]
     base_order = ("id", "desc")
     label_columns = DEVICE_LABELS
     validators_columns = {

@@ -20,31 +20,34 @@ from app.extensions import db
 from app.views.errors import domain_errors
 from app.views.forms import integer, text
 from core.clock import local_today, to_local, utcnow
+from core.paging import page_number
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.territory import Commune
 from core.actor import ANIMATEUR
 from distribution.access import is_animateur, is_stock_manager, require_stock_manager
-from distribution.models import Reservation, WorkshopSession
+from distribution.models import Reservation
 from core.schemas import load
 from distribution.schemas import HandoverIn, WorkshopIn
 from distribution.services.grids import grid_in_effect
 from distribution.services.handover import handover
-from distribution.services.invoicing import invoice_by_number, issue_credit_note, latest_invoices
-from distribution.services.reservations import (
-    active_reservations,
-    matching_devices,
-    release,
-    reservation_by_id,
-    reserve,
-    waiting_list,
+from distribution.queries import (
+    booking_rows,
+    invoice_page,
+    reservation_page,
+    seats_taken,
+    session_page,
+    waiting_entry,
+    waiting_page,
 )
+from distribution.services.invoicing import invoice_by_number, issue_credit_note
+from distribution.services.reservations import matching_devices, release, reservation_by_id, reserve
 from distribution.services.workshops import (
     book,
     booking_desk,
-    bookings_of_households,
     books_households,
     cancel,
     create_session,
+    households_bookings,
     propose_sessions,
     record_attendance,
     sessions_of,
@@ -107,22 +110,22 @@ class WaitingListView(BaseView):
     base_permissions = ["can_read", "can_write"]
     default_view = "list"
 
-    def _waiting(self):
-        return waiting_list(db.session, current_app.config["PRIORITY_WEIGHTS"])
-
     @expose("/")
     @has_access
     @permission_name("read")
     def list(self):
         _stock_manager()
-        return self.render_template("distribution/waiting_list.html", title=_("Waiting list"), rows=self._waiting())
+        page = waiting_page(db.session, current_app.config["PRIORITY_WEIGHTS"], local_today(),
+                            number=page_number(request.args.get("page")))
+        return self.render_template("distribution/waiting_list.html", title=_("Waiting list"), page=page,
+                                    rows=page.rows)
 
     @expose("/<int:pk>")
     @has_access
     @permission_name("read")
     def show(self, pk: int):
         _stock_manager()
-        waiting = next((w for w in self._waiting() if w.request.id == pk), None)
+        waiting = waiting_entry(db.session, current_app.config["PRIORITY_WEIGHTS"], local_today(), pk)
         if waiting is None:
             abort(404)
         return self.render_template("distribution/waiting_show.html", title=_("Waiting request"), w=waiting,
@@ -161,8 +164,9 @@ class ReservationView(BaseView):
     @permission_name("read")
     def list(self):
         _stock_manager()
-        rows = active_reservations(db.session)
-        return self.render_template("distribution/reservations.html", title=_("Reservations"), rows=rows)
+        page = reservation_page(db.session, number=page_number(request.args.get("page")))
+        return self.render_template("distribution/reservations.html", title=_("Reservations"), page=page,
+                                    rows=page.rows)
 
     def _render(self, reservation, values: dict, errors: dict):
         item = reservation.request
@@ -233,8 +237,8 @@ class InvoiceView(BaseView):
     @permission_name("read")
     def list(self):
         _stock_manager()
-        rows = latest_invoices(db.session)
-        return self.render_template("distribution/invoices.html", title=_("Invoices"), rows=rows)
+        page = invoice_page(db.session, number=page_number(request.args.get("page")))
+        return self.render_template("distribution/invoices.html", title=_("Invoices"), page=page, rows=page.rows)
 
     def _render(self, number: str, values: dict, errors: dict):
         try:
@@ -344,17 +348,19 @@ class WorkshopView(BaseView):
         seats for those who book households, with the bookings of their households; an
         Animateur's own sessions."""
         actor = _actor()
-        stmt = sessions_of(db.session, actor)
-        rows = db.session.execute(stmt.order_by(WorkshopSession.starts_at, WorkshopSession.id)).scalars().all()
         now = utcnow()
-        seats = {w.id: sum(1 for b in w.bookings if b.status in BookingGroup.SEATED) for w in rows}
+        stmt = sessions_of(db.session, actor, now=now)
+        show_past = is_stock_manager(actor) or is_animateur(actor)
+        upcoming = session_page(db.session, stmt, upcoming=True, now=now,
+                                number=page_number(request.args.get("upcoming")))
+        past = (session_page(db.session, stmt, upcoming=False, now=now, number=page_number(request.args.get("page")))
+                if show_past else None)
+        seats = seats_taken(db.session, [w.id for w in upcoming.rows + (past.rows if past else [])])
         booker_only = books_households(actor) and not is_stock_manager(actor)
         return self.render_template("distribution/workshops.html", title=_("Workshops"), seats=seats,
                                     may_create=is_stock_manager(actor), may_book=books_households(actor),
-                                    upcoming=[w for w in rows if w.starts_at > now],
-                                    past=[w for w in reversed(rows) if w.starts_at <= now],
-                                    show_past=is_stock_manager(actor) or is_animateur(actor),
-                                    mine=bookings_of_households(db.session, actor, upcoming_only=True)
+                                    upcoming=upcoming, past=past, show_past=show_past,
+                                    mine=booking_rows(db.session, households_bookings(actor, upcoming_only=True, now=now))
                                     if booker_only else None)
 
     def _render_form(self, values: dict, errors: dict):

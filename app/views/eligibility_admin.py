@@ -16,7 +16,9 @@ from core.errors import DomainError, ValidationFailed
 from core.actor import actor_of
 from core.uploads import BATCH_LIMITS, UploadLimits, limits_from_config
 from eligibility.audit_display import describe_changes
-from eligibility.models import AuditEntry, Decision, RuleSet
+from core.paging import page_number
+from eligibility.models import Decision, RuleSet
+from eligibility.queries import audit_page
 from eligibility.services.batch import COLUMNS, check_table, import_table, read_table, result_file, template_csv
 from eligibility.services.rulesets import load_rule_set, read_rule_file
 
@@ -137,9 +139,6 @@ class AuditLogView(BaseView):
     @permission_name("read")
     def list(self):
         reference = (request.args.get("reference") or "").strip().upper()
-        stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(500)
-        if reference:
-            stmt = stmt.where(AuditEntry.household_reference == reference)
-        rows = db.session.execute(stmt).scalars().all()
-        return self.render_template("eligibility/audit.html", title=_l("Income audit log"),
-                                    entries=[(e, describe_changes(e.changes)) for e in rows], reference=reference)
+        page = audit_page(db.session, reference=reference or None, number=page_number(request.args.get("page")))
+        return self.render_template("eligibility/audit.html", title=_l("Income audit log"), page=page,
+                                    entries=[(e, describe_changes(e.changes)) for e in page.rows], reference=reference)

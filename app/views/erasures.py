@@ -12,7 +12,9 @@ from app.views.errors import domain_errors
 from app.views.forms import text
 from core.errors import ValidationFailed
 from inventory.services.common import device_by_tag
-from inventory.services.erasure_import import assign_imported_drive, dismiss_imported_drive, review_queue
+from core.paging import page_number
+from inventory.queries import imported_drive_page
+from inventory.services.erasure_import import assign_imported_drive, dismiss_imported_drive
 
 
 def _queue(view, *args, **kwargs) -> str:
@@ -29,8 +31,12 @@ class ErasureQueueView(BaseView):
     @has_access
     @permission_name("read")
     def queue(self):
+        return self._render(choose=None)
+
+    def _render(self, choose):
+        page = imported_drive_page(db.session, page_number(request.args.get("page")))
         return self.render_template("inventory/erasure_queue.html", title=_l("Erasure review queue"),
-                                    drives=review_queue(db.session), choose=None)
+                                    page=page, drives=page.rows, choose=choose)
 
     @expose("/queue/<int:drive_id>/assign", methods=["POST"])
     @has_access
@@ -46,9 +52,7 @@ class ErasureQueueView(BaseView):
         if not medium.isdigit():
             if len(device.media) != 1:
                 # Several media: ask which one, on the same page.
-                return self.render_template("inventory/erasure_queue.html", title=_l("Erasure review queue"),
-                                            drives=review_queue(db.session),
-                                            choose={"drive": drive_id, "device": device})
+                return self._render(choose={"drive": drive_id, "device": device})
             medium = str(device.media[0].id)
         assign_imported_drive(db.session, drive_id, asset_tag=tag, medium_id=int(medium), user_id=g.user.id,
                               operator_name=name, operator_role=role, note=text(request.form, "note"))

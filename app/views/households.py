@@ -18,15 +18,16 @@ from app.views.forms import decimal_text, text
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.territory import Commune
 from core.actor import actor_of
-from eligibility.access import household_for, request_for, visible_households, visible_requests
+from core.paging import page_number
+from eligibility.access import household_for, request_for
+from eligibility.queries import household_page, request_page
 from distribution.services.export import household_handover
 from eligibility.export_pdf import render_household_export
-from eligibility.models import Household
 from core.schemas import load
 from eligibility.schemas import FIELD_LABELS, HouseholdIn
 from eligibility.services.export import export_household
 from eligibility.services.households import read_household, update_income
-from eligibility.services.requests import create_household_with_request, create_request, decide_request, queue
+from eligibility.services.requests import create_household_with_request, create_request, decide_request
 from eligibility.services.rulesets import rules_in_effect
 from eligibility.vocabulary import ProofKind, Relationship, RequestStatus, Situation
 from core.vocabulary import Category
@@ -165,12 +166,9 @@ class HouseholdView(BaseView):
     @permission_name("read")
     def list(self):
         query = (request.args.get("q") or "").strip()
-        stmt = visible_households(_actor()).order_by(Household.id.desc()).limit(200)
-        if query:
-            like = f"%{query}%"
-            stmt = stmt.where(Household.reference.ilike(like) | Household.last_name.ilike(like))
-        rows = db.session.execute(stmt).scalars().all()
-        return self.render_template("eligibility/households.html", title=_l("Households"), households=rows, q=query)
+        page = household_page(db.session, _actor(), search=query or None, number=page_number(request.args.get("page")))
+        return self.render_template("eligibility/households.html", title=_l("Households"), page=page,
+                                    households=page.rows, q=query)
 
     def _render_form(self, values: dict, errors: dict, duplicates=None):
         rules = rules_in_effect(db.session, local_today())
@@ -282,9 +280,10 @@ class RequestView(BaseView):
         status = request.args.get("status", RequestStatus.SUBMITTED.value)
         if status not in RequestStatus.values() and status != "all":
             status = RequestStatus.SUBMITTED.value
-        rows = queue(db.session, visible_requests(_actor()), None if status == "all" else status)
-        return self.render_template("eligibility/queue.html", title=_l("Request queue"), requests=rows,
-                                    status=status, statuses=RequestStatus.choices())
+        page = request_page(db.session, _actor(), status=None if status == "all" else status,
+                            number=page_number(request.args.get("page")))
+        return self.render_template("eligibility/queue.html", title=_l("Request queue"), page=page,
+                                    requests=page.rows, status=status, statuses=RequestStatus.choices())
 
     @expose("/<int:pk>")
     @has_access

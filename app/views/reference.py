@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import ModelView, action, expose, has_access
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from app.extensions import db
 from app.views.errors import domain_errors, field_errors
 from app.views.forms import integer, text
+from app.views.listing import ListInterface, ListPages
 from app.views.service_forms import ServiceForms
 from core.errors import DomainError, ValidationFailed
 from core.territory import Commune, Epci
@@ -51,8 +52,8 @@ def _siret_field(form, field) -> None:
             raise ValidationError(f"SIRET invalide : {problem}")
 
 
-class OrganisationView(ServiceForms, ModelView):
-    datamodel = SQLAInterface(Organisation)
+class OrganisationView(ListPages, ServiceForms, ModelView):
+    datamodel = ListInterface(Organisation)
     route_base = "/organisations"
     class_permission_name = "Organisations"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
@@ -84,8 +85,8 @@ class OrganisationView(ServiceForms, ModelView):
                             commune_insee=_insee(data["commune"]))
 
 
-class SiteView(ServiceForms, ModelView):
-    datamodel = SQLAInterface(Site)
+class SiteView(ListPages, ServiceForms, ModelView):
+    datamodel = ListInterface(Site)
     route_base = "/sites"
     class_permission_name = "Sites"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
@@ -102,6 +103,7 @@ class SiteView(ServiceForms, ModelView):
     add_title = _l("New site")
     edit_title = _l("Edit site")
     list_columns = ["code", "name", "kind", "commune"]
+    search_columns = ["code", "name", "kind", "commune", "organisation"]
     add_columns = ["code", "name", "kind", "address", "commune", "organisation"]
     edit_columns = ["name", "kind", "address", "commune", "organisation"]
     show_columns = ["code", "name", "kind", "address", "commune", "organisation"]
@@ -122,8 +124,8 @@ class SiteView(ServiceForms, ModelView):
                     commune_insee=_insee(data["commune"]), organisation_id=_id(data["organisation"]))
 
 
-class LocationView(ServiceForms, ModelView):
-    datamodel = SQLAInterface(Location)
+class LocationView(ListPages, ServiceForms, ModelView):
+    datamodel = ListInterface(Location)
     route_base = "/locations"
     class_permission_name = "Locations"
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
@@ -178,8 +180,8 @@ class LocationView(ServiceForms, ModelView):
         return redirect(url_for("LocationView.list"))
 
 
-class CommuneView(ModelView):
-    datamodel = SQLAInterface(Commune)
+class CommuneView(ListPages, ModelView):
+    datamodel = ListInterface(Commune)
     route_base = "/communes"
     class_permission_name = "Communes"
     base_permissions = ["can_list", "can_show"]
@@ -188,14 +190,15 @@ class CommuneView(ModelView):
     list_columns = ["insee_code", "name", "postal_code_list", "epci"]
     show_columns = ["insee_code", "name", "postal_code_list", "epci"]
     search_columns = ["insee_code", "name", "epci"]
+    list_load = (selectinload(Commune.postal_codes),)   # the postal codes shown on each row
     base_order = ("name", "asc")
     page_size = 50
     label_columns = {"insee_code": _l("INSEE code"), "name": _l("Name"),
                      "postal_code_list": _l("Postal codes"), "epci": _l("EPCI")}
 
 
-class EpciView(ModelView):
-    datamodel = SQLAInterface(Epci)
+class EpciView(ListPages, ModelView):
+    datamodel = ListInterface(Epci)
     route_base = "/epci"
     class_permission_name = "Communes"
     base_permissions = ["can_list", "can_show", "can_edit"]   # editing: Admin only (app/roles.py)
@@ -203,6 +206,7 @@ class EpciView(ModelView):
     show_title = _l("EPCI")
     edit_title = _l("EPCI")
     list_columns = ["short_name", "official_name", "siren", "single_agent"]
+    search_columns = ["short_name", "official_name", "siren"]
     show_columns = ["short_name", "official_name", "siren", "single_agent"]
     edit_columns = ["single_agent"]
     label_columns = {"short_name": _l("Name"), "official_name": _l("Official name"), "siren": _l("SIREN"),

@@ -12,14 +12,17 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.label_printing import label_at_reception
 from app.views.errors import domain_errors, field_errors
+from app.views.listing import LOOKUPS, suggestions
 from app.views.forms import text
 from core.actor import actor_of
 from core.errors import ValidationFailed
+from core.paging import page_number
 from core.vocabulary import Category
 from inventory import queries
+from inventory.models import Collection
 from inventory.services.snapshot_queue import (
-    add_set_aside_disk, dismiss_queued_snapshot, dismiss_set_aside_disk, pending_disks, register_queued_snapshot,
-    review_queue,
+    add_set_aside_disk, dismiss_queued_snapshot, dismiss_set_aside_disk, pending_disk_page, register_queued_snapshot,
+    review_queue_page,
 )
 from inventory.services.snapshots import COMPLETED, REGISTERED
 from inventory.vocabulary import MediumKind
@@ -48,11 +51,21 @@ class SnapshotQueueView(BaseView):
     def _page(self, *, failed: str | None = None, errors: dict | None = None):
         """The page; after a refused form, ``failed`` names that form (``register-<id>``,
         ``disk-<id>-<position>``), shown again with what was typed and each field's message."""
+        queue = review_queue_page(db.session, page_number(request.args.get("page")))
+        disks = pending_disk_page(db.session, page_number(request.args.get("disks")))
         return self.render_template(
-            "inventory/snapshot_queue.html", title=TITLE, queue=review_queue(db.session),
-            disks=pending_disks(db.session), collections=queries.collections(db.session),
-            categories=Category.choices(), kinds=MediumKind.choices(), failed=failed, errors=errors or {},
-            values=request.form if failed else {})
+            "inventory/snapshot_queue.html", title=TITLE, queue=queue.rows, queue_page=queue, disks=disks.rows,
+            disks_page=disks,
+            at={name: page.number for name, page in (("page", queue), ("disks", disks)) if page.number > 1},
+            categories=Category.choices(), kinds=MediumKind.choices(), failed=failed,
+            errors=errors or {}, values=request.form if failed else {})
+
+    @expose("/queue/collections")
+    @has_access
+    @permission_name("read")
+    def collections(self):
+        """Suggestions for the collection a snapshot is registered in (``app.views.listing``)."""
+        return suggestions(LOOKUPS[Collection])
 
     @expose("/queue")
     @has_access

@@ -3,24 +3,24 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.views.errors import domain_errors, field_errors
 from app.views.forms import integer, text
+from app.views.listing import ListInterface, ListPages
 from core.errors import DomainError
 from inventory import queries
 from inventory.models import SparePart
-from inventory.services.grading import save_template, template_items, template_text
+from inventory.services.grading import every_template, save_template, template_text
 from inventory.services.repairs import add_stock
 from core.vocabulary import Category
 from inventory.vocabulary import PartType
 
 
-class SparePartView(ModelView):
-    datamodel = SQLAInterface(SparePart)
+class SparePartView(ListPages, ModelView):
+    datamodel = ListInterface(SparePart)
     route_base = "/spare-parts"
     class_permission_name = "Spare parts"
     base_permissions = ["can_list", "can_show", "can_add"]
@@ -68,7 +68,8 @@ class ChecklistTemplateView(BaseView):
     @has_access
     @permission_name("read")
     def templates(self):
-        texts = {c.value: template_text(template_items(db.session, c.value)) for c in Category}
+        templates = every_template(db.session)
+        texts = {c.value: template_text(templates.get(c.value, [])) for c in Category}
         return self.render_template("inventory/checklists.html", title=_l("Quality-control checklists"),
                                     categories=Category.choices(), texts=texts)
 

@@ -10,18 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from core.clock import local_today, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.territory import Commune
 from distribution.access import require_stock_manager
 from distribution.models import Reservation
+from distribution.queries import WaitingRequest, waiting, waiting_order, waiting_statement
 from distribution.vocabulary import ReservationStatus
 from core.actor import Actor
-from eligibility.models import Household, Request
+from eligibility.models import Request
 from eligibility.services.requests import is_current
-from eligibility.vocabulary import RequestStatus, Situation
+from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State, TransitionContext
 from inventory.models import Collection, Device, Location, Site
 from core.unit_of_work import unit_of_work
@@ -31,13 +32,6 @@ from core.vocabulary import Category
 
 RESERVING = TransitionContext(reservation=True)
 ACTIVE = ReservationStatus.ACTIVE.value
-
-
-@dataclass(frozen=True)
-class WaitingRequest:
-    request: Request
-    priority: int
-    situations: tuple[str, ...]   # the priority situations that count, as French labels
 
 
 @dataclass(frozen=True)
@@ -51,23 +45,12 @@ class Match:
         return ("Même commune", "Même EPCI", "Autre EPCI", "Site inconnu")[self.proximity]
 
 
-def priority_of(situations: list[str], weights: dict[str, int]) -> int:
-    return sum(weights.get(code, 0) for code in set(situations or []))
-
-
 def waiting_list(session: Session, weights: dict[str, int], *, today=None) -> list[WaitingRequest]:
     """Validated, still valid requests holding no device, by priority (highest first), then by
     validation date (oldest first)."""
     today = today or local_today()
-    held = select(Reservation.request_id).where(Reservation.status == ACTIVE)
-    rows = session.execute(
-        select(Request).options(joinedload(Request.household).joinedload(Household.commune))
-        .where(Request.status == RequestStatus.VALIDATED.value).where(Request.id.not_in(held))
-    ).scalars().all()
-    waiting = [WaitingRequest(r, priority_of(r.household.situations, weights),
-                              tuple(Situation.label_of(s) for s in r.household.situations if weights.get(s)))
-               for r in rows if is_current(r, today)]
-    return sorted(waiting, key=lambda w: (-w.priority, w.request.decided_at or w.request.created_at, w.request.id))
+    rows = session.execute(waiting_statement(today).order_by(*waiting_order(weights))).scalars().all()
+    return [waiting(r, weights) for r in rows]
 
 
 def matching_devices(session: Session, item: Request, *, limit: int = 50) -> list[Match]:

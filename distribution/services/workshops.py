@@ -19,6 +19,7 @@ from core.territory import Commune
 from core.actor import AGENT_EPCI, ANIMATEUR
 from distribution.access import bookable_household, is_animateur, is_stock_manager, require_stock_manager
 from distribution.models import Booking, WorkshopSession
+from distribution.queries import booking_rows
 from distribution.vocabulary import BookingGroup, BookingStatus
 from core.actor import Actor
 from eligibility.access import scope, visible_households
@@ -257,10 +258,10 @@ def sessions_of(session: Session, actor: Actor, *, now: datetime | None = None):
     return stmt.where(or_(*clauses))
 
 
-def bookings_of_households(session: Session, actor: Actor, *, session_id: int | None = None,
-                           upcoming_only: bool = False, now: datetime | None = None) -> list[tuple[Booking, int | None]]:
-    """The bookings (not cancelled) of the households the actor may see, each with its position on
-    the waiting list: of one session, or of every upcoming session; soonest session first."""
+def households_bookings(actor: Actor, *, session_id: int | None = None, upcoming_only: bool = False,
+                        now: datetime | None = None):
+    """The statement of the bookings (not cancelled) of the households the actor may see, joined
+    to their household and session: of one session, or of every upcoming session."""
     stmt = (scope(select(Booking).join(Booking.household), actor)
             .join(Booking.session)
             .where(Booking.status != BookingStatus.CANCELLED.value))
@@ -268,8 +269,15 @@ def bookings_of_households(session: Session, actor: Actor, *, session_id: int | 
         stmt = stmt.where(Booking.session_id == session_id)
     if upcoming_only:
         stmt = stmt.where(WorkshopSession.starts_at > (now or utcnow()))
-    rows = session.execute(stmt.order_by(WorkshopSession.starts_at, Booking.booked_at, Booking.id)).scalars().all()
-    return [(b, waitlist_position(session, b)) for b in rows]
+    return stmt
+
+
+def bookings_of_households(session: Session, actor: Actor, *, session_id: int | None = None,
+                           upcoming_only: bool = False, now: datetime | None = None) -> list[tuple[Booking, int | None]]:
+    """The bookings (not cancelled) of the households the actor may see, each with its position on
+    the waiting list: of one session, or of every upcoming session; soonest session first."""
+    return booking_rows(session, households_bookings(actor, session_id=session_id, upcoming_only=upcoming_only,
+                                                     now=now))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from inventory.codes import clean_identifier
 from inventory.importers.generic import ReportFormatError, looks_like_csv, looks_like_json, parse_csv, parse_json
 from inventory.lifecycle import StateGroup
 from inventory.models import Device, ErasureImport, ImportedDrive, StorageMedium
+from inventory.queries import queued_drives
 from core.schemas import load
 from inventory.schemas import ReportDriveIn
 from core.unit_of_work import unit_of_work
@@ -279,10 +280,7 @@ def _fill_medium_identity(medium: StorageMedium, drive: dict) -> None:
 
 def review_queue(session: Session) -> list[ImportedDrive]:
     """Drives waiting for a technician, oldest first."""
-    return list(session.execute(
-        select(ImportedDrive).where(ImportedDrive.status == "queued")
-        .options(joinedload(ImportedDrive.report)).order_by(ImportedDrive.id)
-    ).scalars())
+    return list(session.execute(queued_drives().order_by(ImportedDrive.id)).scalars())
 
 
 def _queued(session: Session, drive_id: int) -> ImportedDrive:

@@ -43,6 +43,13 @@ def template_items(session: Session, category: str) -> list[Item]:
     return [Item.from_dict(d) for d in template.items]
 
 
+def every_template(session: Session) -> dict[str, list[Item]]:
+    """Category → its checklist's items, every template in one statement (a category without
+    one is left out)."""
+    return {template.category: [Item.from_dict(d) for d in template.items]
+            for template in session.execute(select(ChecklistTemplate)).scalars()}
+
+
 def parse_template_text(text: str) -> list[Item]:
     """Admin's editing format, one item per line: ``key ; label ; bool`` or
     ``key ; label ; percent ; threshold``. Raises ValidationFailed naming the line."""

@@ -58,6 +58,8 @@ def crud(read, add, edit, delete) -> dict:
     """A Flask-AppBuilder model view's routes. ``delete`` by GET is refused by FAB whenever CSRF is
     on (a redirection, no deletion), so it is a read here."""
     return {"list/": {"GET": rights(read)}, "show/<pk>": {"GET": rights(read)},
+            # a search field's suggestions (app.views.listing), with the list's permission
+            "autocomplete/<relation>": {"GET": rights(read)},
             "add": {"GET": rights(add), "POST": rights(add)}, "edit/<pk>": {"GET": rights(edit), "POST": rights(edit)},
             "delete/<pk>": {"GET": rights(delete), "POST": rights(delete)},
             "download/<string:filename>": {"GET": Expect(mode=GONE)},
@@ -131,6 +133,7 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/erasures/queue/<int:drive_id>/assign": {"POST": rights(WORKSHOP)},
     "/erasures/queue/<int:drive_id>/dismiss": {"POST": rights(WORKSHOP)},
     "/snapshots/queue": {"GET": rights(WORKSHOP)},          # « Instantanés en attente »
+    "/snapshots/queue/collections": {"GET": rights(WORKSHOP)},   # the collection field's suggestions
     "/evidence/<string:uuid>": {"GET": rights(WORKSHOP)},   # workbench-script's printed address
     "/snapshots/queue/<int(min=1, max=2147483647):snapshot_id>/register": {"POST": rights(WORKSHOP)},
     "/snapshots/queue/<int(min=1, max=2147483647):snapshot_id>/dismiss": {"POST": rights(WORKSHOP)},
@@ -262,7 +265,7 @@ def seeded(app, session):
         "number": session.get(Invoice, first(Invoice)).number, "drive_id": 1, "category": "laptop",
         "code": certificate.verification_code, "version": "v1", "locale": "fr",
         "key": "indicators", "fmt": "csv", "name": "no-such-action", "filename": "css/rekonekt.css",
-        "token_id": 1, "snapshot_id": 1, "uuid": "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c11", "position": 1,
+        "token_id": 1, "snapshot_id": 1, "relation": "collection", "uuid": "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c11", "position": 1,
     }
     pks = {"/devices/": first(Device), "/collections/": first(Collection), "/api/v1/collections/": first(Collection),
            "/organisations/": first(Organisation), "/sites/": first(Site), "/locations/": first(Location),

@@ -63,7 +63,9 @@ def test_the_page_shows_each_queued_snapshot_and_its_disks_in_french(client, ses
     # The forms: labelled fields, the technician's choices pre-filled from the snapshot, CSRF.
     assert f'action="/snapshots/queue/{record.id}/register"' in page
     assert f'<label for="collection-{record.id}">Collecte' in page and f'id="collection-{record.id}"' in page
-    assert re.search(rf'<select[^>]*id="collection-{record.id}"[^>]*autofocus', page)   # keyboard first
+    # keyboard first; the collection is typed (its reference), with suggestions: no list of every collection
+    assert re.search(rf'<input[^>]*id="collection-{record.id}"[^>]*data-autocomplete="/snapshots/queue/collections"'
+                     rf'[^>]*autofocus', page)
     assert re.search(r'<option value="laptop" selected>Ordinateur portable</option>', page)
     assert f'id="brand-{record.id}" name="brand" value="Dell Inc."' in page
     assert f'<label for="reason-{record.id}">Raison pour écarter l\'instantané</label>' in page
@@ -120,7 +122,7 @@ def test_a_refused_registration_comes_back_with_the_field_named_and_what_was_typ
     assert answer.status_code == 422
     page = content(answer)
     assert "Collecte obligatoire : choisissez la collecte d'où vient cet appareil." in page
-    assert re.search(rf'<select[^>]*id="collection-{record.id}"[^>]*aria-invalid="true"[^>]*autofocus', page)
+    assert re.search(rf'<input[^>]*id="collection-{record.id}"[^>]*aria-invalid="true"[^>]*autofocus', page)
     assert f'id="model-{record.id}" name="model" value="Latitude modifié"' in page
     assert record_of(session, record.id).status == "queued"
 
