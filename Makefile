@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test fuzz chaos mutants bench bench-labels bench-eligibility bench-dashboard translations clean
+.PHONY: run test fuzz chaos mutants bench bench-labels bench-eligibility bench-dashboard bench-lists translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ bench-eligibility: $(VENV)/.installed-test
 # Needs PostgreSQL on 127.0.0.1:5432 (see bench/dashboard.py); quick run: BENCH_ARGS="--devices 20000 --events 100000"
 bench-dashboard: $(VENV)/.installed-test
 	$(BIN)/python bench/dashboard.py $(BENCH_ARGS)
+
+# Every list page's first and last page at 1M devices / 100k households (issue 18). Needs PostgreSQL on
+# 127.0.0.1:5432 (bench/lists.py); quick run: BENCH_ARGS="--devices 20000 --households 2000"
+bench-lists: $(VENV)/.installed-test
+	$(BIN)/python bench/lists.py $(BENCH_ARGS)
 
 # Re-extract and compile the UI catalogs (French is the default language).
 translations: $(VENV)/.installed
