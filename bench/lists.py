@@ -418,7 +418,7 @@ class Page:
 PAGES = [
     Page("Devices (FAB)", "/devices/list/", "bench-technicien"),
     Page("Devices, as Agent EPCI", "/devices/list/", "bench-agent"),
-    Page("Devices, a middle page", "/devices/list/?page_DeviceView=9999", "bench-technicien"),
+    Page("Devices, the middle page (no target)", "/devices/list/?page_DeviceView=9999", "bench-technicien"),
     Page("Devices by state", "/devices/list/?_oc_DeviceView=state&_od_DeviceView=asc", "bench-technicien"),
     Page("Devices by category", "/devices/list/?_oc_DeviceView=category&_od_DeviceView=desc", "bench-technicien"),
     Page("Devices of a collection (typed)", "/devices/list/?_flt_0_collection=COL-2025-07500", "bench-technicien"),
