@@ -135,6 +135,36 @@ def impact_command(period: str, epci: str | None, output: str | None) -> None:
     click.echo(f"Rapport d'impact {period.strip().upper()} écrit dans {path} ({len(pdf)} octets).")
 
 
+@reporting.command("rebuild")
+def rebuild_command() -> None:
+    """Reconstruire les résumés des indicateurs à partir des enregistrements."""
+    from app.extensions import db
+    from reporting.upkeep import TITLES, rebuild
+
+    counts = rebuild(db.session)
+    click.echo("Résumés reconstruits à partir des enregistrements :")
+    for name, rows in counts.items():
+        click.echo(f"  {TITLES[name]} : {rows} ligne(s)")
+
+
+@reporting.command("verify")
+def verify_command() -> None:
+    """Comparer les résumés des indicateurs à leur recalcul à partir des enregistrements."""
+    from app.extensions import db
+    from reporting.upkeep import verify
+
+    problems, compared = verify(db.session)
+    if problems:
+        for problem in problems[:200]:
+            click.echo(problem)
+        if len(problems) > 200:
+            click.echo(f"… et {len(problems) - 200} autre(s) écart(s).")
+        raise click.ClickException(
+            f"{len(problems)} écart(s) entre les résumés des indicateurs et les enregistrements. Cherchez ce qui "
+            "a écrit sans passer par les déclencheurs, puis lancez « flask reporting rebuild ».")
+    click.echo(f"Résumés des indicateurs conformes aux enregistrements ({compared} ligne(s) recalculée(s)).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(group)
     app.cli.add_command(eligibility)

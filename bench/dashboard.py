@@ -1,9 +1,10 @@
 """Benchmark of the programme indicators (``GET /api/v1/indicators``) on a large PostgreSQL
-database (not a timed test): the API against the same aggregation written by hand in raw SQL,
-and against "load the rows into pandas, then group", side by side in the same run.
+database (not a timed test): the API, which reads the derived summaries of
+``reporting/summaries.py``, against the same figures computed from the records by hand in raw
+SQL, and against "load the rows into pandas, then group", side by side in the same run.
 
     .venv/bin/python bench/dashboard.py [--devices 1000000] [--events 5000000] [--reuse]
-                                        [--runs 7] [--pandas-runs 3] [--database-url URL]
+                                        [--runs 7] [--pandas-runs 3] [--verify] [--database-url URL]
     make bench-dashboard BENCH_ARGS="--devices 20000 --events 100000"   # quick smoke run
 
 What it does:
@@ -17,26 +18,34 @@ What it does:
    and exactly ``--events`` device events following the lifecycle over two years (one history
    per device, in time order), households, requests, reservations handed over with their
    internet access, one invoice (and its line) per handover, workshop sessions and bookings.
-   Then VACUUM ANALYZE. ``--reuse`` keeps a database that already holds the same counts.
+   The fill runs with the triggers off (``session_replication_role = replica``); the summaries
+   are then rebuilt from the records (``reporting.upkeep.rebuild``, as ``flask reporting
+   rebuild``). Then VACUUM ANALYZE. ``--reuse`` keeps a database that already holds the same
+   counts (a database filled before the summaries existed gets them from the migration).
 2. **API.** An Admin account gets a JWT (``POST /api/v1/security/login``), then the Flask test
    client calls ``GET /api/v1/indicators`` in this process, for one year (2025-07-01 to
    2026-06-30): without filter, with ``epci=CACEM`` and with ``donor=<largest donor>``.
-3. **Raw SQL.** The same statements as ``reporting/indicators.py`` issues, written by hand and
-   run with psycopg on one connection (no ORM, no Flask). Its figures must equal the API's JSON,
-   every one of them: that is what makes the comparison fair.
+3. **Raw SQL.** The indicators computed from the records themselves (what the summaries are
+   verified against), written by hand and run with psycopg on one connection (no ORM, no Flask):
+   the statements ``reporting/records.py`` issues. Its figures must equal the API's JSON, every
+   one of them.
 4. **pandas.** The rows each indicator needs (events before the end of the period, devices,
    collections, sites, invoices of the period, requests, reservations, sessions, bookings) are
    loaded with ``pandas.read_sql`` and joined and grouped in pandas. Its counts, stock by state,
    weights and amounts must equal the API's; rates, averages and the median may differ by the
    last rounded digit (float against numeric arithmetic).
+5. **Upkeep.** What the summaries cost the writers: single-row inserts of transition events (as
+   the scan station writes them) timed with the triggers on and off, in a transaction rolled
+   back. With ``--verify``, ``reporting.upkeep.verify`` (``flask reporting verify``) is run and
+   timed on the whole database.
 
 Each case is warmed up once, then API and raw SQL are timed alternately ``--runs`` times
 (best and median reported); pandas ``--pandas-runs`` times. The machine is shared and noisy:
-compare ratios from one run, not absolute figures between runs. Targets: the API answers in
-≤ 300 ms (best of the runs) and within 1.5× the raw SQL (best against best). When the API misses
-one, the API's statements are timed one by one and the slowest get an EXPLAIN ANALYZE.
+compare ratios from one run, not absolute figures between runs. Target: the API answers in
+≤ 300 ms (best of the runs) with the raw SQL's figures. When the API misses it, the API's
+statements are timed one by one and the slowest get an EXPLAIN ANALYZE.
 Prints a Markdown report and writes it to bench/results/ (git-ignored); exits with status 1
-when a variant's figures differ from the API's.
+when a variant's figures differ from the API's, or ``--verify`` finds a difference.
 """
 from __future__ import annotations
 
@@ -66,9 +75,8 @@ SECRET_KEY = "bench-only-secret-key-never-used-in-production"  # signs the bench
 ADMIN, PASSWORD = "bench-dashboard-admin", "bench-password"
 
 TARGET_MS = 300.0
-TARGET_RATIO = 1.5
 # One year, with data before and after it. It has ended: the stock at its end is today's states
-# minus the changes made since (reporting.indicators.stock_by_state), which the raw SQL mirrors.
+# minus the changes made since (reporting.records.stock_from_records), which the raw SQL mirrors.
 PERIOD = (date(2025, 7, 1), date(2026, 6, 30))
 
 # --------------------------------------------------------------------------------------------
@@ -329,6 +337,7 @@ LOAD_SQL = [
                                                    'attended', 'no_show', 'no_show', 'cancelled'])[1 + floor(pg_temp.u(s.id * 8 + j, 80) * 10)::int]
                                   END AS status) st""",
 ]
+SUMMARIES = ("reporting_device_day", "reporting_handover", "reporting_equipment", "reporting_validated_request")
 SEQUENCED = ("organisation", "site", "collection", "device", "device_event", "household", "eligibility_request",
              "reservation", "invoice", "invoice_line", "workshop_session", "booking")
 
@@ -387,13 +396,17 @@ def reset_schema(url: str) -> None:
 
 
 def load(url: str, sizes: Sizes) -> dict[str, int]:
-    """Fill the migrated, empty database in one transaction; returns the row counts."""
+    """Fill the migrated, empty database in one transaction, the triggers off; returns the row
+    counts. The summaries are left empty (``fill_summaries``)."""
     lifecycle_per_device = mean_path_length()
     # Client-side binding: parameters also go into CREATE TABLE AS, which the server can't bind.
     with psycopg.connect(libpq(url), cursor_factory=psycopg.ClientCursor) as conn, conn.cursor() as cur:
         cur.execute("SET work_mem = '1GB'")   # this session only: the big sorts stay in memory
         cur.execute("SET maintenance_work_mem = '1GB'")
         cur.execute("SET synchronous_commit = off")
+        # The summaries' triggers (and the foreign keys' checks) stay off for the bulk fill: the
+        # summaries are rebuilt from the records afterwards (fill_summaries).
+        cur.execute("SET session_replication_role = replica")
         cur.execute(FUNCTIONS)
         communes = cur.execute("SELECT c.insee_code, e.short_name FROM commune c JOIN epci e ON e.id = c.epci_id "
                                "ORDER BY c.insee_code").fetchall()
@@ -462,10 +475,57 @@ def load(url: str, sizes: Sizes) -> dict[str, int]:
             ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value""", params)
         conn.commit()
         counts = {table: cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in SEQUENCED}
-    started = time.perf_counter()
-    settle(url, analyze=True)
-    print(f"  VACUUM ANALYZE {time.perf_counter() - started:6.1f} s", flush=True)
     return counts
+
+
+def fill_summaries(app) -> tuple[float, dict[str, int]]:
+    """(seconds, rows per summary): the summaries rebuilt from the records, as ``flask reporting
+    rebuild`` does (with a session-sized work_mem, so that the grouping stays in memory)."""
+    from app.extensions import db
+    from reporting.upkeep import rebuild
+
+    started = time.perf_counter()
+    with app.app_context():
+        db.session.connection().exec_driver_sql("SET work_mem = '512MB'")
+        counts = rebuild(db.session)
+        db.session.remove()
+    return time.perf_counter() - started, counts
+
+
+def verify_summaries(app) -> tuple[float, list[str], int]:
+    """(seconds, differences, rows compared) of ``reporting.upkeep.verify`` on the whole database."""
+    from app.extensions import db
+    from reporting.upkeep import verify
+
+    started = time.perf_counter()
+    with app.app_context():
+        db.session.connection().exec_driver_sql("SET work_mem = '512MB'")
+        problems, compared = verify(db.session)
+        db.session.remove()
+    return time.perf_counter() - started, problems, compared
+
+
+def trigger_cost(url: str, events: int = 2000) -> tuple[float, float]:
+    """(µs per event with the summaries' triggers, µs without): ``events`` single-row inserts of
+    a transition event (the scan station's write) for as many devices, in a transaction rolled
+    back each time; the best of three rounds each."""
+    timings = {True: [], False: []}
+    with psycopg.connect(libpq(url)) as conn:
+        devices = [row[0] for row in conn.execute(
+            "SELECT id FROM device WHERE state = 'wiping' ORDER BY id LIMIT %s", (events,))]
+        conn.rollback()
+        for _ in range(3):
+            for triggers in (True, False):
+                if not triggers:
+                    conn.execute("SET LOCAL session_replication_role = replica")
+                started = time.perf_counter()
+                for device_id in devices:
+                    conn.execute("INSERT INTO device_event (device_id, kind, from_state, to_state, at, station) "
+                                 "VALUES (%s, 'transition', 'wiping', 'grading', now() AT TIME ZONE 'UTC', 'grading')",
+                                 (device_id,))
+                timings[triggers].append((time.perf_counter() - started) / len(devices) * 1e6)
+                conn.rollback()
+    return min(timings[True]), min(timings[False])
 
 
 def settle(url: str, *, analyze: bool) -> None:
@@ -478,7 +538,8 @@ def settle(url: str, *, analyze: bool) -> None:
             conn.execute("VACUUM ANALYZE")
         for attempt in range(4):
             behind = [name for name, pages, visible in conn.execute(
-                "SELECT relname, relpages, relallvisible FROM pg_class WHERE relname = ANY(%s)", (list(SEQUENCED),))
+                "SELECT relname, relpages, relallvisible FROM pg_class WHERE relname = ANY(%s)",
+                (list(SEQUENCED + SUMMARIES),))
                 if pages and visible < 0.98 * pages]
             if not behind:
                 return
@@ -544,7 +605,7 @@ def call_api(client, headers, case: Case) -> tuple[float, dict]:
 
 
 # --------------------------------------------------------------------------------------------
-# Raw SQL: the statements of reporting/indicators.py, by hand, on a psycopg connection
+# Raw SQL: the indicators from the records (the statements of reporting/records.py), by hand
 # --------------------------------------------------------------------------------------------
 
 STATES = ("received", "wiping", "repair", "grading", "in_stock", "reserved", "distributed", "parts", "recycled")
@@ -583,7 +644,7 @@ def raw_statements(case: Case) -> dict[str, str]:
                 "WHERE ws.starts_at >= %(start)s AND ws.starts_at < %(end)s AND ws.starts_at <= %(now)s"
                 + (" AND wc.epci_id = %(epci)s" if case.epci_id is not None else ""))
     filtered = case.donor_id is not None or case.epci_id is not None
-    # Each counted kind of event over its own partial index (reporting.indicators.counted_event_totals).
+    # Each counted kind of event over its own partial index (reporting.records.counted_event_totals).
     kinds = (("received", "e.kind = 'received'"), ("sanitised", "e.kind = 'transition' AND e.from_state = 'wiping'"),
              ("graded", "e.kind = 'graded'"), ("recycled", "e.kind = 'transition' AND e.to_state = 'recycled'"))
     period = "e.at >= %(start)s AND e.at < %(end)s"
@@ -625,7 +686,7 @@ def raw_statements(case: Case) -> dict[str, str]:
             JOIN eligibility_request r ON r.id = rv.request_id JOIN household h ON h.id = r.household_id
             JOIN commune hc ON hc.insee_code = h.commune_insee{hj}
             WHERE rv.status = 'handed_over' AND rv.ended_at >= %(start)s AND rv.ended_at < %(end)s{hw}""",
-        # Today's states minus the changes made since the end (reporting.indicators.stock_by_state).
+        # Today's states minus the changes made since the end (reporting.records.stock_from_records).
         "stock_by_state": f"""
             WITH later AS (
                 SELECT e.to_state, e.from_state, count(*) AS n FROM device_event e{device_join}
@@ -882,6 +943,8 @@ def main() -> None:
                         help="keep the database when it already holds --devices devices and --events events")
     parser.add_argument("--runs", type=int, default=7, help="timed runs of the API and the raw SQL per case")
     parser.add_argument("--pandas-runs", type=int, default=3, help="timed runs of the pandas version per case")
+    parser.add_argument("--verify", action="store_true",
+                        help="also run reporting.upkeep.verify (flask reporting verify) on the whole database, timed")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     args = parser.parse_args()
     sizes = Sizes(args.devices, args.events)
@@ -891,7 +954,7 @@ def main() -> None:
     # 1. Data
     ensure_database(url)
     counts = present_counts(url)
-    load_seconds = None
+    load_seconds = rebuild_seconds = None
     if args.reuse and counts is not None and counts[:2] == (sizes.devices, sizes.events) and counts[2] > 0:
         print(f"reusing {url.rsplit('/', 1)[-1]}: {counts[0]:,} devices, {counts[1]:,} events, {counts[2]:,} invoices")
         app = make_app(url)
@@ -910,9 +973,15 @@ def main() -> None:
         print(f"migrated in {migrated - started:.1f} s; loading {sizes.devices:,} devices and {sizes.events:,} events …",
               flush=True)
         loaded = load(url, sizes)
-        load_seconds = time.perf_counter() - started
-        print(f"loaded in {time.perf_counter() - migrated:.1f} s (with migration: {load_seconds:.1f} s): "
+        print(f"loaded in {time.perf_counter() - migrated:.1f} s: "
               + ", ".join(f"{table} {n:,}" for table, n in loaded.items()), flush=True)
+        rebuild_seconds, summaries = fill_summaries(app)
+        print(f"summaries rebuilt from the records in {rebuild_seconds:.1f} s: "
+              + ", ".join(f"{table} {n:,}" for table, n in summaries.items()), flush=True)
+        settled = time.perf_counter()
+        settle(url, analyze=True)
+        print(f"  VACUUM ANALYZE {time.perf_counter() - settled:6.1f} s", flush=True)
+        load_seconds = time.perf_counter() - started
     ensure_admin(app)
 
     conn = psycopg.connect(libpq(url))
@@ -954,7 +1023,12 @@ def main() -> None:
         if case.pandas:
             print(f"{case.name}: pandas best {ms(min(case.pandas))} ms", flush=True)
 
-    # 5. Report
+    # 5. Upkeep: what the triggers cost a writer; the verification, when asked for.
+    with_triggers, without = trigger_cost(url)
+    print(f"transition event insert: {with_triggers:,.0f} µs with the triggers, {without:,.0f} µs without", flush=True)
+    verified = verify_summaries(app) if args.verify else None
+
+    # 6. Report
     base = cases[0].api_figures
     lines = [
         f"# Indicators benchmark — {started_at:%Y-%m-%d %H:%M} UTC",
@@ -962,13 +1036,15 @@ def main() -> None:
         f"PostgreSQL {server.split()[0]} (`{url.rsplit('/', 1)[-1]}`), Python {sys.version.split()[0]}, "
         f"pandas {pd.__version__}. {sizes.devices:,} devices, {sizes.events:,} events, "
         f"{sizes.collections:,} collections, {sizes.households:,} households"
-        + (f"; loaded in {load_seconds:.0f} s (migration, load, VACUUM ANALYZE)." if load_seconds else " (reused)."),
+        + (f"; loaded in {load_seconds:.0f} s (migration, load, summaries rebuilt in {rebuild_seconds:.0f} s, "
+           "VACUUM ANALYZE)." if load_seconds else " (reused)."),
         f"Period {PERIOD[0]} → {PERIOD[1]}: {base['devices_collected']:,} devices collected, "
         f"{base['devices_distributed']:,} handed over, {sum(base['stock_by_state'].values()):,} devices in the stock "
         f"figures. Donor {donor_id} gave {donor_share:.0%} of the devices.",
-        f"API: Flask test client, JWT, `GET /api/v1/indicators`. Raw SQL: the same statements by hand on one psycopg "
-        f"connection. pandas: `read_sql` of the rows, joins and groups in memory. Best and median of {args.runs} runs "
-        f"({args.pandas_runs} for pandas) after one warm-up; ratios are best against best.",
+        f"API: Flask test client, JWT, `GET /api/v1/indicators`, reading the summaries. Raw SQL: the indicators "
+        f"computed from the records, by hand on one psycopg connection. pandas: `read_sql` of the rows, joins and "
+        f"groups in memory. Best and median of {args.runs} runs ({args.pandas_runs} for pandas) after one warm-up; "
+        f"ratios are best against best.",
         "",
         "| Case | Variant | best (ms) | median (ms) | ratio to raw SQL | same figures as the API |",
         "|---|---|---:|---:|---:|---|",
@@ -983,14 +1059,19 @@ def main() -> None:
                                                f"**no** ({len(case.mismatches[label])} differ)")
             lines.append(f"| {case.name} | {label} | {ms(min(runs))} | {ms(statistics.median(runs))} "
                          f"| {min(runs) / raw_best:.2f}× | {agree} |")
-        fast, close = min(case.api) * 1000 <= TARGET_MS, min(case.api) / raw_best <= TARGET_RATIO
-        verdicts.append((case, fast, close))
-    lines += ["", f"Targets: API ≤ {TARGET_MS:g} ms (best), API / raw SQL ≤ {TARGET_RATIO:g}× (best against best)."]
-    for case, fast, close in verdicts:
-        lines.append(f"- {case.name}: {ms(min(case.api))} ms → **{'met' if fast else 'not met'}**; "
-                     f"{min(case.api) / min(case.raw):.2f}× → **{'met' if close else 'not met'}**")
+        verdicts.append((case, min(case.api) * 1000 <= TARGET_MS))
+    lines += ["", f"Target: API ≤ {TARGET_MS:g} ms (best of the runs), with the raw SQL's figures."]
+    for case, fast in verdicts:
+        lines.append(f"- {case.name}: {ms(min(case.api))} ms → **{'met' if fast else 'not met'}**, "
+                     f"{min(case.raw) / min(case.api):.1f}× faster than the raw SQL over the records")
+    lines += ["", f"Upkeep: a transition event's single-row insert takes {with_triggers:,.0f} µs with the summaries' "
+                  f"triggers, {without:,.0f} µs without (best of 3 rounds of 2,000, rolled back)."]
+    if verified is not None:
+        seconds, problems, compared = verified
+        lines.append(f"`reporting.upkeep.verify` on the whole database: {seconds:.1f} s, {compared:,} rows recomputed, "
+                     + ("no difference." if not problems else f"**{len(problems)} differences**."))
 
-    if not all(fast and close for _, fast, close in verdicts):
+    if not all(fast for _, fast in verdicts):
         worst = max(cases, key=lambda c: min(c.api))
         profile = statement_profile(app, client, headers, worst)
         total = sum(s[0] for s in profile)
@@ -1012,7 +1093,9 @@ def main() -> None:
     failed = [(case, label, diff) for case in cases for label, diff in case.mismatches.items() if diff]
     for case, label, diff in failed:
         print(f"{case.name}: {label} differs from the API:\n  " + "\n  ".join(diff), file=sys.stderr)
-    if failed:
+    if verified is not None and verified[1]:
+        print("reporting.upkeep.verify found differences:\n  " + "\n  ".join(verified[1][:50]), file=sys.stderr)
+    if failed or (verified is not None and verified[1]):
         sys.exit(1)
 
 

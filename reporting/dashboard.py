@@ -1,7 +1,8 @@
 """The dashboard's tables, each aggregated in SQL: stock (state × category, grade, site, ageing),
 flow (per month; median and 90th percentile time per stage and from reception to handover),
 households (requests by status; validated and equipped per EPCI, commune and tier; waiting time),
-workshops, internet access, environment and money. Filters and scoping as in reporting.indicators."""
+workshops, internet access, environment and money. Filters and scoping as in reporting.indicators,
+whose figures come from the summaries; the other tables read the records (reporting.records)."""
 from __future__ import annotations
 
 from sqlalchemy import and_, case, func, literal, select
@@ -19,14 +20,14 @@ from inventory.models import Collection, Device, DeviceEvent, Site
 from core.vocabulary import Category
 from inventory.vocabulary import Grade
 from reporting.filters import Filters, with_sites
-from reporting.indicators import (
+from reporting.indicators import indicators
+from reporting.records import (
     EPCI_NAMES,
     counted_event,
     days_between,
     device_events,
     handed_over_reservations,
     handovers,
-    indicators,
     median_of,
     percentile_of,
     scope_devices,

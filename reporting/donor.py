@@ -14,7 +14,7 @@ from inventory.lifecycle import State, StateGroup
 from core.organisations import Organisation
 from inventory.models import Certificate, Collection, Device, DeviceEvent
 from reporting.filters import Filters
-from reporting.indicators import counted_event
+from reporting.records import counted_event
 from reporting.tables import Table
 
 

@@ -207,6 +207,10 @@ def _empty_domain_tables(engine, accounts: bool = False) -> None:
         # through its organisation foreign key and wipe the accounts.
         for table in reversed(tables):
             conn.execute(table.delete())
+        # SQLite's summary triggers (reporting.summaries) took back what the deletes removed.
+        for table in tables:
+            if table.name.startswith("reporting_"):
+                conn.execute(table.delete())
         if conn.dialect.name != "postgresql":
             for table in IMMUTABLE_TABLES:
                 for statement in immutability_triggers(conn.dialect.name, table):
@@ -242,6 +246,7 @@ def domain_engine(database, tmp_path_factory):
     from distribution import models as _distribution  # noqa: F401
     from eligibility import models as _eligibility  # noqa: F401
     from inventory import models as _inventory  # noqa: F401
+    from reporting import summaries as _reporting  # noqa: F401
 
     if database == "sqlite":
         engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('domain') / 'domain.db'}")

@@ -244,3 +244,21 @@ def test_the_story_is_in_the_past_and_in_order(demo):
     with demo.app_context():
         assert verify_chain(db.session) == []
         db.session.remove()
+
+
+def test_the_indicators_summaries_equal_the_demo_records(demo):
+    """What CI checks after loading the demo: ``flask reporting verify`` finds every summary of
+    reporting.summaries equal to its recomputation from the records the demo wrote, and the
+    indicators read from them equal those computed from the records."""
+    from reporting.filters import Filters
+    from reporting.indicators import indicators
+    from reporting.records import indicators_from_records
+
+    answer = demo.test_cli_runner().invoke(args=["reporting", "verify"])
+    assert answer.exit_code == 0, answer.output
+    assert "Résumés des indicateurs conformes aux enregistrements" in answer.output
+    now = utcnow()
+    with demo.app_context():
+        for f in (Filters(local_today() - timedelta(days=60), local_today()), Filters(local_today(), local_today())):
+            assert indicators(db.session, f, now=now) == indicators_from_records(db.session, f, now=now)
+        db.session.remove()
