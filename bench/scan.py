@@ -6,7 +6,10 @@ For each database (a SQLite file, then PostgreSQL when reachable) it:
 2. starts two gunicorn servers on it: the Rekonekt app, and the "framework floor"
    (``bench/floor_app.py``: bare Flask reading one row by an indexed key and writing one row);
 3. loads each with C client processes (``http.client``, one connection each), alternating
-   floor, scan, floor, scan, and keeps the median of the two runs of each endpoint;
+   floor, scan, floor, scan (``--rounds``), and keeps the median of the runs of each endpoint;
+   with ``--baseline DIR``, the app of another checkout (an older commit) is served on the same
+   data and measured in the same alternation (floor, scan, baseline, …): a before/after that the
+   shared machine's drifts hit alike;
 4. prints a Markdown table and writes it to ``bench/results/scan-<timestamp>.md``.
 
 Targets to judge against: scan p99 <= 25 ms, and scan throughput >= 50 % of the floor's.
@@ -14,6 +17,8 @@ This script only measures; it changes nothing in the app.
 
     .venv/bin/python bench/scan.py                          # full size, both databases
     .venv/bin/python bench/scan.py --devices 2000 --seconds 2   # quick smoke run
+    git archive 2d1a6e1 | tar -x -C /tmp/before                 # an older commit, then
+    .venv/bin/python bench/scan.py --baseline /tmp/before        # before and after, in one run
 
 The module imports only the standard library at the top: client processes are started with
 "spawn" and must stay light. Application code is imported inside the functions that need it.
@@ -21,6 +26,7 @@ The module imports only the standard library at the top: client processes are st
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import multiprocessing as mp
@@ -558,10 +564,11 @@ def free_port() -> int:
 
 
 class Server:
-    """One gunicorn (sync workers, the default) serving ``app_spec`` on a free local port."""
+    """One gunicorn (sync workers, the default) serving ``app_spec`` of the checkout ``chdir``
+    (this one by default) on a free local port."""
 
-    def __init__(self, name: str, app_spec: str, url: str, workers: int) -> None:
-        self.name, self.app_spec, self.url, self.workers = name, app_spec, url, workers
+    def __init__(self, name: str, app_spec: str, url: str, workers: int, chdir: Path = ROOT) -> None:
+        self.name, self.app_spec, self.url, self.workers, self.chdir = name, app_spec, url, workers, chdir
         self.port = free_port()
         self.log_path = RESULTS / f"gunicorn-{name}.log"
         self.process: subprocess.Popen | None = None
@@ -571,7 +578,7 @@ class Server:
         self.log_file = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [str(GUNICORN), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--chdir", str(ROOT), "--log-level", "warning",
+             "--chdir", str(self.chdir), "--log-level", "warning",
              self.app_spec],
             env=env, stdout=self.log_file, stderr=subprocess.STDOUT,
         )
@@ -695,6 +702,7 @@ class Run:
     rps: float
     p50_ms: float
     p99_ms: float
+    load: float = math.nan  # the machine's load average over the last minute, at the run's end
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -729,9 +737,9 @@ def load(database: str, endpoint: str, number: int, port: int, path: str, tokens
         for status, count in errs.items():
             errors[status] = errors.get(status, 0) + count
     run = Run(database, endpoint, number, len(latencies), errors, len(latencies) / seconds,
-              1000 * percentile(latencies, 0.50), 1000 * percentile(latencies, 0.99))
+              1000 * percentile(latencies, 0.50), 1000 * percentile(latencies, 0.99), os.getloadavg()[0])
     log(f"[{database}] {endpoint} run {number}: {run.rps:.1f} req/s, p50 {run.p50_ms:.1f} ms, "
-        f"p99 {run.p99_ms:.1f} ms" + (f", errors {errors}" if errors else ""))
+        f"p99 {run.p99_ms:.1f} ms, load {run.load:.1f}" + (f", errors {errors}" if errors else ""))
     return run
 
 
@@ -762,25 +770,35 @@ def bench_database(name: str, url: str, sqlite_path: str | None, args) -> Databa
         log(f"[{name}] reusing the existing data ({devices:,} devices, {events:,} events)")
     result = DatabaseResult(name, server_version(url), devices, events, prepared["fill_seconds"])
 
-    with Server(f"{name}-app", "app:create_app()", url, args.workers) as app_server, \
-            Server(f"{name}-floor", "bench.floor_app:create_floor_app()", url, args.workers) as floor_server:
-        tokens = [login(app_server.port, user) for user in prepared["users"]]
-        # Sanity check: both endpoints answer as expected before anything is measured.
-        status, body = post_json(app_server.port, "/api/v1/scan", {"code": asset_tag(1), "station": None},
-                                 tokens[0])
-        if status != 200 or body.get("kind") != "device":
-            raise RuntimeError(f"scan sanity check failed: {status} {body}")
+    with contextlib.ExitStack() as servers:
+        app_server = servers.enter_context(Server(f"{name}-app", "app:create_app()", url, args.workers))
+        floor_server = servers.enter_context(
+            Server(f"{name}-floor", "bench.floor_app:create_floor_app()", url, args.workers))
+        plan = [("floor", floor_server.port, "/floor", [None] * args.clients),
+                ("scan", app_server.port, "/api/v1/scan", scan_tokens(app_server.port, prepared["users"]))]
+        if args.baseline:
+            baseline = servers.enter_context(
+                Server(f"{name}-baseline", "app:create_app()", url, args.workers, chdir=args.baseline))
+            plan.append(("baseline", baseline.port, "/api/v1/scan", scan_tokens(baseline.port, prepared["users"])))
         status, body = post_json(floor_server.port, "/floor", {"code": asset_tag(1)})
         if status != 200:
             raise RuntimeError(f"floor sanity check failed: {status} {body}")
 
-        plan = [("floor", floor_server.port, "/floor", [None] * args.clients),
-                ("scan", app_server.port, "/api/v1/scan", tokens)]
-        for number in (1, 2):  # floor, scan, floor, scan: drifts of the machine hit both alike
+        # floor, scan (, baseline), floor, scan…: drifts of the machine hit every endpoint alike
+        for number in range(1, args.rounds + 1):
             for endpoint, port, path, endpoint_tokens in plan:
                 result.runs.append(load(name, endpoint, number, port, path, endpoint_tokens,
                                         devices, args.warmup, args.seconds))
     return result
+
+
+def scan_tokens(port: int, users: list[str]) -> list[str]:
+    """One access token per bench account, after a check that the scan answers a device card."""
+    tokens = [login(port, user) for user in users]
+    status, body = post_json(port, "/api/v1/scan", {"code": asset_tag(1), "station": None}, tokens[0])
+    if status != 200 or body.get("kind") != "device":
+        raise RuntimeError(f"scan sanity check failed (port {port}): {status} {body}")
+    return tokens
 
 
 def verdict(ok: bool) -> str:
@@ -799,7 +817,7 @@ def report(results: list[DatabaseResult], skipped: dict[str, str], args, started
         "",
         f"Commit {commit} · gunicorn {args.workers} sync workers per server · {args.clients} client "
         f"processes · {args.warmup:g} s warm-up + {args.seconds:g} s per run · runs alternate "
-        f"floor, scan, floor, scan; figures are the median of the two runs of each.",
+        f"{', '.join(endpoints(args))} × {args.rounds}; figures are the median of the runs of each.",
         f"Machine: {os.cpu_count()} CPUs, shared by the clients, gunicorn and the database · "
         f"Python {platform.python_version()}.",
         "Scan requests: `{\"code\": <random device tag>, \"station\": null}` (shows the device, "
@@ -824,20 +842,35 @@ def report(results: list[DatabaseResult], skipped: dict[str, str], args, started
     for name, reason in skipped.items():
         lines.append(f"| {name} | skipped: {reason} | | | | | | | | |")
 
+    if args.baseline:
+        lines += ["", f"## Against the baseline (`{args.baseline}`, served on the same data in the same runs)", "",
+                  "| Database | Baseline req/s | Baseline p50 (ms) | Baseline p99 (ms) | Baseline / floor "
+                  "| Scan / baseline (req/s) |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for r in results:
+            base_rps, floor_rps = r.median("baseline", "rps"), r.median("floor", "rps")
+            lines.append(f"| {r.version} | {base_rps:.1f} | {r.median('baseline', 'p50_ms'):.1f} "
+                         f"| {r.median('baseline', 'p99_ms'):.1f} | {base_rps / floor_rps:.0%} "
+                         f"| {r.median('scan', 'rps') / base_rps:.2f}× |")
+
     lines += ["", "## Runs", "",
-              "| Database | Run | Endpoint | Requests | Errors | req/s | p50 (ms) | p99 (ms) |",
-              "|---|---:|---|---:|---|---:|---:|---:|"]
+              "| Database | Run | Endpoint | Requests | Errors | req/s | p50 (ms) | p99 (ms) | Load (1 min) |",
+              "|---|---:|---|---:|---|---:|---:|---:|---:|"]
     for r in results:
         for run in r.runs:
             errors = ", ".join(f"{k}: {v}" for k, v in sorted(run.errors.items())) or "0"
             lines.append(f"| {r.name} | {run.number} | {run.endpoint} | {run.requests:,} | {errors} "
-                         f"| {run.rps:.1f} | {run.p50_ms:.1f} | {run.p99_ms:.1f} |")
+                         f"| {run.rps:.1f} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | {run.load:.1f} |")
 
     lines += ["", "## Data", "", "| Database | Devices | Events | Filling |", "|---|---:|---:|---|"]
     for r in results:
         filling = f"{r.fill_seconds:.0f} s" if r.fill_seconds is not None else "reused"
         lines.append(f"| {r.name} | {r.devices:,} | {r.events:,} | {filling} |")
     return "\n".join(lines) + "\n"
+
+
+def endpoints(args) -> list[str]:
+    return ["floor", "scan"] + (["baseline"] if args.baseline else [])
 
 
 def log(message: str) -> None:
@@ -855,9 +888,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--skip-postgres", action="store_true", help="bench SQLite only")
     parser.add_argument("--refill", action="store_true", help="rebuild the data even if present")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each endpoint, alternating")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout of another commit whose app is measured in the same runs")
     args = parser.parse_args(argv)
-    if args.devices < 2 or args.events_per_device < 1 or args.clients < 1 or args.workers < 1:
-        parser.error("--devices must be >= 2; --events-per-device, --clients, --workers >= 1")
+    if (args.devices < 2 or args.events_per_device < 1 or args.clients < 1 or args.workers < 1
+            or args.rounds < 1):
+        parser.error("--devices must be >= 2; --events-per-device, --clients, --workers, --rounds >= 1")
+    if args.baseline is not None:
+        args.baseline = args.baseline.resolve()
+        if not (args.baseline / "app" / "__init__.py").exists():
+            parser.error(f"--baseline {args.baseline}: not a checkout of the project (no app/__init__.py)")
     return args
 
 
