@@ -12,6 +12,7 @@ import pytest
 from app.extensions import db
 from inventory.models import Device
 from tests.app.test_list_statements import devices, households, validated
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, live_server  # noqa: F401  (fixture)
 from tests.helpers import login, make_device, make_workshop
 
 
@@ -161,3 +162,46 @@ def test_the_suggestion_script_is_the_apps_own(app, client, session):
     assert re.search(r'<script src="/static/js/autocomplete.js" nonce="[^"]+"></script>', page)
     script = client.get("/static/js/autocomplete.js")
     assert script.status_code == 200 and b"data-autocomplete" in script.data and b"http" not in script.data
+
+
+@NEEDS_CHROMIUM
+def test_a_typed_collection_is_suggested_then_searched_in_a_browser(app, session, live_server):
+    """In Chromium: the device list's « Collection » filter is a text field; typing part of a
+    reference fills its suggestions from the app (no CSP violation), and searching keeps only
+    that collection's devices."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.app.test_csp_in_a_browser import sign_in
+
+    devices(app, session, 3)
+    chosen = db.session.query(Device).order_by(Device.id).first()
+    reference = chosen.collection.reference
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        problems = []
+        page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        sign_in(page, live_server, "technicien")
+        page.goto(f"{live_server}/devices/list/")
+        page.click("a.accordion-toggle[href='#accordion1_href']")          # « Rechercher »
+        page.click("#filter_form button.dropdown-toggle")
+        page.click("#filter_form a.filter[name='collection']")
+        field = page.locator("input[name='_flt_0_collection']")
+        assert field.get_attribute("aria-label") == "Collecte"
+        field.type(reference[:-1])
+        page.wait_for_function("""() => {
+            const input = document.querySelector("input[name='_flt_0_collection']");
+            const list = input.list;
+            return list && list.options.length > 0;
+        }""")
+        values = page.eval_on_selector("input[name='_flt_0_collection']",
+                                       "input => [...input.list.options].map(o => o.value)")
+        assert reference in values
+        field.fill(reference)
+        field.press("Enter")
+        page.wait_for_url("**_flt_0_collection=*")
+        shown = re.findall(r'href="/devices/show/(\d+)', page.content())
+        assert set(shown) == {str(chosen.id)}
+        browser.close()
+    assert problems == [], problems
