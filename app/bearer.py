@@ -15,6 +15,12 @@ custom claims check, the account loaded (``user_lookup_loader``). The request is
 authenticated as ``verify_jwt_in_request()`` would leave it, and ``protect()`` finds the user at
 its first look.
 
+A scan station sends the same token for its 15 minutes: the header and claims of a token whose
+signature held are kept in the process (per app, keyed by the whole token, signature included;
+at most ``VERIFIED_TOKENS`` of them), so its next requests decode nothing. Only its expiry can
+change with time, and it is checked again at every request (its start and issue times, checked
+once, cannot become false later); revocation and the account are checked at every request.
+
 A token this does not accept is left alone: ``protect()`` then runs flask-jwt-extended's own
 verification, which refuses it with the same French answer as before (expired, invalid,
 revoked, unknown account). Station tokens (``rkst_…``) are handled before, by
@@ -22,8 +28,10 @@ revoked, unknown account). Station tokens (``rkst_…``) are handled before, by
 """
 from __future__ import annotations
 
+import time
+
 import jwt
-from flask import g, request
+from flask import current_app, g, request
 from flask_jwt_extended.config import config
 from flask_jwt_extended.internal_utils import (
     custom_verification_for_token,
@@ -35,6 +43,9 @@ from flask_jwt_extended.internal_utils import (
 from flask_login import current_user
 
 from app.station_tokens import looks_like_station_token
+
+# Tokens kept verified per app process; past it, the memory is emptied and filled again.
+VERIFIED_TOKENS = 10_000
 
 
 def _bearer_token() -> str | None:
@@ -51,19 +62,32 @@ def _bearer_token() -> str | None:
 
 def _decode(token: str) -> tuple[dict, dict]:
     """(header, claims) of a token whose signature, expiry, issuer and audience hold: one
-    decode, with flask-jwt-extended's settings and defaults (``tokens._decode_jwt``)."""
+    decode, with flask-jwt-extended's settings and defaults (``tokens._decode_jwt``); none for a
+    token verified before in this app, whose expiry alone is checked again."""
+    verified = current_app.extensions.setdefault("rekonekt_verified_tokens", {})
+    known = verified.get(token)
+    if known is not None:
+        header, claims = known
+        exp = claims.get("exp")        # as PyJWT checks it (api_jwt._validate_exp)
+        if exp is not None and int(exp) <= time.time() - config.leeway:
+            verified.pop(token, None)
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        return header, dict(claims)
     complete = jwt.decode_complete(
         token, config.decode_key, algorithms=config.decode_algorithms, audience=config.decode_audience,
         issuer=config.decode_issuer, leeway=config.leeway,
         options={"verify_aud": config.decode_audience is not None, "verify_sub": config.verify_sub},
     )
-    claims = complete["payload"]
+    header, claims = complete["header"], complete["payload"]
     if config.identity_claim_key not in claims:
         raise jwt.InvalidTokenError("missing identity claim")
     claims.setdefault("type", "access")
     claims.setdefault("fresh", False)
     claims.setdefault("jti", None)
-    return complete["header"], claims
+    if len(verified) >= VERIFIED_TOKENS:
+        verified.clear()
+    verified[token] = (header, dict(claims))
+    return header, claims
 
 
 def authenticate_bearer() -> None:

@@ -1,12 +1,18 @@
-"""An API request's access token is decoded once (``app/bearer.py``, issue 18), and every token
-it does not accept is still refused as before, with the same French answer."""
+"""An API request's access token is decoded once, then kept verified (``app/bearer.py``, issue
+18), and every token it does not accept is still refused as before, with the same French answer."""
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
+import jwt
 import pytest
-from flask_jwt_extended import create_access_token, create_refresh_token
+from flask import Flask
+from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
+from jwt import api_jwt
 from jwt.api_jws import PyJWS
+
+from app import bearer as bearer_module
 
 from tests.helpers import bearer, login, make_device, make_workshop, token
 
@@ -30,24 +36,62 @@ def decodes(monkeypatch):
     return count
 
 
-def test_a_scan_decodes_its_token_once(client, session, decodes):
+def fresh_token(app, username: str, **options) -> str:
+    """A token this app has never seen (each carries its own jti)."""
+    user = app.appbuilder.sm.find_user(username)
+    with app.app_context():
+        return create_access_token(identity=str(user.id), additional_claims={"tv": user.token_version}, **options)
+
+
+def test_a_token_is_decoded_once_then_not_again(app, client, session, decodes):
     shop = make_workshop(session)
     tag = make_device(session, shop["collection"].id).asset_tag
-    headers = bearer(client, "technicien")             # signing in is not counted
-    decodes[0] = 0
+    headers = {"Authorization": f"Bearer {fresh_token(app, 'technicien')}"}
     answer = client.post("/api/v1/scan", json={"code": tag}, headers=headers)
     assert answer.status_code == 200 and answer.json["device"]["asset_tag"] == tag
     assert decodes[0] == 1                             # flask-jwt-extended alone: 4
+    again = client.post("/api/v1/scan", json={"code": tag}, headers=headers)
+    assert again.status_code == 200 and decodes[0] == 1
+    reading = client.get(f"/api/v1/devices/{tag}", headers=headers)
+    assert reading.status_code == 200 and decodes[0] == 1
 
 
-def test_a_read_decodes_its_token_once(client, session, decodes):
-    shop = make_workshop(session)
-    tag = make_device(session, shop["collection"].id).asset_tag
-    headers = bearer(client, "agent.cacem")
-    decodes[0] = 0
-    answer = client.get(f"/api/v1/devices/{tag}", headers=headers)
-    assert answer.status_code in (200, 403, 404)
-    assert decodes[0] == 1
+def test_a_read_decodes_its_token_once(app, client, session, decodes):
+    answer = client.get("/api/v1/sites", headers={"Authorization": f"Bearer {fresh_token(app, 'agent.cacem')}"})
+    assert answer.status_code == 200 and decodes[0] == 1
+
+
+class Later:
+    """A clock ``seconds`` ahead, for PyJWT (``datetime.now``) and ``app.bearer`` (``time.time``)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def time(self) -> float:
+        return time.time() + self.seconds
+
+    def now(self, tz=None):
+        return datetime.now(tz) + timedelta(seconds=self.seconds)
+
+
+def test_a_token_kept_verified_still_expires(app, client, session, monkeypatch):
+    headers = {"Authorization": f"Bearer {fresh_token(app, 'technicien', expires_delta=timedelta(minutes=15))}"}
+    assert client.get("/api/v1/sites", headers=headers).status_code == 200     # verified, kept
+    later = Later(15 * 60 + 1)
+    monkeypatch.setattr(bearer_module, "time", later)
+    monkeypatch.setattr(api_jwt, "datetime", later)
+    answer = client.get("/api/v1/sites", headers=headers)
+    assert answer.status_code == 401 and answer.json == EXPIRED
+
+
+def test_a_token_kept_verified_by_one_app_is_not_trusted_by_another(app, client, session):
+    token_ = fresh_token(app, "technicien")
+    assert client.get("/api/v1/sites", headers={"Authorization": f"Bearer {token_}"}).status_code == 200
+    other = Flask("other")
+    other.config["JWT_SECRET_KEY"] = "another key, of another app, of 32 bytes or more"
+    JWTManager(other)
+    with other.app_context(), pytest.raises(jwt.InvalidSignatureError):
+        bearer_module._decode(token_)
 
 
 def test_the_role_is_still_checked(client, session):
