@@ -607,6 +607,25 @@ class Server:
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn {self.name} not ready after {timeout:.0f} s; see {self.log_path}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by this server's workers, from /proc (Linux;
+        NaN elsewhere). Unlike throughput, it hardly moves with the machine's other load."""
+        total, clock = 0.0, os.sysconf("SC_CLK_TCK")
+        try:
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # a process that ended meanwhile
+                if int(fields[1]) == self.process.pid:  # a worker of this gunicorn
+                    total += (int(fields[11]) + int(fields[12])) / clock
+        except OSError:
+            return math.nan
+        return total
+
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()  # graceful stop of the master and its workers
@@ -662,6 +681,7 @@ def client_process(port: int, path: str, token: str | None, n_devices: int, seed
     latencies: list[float] = []
     errors: dict[str, int] = {}
     previous = 0
+    answered = 0  # every request answered, warm-up included: the server's CPU served them all
     barrier.wait(timeout=120)
     measure_from = time.monotonic() + warmup
     end = measure_from + seconds
@@ -679,6 +699,7 @@ def client_process(port: int, path: str, token: str | None, n_devices: int, seed
             response = conn.getresponse()
             response.read()
             status = str(response.status)
+            answered += 1
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             status = type(exc).__name__
@@ -689,7 +710,7 @@ def client_process(port: int, path: str, token: str | None, n_devices: int, seed
             else:
                 errors[status] = errors.get(status, 0) + 1
     conn.close()
-    results.put((latencies, errors))
+    results.put((latencies, errors, answered))
 
 
 @dataclass
@@ -703,6 +724,7 @@ class Run:
     p50_ms: float
     p99_ms: float
     load: float = math.nan  # the machine's load average over the last minute, at the run's end
+    cpu_ms: float = math.nan  # the server's CPU (workers, user + system) per answered request
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -715,31 +737,36 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
 
 
-def load(database: str, endpoint: str, number: int, port: int, path: str, tokens: list[str | None],
+def load(database: str, endpoint: str, number: int, server: "Server", path: str, tokens: list[str | None],
          n_devices: int, warmup: float, seconds: float) -> Run:
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(len(tokens))
     results = ctx.Queue()
     processes = [
         ctx.Process(target=client_process,
-                    args=(port, path, token, n_devices, 1000 * number + i, warmup, seconds,
+                    args=(server.port, path, token, n_devices, 1000 * number + i, warmup, seconds,
                           barrier, results))
         for i, token in enumerate(tokens)
     ]
+    cpu_before = server.cpu_seconds()
     for process in processes:
         process.start()
     collected = [results.get(timeout=warmup + seconds + 180) for _ in processes]
     for process in processes:
         process.join()
-    latencies = sorted(lat for lats, _ in collected for lat in lats)
+    cpu = server.cpu_seconds() - cpu_before
+    latencies = sorted(lat for lats, _, _ in collected for lat in lats)
+    answered = sum(n for _, _, n in collected)
     errors: dict[str, int] = {}
-    for _, errs in collected:
+    for _, errs, _ in collected:
         for status, count in errs.items():
             errors[status] = errors.get(status, 0) + count
     run = Run(database, endpoint, number, len(latencies), errors, len(latencies) / seconds,
-              1000 * percentile(latencies, 0.50), 1000 * percentile(latencies, 0.99), os.getloadavg()[0])
+              1000 * percentile(latencies, 0.50), 1000 * percentile(latencies, 0.99), os.getloadavg()[0],
+              1000 * cpu / answered if answered else math.nan)
     log(f"[{database}] {endpoint} run {number}: {run.rps:.1f} req/s, p50 {run.p50_ms:.1f} ms, "
-        f"p99 {run.p99_ms:.1f} ms, load {run.load:.1f}" + (f", errors {errors}" if errors else ""))
+        f"p99 {run.p99_ms:.1f} ms, server CPU {run.cpu_ms:.2f} ms/request, load {run.load:.1f}"
+        + (f", errors {errors}" if errors else ""))
     return run
 
 
@@ -774,20 +801,20 @@ def bench_database(name: str, url: str, sqlite_path: str | None, args) -> Databa
         app_server = servers.enter_context(Server(f"{name}-app", "app:create_app()", url, args.workers))
         floor_server = servers.enter_context(
             Server(f"{name}-floor", "bench.floor_app:create_floor_app()", url, args.workers))
-        plan = [("floor", floor_server.port, "/floor", [None] * args.clients),
-                ("scan", app_server.port, "/api/v1/scan", scan_tokens(app_server.port, prepared["users"]))]
+        plan = [("floor", floor_server, "/floor", [None] * args.clients),
+                ("scan", app_server, "/api/v1/scan", scan_tokens(app_server.port, prepared["users"]))]
         if args.baseline:
             baseline = servers.enter_context(
                 Server(f"{name}-baseline", "app:create_app()", url, args.workers, chdir=args.baseline))
-            plan.append(("baseline", baseline.port, "/api/v1/scan", scan_tokens(baseline.port, prepared["users"])))
+            plan.append(("baseline", baseline, "/api/v1/scan", scan_tokens(baseline.port, prepared["users"])))
         status, body = post_json(floor_server.port, "/floor", {"code": asset_tag(1)})
         if status != 200:
             raise RuntimeError(f"floor sanity check failed: {status} {body}")
 
         # floor, scan (, baseline), floor, scan…: drifts of the machine hit every endpoint alike
         for number in range(1, args.rounds + 1):
-            for endpoint, port, path, endpoint_tokens in plan:
-                result.runs.append(load(name, endpoint, number, port, path, endpoint_tokens,
+            for endpoint, server, path, endpoint_tokens in plan:
+                result.runs.append(load(name, endpoint, number, server, path, endpoint_tokens,
                                         devices, args.warmup, args.seconds))
     return result
 
@@ -853,14 +880,26 @@ def report(results: list[DatabaseResult], skipped: dict[str, str], args, started
                          f"| {r.median('baseline', 'p99_ms'):.1f} | {base_rps / floor_rps:.0%} "
                          f"| {r.median('scan', 'rps') / base_rps:.2f}× |")
 
+    lines += ["", "## Server CPU per request (gunicorn workers, user + system, warm-up included)", "",
+              "Less moved than throughput by the machine's other load.", "",
+              "| Database | Floor (ms) | Scan (ms) | Scan / floor |" + (" Baseline (ms) | Baseline / floor |" if args.baseline else ""),
+              "|---|---:|---:|---:|" + ("---:|---:|" if args.baseline else "")]
+    for r in results:
+        floor_cpu, scan_cpu = r.median("floor", "cpu_ms"), r.median("scan", "cpu_ms")
+        line = f"| {r.version} | {floor_cpu:.2f} | {scan_cpu:.2f} | {scan_cpu / floor_cpu:.2f}× |"
+        if args.baseline:
+            base_cpu = r.median("baseline", "cpu_ms")
+            line += f" {base_cpu:.2f} | {base_cpu / floor_cpu:.2f}× |"
+        lines.append(line)
+
     lines += ["", "## Runs", "",
-              "| Database | Run | Endpoint | Requests | Errors | req/s | p50 (ms) | p99 (ms) | Load (1 min) |",
-              "|---|---:|---|---:|---|---:|---:|---:|---:|"]
+              "| Database | Run | Endpoint | Requests | Errors | req/s | p50 (ms) | p99 (ms) | CPU (ms/req) | Load (1 min) |",
+              "|---|---:|---|---:|---|---:|---:|---:|---:|---:|"]
     for r in results:
         for run in r.runs:
             errors = ", ".join(f"{k}: {v}" for k, v in sorted(run.errors.items())) or "0"
             lines.append(f"| {r.name} | {run.number} | {run.endpoint} | {run.requests:,} | {errors} "
-                         f"| {run.rps:.1f} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | {run.load:.1f} |")
+                         f"| {run.rps:.1f} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | {run.cpu_ms:.2f} | {run.load:.1f} |")
 
     lines += ["", "## Data", "", "| Database | Devices | Events | Filling |", "|---|---:|---:|---|"]
     for r in results:
