@@ -46,9 +46,13 @@ def _rows(connection, name: str, select_sql: str) -> dict[tuple, tuple]:
     return rows
 
 
+def _shown(value) -> str:
+    return "vide" if value is None else str(value)
+
+
 def _described(name: str, key: tuple) -> str:
     columns = [column.name for column in _BY_NAME[name].primary_key.columns]
-    return f"{TITLES[name]} ({name}), " + ", ".join(f"{c} = {v}" for c, v in zip(columns, key))
+    return f"{TITLES[name]} ({name}), " + ", ".join(f"{c} = {_shown(v)}" for c, v in zip(columns, key))
 
 
 def verify(session: Session) -> tuple[list[str], int]:
@@ -72,7 +76,7 @@ def verify(session: Session) -> tuple[list[str], int]:
                 problems.append(f"{_described(name, key)} : ligne en trop dans le résumé.")
             else:
                 problems.append(f"{_described(name, key)} : " + ", ".join(
-                    f"{column} vaut {a} dans le résumé, {b} recalculé"
+                    f"{column} vaut {_shown(a)} dans le résumé, {_shown(b)} recalculé"
                     for column, a, b in zip(values, have, want) if a != b) + ".")
     session.rollback()
     return problems, compared

@@ -163,7 +163,7 @@ def test_verify_names_each_difference_and_rebuild_mends_them(app, session, shop)
         "received vaut 2 dans le résumé, 1 recalculé.",
         f"Remises (une ligne par facture) (reporting_handover), invoice_id = {invoice.id} : ligne absente du résumé.",
         f"Réservations remises (une ligne par réservation) (reporting_equipment), reservation_id = {reservation.id} : "
-        "internet_access vaut mobile dans le résumé, None recalculé.",
+        "internet_access vaut mobile dans le résumé, vide recalculé.",
         "Demandes validées (une ligne par demande) (reporting_validated_request), request_id = 99999 : "
         "ligne en trop dans le résumé.",
     ]
