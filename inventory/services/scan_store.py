@@ -7,6 +7,8 @@ into plain records whose attributes are named as the models' (``ScannedDevice.as
 JSON representations read as they read models, and writes with explicit statements on the unit
 of work's connection:
 
+* a device is read with everything its card and the guards need, and the scanning user's
+  context, in one statement (``find_device``);
 * a device's change is one ``UPDATE … WHERE id = :id AND version = :version`` that moves
   ``version`` on, as the ORM's optimistic lock does (``Device.__mapper_args__``); no row updated
   means another transaction changed the device since it was read: ``Conflict``;
@@ -14,7 +16,8 @@ of work's connection:
   updated). It does not go through ``inventory.services.transitions``: anything that must
   happen with every event written in Python should be added here too (database triggers see
   both);
-* the user's scan context is one upsert.
+* the user's scan context is one upsert; a scan that wrote nothing else commits without
+  waiting for the disk on PostgreSQL (``commit_without_waiting_for_disk``).
 
 Everything runs inside the caller's unit of work, on its connection: one scan, one transaction.
 Statements are built once per process (the upsert once per dialect): building one costs more
