@@ -258,5 +258,6 @@ def test_two_scans_of_one_device_at_once_apply_once(app, session, race, monkeypa
         assert one_winner(outcomes, Conflict, CONCURRENT_CHANGE) == "applied"
     session.expire_all()
     assert session.get(Device, device_id).state == "wiping"
-    events = session.execute(select(DeviceEvent.to_state).where(DeviceEvent.device_id == device_id)).scalars().all()
+    events = session.execute(select(DeviceEvent.to_state).where(DeviceEvent.device_id == device_id)
+                             .order_by(DeviceEvent.id)).scalars().all()
     assert events == ["received", "wiping"]
