@@ -52,11 +52,12 @@ class Page:
 
 
 def page_number(value: Any) -> int | str:
-    """A page asked for in a query string: a number from 1, or ``"last"``; anything else is 1."""
+    """A page asked for in a query string: a number from 1 in ASCII digits, or ``"last"``;
+    anything else is 1 (``str.isdigit`` also accepts « ² » or « ③ », which ``int`` refuses)."""
     text = str(value or "").strip().lower()
     if text == "last":
         return "last"
-    return int(text) if text.isdigit() and 0 < len(text) < 10 and int(text) > 0 else 1
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) < 10 and int(text) > 0 else 1
 
 
 def reverse(clause):

@@ -31,6 +31,27 @@ def test_page_numbers_from_a_query_string():
         [1, 1, 3, 7, "last", "last", 1, 1, 1, 1]
 
 
+@pytest.mark.parametrize("value", ["²", "³3", "①", "٣", "𝟗", "1²", "\x00", "1\x002"])
+def test_a_page_number_that_is_not_ascii_digits_is_the_first_page(value):
+    """``str.isdigit`` holds for « ² » and « ① », which ``int`` refuses: such a query string
+    (?page=²) gave a ValueError, a server error, instead of the first page."""
+    assert page_number(value) == 1
+
+
+@pytest.mark.parametrize("count, number, size, expected", [
+    (0, "last", 10, (1, 0, 0, False)),      # no rows: one empty page, whatever is asked
+    (0, 7, 10, (1, 0, 0, False)),
+    (10, 1, 10, (1, 0, 10, False)),         # exactly one page
+    (10, "last", 10, (1, 0, 10, False)),
+    (10, 2, 10, (1, 0, 10, False)),         # past the end of exactly one page
+    (20, "last", 10, (2, 0, 10, True)),     # exactly two pages: the last is the first 10 reversed
+    (11, 2, 10, (2, 0, 1, True)),           # one row on the last page
+    (1, "last", 1, (1, 0, 1, False)),
+])
+def test_the_edges_of_a_list(count, number, size, expected):
+    assert window(count, number, size) == expected
+
+
 def test_a_page_says_where_it_is():
     page = Page(list(range(10)), 2, 10, 25)
     assert (page.pages, page.first_row, page.last_row) == (3, 11, 20)
@@ -68,3 +89,15 @@ def test_a_filtered_and_an_empty_list(session):
     assert page.count == len(expected) and page.rows == expected[(page.pages - 1) * 3:]
     empty = page_of(session, select(Commune).where(Commune.name == "Nulle part"), order, 4, 3)
     assert (empty.rows, empty.count, empty.number, empty.pages) == ([], 0, 1, 1)
+    last_of_none = page_of(session, select(Commune).where(Commune.name == "Nulle part"), order, "last", 3)
+    assert (last_of_none.rows, last_of_none.number, last_of_none.first_row, last_of_none.last_row) == ([], 1, 0, 0)
+
+
+def test_a_list_of_exactly_one_page_and_a_page_past_the_end(session):
+    order = [Commune.insee_code.asc()]
+    everything = session.execute(select(Commune).order_by(*order)).scalars().all()
+    for number in (1, "last", 2, 99):
+        page = page_of(session, select(Commune), order, number, len(everything))
+        assert (page.rows, page.number, page.pages) == (everything, 1, 1), number
+    beyond = page_of(session, select(Commune), order, 99, 10)
+    assert (beyond.rows, beyond.number, beyond.first_row, beyond.last_row) == (everything[30:], 4, 31, 34)
