@@ -3,9 +3,10 @@ French numbers), state labels, the page's language and the demo banner."""
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from babel.numbers import format_decimal
-from flask import Flask
+from flask import Flask, request, url_for
 
 from core.display import display, french_date, local_datetime, number  # noqa: F401  (imported from here too)
 from eligibility.identity import display_phone
@@ -16,6 +17,7 @@ from core.vocabulary import Category, OrganisationKind
 from inventory.vocabulary import ErasureLevel, ErasureResult, ErasureTechnique, Grade, MediumKind, Station
 
 DEMO_SETTING = "demo_data_loaded"
+QUERY_SAFE = "!$'()*,/:;?@"     # left as they are in a query string, as Werkzeug's url_for leaves them
 
 
 def money(value: Decimal | None) -> str:
@@ -24,6 +26,18 @@ def money(value: Decimal | None) -> str:
         return ""
     text = format_decimal(value, format="#,##0.00", locale="fr_FR").replace("\u202f", "\u00a0")
     return f"{text}\u00a0€"
+
+
+def list_page_url(param: str, number: int, endpoint: str | None = None) -> str:
+    """The address of page ``number`` of a list whose page is the query argument ``param``: this
+    page (``request.endpoint``) or ``endpoint``, the query's other arguments kept as they were.
+    They stay in the query string and are never handed to ``url_for`` as keywords, where
+    ``?endpoint=…`` failed (two values for url_for's own argument: 500) and ``?_external=1`` or
+    ``?_anchor=…`` were read as url_for's options."""
+    args = request.args.copy()
+    args[param] = str(number)
+    path = url_for(endpoint) if endpoint else url_for(request.endpoint, **(request.view_args or {}))
+    return path + "?" + urlencode(list(args.items(multi=True)), safe=QUERY_SAFE)
 
 
 def register(app: Flask) -> None:
@@ -51,6 +65,7 @@ def register(app: Flask) -> None:
         disk_health=health_lines,
     )
     app.jinja_env.globals["disk_replace"] = REPLACE   # « Disque à remplacer » (inventory/disk_health.py)
+    app.jinja_env.globals["list_page_url"] = list_page_url   # rekonekt/paging.html
 
     @app.context_processor
     def page_language():
