@@ -144,13 +144,14 @@ def pending_count(entries: list[dict]) -> int:
 
 
 def collection_by_reference(session: Session, ref: str) -> Collection:
-    """The collection named by its reference (COL-2026-0042) or its id."""
+    """The collection named by its reference (COL-2026-0042) or its id (ASCII digits: « ² » is a
+    digit to ``str.isdigit``, not to ``int``). Raises ValidationFailed naming « collection »."""
     text = str(ref).strip()
     found = None
     if text:
         found = session.execute(select(Collection).where(Collection.reference == clean_identifier(text)[:20])
                                 ).scalar_one_or_none()
-        if found is None and text.isdigit() and len(text) <= 9:
+        if found is None and text.isascii() and text.isdigit() and len(text) <= 9:
             found = session.get(Collection, int(text))
     if found is None:
         raise ValidationFailed({"collection": [
