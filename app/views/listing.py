@@ -37,6 +37,7 @@ from inventory.queries import collection_suggestions, location_suggestions, site
 
 SUGGESTIONS = 10
 TYPED_MAX = 80
+MAX_PAGE_SIZE = 100     # the largest of Flask-AppBuilder's page-size menu (25, 50, 75, 100)
 
 
 @dataclass(frozen=True)
@@ -151,11 +152,29 @@ def row_options(datamodel: SQLAInterface, columns) -> list:
     return options
 
 
+def paging_arguments_hold() -> bool:
+    """Whether every page and page-size argument of the query is a number: Flask-AppBuilder reads
+    each argument whose name holds ``page_`` or ``psize_`` with ``int()`` (``urltools``), and
+    answered 500 for ``?page_DeviceView=x``."""
+    for key, value in request.args.items(multi=True):
+        if "page_" in key or "psize_" in key:
+            try:
+                int(value)
+            except ValueError:
+                return False
+    return True
+
+
 class ListPages:
     """Mix in before ``ModelView`` (whose ``datamodel`` is a ``ListInterface``): the rows of a page
     come with what they show (``list_load`` adds options for what ``list_columns`` cannot tell,
     such as a property reading a relation), and every relation in ``search_columns`` that
-    ``LOOKUPS`` knows is a text field with suggestions."""
+    ``LOOKUPS`` knows is a text field with suggestions.
+
+    What the address asks for is bounded as the page offers it: a list is sorted only by one of
+    its ``order_columns`` (those an index serves from either end; any other column, or a dotted
+    path, gives the list's own order), a page holds at most ``MAX_PAGE_SIZE`` rows, and a page
+    argument that is not a number is answered 400 in French."""
 
     list_load: tuple = ()
 
@@ -171,6 +190,33 @@ class ListPages:
         self.search_form_extra_fields = {**fields, **(self.search_form_extra_fields or {})}
         super().__init__(**kwargs)
         datamodel.list_options = (*row_options(datamodel, self.list_columns), *self.list_load)
+
+    def _list(self, **kwargs):
+        if not paging_arguments_hold():
+            abort(400)
+        return super()._list(**kwargs)
+
+    def _show(self, pk):
+        if not paging_arguments_hold():
+            abort(400)
+        return super()._show(pk)
+
+    def _edit(self, pk):
+        if not paging_arguments_hold():
+            abort(400)
+        return super()._edit(pk)
+
+    def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", page=None,
+                         page_size=None, widgets=None, **kwargs):
+        # FAB sorts by any attribute the address names (?_oc_DeviceView=brand: a sort of every
+        # device no index serves; a dotted path: 500), and reads as many rows as ?psize_ asks.
+        if order_column not in self.order_columns:
+            order_column, order_direction = "", ""
+        if not page_size or page_size < 1:
+            page_size = self.page_size
+        return super()._get_list_widget(filters, actions=actions, order_column=order_column,
+                                        order_direction=order_direction, page=page,
+                                        page_size=min(page_size, MAX_PAGE_SIZE), widgets=widgets, **kwargs)
 
     @expose("/autocomplete/<relation>")
     @has_access
