@@ -13,18 +13,19 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    """Input refused. ``errors`` maps a field name to its French messages."""
+    """Input refused. ``errors`` maps a field name to its French messages.
+
+    The field names are keys for programs (an API's ``errors``, a form's highlighted field); the
+    user reads ``message``, which by default is the messages alone: each names its own field in
+    French (« Code court de 2 à 10 lettres… »), and a key such as ``code`` or ``offset_x`` is never
+    shown to a person."""
 
     def __init__(self, errors: dict[str, list[str]] | str, message: str | None = None) -> None:
         if isinstance(errors, str):
             errors = {"_": [errors]}
         self.errors = errors
         if message is None:
-            message = " ".join(
-                f"{field} : {msg}" if field != "_" else msg
-                for field, msgs in errors.items()
-                for msg in msgs
-            )
+            message = " ".join(msg for msgs in errors.values() for msg in msgs)
         super().__init__(message)
 
 

@@ -45,7 +45,7 @@ def _message(record: DeviceSnapshot, outcome: str) -> str:
         text = f"En attente d'un technicien : {record.reason}"
     else:
         received = record.received_at.astimezone(MARTINIQUE).strftime("%d/%m/%Y à %H:%M")
-        text = f"Snapshot déjà reçu le {received} (appareil {tag}) : rien n'a changé."
+        text = f"Instantané déjà reçu le {received} (appareil {tag}) : rien n'a changé."
     return text + _to_replace(record)
 
 

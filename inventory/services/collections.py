@@ -26,7 +26,7 @@ def create_collection(session: Session, *, donor: int, collected_on: date, site:
     errors: dict[str, list[str]] = {}
     donor_org = session.get(Organisation, donor)
     if donor_org is None:
-        errors["donor"] = [f"Organisation n° {donor} inconnue."]
+        errors["donor"] = [f"Donateur : organisation n° {donor} inconnue."]
     elif donor_org.kind != OrganisationKind.DONOR.value:
         errors["donor"] = [f"« {donor_org.name} » n'est pas un donateur (type : {donor_org.kind_label})."]
     site_obj = session.get(Site, site)

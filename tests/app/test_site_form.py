@@ -19,7 +19,8 @@ def add_site(client, token, code: str):
 def test_the_site_form_applies_the_services_code_rule(client, session):
     token = login(client, "admin")
     page = unescape(add_site(client, token, "É1").get_data(as_text=True))
-    assert "code : Code court de 2 à 10 lettres ou chiffres attendu (par exemple LAM)." in page
+    assert "Code court de 2 à 10 lettres ou chiffres attendu (par exemple LAM)." in page
+    assert "code : Code court" not in page                   # the field's key is never shown
     assert session.execute(select(Site)).first() is None
 
     add_site(client, token, " rs a ")

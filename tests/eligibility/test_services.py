@@ -250,7 +250,7 @@ def test_cli_load_rules_refuses_an_invalid_file(app, session, tmp_path):
     path = tmp_path / "rules.json"
     path.write_text("{", encoding="utf-8")
     result = cli(app, "load-rules", str(path))
-    assert refused_by_click(result) and "Error: file : Fichier JSON illisible" in result.output
+    assert refused_by_click(result) and "Error: Fichier JSON illisible" in result.output
 
 
 def test_cli_purge_dry_run_lists_without_anonymising(app, session):
