@@ -1,5 +1,6 @@
 """Database connection settings shared by the app and anything else opening the same database
-(the benchmark's floor app, scripts), and the write lock a unit of work takes on SQLite."""
+(the benchmark's floor app, scripts), the write lock a unit of work takes on SQLite, and the
+snapshot a long read-only check reads from."""
 from __future__ import annotations
 
 import select
@@ -7,7 +8,7 @@ import time
 from itertools import chain, repeat
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -112,3 +113,19 @@ def begin_writing(session: Session) -> None:
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     connection.exec_driver_sql("BEGIN IMMEDIATE")   # then SQLite waits, up to SQLITE_BUSY_TIMEOUT_MS
+
+
+def begin_reading(connection: Connection) -> None:
+    """Make ``connection``'s transaction, which must not have run a statement yet, read one moment
+    of the database: every statement it runs sees what was committed before its first, whatever
+    commits meanwhile. For a check that compares two reads (``reporting.upkeep.verify``): each in
+    a moment of its own, a write committed between them would show as a difference.
+
+    PostgreSQL: ``REPEATABLE READ, READ ONLY`` (its default, READ COMMITTED, takes a new snapshot
+    at every statement). SQLite: a deferred ``BEGIN``, whose first read holds its snapshot until
+    the transaction ends (WAL: writers go on); without it the driver runs each SELECT in a
+    transaction of its own."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    elif not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")

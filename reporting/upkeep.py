@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from core.db import begin_reading
 from core.unit_of_work import unit_of_work
 from reporting.summaries import TABLES, recompute_sql
 
@@ -57,8 +58,13 @@ def _described(name: str, key: tuple) -> str:
 
 def verify(session: Session) -> tuple[list[str], int]:
     """(each difference between a stored summary and its recomputation from the records, in
-    French; the rows compared). Read-only."""
+    French; the rows compared). Read-only, in one transaction that sees one moment of the
+    database (``core.db.begin_reading``): a write committed while it reads, its summaries kept
+    by its triggers, is no difference. What ``session`` had not committed is rolled back first
+    (and verify rolls back at its end)."""
+    session.rollback()
     connection = session.connection()
+    begin_reading(connection)
     problems, compared = [], 0
     for name, select_sql in recompute_sql(connection.dialect.name).items():
         columns = [column.name for column in _BY_NAME[name].columns]
