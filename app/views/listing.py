@@ -22,7 +22,7 @@ from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, inspect, or_, select
+from sqlalchemy import false, func, inspect, or_, select
 from sqlalchemy.orm import joinedload, selectinload, undefer
 from sqlalchemy.orm.properties import ColumnProperty
 from wtforms import StringField
@@ -36,7 +36,9 @@ from inventory.models import Collection, Location, Site
 from inventory.queries import collection_suggestions, location_suggestions, site_suggestions
 
 SUGGESTIONS = 10
-TYPED_MAX = 80
+# The longest code or name a search field compares (an organisation's name, an EPCI's official
+# name: 200 characters); a longer text names nothing.
+TYPED_MAX = 200
 MAX_PAGE_SIZE = 100     # the largest of Flask-AppBuilder's page-size menu (25, 50, 75, 100)
 
 
@@ -74,7 +76,8 @@ def _names(datamodel, column_name: str, value):
     lookup = LOOKUPS[related]
     (fk,) = getattr(datamodel.obj, column_name).property.local_columns
     (pk,) = inspect(related).primary_key
-    return fk.in_(select(pk).where(lookup.names(str(value or "")[:TYPED_MAX])))
+    text = str(value or "")
+    return fk.in_(select(pk).where(lookup.names(text) if len(text.strip()) <= TYPED_MAX else false()))
 
 
 class FilterRelationNamed(FilterRelation):
