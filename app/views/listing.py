@@ -225,16 +225,28 @@ class ListPages:
     @has_access
     @permission_name("list")
     def autocomplete(self, relation: str):
-        """Suggestions for the search field of ``relation``: [{value, label}], at most ten."""
+        """Suggestions for the search field of ``relation``: [{value, label}], at most ten; a
+        relation without suggestions is 404, in JSON."""
         lookup = self._lookups.get(relation)
         if lookup is None:
-            abort(404)
+            return _refused(404, "Ce champ de recherche ne propose pas de suggestions.")
         return suggestions(lookup)
 
 
+def _refused(status: int, message: str):
+    """An autocomplete endpoint's refusal: JSON, in French, like the API's."""
+    answer = jsonify(message=message)
+    answer.status_code = status
+    return answer
+
+
 def suggestions(lookup: Lookup):
-    """The JSON answer of an autocomplete endpoint, for the text typed (``?q=``)."""
-    text = (request.args.get("q") or "").strip()[:TYPED_MAX]
+    """The JSON answer of an autocomplete endpoint, for the text typed (``?q=``): at most
+    ``SUGGESTIONS`` rows; a text longer than any code or name (``TYPED_MAX``) is refused (400)
+    before any query."""
+    text = (request.args.get("q") or "").strip()
+    if len(text) > TYPED_MAX:
+        return _refused(400, f"Texte cherché : {TYPED_MAX} caractères au plus.")
     rows = lookup.suggest(db.session, text, SUGGESTIONS) if text else []
     return jsonify([{"value": value, "label": label} for value, label in rows])
 
