@@ -68,10 +68,21 @@ os.environ.setdefault("REKONEKT_INSTANCE_DIR", str(RESULTS / "instance"))
 import pandas as pd  # noqa: E402
 import psycopg  # noqa: E402
 
+from bench.database import (  # noqa: E402
+    advance_sequences,
+    ensure_database,
+    fill_cursor,
+    first_row,
+    libpq,
+    make_app,
+    reset_schema,
+    row_counts,
+    run_timed,
+)
+from bench.statements import StatementClock, explain, one_line  # noqa: E402
+
 DEFAULT_URL = os.environ.get("BENCH_DASHBOARD_DATABASE_URL",
                              "postgresql+psycopg://postgres@127.0.0.1:5432/rekonekt_bench_dashboard")
-PROTECTED_DATABASES = {"test", "postgres", "template0", "template1"}
-SECRET_KEY = "bench-only-secret-key-never-used-in-production"  # signs the bench JWT only
 ADMIN, PASSWORD = "bench-dashboard-admin", "bench-password"
 
 TARGET_MS = 300.0
@@ -168,12 +179,6 @@ def path_steps() -> list[tuple]:
 def mean_path_length() -> float:
     return sum(share * len(states) for share, states in PATHS) / sum(share for share, _ in PATHS)
 
-
-# u(i, salt): a deterministic pseudo-random number in [0, 1) for row i (parallel-safe, no state).
-FUNCTIONS = """
-CREATE FUNCTION pg_temp.u(i bigint, salt int) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT (hashint8extended(i, salt) & 9007199254740991)::float8 / 9007199254740992.0 $$;
-"""
 
 LOAD_SQL = [
     # --- organisations, sites, collections ---------------------------------------------------
@@ -360,54 +365,21 @@ class Sizes:
         return max(50, self.devices // 200)
 
 
-def libpq(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def ensure_database(url: str) -> None:
-    """Refuse any database but a *bench* one; create it when missing."""
-    from sqlalchemy.engine import make_url
-
-    name = make_url(url).database
-    if not name or name in PROTECTED_DATABASES or "bench" not in name:
-        sys.exit(f"refusing database {name!r}: this bench only writes to a database named *bench*")
-    with psycopg.connect(libpq(str(make_url(url).set(database="postgres"))), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
-
 def present_counts(url: str) -> tuple[int, int, int] | None:
     """(devices, events, invoices) already in the database, or None without the schema."""
-    with psycopg.connect(libpq(url)) as conn:
-        try:
-            return conn.execute("SELECT (SELECT count(*) FROM device), (SELECT count(*) FROM device_event), "
-                                "(SELECT count(*) FROM invoice)").fetchone()
-        except psycopg.errors.UndefinedTable:
-            return None
-
-
-def reset_schema(url: str) -> None:
-    with psycopg.connect(libpq(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    return first_row(url, "SELECT (SELECT count(*) FROM device), (SELECT count(*) FROM device_event), "
+                          "(SELECT count(*) FROM invoice)")
 
 
 def load(url: str, sizes: Sizes) -> dict[str, int]:
     """Fill the migrated, empty database in one transaction, the triggers off; returns the row
     counts. The summaries are left empty (``fill_summaries``)."""
     lifecycle_per_device = mean_path_length()
-    # Client-side binding: parameters also go into CREATE TABLE AS, which the server can't bind.
-    with psycopg.connect(libpq(url), cursor_factory=psycopg.ClientCursor) as conn, conn.cursor() as cur:
-        cur.execute("SET work_mem = '1GB'")   # this session only: the big sorts stay in memory
+    with fill_cursor(url, work_mem="1GB") as cur:
         cur.execute("SET maintenance_work_mem = '1GB'")
-        cur.execute("SET synchronous_commit = off")
         # The summaries' triggers (and the foreign keys' checks) stay off for the bulk fill: the
         # summaries are rebuilt from the records afterwards (fill_summaries).
         cur.execute("SET session_replication_role = replica")
-        cur.execute(FUNCTIONS)
         communes = cur.execute("SELECT c.insee_code, e.short_name FROM commune c JOIN epci e ON e.id = c.epci_id "
                                "ORDER BY c.insee_code").fetchall()
         cur.execute("CREATE TEMP TABLE bench_pick (kind text, bucket int, key int, key_text text, PRIMARY KEY (kind, bucket))")
@@ -447,7 +419,6 @@ def load(url: str, sizes: Sizes) -> dict[str, int]:
                   "collections": sizes.collections, "households": sizes.households, "sessions": sizes.sessions,
                   "household_step": int(SPAN_DAYS * 86400 / sizes.households)}
         for statement in LOAD_SQL:
-            title = " ".join(statement.split()[:3])
             if statement.lstrip().startswith("INSERT INTO device_event"):
                 lifecycle = cur.execute("SELECT count(*) FROM plan_event").fetchone()[0]
                 moves = sizes.events - lifecycle
@@ -456,15 +427,11 @@ def load(url: str, sizes: Sizes) -> dict[str, int]:
                                      f"(about {lifecycle_per_device:.1f} lifecycle events per device)")
                 spread = next(p for p in (7919, 7927, 7933, 7937) if sizes.devices % p)
                 params.update(moves_each=moves // sizes.devices, moves_rest=moves % sizes.devices, spread=spread)
-            started = time.perf_counter()
-            cur.execute(statement, params)
+            rows = run_timed(cur, statement, params)
             if statement.lstrip().startswith("CREATE TEMP TABLE handover"):
-                params["handovers"] = cur.rowcount
+                params["handovers"] = rows
                 params["other_requests"] = max(100, sizes.households // 2)
-            print(f"  {title[:60]:<60} {cur.rowcount if cur.rowcount >= 0 else '':>10} {time.perf_counter() - started:6.1f} s",
-                  flush=True)
-        for table in SEQUENCED:   # explicit ids leave the serial sequences behind
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        advance_sequences(cur, SEQUENCED)
         # The app's gapless counters continue after the bench numbers.
         cur.execute("""INSERT INTO counter (name, value)
             SELECT 'asset_tag', %(devices)s
@@ -473,9 +440,8 @@ def load(url: str, sizes: Sizes) -> dict[str, int]:
             UNION ALL SELECT 'invoice-chain', count(*) FROM invoice
             UNION ALL SELECT 'invoice-' || split_part(number, '-', 2), count(*) FROM invoice GROUP BY 1
             ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value""", params)
-        conn.commit()
-        counts = {table: cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in SEQUENCED}
-    return counts
+        cur.connection.commit()
+        return row_counts(cur, SEQUENCED)
 
 
 def fill_summaries(app) -> tuple[float, dict[str, int]]:
@@ -553,14 +519,6 @@ def settle(url: str, *, analyze: bool) -> None:
 # --------------------------------------------------------------------------------------------
 # The app: migrate, admin account, API calls
 # --------------------------------------------------------------------------------------------
-
-def make_app(url: str):
-    os.environ.update(DATABASE_URL=url, SECRET_KEY=SECRET_KEY, DEMO="0")
-    from app import create_app
-    from config import Config
-
-    return create_app(Config())
-
 
 def ensure_admin(app) -> None:
     from app.extensions import db
@@ -887,46 +845,24 @@ def differences(expected: dict, got: dict, approximate: dict[str, float] | None 
 
 def statement_profile(app, client, headers, case: Case) -> list[tuple[float, str, object]]:
     """(ms, statement, parameters) of every SQL statement one API call runs, slowest first."""
-    from sqlalchemy import event
-
     from app.extensions import db
 
     with app.app_context():
-        engine = db.engine
-    seen: list[tuple[float, str, object]] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        conn.info["bench_started"] = time.perf_counter()
-
-    def after(conn, cursor, statement, parameters, context, executemany):
-        seen.append(((time.perf_counter() - conn.info.pop("bench_started")) * 1000, statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
+        clock = StatementClock(db.engine)
     try:
         call_api(client, headers, case)
     finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
-    return sorted(seen, key=lambda s: -s[0])
+        clock.close()
+    return sorted(clock.seen, key=lambda s: -s[0])
 
 
-def explain(app, statement: str, parameters, lines: int = 30) -> list[str]:
-    """The statement's EXPLAIN ANALYZE, briefly: plan nodes, conditions and filters, without the
-    buffer and worker details."""
-    from app.extensions import db
-
-    with app.app_context(), db.engine.connect() as conn:
-        plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars().all()
-        conn.rollback()
-    skipped = ("Buffers:", "Workers ", "Worker ", "Buckets:", "Planning:", "Batches:", "Memory Usage:")
-    plan = [line for line in plan if not line.strip().startswith(skipped)]
-    return plan[:lines] + ([f"… ({len(plan) - lines} more lines)"] if len(plan) > lines else [])
+# EXPLAIN's lines left out of the report: the buffer and worker details.
+EXPLAIN_DETAILS = ("Buffers:", "Workers ", "Worker ", "Buckets:", "Planning:", "Batches:", "Memory Usage:")
 
 
-def one_line(statement: str, width: int = 110) -> str:
-    text = " ".join(statement.split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+def brief_plan(app, statement: str, parameters) -> list[str]:
+    """The statement's EXPLAIN ANALYZE, briefly: plan nodes, conditions and filters."""
+    return explain(app, statement, parameters, lines=30, options="ANALYZE, BUFFERS", skipped=EXPLAIN_DETAILS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1077,10 +1013,10 @@ def main() -> None:
         total = sum(s[0] for s in profile)
         lines += ["", f"## Where the API's time goes ({worst.name}, one call, {len(profile)} statements, "
                       f"{total:,.0f} ms in the database)", "", "| ms | statement |", "|---:|---|"]
-        lines += [f"| {t:,.1f} | `{one_line(s)}` |" for t, s, _ in profile]
+        lines += [f"| {t:,.1f} | `{one_line(s, 110)}` |" for t, s, _ in profile]
         for t, statement, parameters in profile[:3]:
             lines += ["", f"EXPLAIN ANALYZE of the {t:,.0f} ms statement `{one_line(statement, 80)}`:", "", "```"]
-            lines += explain(app, statement, parameters) + ["```"]
+            lines += brief_plan(app, statement, parameters) + ["```"]
 
     report = "\n".join(lines) + "\n"
     print()

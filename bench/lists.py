@@ -54,10 +54,22 @@ os.environ.setdefault("REKONEKT_INSTANCE_DIR", str(RESULTS / "instance"))
 
 import psycopg  # noqa: E402
 
+from bench.database import (  # noqa: E402
+    advance_sequences,
+    ensure_database,
+    fill_cursor,
+    first_row,
+    libpq,
+    make_app as app_on,
+    reset_schema,
+    row_counts,
+    run_timed,
+    vacuum_analyze,
+)
+from bench.statements import StatementClock, explain, one_line  # noqa: E402
+
 DEFAULT_URL = os.environ.get("BENCH_LISTS_DATABASE_URL",
                              "postgresql+psycopg://postgres@127.0.0.1:5432/rekonekt_bench_lists")
-PROTECTED_DATABASES = {"test", "postgres", "template0", "template1"}
-SECRET_KEY = "bench-only-secret-key-never-used-in-production"
 PASSWORD = "bench-lists-password-2026"
 TARGET_MS = 200.0
 
@@ -96,11 +108,6 @@ class Sizes:
 # --------------------------------------------------------------------------------------------
 # Data, in SQL
 # --------------------------------------------------------------------------------------------
-
-FUNCTIONS = """
-CREATE FUNCTION pg_temp.u(i bigint, salt int) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-$$ SELECT (hashint8extended(i, salt) & 9007199254740991)::float8 / 9007199254740992.0 $$;
-"""
 
 # (share ‰ of the devices, state, graded, stored in a location)
 STATES = [(90, "received", False, False), (80, "wiping", False, False), (30, "repair", False, True),
@@ -278,45 +285,13 @@ SEQUENCED = ("organisation", "site", "location", "collection", "device", "househ
              "erasure_import", "imported_drive", "device_snapshot", "audit_entry", "ab_user", "ab_user_role")
 
 
-def libpq(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def ensure_database(url: str) -> None:
-    """Refuse any database but a *bench* one; create it when missing."""
-    from sqlalchemy.engine import make_url
-
-    name = make_url(url).database
-    if not name or name in PROTECTED_DATABASES or "bench" not in name:
-        sys.exit(f"refusing database {name!r}: this bench only writes to a database named *bench*")
-    with psycopg.connect(libpq(str(make_url(url).set(database="postgres"))), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}")
-
-
 def present_counts(url: str) -> tuple[int, int] | None:
-    with psycopg.connect(libpq(url)) as conn:
-        try:
-            return conn.execute("SELECT (SELECT count(*) FROM device), (SELECT count(*) FROM household)").fetchone()
-        except psycopg.errors.UndefinedTable:
-            return None
-
-
-def reset_schema(url: str) -> None:
-    with psycopg.connect(libpq(url), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.execute("CREATE SCHEMA public")
+    return first_row(url, "SELECT (SELECT count(*) FROM device), (SELECT count(*) FROM household)")
 
 
 def load(url: str, sizes: Sizes, account_ids: dict[str, int]) -> dict[str, int]:
     """Fill the migrated database (reference data and bench accounts only) in one transaction."""
-    with psycopg.connect(libpq(url), cursor_factory=psycopg.ClientCursor) as conn, conn.cursor() as cur:
-        cur.execute("SET work_mem = '512MB'")
-        cur.execute("SET synchronous_commit = off")
-        cur.execute(FUNCTIONS)
+    with fill_cursor(url, work_mem="512MB") as cur:
         cur.execute("CREATE TEMP TABLE bench_state (low int, high int, state text, graded bool, stored bool)")
         low = 0
         for share, state, graded, stored in STATES:
@@ -335,24 +310,18 @@ def load(url: str, sizes: Sizes, account_ids: dict[str, int]) -> dict[str, int]:
                   "snapshots": sizes.scaled(2_000), "audits": sizes.scaled(300_000), "users": sizes.scaled(2_000),
                   "prescripteur": account_ids["bench-prescripteur"], "animateur": account_ids["bench-animateur"]}
         for statement in LOAD_SQL:
-            title = " ".join(statement.split()[:3])
-            started = time.perf_counter()
-            cur.execute(statement, params)
+            rows = run_timed(cur, statement, params)
             if statement.lstrip().startswith("CREATE TEMP TABLE bench_handover"):
-                params["handovers"] = cur.rowcount
-            print(f"  {title[:60]:<60} {cur.rowcount if cur.rowcount >= 0 else '':>10} "
-                  f"{time.perf_counter() - started:6.1f} s", flush=True)
-        for table in SEQUENCED:   # explicit ids leave the serial sequences behind
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                params["handovers"] = rows
+        advance_sequences(cur, SEQUENCED)
         cur.execute("""INSERT INTO counter (name, value)
             SELECT 'asset_tag', %(devices)s
             UNION ALL SELECT 'invoice-chain', count(*) FROM invoice
             ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value""", params)
-        conn.commit()
-        counts = {table: cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in SEQUENCED}
+        cur.connection.commit()
+        counts = row_counts(cur, SEQUENCED)
     started = time.perf_counter()
-    with psycopg.connect(libpq(url), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+    vacuum_analyze(url)
     print(f"  VACUUM ANALYZE {time.perf_counter() - started:6.1f} s", flush=True)
     return counts
 
@@ -362,11 +331,7 @@ def load(url: str, sizes: Sizes, account_ids: dict[str, int]) -> dict[str, int]:
 # --------------------------------------------------------------------------------------------
 
 def make_app(url: str):
-    os.environ.update(DATABASE_URL=url, SECRET_KEY=SECRET_KEY, DEMO="0")
-    from app import create_app
-    from config import Config
-
-    app = create_app(Config())
+    app = app_on(url)
     # The bench signs in through the form of the test client: no CSRF dance needed for reads.
     app.config["WTF_CSRF_ENABLED"] = False
     return app
@@ -485,29 +450,6 @@ class Timing:
         return statistics.median(self.times)
 
 
-class StatementClock:
-    """Counts and times the SQL statements of one request (SQLAlchemy cursor events)."""
-
-    def __init__(self, engine) -> None:
-        from sqlalchemy import event
-
-        self.engine, self.seen = engine, []
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-
-    def _before(self, conn, cursor, statement, parameters, context, executemany):
-        conn.info["bench_started"] = time.perf_counter()
-
-    def _after(self, conn, cursor, statement, parameters, context, executemany):
-        self.seen.append(((time.perf_counter() - conn.info.pop("bench_started")) * 1000, statement, parameters))
-
-    def close(self) -> None:
-        from sqlalchemy import event
-
-        event.remove(self.engine, "before_cursor_execute", self._before)
-        event.remove(self.engine, "after_cursor_execute", self._after)
-
-
 ROW = re.compile(r"<tr[ >]")
 
 
@@ -535,20 +477,6 @@ def measure(client, clock: StatementClock, url: str, runs: int) -> tuple[Timing,
     timing.profile = sorted(fewest, key=lambda s: -s[0])
     timing.rows = max(0, len(ROW.findall(html)) - 1)
     return timing, html
-
-
-def explain(app, statement: str, parameters, lines: int = 25) -> list[str]:
-    from app.extensions import db
-
-    with app.app_context(), db.engine.connect() as conn:
-        plan = conn.exec_driver_sql("EXPLAIN ANALYZE " + statement, parameters).scalars().all()
-        conn.rollback()
-    return plan[:lines] + ([f"… ({len(plan) - lines} more lines)"] if len(plan) > lines else [])
-
-
-def one_line(statement: str, width: int = 100) -> str:
-    text = " ".join(statement.split())
-    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def main() -> None:
@@ -644,10 +572,10 @@ def main() -> None:
     for page, timing in missed:
         lines += ["", f"## {page.name}: the slowest statements ({timing.statements} statements, "
                       f"{min(timing.sql):,.0f} ms in the database)", "", "| ms | statement |", "|---:|---|"]
-        lines += [f"| {t:,.1f} | `{one_line(s)}` |" for t, s, _ in timing.profile[:8]]
+        lines += [f"| {t:,.1f} | `{one_line(s, 100)}` |" for t, s, _ in timing.profile[:8]]
         t, statement, parameters = timing.profile[0]
         lines += ["", f"EXPLAIN ANALYZE of the {t:,.0f} ms statement:", "", "```"]
-        lines += explain(app, statement, parameters) + ["```"]
+        lines += explain(app, statement, parameters, lines=25) + ["```"]
     report = "\n".join(lines) + "\n"
     print()
     print(report)

@@ -46,10 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/rekonekt_bench"
-# Databases the bench must never write to, whatever BENCH_DATABASE_URL says.
-PROTECTED_DATABASES = {"test", "postgres", "template0", "template1"}
 
-SECRET_KEY = "bench-only-secret-key-never-used-in-production"  # signs the bench JWTs only
 PASSWORD = "bench-password"
 MIN_USERS = 8  # bench accounts created with the data; events are attributed to them
 SCAN_TARGETS = {"p99_ms": 25.0, "floor_share": 0.5}
@@ -60,6 +57,9 @@ os.environ.setdefault("REKONEKT_INSTANCE_DIR", str(RESULTS / "instance"))
 # this path; gunicorn gets it from --chdir).
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# bench.database, too, imports only the standard library at the top (see this module's docstring).
+from bench.database import app_environment, create_database, refusal, reset_schema, vacuum_analyze  # noqa: E402
 
 
 # --------------------------------------------------------------------------------------------
@@ -439,7 +439,7 @@ def prepare_database(kind: str, url: str, sqlite_path: str | None, devices: int,
     already there, create the bench users and the floor's table. Returns what was done.
 
     The fill is one transaction: an interrupted fill leaves wrong counts, hence a refill."""
-    os.environ.update(DATABASE_URL=url, SECRET_KEY=SECRET_KEY, DEMO="0")
+    os.environ.update(app_environment(url))
     from sqlalchemy import create_engine
 
     from app import create_app
@@ -466,7 +466,7 @@ def prepare_database(kind: str, url: str, sqlite_path: str | None, devices: int,
         if kind == "sqlite":
             Path(sqlite_path).unlink(missing_ok=True)
         else:
-            reset_postgres(url)
+            reset_schema(url)  # its name was checked by postgres_problem
         prepare(app, demo=False, demo_password=PASSWORD)
 
     with app.app_context():
@@ -500,44 +500,16 @@ def prepare_database(kind: str, url: str, sqlite_path: str | None, devices: int,
 def postgres_problem(url: str) -> str | None:
     """Why the bench cannot use this PostgreSQL URL (then it is skipped), or None. Creates the
     database when it does not exist yet."""
-    from sqlalchemy import create_engine, make_url, text
-
-    name = make_url(url).database
-    if not name or name in PROTECTED_DATABASES or "bench" not in name:
-        return f"refusing database {name!r}: the bench only writes to a database named *bench*"
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT",
-                          connect_args={"connect_timeout": 3})
+    reason = refusal(url)
+    if reason:
+        return reason
     try:
-        with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-                log(f"[postgresql] created database {name}")
+        created = create_database(url, connect_timeout=3)
+        if created:
+            log(f"[postgresql] created database {created}")
     except Exception as exc:  # unreachable server, bad credentials…: skip with the reason
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
-    finally:
-        admin.dispose()
     return None
-
-
-def reset_postgres(url: str) -> None:
-    """Empty the bench database (its name was checked by postgres_problem)."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-def vacuum_analyze(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-    engine.dispose()
 
 
 def server_version(url: str) -> str:
@@ -574,7 +546,7 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
-        env = dict(os.environ, DATABASE_URL=self.url, SECRET_KEY=SECRET_KEY, DEMO="0")
+        env = dict(os.environ, **app_environment(self.url))
         self.log_file = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [str(GUNICORN), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),

@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.scan import (  # noqa: E402 - the path above first
-    DEFAULT_PG_URL, PASSWORD, RESULTS, SECRET_KEY, asset_tag, data_counts, postgres_problem,
+from bench.database import app_environment  # noqa: E402 - the path above first
+from bench.scan import (  # noqa: E402
+    DEFAULT_PG_URL, PASSWORD, RESULTS, asset_tag, data_counts, postgres_problem,
 )
 
 
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if not counts or counts[0] < 2:
         sys.exit(f"no bench data in {url}: run bench/scan.py first")
     n_devices = counts[0]
-    os.environ.update(DATABASE_URL=url, SECRET_KEY=SECRET_KEY, DEMO="0")
+    os.environ.update(app_environment(url))
     os.environ.setdefault("REKONEKT_INSTANCE_DIR", str(RESULTS / "instance"))
 
     from sqlalchemy import event
