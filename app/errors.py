@@ -174,6 +174,14 @@ def register_error_handlers(app: Flask) -> None:
         return _error_page(app, 500)
 
 
+def refusal_page(code: int, message: str):
+    """The app's French error page saying ``message``, as a response: a page refuses what it was
+    asked with ``abort(refusal_page(400, "…"))``."""
+    from flask import current_app, make_response
+
+    return make_response(_error_page(current_app._get_current_object(), code, message))
+
+
 def _error_page(app: Flask, code: int, message: str | None = None):
     """The app's French error page (Werkzeug's own pages are English). Some errors are raised
     before Flask-AppBuilder's before_request sets g.user (a 413 or a CSRF refusal while the form is

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from core.clock import local_today
 from app.views.errors import domain_errors
+from app.views.listing import refuse_long_search
 from app.views.forms import decimal_text, text
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.territory import Commune
@@ -166,6 +167,7 @@ class HouseholdView(BaseView):
     @permission_name("read")
     def list(self):
         query = (request.args.get("q") or "").strip()
+        refuse_long_search(query)
         page = household_page(db.session, _actor(), search=query or None, number=page_number(request.args.get("page")))
         return self.render_template("eligibility/households.html", title=_l("Households"), page=page,
                                     households=page.rows, q=query)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload, selectinload, undefer
 from sqlalchemy.orm.properties import ColumnProperty
 from wtforms import StringField
 
+from app.errors import refusal_page
 from app.extensions import db
 from core.lookups import commune_suggestions, epci_suggestions, organisation_suggestions
 from core.organisations import Organisation
@@ -40,6 +41,7 @@ SUGGESTIONS = 10
 # name: 200 characters); a longer text names nothing.
 TYPED_MAX = 200
 MAX_PAGE_SIZE = 100     # the largest of Flask-AppBuilder's page-size menu (25, 50, 75, 100)
+SEARCH_TOO_LONG = f"Recherche : {TYPED_MAX} caractères au plus par champ."
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,14 @@ def paging_arguments_hold() -> bool:
     return True
 
 
+def refuse_long_search(*texts: str) -> None:
+    """Abort with the French 400 page when a searched text is longer than any code or name
+    (``TYPED_MAX``): SQLite refuses a LIKE pattern of more than 50,000 bytes (a 500), and no
+    search needs more."""
+    if any(len(text) > TYPED_MAX for text in texts):
+        abort(refusal_page(400, SEARCH_TOO_LONG))
+
+
 class ListPages:
     """Mix in before ``ModelView`` (whose ``datamodel`` is a ``ListInterface``): the rows of a page
     come with what they show (``list_load`` adds options for what ``list_columns`` cannot tell,
@@ -177,7 +187,8 @@ class ListPages:
     What the address asks for is bounded as the page offers it: a list is sorted only by one of
     its ``order_columns`` (those an index serves from either end; any other column, or a dotted
     path, gives the list's own order), a page holds at most ``MAX_PAGE_SIZE`` rows, and a page
-    argument that is not a number is answered 400 in French."""
+    argument that is not a number, or a searched text longer than any name, is answered 400 in
+    French."""
 
     list_load: tuple = ()
 
@@ -197,6 +208,8 @@ class ListPages:
     def _list(self, **kwargs):
         if not paging_arguments_hold():
             abort(400)
+        refuse_long_search(*(value for key, values in request.args.lists() if key.startswith("_flt_")
+                             for value in values))
         return super()._list(**kwargs)
 
     def _show(self, pk):
