@@ -42,6 +42,7 @@ SUGGESTIONS = 10
 TYPED_MAX = 200
 MAX_PAGE_SIZE = 100     # the largest of Flask-AppBuilder's page-size menu (25, 50, 75, 100)
 SEARCH_TOO_LONG = f"Recherche : {TYPED_MAX} caractères au plus par champ."
+PAGE_NOT_A_NUMBER = "Numéro ou taille de page : nombre entier attendu."
 
 
 @dataclass(frozen=True)
@@ -207,19 +208,19 @@ class ListPages:
 
     def _list(self, **kwargs):
         if not paging_arguments_hold():
-            abort(400)
+            abort(refusal_page(400, PAGE_NOT_A_NUMBER))
         refuse_long_search(*(value for key, values in request.args.lists() if key.startswith("_flt_")
                              for value in values))
         return super()._list(**kwargs)
 
     def _show(self, pk):
         if not paging_arguments_hold():
-            abort(400)
+            abort(refusal_page(400, PAGE_NOT_A_NUMBER))
         return super()._show(pk)
 
     def _edit(self, pk):
         if not paging_arguments_hold():
-            abort(400)
+            abort(refusal_page(400, PAGE_NOT_A_NUMBER))
         return super()._edit(pk)
 
     def _get_list_widget(self, filters, actions=None, order_column="", order_direction="", page=None,

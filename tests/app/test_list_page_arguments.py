@@ -74,7 +74,7 @@ def test_a_page_holds_at_most_the_largest_size_offered(client, three_devices, mo
 def test_a_page_argument_that_is_not_a_number_is_refused_in_french(client, three_devices, query):
     answer = client.get(f"/devices/list/?{query}")
     assert answer.status_code == 400
-    assert "Requête invalide" in answer.get_data(as_text=True)
+    assert "Numéro ou taille de page : nombre entier attendu." in answer.get_data(as_text=True)
 
 
 def test_show_and_edit_pages_refuse_it_too(client, three_devices):
