@@ -23,6 +23,9 @@ from eligibility.services.requests import create_request, decide_request, queue
 from eligibility.vocabulary import RequestStatus
 
 
+SEARCH_MAX = 200     # a household search (q): longer than any reference or name
+
+
 class EligibilityApi(JsonApi):
     resource_name = "eligibility"
     class_permission_name = "Eligibility check"
@@ -94,15 +97,20 @@ class HouseholdApi(JsonApi):
         get:
           summary: Foyers visibles (sans les ressources)
           parameters:
-            - {in: query, name: q, schema: {type: string}, description: référence ou nom}
+            - {in: query, name: q, schema: {type: string, maxLength: 200}, description: "référence ou nom (contient ; % et _ sont des lettres)"}
           responses:
             200: {description: "{result: [{id, reference, last_name, first_name, commune, epci}], count}"}
+            422: {description: recherche de plus de 200 caractères}
         """
         stmt = visible_households(actor_of(self.current_user())).order_by(Household.id.desc()).limit(200)
         query = (request.args.get("q") or "").strip()
+        if len(query) > SEARCH_MAX:
+            # No reference or name is longer; SQLite refuses a LIKE pattern over 50,000 bytes.
+            raise ValidationFailed({"q": [f"Recherche : {SEARCH_MAX} caractères au plus."]})
         if query:
-            like = f"%{query}%"
-            stmt = stmt.where(Household.reference.ilike(like) | Household.last_name.ilike(like))
+            # % and _ are letters here, not wildcards.
+            stmt = stmt.where(Household.reference.icontains(query, autoescape=True)
+                              | Household.last_name.icontains(query, autoescape=True))
         rows = db.session.execute(stmt).scalars().all()
         result = [{"id": h.id, "reference": h.reference, "last_name": h.last_name, "first_name": h.first_name,
                    "commune": h.commune.name, "epci": h.commune.epci.short_name} for h in rows]
