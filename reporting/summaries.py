@@ -286,6 +286,7 @@ def triggers(dialect: str) -> list[Trigger]:
     p = projections(sql)
     events_of_device = "device_event e JOIN device d ON d.id = e.device_id JOIN collection c ON c.id = d.collection_id"
     of_collection = "IN (SELECT id FROM device WHERE collection_id = NEW.id)"
+    of_commune = "IN (SELECT id FROM household WHERE commune_insee = NEW.insee_code)"
     return [
         # A device event: added when written, taken back when corrected or deleted.
         Trigger("reporting_event_insert", "device_event", "INSERT", "NEW.kind <> 'move'",
@@ -339,6 +340,11 @@ def triggers(dialect: str) -> list[Trigger]:
         Trigger("reporting_household", "household", "UPDATE OF commune_insee", sql.changed("commune_insee"),
                 (*p["handover"].refresh("household_id", "= NEW.id"), *p["equipment"].refresh("household_id", "= NEW.id"),
                  *p["validated_request"].refresh("household_id", "= NEW.id"))),
+        # A commune given to another EPCI (``core.territory.load_territory`` applies the bundled list
+        # at every start): the rows of its households carry the EPCI. Migration 0019.
+        Trigger("reporting_commune", "commune", "UPDATE OF epci_id", sql.changed("epci_id"),
+                (*p["handover"].refresh("household_id", of_commune), *p["equipment"].refresh("household_id", of_commune),
+                 *p["validated_request"].refresh("household_id", of_commune))),
     ]
 
 

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import delete, insert, literal, select, text, update
 
 from core.clock import utcnow
+from core.territory import Commune, Epci
 from distribution.models import Invoice, Reservation, immutability_triggers
 from distribution.services.handover import handover
 from distribution.services.reservations import reserve
@@ -91,7 +92,11 @@ def records(app, session, users):
                                   last_name=f"Attente{n}").id
     session.commit()
     assert verify(session)[0] == []
-    return r
+    epci = session.execute(select(Commune.epci_id).where(Commune.insee_code == HOME)).scalar_one()
+    yield r
+    session.rollback()                     # the communes are reference data, kept between tests
+    session.execute(update(Commune).where(Commune.insee_code == HOME).values(epci_id=epci))
+    session.commit()
 
 
 # --- the writes, one per trigger -------------------------------------------------------------------
@@ -206,7 +211,16 @@ WRITES = {
                                  lambda r, copy: r.session.execute(delete(Request).where(Request.id == copy))),
     "reporting_household": (_nothing, lambda r, _: _toggle(r.session, Household, "commune_insee", r.household,
                                                             ("97217", HOME))),
+    "reporting_commune": (_nothing, lambda r, _: _other_epci(r.session)),
 }
+
+
+def _other_epci(session) -> None:
+    """The households' commune given to another EPCI (the territory's list loaded again)."""
+    epcis = tuple(session.execute(select(Epci.id).where(Epci.short_name.in_(("CACEM", "Espace Sud")))
+                                  .order_by(Epci.short_name)).scalars())
+    now = session.execute(select(Commune.epci_id).where(Commune.insee_code == HOME)).scalar_one()
+    session.execute(update(Commune).where(Commune.insee_code == HOME).values(epci_id=epcis[epcis[0] == now]))
 
 
 def _changed_invoice(r: Records) -> None:
@@ -271,16 +285,16 @@ def _migration(filename: str):
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
-def test_the_frozen_generator_of_migration_0017_is_the_code_s(dialect):
-    """Migration 0017's copy of the generator gives the triggers, the recomputation and the
-    projections ``reporting.summaries`` gives today (a difference: a new migration, not an edit
-    of 0017)."""
+def test_the_frozen_generators_of_the_migrations_are_the_code_s(dialect):
+    """Migration 0017's copy of the generator, and 0019's of the trigger it adds, give the
+    triggers, the recomputation and the projections ``reporting.summaries`` gives today (a
+    difference: a new migration, not an edit of theirs)."""
     from reporting import summaries
 
-    frozen = _migration("0017_reporting_summaries.py")
+    frozen, added = _migration("0017_reporting_summaries.py"), _migration("0019_reporting_commune_trigger.py")
     code = [(t.name, t.table, t.timing, t.when, list(t.statements)) for t in summaries.triggers(dialect)]
-    assert [(name, table, timing, when, list(statements))
-            for name, table, timing, when, statements in frozen.triggers(dialect)] == code
+    assert [(name, table, timing, when, list(statements)) for name, table, timing, when, statements
+            in frozen.triggers(dialect) + added.triggers(dialect)] == code
     assert frozen.device_day_select(frozen.Sql(dialect), source=frozen.EVENTS, where="1 = 1") \
         == summaries.recompute_sql(dialect)["reporting_device_day"]
     assert {p.table: p.select() for p in frozen.projections(frozen.Sql(dialect)).values()} \
