@@ -101,3 +101,21 @@ def one_winner(outcomes: list[Outcome], error_type: type[BaseException], message
             assert type(outcome.error) is error_type, repr(outcome.error)
             assert outcome.error.message == message
     return winners[0]
+
+
+def meet_after_first_call(monkeypatch, module, name: str, race: Race) -> None:
+    """Make each thread meet the others at the guard (``race.meet_at_guard``) just after its
+    first call of ``module.name``, the read an optimistic guard rests on: all of them have then
+    read the same state. A later call in the same thread (the retry after a lost race) does not
+    meet again: the others have gone on."""
+    real = getattr(module, name)
+    local = threading.local()
+
+    def read_then_meet(*args, **kwargs):
+        found = real(*args, **kwargs)
+        if not getattr(local, "met", False):
+            local.met = True
+            race.meet_at_guard()
+        return found
+
+    monkeypatch.setattr(module, name, read_then_meet)

@@ -1,8 +1,9 @@
-"""Test helpers: authentication, and data built through the services (never by poking rows)."""
+"""Test helpers: authentication, a fixed clock, and data built through the services (never by
+poking rows), but for the migration tests, whose older schemas only SQL can fill."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from flask.testing import FlaskClient
@@ -50,6 +51,33 @@ def login(client: FlaskClient, username: str) -> str:
                                           "csrf_token": csrf_token(page)})
     assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
     return csrf_token(client.get("/").get_data(as_text=True))
+
+
+# --- a fixed clock -------------------------------------------------------------------------
+
+T0 = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+
+
+def at(seconds: float) -> datetime:
+    """``seconds`` after ``T0``: the times given to the scans of a test (``now=``), so that the
+    scan station's windows fall where the test says."""
+    return T0 + timedelta(seconds=seconds)
+
+
+# --- rows in SQL, for the migration tests ----------------------------------------------------
+
+def collection_rows_sql(declared_count: int) -> list[str]:
+    """What a collection stands on, as SQL for a database migrated to an older revision (the
+    services write today's schema): the CACEM EPCI, Le Lamentin, donor 1, workshop site 1 and
+    collection 1, COL-2026-0001, received on 2026-01-02 with ``declared_count`` devices."""
+    return [
+        "INSERT INTO epci (id, siren, short_name, official_name) VALUES (1, '249720061', 'CACEM', 'Communauté')",
+        "INSERT INTO commune (insee_code, name, epci_id) VALUES ('97213', 'Le Lamentin', 1)",
+        "INSERT INTO organisation (id, kind, name, created_at) VALUES (1, 'donor', 'Donateur', '2026-01-01 00:00:00')",
+        "INSERT INTO site (id, code, name, kind) VALUES (1, 'LAM', 'Atelier', 'workshop')",
+        "INSERT INTO collection (id, reference, donor_id, collected_on, site_id, declared_count, created_at) "
+        f"VALUES (1, 'COL-2026-0001', 1, '2026-01-02', 1, {declared_count}, '2026-01-02 12:00:00')",
+    ]
 
 
 # --- domain data --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import CheckConstraint, inspect, select
 from app import create_app
 from app.extensions import db
 from config import TestConfig
+from tests.helpers import collection_rows_sql
 
 
 def _differences(app) -> list:
@@ -71,12 +72,7 @@ def test_upgrade_a_database_holding_data(empty_database):
     with app.app_context():
         upgrade(revision="0001_initial")
         statements = [
-            "INSERT INTO epci (id, siren, short_name, official_name) VALUES (1, '249720061', 'CACEM', 'Communauté')",
-            "INSERT INTO commune (insee_code, name, epci_id) VALUES ('97213', 'Le Lamentin', 1)",
-            "INSERT INTO organisation (id, kind, name, created_at) VALUES (1, 'donor', 'Donateur', '2026-01-01 00:00:00')",
-            "INSERT INTO site (id, code, name, kind) VALUES (1, 'LAM', 'Atelier', 'workshop')",
-            "INSERT INTO collection (id, reference, donor_id, collected_on, site_id, declared_count, created_at) "
-            "VALUES (1, 'COL-2026-0001', 1, '2026-01-02', 1, 1, '2026-01-02 12:00:00')",
+            *collection_rows_sql(declared_count=1),
             "INSERT INTO device (id, asset_tag, category, brand, model, serial_number, collection_id, state, "
             "created_at, updated_at, version) VALUES (1, 'RK-000001', 'laptop', 'Dell', 'E5490', 'SN1', 1, 'wiping', "
             "'2026-01-02 12:00:00', '2026-01-02 12:00:00', 2)",

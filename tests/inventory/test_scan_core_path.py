@@ -8,9 +8,7 @@ change committed as durably as any other, and a session that holds the device se
 """
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, func, select
@@ -23,24 +21,8 @@ from inventory.representations import device_json
 from inventory.services import scan_store
 from inventory.services.scan import scan
 from inventory.services.transitions import transition
-from tests.concurrency import one_winner
-from tests.helpers import advance, make_device, make_workshop, sanitise
-
-T0 = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def shop(session):
-    return make_workshop(session)
-
-
-@pytest.fixture
-def tech(users):
-    return users["technicien"]
+from tests.concurrency import meet_after_first_call, one_winner
+from tests.helpers import advance, at, make_device, make_workshop, sanitise
 
 
 @contextmanager
@@ -234,17 +216,7 @@ def test_two_scans_of_one_device_at_once_apply_once(app, session, race, monkeypa
     scanners = [sm.find_user("technicien").id, sm.find_user("admin").id]
     session.commit()
     contest = race(2)
-    real = scan_store.find_device
-    local = threading.local()
-
-    def read_then_meet(*args, **kwargs):
-        found = real(*args, **kwargs)
-        if not getattr(local, "met", False):
-            local.met = True
-            contest.meet_at_guard()
-        return found
-
-    monkeypatch.setattr(scan_store, "find_device", read_then_meet)
+    meet_after_first_call(monkeypatch, scan_store, "find_device", contest)
 
     def attempt(index: int) -> str:
         contest.meet_at_start()

@@ -3,20 +3,12 @@ station signals it (level), what was applied or moved, the put-away, what may co
 latest events, and what the scan context remembers for the next scan."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 from sqlalchemy import select
 
 from inventory.models import ScanContext
 from inventory.services.scan import ScanSettings, scan
-from tests.helpers import advance, make_device, make_workshop, sanitise
-
-T0 = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
+from tests.helpers import advance, at, make_device, sanitise
 
 
 def summary(outcome) -> dict:
@@ -33,16 +25,6 @@ def context(session, user_id) -> tuple:
     row = session.execute(select(ScanContext).where(ScanContext.user_id == user_id)).scalar_one()
     session.refresh(row)
     return row.last_code, row.last_station, row.last_scan_at, row.location_id
-
-
-@pytest.fixture
-def shop(session):
-    return make_workshop(session)
-
-
-@pytest.fixture
-def tech(users):
-    return users["technicien"]
 
 
 def test_a_location_starts_then_ends_a_put_away(session, shop, tech):

@@ -9,8 +9,6 @@ are written together, or neither is.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 from sqlalchemy import func, select
 
@@ -20,23 +18,7 @@ from inventory.queries import history
 from inventory.services.common import facts_of
 from inventory.services.scan import scan
 from inventory.vocabulary import Station
-from tests.helpers import advance, make_device, make_workshop
-
-T0 = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def shop(session):
-    return make_workshop(session)
-
-
-@pytest.fixture
-def tech(users):
-    return users["technicien"]
+from tests.helpers import advance, at, make_device
 
 
 def stored(session, device_id: int) -> Device:

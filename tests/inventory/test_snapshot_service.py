@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from decimal import Decimal
 
 import pytest
@@ -14,8 +13,9 @@ from core.errors import ValidationFailed
 from inventory.models import Device, DeviceSnapshot, ErasureRecord, StorageMedium
 from inventory.services import snapshots as snapshot_module
 from inventory.services.snapshots import queued_snapshots, receive_snapshot
+from tests.concurrency import meet_after_first_call
 from tests.inventory.snapshots.helpers import load
-from tests.helpers import make_device, make_workshop, sanitise
+from tests.helpers import make_device, sanitise
 
 STATION = Actor(None, "Poste de réception Lamentin", frozenset())
 SERIAL = "RK7TEST"
@@ -27,11 +27,6 @@ def snapshot(name: str = "workbench_script") -> dict:
 
 def count(session, model) -> int:
     return session.execute(select(func.count()).select_from(model)).scalar_one()
-
-
-@pytest.fixture
-def shop(session):
-    return make_workshop(session)
 
 
 def laptop(session) -> Device:
@@ -188,17 +183,7 @@ def test_the_same_snapshot_posted_twice_at_once_registers_one_device(app, sessio
     reference = shop["collection"].reference
     session.commit()
     contest = race(2)
-    real = snapshot_module.device_by_serial
-    local = threading.local()
-
-    def read_then_meet(*args, **kwargs):
-        found = real(*args, **kwargs)
-        if not getattr(local, "met", False):      # the retry after a lost race does not meet again
-            local.met = True
-            contest.meet_at_guard()
-        return found
-
-    monkeypatch.setattr(snapshot_module, "device_by_serial", read_then_meet)
+    meet_after_first_call(monkeypatch, snapshot_module, "device_by_serial", contest)
 
     def attempt(index: int) -> str:
         contest.meet_at_start()

@@ -29,6 +29,7 @@ from reporting.upkeep import rebuild, verify
 from tests.helpers import (
     actor,
     advance,
+    collection_rows_sql,
     make_device,
     make_household,
     make_session,
@@ -222,12 +223,7 @@ def test_the_migration_fills_the_summaries_from_the_records_already_there(empty_
     with application.app_context():
         upgrade(revision="0016_list_indexes")
         statements = [
-            "INSERT INTO epci (id, siren, short_name, official_name) VALUES (1, '249720061', 'CACEM', 'Communauté')",
-            "INSERT INTO commune (insee_code, name, epci_id) VALUES ('97213', 'Le Lamentin', 1)",
-            "INSERT INTO organisation (id, kind, name, created_at) VALUES (1, 'donor', 'Donateur', '2026-01-01 00:00:00')",
-            "INSERT INTO site (id, code, name, kind) VALUES (1, 'LAM', 'Atelier', 'workshop')",
-            "INSERT INTO collection (id, reference, donor_id, collected_on, site_id, declared_count, created_at) "
-            "VALUES (1, 'COL-2026-0001', 1, '2026-01-02', 1, 2, '2026-01-02 12:00:00')",
+            *collection_rows_sql(declared_count=2),
             *(f"INSERT INTO device (id, asset_tag, category, brand, model, collection_id, state, weight_kg, created_at, "
               f"updated_at, version) VALUES ({n}, 'RK-00000{n}', 'laptop', 'Dell', 'E5490', 1, 'recycled', 1.5, "
               "'2026-01-02 12:00:00', '2026-01-02 12:00:00', 3)" for n in (1, 2)),
