@@ -91,7 +91,7 @@ def build_labels(session: Session, kind: str, codes: str | list[str], *, verify_
         found = {c.reference: collection_label(c, verify_base_url, certificates.get(c.id)) for c in rows}
         noun = "collecte"
     else:
-        ids = [int(code[3:]) for code in wanted if code.startswith("SP-") and code[3:].isdigit()]
+        ids = [int(code[3:]) for code in wanted if code.startswith("SP-") and code[3:].isdecimal() and len(code) <= 12]
         rows = session.execute(select(SparePart).where(SparePart.id.in_(ids))).scalars()
         found = {spare_part_code(p): spare_part_label(p) for p in rows}
         noun = "pièce"

@@ -144,7 +144,7 @@ def parse_csv(text: str, max_drives: int = REPORT_MAX_DRIVES) -> GenericReport:
                     continue
                 if key == "verified":
                     entry[key] = BOOLEAN_TEXT.get(value.lower(), value)
-                elif key in INTEGER_FIELDS and value.lstrip("-").isdigit():
+                elif key in INTEGER_FIELDS and value.lstrip("-").isdecimal():
                     entry[key] = int(value)
                 else:
                     entry[key] = value.replace(",", ".") if key == "capacity_gb" else value

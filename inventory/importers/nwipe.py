@@ -442,7 +442,7 @@ class _Parser:
             return                                     # the column titles
         token = cells[0].lstrip("!").strip()
         counts = [cell for cell in cells[1:] if cell]
-        if not token or not counts or not all(cell.isdigit() for cell in counts):
+        if not token or not counts or not all(cell.isdecimal() for cell in counts):
             raise NwipeLogError(
                 f"Nombre d'erreurs illisible dans le tableau « Error Summary » (ligne {line.number}) : "
                 f"« {line.msg[:80]} ».", line.number)
@@ -537,7 +537,7 @@ class _Parser:
             if versions and self.version is None:
                 self.version = versions[-1]
         elif name == "rounds":
-            if not value.isdigit():
+            if not value.isdecimal():
                 raise NwipeLogError(f"Nombre de passages illisible (ligne {line.number}) : « {value} ».", line.number)
             self.options["rounds"] = int(value)
         elif name == "verify":
@@ -561,7 +561,7 @@ class _Parser:
 
     def _size(self, device: str, value: str, line: _Line) -> None:
         value = value.strip()
-        if not value.isdigit():
+        if not value.isdecimal():
             raise NwipeLogError(
                 f"Taille illisible pour {device} (ligne {line.number}) : « {value[:40]} » "
                 "n'est pas un nombre d'octets.", line.number)
