@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.station_tokens import create_token
 from inventory.models import Device, DeviceSnapshot, StorageMedium
-from tests.inventory.test_snapshot_service import count, shop, snapshot  # noqa: F401 (shop: the fixture)
+from tests.inventory.conftest import shop  # noqa: F401 (the fixture)
+from tests.inventory.test_snapshot_service import count, snapshot
 from tests.helpers import bearer, make_device, sanitise
 
 URL = "/api/v1/snapshots"

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from app.station_tokens import create_token
 from inventory.models import Device, DeviceSnapshot, GradingResult
 from tests.helpers import advance, csrf_token, login
-from tests.inventory.test_snapshot_service import shop, snapshot  # noqa: F401 (shop: the fixture)
+from tests.inventory.conftest import shop  # noqa: F401 (the fixture)
+from tests.inventory.test_snapshot_service import snapshot
 
 
 @pytest.fixture

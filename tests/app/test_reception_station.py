@@ -18,7 +18,8 @@ from inventory.models import Device
 from tests.app.test_error_pages import visible as tagless
 from tests.fake_printer import FakePrinter, printed_barcodes
 from tests.helpers import bearer, login, make_device
-from tests.inventory.test_snapshot_service import count, shop, snapshot  # noqa: F401 (shop: the fixture)
+from tests.inventory.conftest import shop  # noqa: F401 (the fixture)
+from tests.inventory.test_snapshot_service import count, snapshot
 
 URL = "/api/v1/snapshots"
 

@@ -179,6 +179,7 @@ def test_a_snapshot_too_big_to_keep_is_refused(session, shop, monkeypatch):
     assert "trop volumineux" in refused.value.message
 
 
+@pytest.mark.concurrency
 def test_the_same_snapshot_posted_twice_at_once_registers_one_device(app, session, shop, race, monkeypatch):
     reference = shop["collection"].reference
     session.commit()
