@@ -25,8 +25,9 @@ def household_page(session: Session, actor: Actor, *, search: str | None = None,
         joinedload(Household.commune).joinedload(Commune.epci),
         selectinload(Household.requests).load_only(Request.household_id, Request.category, Request.status))
     if search:
-        like = f"%{search}%"
-        stmt = stmt.where(Household.reference.ilike(like) | Household.last_name.ilike(like))
+        # « % » and « _ » are letters a person typed, not wildcards.
+        stmt = stmt.where(Household.reference.icontains(search, autoescape=True)
+                          | Household.last_name.icontains(search, autoescape=True))
     return page_of(session, stmt, [Household.id.desc()], number, size or HOUSEHOLDS_PER_PAGE)
 
 

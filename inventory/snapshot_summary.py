@@ -87,7 +87,7 @@ def _resolution(resolution) -> str:
 def _set_aside(item: dict) -> str:
     what = " ".join(str(part) for part in (item.get("model"), item.get("serial_number")) if part)
     where = f" ({item['device_name']})" if item.get("device_name") else ""
-    return (f"Disque n° {display(item.get('position'))}{where}{' — ' + what if what else ''} : {item.get('message')}"
+    return (f"Disque n° {display(item.get('position'))}{where}{' — ' + what if what else ''} : {item.get('message') or '—'}"
             + _resolution(item.get("resolution")))
 
 

@@ -31,7 +31,13 @@
     asked.set(input, text);
     var url = input.getAttribute("data-autocomplete") + "?q=" + encodeURIComponent(text);
     fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (answer) { return answer.ok ? answer.json() : []; })
+      .then(function (answer) {
+        if (!answer.ok) {
+          asked.delete(input);   // refused or failed: the same text may be asked again
+          return [];
+        }
+        return answer.json();
+      })
       .then(function (rows) {
         if (input.value.trim() !== text) {
           return;           // typed on since: a newer answer comes
@@ -46,7 +52,7 @@
           list.appendChild(option);
         });
       })
-      .catch(function () { /* no suggestions: typing the code still works */ });
+      .catch(function () { asked.delete(input); /* no suggestions: typing the code still works */ });
   }
 
   document.addEventListener("input", function (event) {
