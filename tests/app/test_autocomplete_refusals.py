@@ -65,3 +65,11 @@ def test_at_most_ten_suggestions(client, shop, session):
         create_collection(session, donor=shop["donor"].id, collected_on=date(2026, 4, day), site=shop["site"].id)
     answer = client.get("/devices/autocomplete/collection", query_string={"q": "Donateur"})
     assert answer.status_code == 200 and len(answer.json) == 10
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_a_nul_character_is_refused_before_any_search(client, shop, url):
+    """PostgreSQL refuses text holding NUL: the app's input guard answers first, in French."""
+    answer = client.get(url + "?q=COL%00")
+    assert answer.status_code == 400
+    assert "caractère" in answer.get_data(as_text=True).lower()
