@@ -176,6 +176,9 @@ class Device(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Set while a stocktake has found it missing (``missing_device`` says which and where), until
+    # it is found again: out of matching and reservation meanwhile (issue 19).
+    missing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     collection: Mapped[Collection] = relationship(back_populates="devices")
     location: Mapped[Location | None] = relationship()

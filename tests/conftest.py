@@ -225,7 +225,9 @@ def empty_database(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     url = make_url(postgres_url())
-    name = "rekonekt_empty_check"
+    # Named after the test database: two runs on two databases of one server (engineers working
+    # side by side) never drop each other's.
+    name = f"rekonekt_empty_check_{url.database}"[:63]
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -246,6 +248,7 @@ def domain_engine(database, tmp_path_factory):
     from distribution import models as _distribution  # noqa: F401
     from eligibility import models as _eligibility  # noqa: F401
     from inventory import models as _inventory  # noqa: F401
+    from inventory.stocktake import models as _stocktake  # noqa: F401
     from reporting import summaries as _reporting  # noqa: F401
 
     if database == "sqlite":

@@ -16,7 +16,7 @@ from distribution.models import Booking, Invoice, Reservation
 from distribution.pricing import GridInvalid
 from distribution.services.grids import grid_in_effect
 from distribution.services.invoicing import LineIn, issue_invoice
-from distribution.services.reservations import reservation_by_id
+from distribution.services.reservations import missing_device, reservation_by_id
 from distribution.services.workshops import book_seat, propose_sessions, waitlist_position
 from distribution.settings import DistributionSettings
 from distribution.vocabulary import InternetAccess, PaymentMethod, ReservationStatus, topic_for_category
@@ -123,6 +123,8 @@ def handover(session: Session, actor: Actor, reservation_id, settings: Distribut
         household = item.household
         if device.state != State.RESERVED.value:
             raise Conflict(f"L'appareil {device.asset_tag} n'est pas réservé (état : {device.state_label}).")
+        if device.missing_since is not None:        # the reservation stays: released by hand, or found
+            raise Conflict(missing_device(device, "libérez la réservation pour en réserver un autre"))
         grid = grid_in_effect(session, local_today())
         try:
             price, reference_value = grid.price_of(device.category, device.grade, item.tier)

@@ -64,13 +64,20 @@ def matching_devices(session: Session, item: Request, *, limit: int = 50) -> lis
         .outerjoin(Location, Device.location_id == Location.id)
         .outerjoin(Site, Site.id == site_id)
         .outerjoin(Commune, Commune.insee_code == Site.commune_insee)
-        .where(Device.state == State.IN_STOCK.value, Device.category == item.category, Device.grade.is_not(None))
+        .where(Device.state == State.IN_STOCK.value, Device.category == item.category, Device.grade.is_not(None),
+               Device.missing_since.is_(None))       # not a device a stocktake found missing
     )
     proximity = case((Site.commune_insee == commune.insee_code, 0), (Commune.epci_id == commune.epci_id, 1),
                      (Site.commune_insee.is_not(None), 2), else_=3)
     stmt = stmt.add_columns(proximity.label("proximity")).order_by(proximity, Device.grade, Device.updated_at,
                                                                  Device.id).limit(limit)
     return [Match(device, site, rank) for device, site, rank in session.execute(stmt).all()]
+
+
+def missing_device(device: Device, instead: str = "choisissez-en un autre") -> str:
+    """Why a device a stocktake found missing is neither reserved nor handed over (issue 19)."""
+    return (f"L'appareil {device.asset_tag} est marqué manquant depuis un inventaire : scannez-le au poste de "
+            f"scan quand il est retrouvé, ou {instead}.")
 
 
 def _request_for_update(session: Session, request_id) -> Request:
@@ -105,6 +112,8 @@ def reserve(session: Session, actor: Actor, request_id, asset_tag: str, *, hold_
         device = device_by_tag(session, asset_tag)
         if device.state != State.IN_STOCK.value:
             raise Conflict(f"L'appareil {device.asset_tag} n'est pas en stock (état : {device.state_label}).")
+        if device.missing_since is not None:
+            raise Conflict(missing_device(device))
         if device.category != item.category:
             raise Conflict(f"L'appareil {device.asset_tag} est de la catégorie « {device.category_label} », "
                            f"la demande porte sur « {Category.label_of(item.category)} ».")

@@ -47,6 +47,7 @@ class ScanOutcome:
     putaway: ScannedLocation | None = None  # the location being filled, if any
     registered: int | None = None      # a collection's registered devices
     events: list = field(default_factory=list)  # a device's latest events, newest last
+    found_again: bool = False          # a device a stocktake had found missing (issue 19)
 
 
 @dataclass
@@ -116,13 +117,15 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
             outcome = ScanOutcome(code, kind, obj, message=f"Collecte {obj.reference} — {obj.donor.name}.")
         else:
             outcome = _scan_device(conn, ctx, obj, code, station, user_id, now)
+            if obj.missing_since is not None:
+                _found_again(conn, outcome, obj, station, user_id, now)
 
         if not repeat:
             ctx.last_code = code
             ctx.last_station = station
             ctx.last_scan_at = now
         scan_store.write_context(conn, user_id, ctx.last_code, ctx.last_station, ctx.last_scan_at, ctx.location)
-        wrote_device = outcome.applied is not None or outcome.moved_to is not None
+        wrote_device = outcome.applied is not None or outcome.moved_to is not None or outcome.found_again
         if not wrote_device:
             scan_store.commit_without_waiting_for_disk(conn)
         outcome.putaway = ctx.location
@@ -136,6 +139,18 @@ def scan(session: Session, raw_code: str, *, user_id: int, station: str | None =
         elif kind == "collection":
             outcome.registered = obj.registered
     return outcome
+
+
+def _found_again(conn: Connection, outcome: ScanOutcome, device: ScannedDevice, station: str | None,
+                 user_id: int, now: datetime) -> None:
+    """Scanning a device a stocktake had found missing finds it again (issue 19), whatever the
+    station does with it."""
+    where = f"au poste « {Station(station).label} »" if station else "au poste de scan"
+    scan_store.found_again(conn, device, user_id=user_id, now=now, how=f"scanné {where}")
+    outcome.found_again = True
+    outcome.message += " Retrouvé : il était marqué manquant depuis un inventaire."
+    if outcome.level == "info":
+        outcome.level = "ok"
 
 
 def _expire_held_device(session: Session, device_id: int) -> None:

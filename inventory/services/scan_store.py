@@ -37,6 +37,7 @@ from core.errors import Conflict
 from core.organisations import Organisation
 from core.unit_of_work import CONCURRENT_CHANGE
 from inventory.models import Collection, Device, DeviceEvent, ErasureRecord, Location, ScanContext, StorageMedium
+from inventory.stocktake.models import MissingDevice
 
 DEVICE = Device.__table__
 LOCATION = Location.__table__
@@ -46,6 +47,7 @@ COLLECTION = Collection.__table__
 ORGANISATION = Organisation.__table__
 EVENT = DeviceEvent.__table__
 CONTEXT = ScanContext.__table__
+MISSING = MissingDevice.__table__
 
 # The licence key is shown to some roles only, and never on the scan card: not read.
 _UNREAD = {"os_licence_key"}
@@ -295,6 +297,16 @@ def change_device(conn: Connection, device: ScannedDevice, *, state: str, grade:
     device.state, device.grade, device.updated_at = state, grade, now
     device.location, device.location_id = location, location.id if location is not None else None
     device.version += 1
+
+
+def found_again(conn: Connection, device: ScannedDevice, *, user_id: int | None, now: datetime, how: str) -> None:
+    """A device a stocktake had found missing is scanned: it is missing no more (its open
+    ``missing_device`` row says when, by whom and how it was found). Its version is not moved:
+    no other writer sets ``missing_since`` back meanwhile but a stocktake, which locks the row."""
+    conn.execute(update(DEVICE).where(DEVICE.c.id == device.id).values(missing_since=None))
+    conn.execute(update(MISSING).where(MISSING.c.device_id == device.id, MISSING.c.found_at.is_(None))
+                 .values(found_at=now, found_by_id=user_id, found_how=how))
+    device.missing_since = None
 
 
 @cache

@@ -1,0 +1,250 @@
+"""A stocktake's result as people read it (issue 19): per location and for the whole stocktake,
+expected / found / moved in / unexpected / missing, the devices and parts behind each figure, the
+value at reference price of what is missing, who counted what, and what applying did. The page,
+the API, the PDF and the CSV/XLSX exports all read this one structure; the dashboard reads each
+site's last stocktake and its accuracy from here too.
+
+It reads inventory (the stocktake's records) and distribution (the price grid's reference
+values), which is why it lives on the read side."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from core.clock import to_local
+from core.errors import Conflict
+from core.vocabulary import Category
+from distribution.pricing import PriceGridRules
+from distribution.services.grids import grid_in_effect
+from inventory.label_content import spare_part_code
+from inventory.lifecycle import State
+from inventory.models import Device, Location, Site, SparePart
+from inventory.services.stocktake_apply import read_tally
+from inventory.services.stocktakes import stocktake_by_id
+from inventory.stocktake.models import Stocktake, StocktakeAdjustment, StocktakeCount, StocktakeLocation
+from inventory.stocktake.rules import CountOutcome, LocationTally, StocktakeStatus, overall
+
+
+@dataclass
+class DeviceLine:
+    asset_tag: str
+    description: str
+    category: str                      # French label
+    grade: str | None
+    state: str                         # French label
+    expected_at: str | None            # location code the records had (None: expected nowhere)
+    counted_at: str | None             # location code where it was counted (None: not counted)
+    reference_value: Decimal | None = None
+
+
+@dataclass
+class PartLine:
+    code: str
+    description: str
+    location: str                      # where it was counted / expected
+    expected: int
+    counted: int
+
+    @property
+    def difference(self) -> int:
+        return self.counted - self.expected
+
+
+@dataclass
+class Figures:
+    """One location's (or the whole stocktake's) figures. ``expected`` and ``missing`` are None
+    while a blind count of the location is not closed."""
+
+    code: str
+    name: str
+    status: str
+    closed_at: datetime | None
+    closed_by: str | None
+    expected: int | None
+    found: int
+    moved_in: int
+    moved_out: int
+    unexpected: int
+    missing: int | None
+    repeats: int
+
+    @property
+    def accuracy(self) -> Decimal | None:
+        """Found at the right place ÷ expected, as a fraction (None when nothing was expected)."""
+        if not self.expected:
+            return None
+        return (Decimal(self.found) / Decimal(self.expected)).quantize(Decimal("0.0001"))
+
+
+@dataclass
+class StocktakeResult:
+    id: int
+    reference: str
+    site: str
+    status: str                        # French label
+    status_value: str
+    blind: bool
+    whole_site: bool
+    note: str | None
+    opened_at: datetime
+    opened_by: str | None
+    ended_at: datetime | None
+    ended_by: str | None
+    cancel_reason: str | None
+    locations: list[Figures]
+    total: Figures
+    moved_in: list[DeviceLine] = field(default_factory=list)
+    missing: list[DeviceLine] = field(default_factory=list)
+    not_on_shelf: list[DeviceLine] = field(default_factory=list)
+    unknown: list[tuple[str, str]] = field(default_factory=list)     # (location code, code scanned)
+    parts: list[PartLine] = field(default_factory=list)
+    missing_value: Decimal | None = None   # reference value of the missing devices that have one
+    unvalued: int = 0                      # missing devices without a reference value
+    grid: str | None = None                # the price grid the values come from
+    counters: list[tuple[str, int]] = field(default_factory=list)    # (user, codes counted)
+    adjustments: list[dict] = field(default_factory=list)
+
+    @property
+    def all_closed(self) -> bool:
+        return all(place.closed_at is not None for place in self.locations)
+
+
+def _figures(code: str, name: str, place: StocktakeLocation | None, tallied: LocationTally, *, hide: bool,
+             users: dict[int, str]) -> Figures:
+    return Figures(
+        code=code, name=name, status=place.status_label if place is not None else "",
+        closed_at=to_local(place.closed_at) if place is not None else None,
+        closed_by=users.get(place.closed_by_id) if place is not None else None,
+        expected=None if hide else len(tallied.expected), found=len(tallied.found), moved_in=len(tallied.moved_in),
+        moved_out=len(tallied.moved_out), unexpected=tallied.unexpected,
+        missing=None if hide else len(tallied.missing), repeats=tallied.repeats)
+
+
+def _grid(session: Session, stocktake: Stocktake) -> PriceGridRules | None:
+    try:
+        return grid_in_effect(session, to_local(stocktake.opened_at).date())
+    except Conflict:
+        return None
+
+
+def stocktake_result(session: Session, stocktake_id) -> StocktakeResult:
+    """The whole result of a stocktake, read in one go. Raises NotFound."""
+    stocktake = stocktake_by_id(session, stocktake_id)
+    users = dict(session.execute(select(User.id, User.username)).all())
+    places = read_tally(session, stocktake.id)
+    codes = {p.location_id: p for p in stocktake.locations}
+    location_codes = dict(session.execute(select(Location.id, Location.code)).all()) if places else {}
+    blind_open = {p.location_id for p in stocktake.locations if stocktake.blind and not p.is_closed}
+    rows = []
+    for place in stocktake.locations:
+        tallied = places.get(place.location_id, LocationTally())
+        rows.append(_figures(place.location.code, place.location.name, place, tallied,
+                             hide=place.location_id in blind_open, users=users))
+    # Counted in a location outside the stocktake's: impossible (a scan counts in a live location).
+    whole = overall(places)
+    total = _figures("", "Total", None, whole, hide=bool(blind_open), users=users)
+    total.status = stocktake.status_label
+
+    counted = {c.device_id: c for c in session.execute(select(StocktakeCount).where(
+        StocktakeCount.stocktake_id == stocktake.id, StocktakeCount.outcome.in_(
+            (CountOutcome.FOUND.value, CountOutcome.MOVED_IN.value, CountOutcome.NOT_ON_SHELF.value)))).scalars()}
+    expected_at = {d: loc for loc, t in places.items() for d in t.expected}
+    wanted = whole.moved_in | whole.not_on_shelf | (set() if blind_open else whole.missing)
+    devices = {d.id: d for d in session.execute(select(Device).where(Device.id.in_(wanted))).scalars()} if wanted else {}
+    grid = _grid(session, stocktake)
+
+    def line(device_id: int) -> DeviceLine:
+        device = devices[device_id]
+        count = counted.get(device_id)
+        value = None
+        if grid is not None and device.grade:
+            entry = grid.devices.get((device.category, device.grade))
+            value = entry.reference_value if entry is not None else None
+        recorded = count.recorded_location_id if count is not None else None
+        expected = expected_at.get(device_id) or recorded
+        return DeviceLine(device.asset_tag, f"{device.brand} {device.model}", Category.label_of(device.category),
+                          device.grade, State.label_of(device.state), location_codes.get(expected),
+                          location_codes.get(count.location_id) if count is not None else None, value)
+
+    by_tag = lambda lines: sorted(lines, key=lambda l: l.asset_tag)   # noqa: E731
+    moved_in = by_tag(line(d) for d in whole.moved_in)
+    missing = [] if blind_open else by_tag(line(d) for d in whole.missing)
+    not_on_shelf = by_tag(line(d) for d in whole.not_on_shelf)
+    unknown = sorted((location_codes[loc], code) for loc, t in places.items() for code in t.unknown)
+
+    part_ids = {p for t in places.values() for p in t.parts}
+    parts_rows = {p.id: p for p in session.execute(select(SparePart).where(SparePart.id.in_(part_ids))).scalars()} \
+        if part_ids else {}
+    parts = sorted((PartLine(spare_part_code(parts_rows[pid]), parts_rows[pid].description, location_codes[loc], e, c)
+                    for loc, t in places.items() if loc not in blind_open for pid, (e, c) in t.parts.items()),
+                   key=lambda p: (p.location, p.code))
+
+    valued = [m.reference_value for m in missing if m.reference_value is not None]
+    counters = session.execute(
+        select(StocktakeCount.counted_by_id, func.count()).where(StocktakeCount.stocktake_id == stocktake.id)
+        .group_by(StocktakeCount.counted_by_id)).all()
+    adjustments = _adjustments(session, stocktake.id)
+    return StocktakeResult(
+        id=stocktake.id, reference=stocktake.reference, site=stocktake.site.name, status=stocktake.status_label,
+        status_value=stocktake.status, blind=stocktake.blind, whole_site=stocktake.whole_site, note=stocktake.note,
+        opened_at=to_local(stocktake.opened_at), opened_by=users.get(stocktake.opened_by_id),
+        ended_at=to_local(stocktake.ended_at), ended_by=users.get(stocktake.ended_by_id),
+        cancel_reason=stocktake.cancel_reason, locations=rows, total=total, moved_in=moved_in, missing=missing,
+        not_on_shelf=not_on_shelf, unknown=unknown, parts=parts,
+        missing_value=sum(valued, Decimal("0.00")) if grid is not None and not blind_open else None,
+        unvalued=len(missing) - len(valued), grid=grid.id if grid is not None else None,
+        counters=sorted(((users.get(u, "—"), n) for u, n in counters), key=lambda c: c[0]),
+        adjustments=adjustments)
+
+
+def _adjustments(session: Session, stocktake_id: int) -> list[dict]:
+    """What applying did, as French text per line (empty before it is applied)."""
+    source, target = aliased(Location), aliased(Location)
+    rows = session.execute(
+        select(StocktakeAdjustment, Device.asset_tag, SparePart.description, source.code, target.code)
+        .outerjoin(Device, Device.id == StocktakeAdjustment.device_id)
+        .outerjoin(SparePart, SparePart.id == StocktakeAdjustment.spare_part_id)
+        .outerjoin(source, source.id == StocktakeAdjustment.from_location_id)
+        .outerjoin(target, target.id == StocktakeAdjustment.to_location_id)
+        .where(StocktakeAdjustment.stocktake_id == stocktake_id).order_by(StocktakeAdjustment.id)).all()
+    return [{"kind": a.kind, "label": a.kind_label, "item": tag or part or "", "from": src, "to": dst,
+             "before": a.quantity_before, "after": a.quantity_after, "reason": a.reason}
+            for a, tag, part, src, dst in rows]
+
+
+@dataclass
+class SiteStocktake:
+    site: str
+    reference: str
+    ended_at: datetime
+    expected: int
+    found: int
+
+    @property
+    def accuracy(self) -> Decimal | None:
+        if not self.expected:
+            return None
+        return (Decimal(self.found) / Decimal(self.expected)).quantize(Decimal("0.0001"))
+
+
+def last_stocktakes(session: Session) -> list[SiteStocktake]:
+    """Each site's last applied stocktake and its accuracy (found at the right place ÷ expected),
+    sites by name. Sites never stocktaken are not listed."""
+    latest = (select(Stocktake.site_id, func.max(Stocktake.ended_at).label("ended_at"))
+              .where(Stocktake.status == StocktakeStatus.APPLIED.value).group_by(Stocktake.site_id).subquery())
+    rows = session.execute(
+        select(Stocktake.id, Site.name, Stocktake.reference, Stocktake.ended_at)
+        .join(latest, (latest.c.site_id == Stocktake.site_id) & (latest.c.ended_at == Stocktake.ended_at))
+        .join(Site, Site.id == Stocktake.site_id).where(Stocktake.status == StocktakeStatus.APPLIED.value)
+        .order_by(Site.name)).all()
+    out = []
+    for stocktake_id, site, reference, ended_at in rows:
+        whole = overall(read_tally(session, stocktake_id))
+        out.append(SiteStocktake(site, reference, to_local(ended_at), len(whole.expected),
+                                 len(whole.found & whole.expected)))
+    return out
