@@ -17,6 +17,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     from app.api.inventory import ChecklistApi, CollectionApi, DeviceApi, OrganisationApi, SiteApi
     from app.api.scan import ScanApi
     from app.api.snapshots import SnapshotApi
+    from app.api.stocktakes import StocktakeApi
     from app.errors import register_error_handlers
     from app.extensions import csrf
     from app.health import blueprint as health_blueprint
@@ -32,7 +33,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
 
     for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi, LabelApi,
                 EligibilityApi, HouseholdApi, RequestApi, ReservationApi, InvoiceApi, WorkshopApi, BookingApi,
-                IndicatorApi, SnapshotApi):
+                IndicatorApi, SnapshotApi, StocktakeApi):
         appbuilder.add_api(api)
     register_views(appbuilder)
     # Last: every model view registered (FAB's security views too) shows its columns in French.

@@ -50,6 +50,7 @@ WORKSHOP = (
     "Scan",
     "Erasure queue",
     "Snapshot queue",   # menu entry: the snapshots and disks a technician settles by hand
+    "Stocktakes",       # stocktakes (inventaires): pages and API (issue 19)
     "Inventory",
 )
 # Read-only: the pages stay open to them, the Administration menu (where they are listed) does not.
@@ -147,6 +148,7 @@ RESOURCE_LABELS = {
     "Scan": _l("Scan station"),
     "Erasures": _l("Data erasures"),
     "Snapshots": _l("Hardware snapshots"),
+    "Stocktakes": _l("Stocktakes"),
     "Checklists": _l("Quality-control checklists to fill in"),
     "Checklist templates": _l("Quality-control checklists"),
     "Labels": _l("Print labels"),

@@ -14,10 +14,11 @@ from decimal import Decimal
 
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from core.clock import to_local
 from core.errors import Conflict
+from core.paging import page_of
 from core.vocabulary import Category
 from distribution.pricing import PriceGridRules
 from distribution.services.grids import grid_in_effect
@@ -248,3 +249,51 @@ def last_stocktakes(session: Session) -> list[SiteStocktake]:
         out.append(SiteStocktake(site, reference, to_local(ended_at), len(whole.expected),
                                  len(whole.found & whole.expected)))
     return out
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _figures_json(f: Figures) -> dict:
+    accuracy = f.accuracy
+    return {"code": f.code or None, "name": f.name, "status": f.status,
+            "closed_at": f.closed_at.isoformat() if f.closed_at else None, "closed_by": f.closed_by,
+            "expected": f.expected, "found": f.found, "moved_in": f.moved_in, "moved_out": f.moved_out,
+            "unexpected": f.unexpected, "missing": f.missing, "repeats": f.repeats,
+            "accuracy": str(accuracy) if accuracy is not None else None}
+
+
+def _device_json(line: DeviceLine) -> dict:
+    return {"asset_tag": line.asset_tag, "description": line.description, "category": line.category,
+            "grade": line.grade, "state": line.state, "expected_at": line.expected_at, "counted_at": line.counted_at,
+            "reference_value": _money(line.reference_value)}
+
+
+def result_json(result: StocktakeResult) -> dict:
+    """The result for the API: amounts as decimal strings, accuracy as a fraction string, times in
+    ISO 8601 with the Martinique offset; ``expected``/``missing`` null while a blind count hides them."""
+    return {
+        "id": result.id, "reference": result.reference, "site": result.site, "status": result.status_value,
+        "status_label": result.status, "blind": result.blind, "whole_site": result.whole_site,
+        "opened_at": result.opened_at.isoformat(), "opened_by": result.opened_by,
+        "ended_at": result.ended_at.isoformat() if result.ended_at else None, "ended_by": result.ended_by,
+        "locations": [_figures_json(f) for f in result.locations], "total": _figures_json(result.total),
+        "moved_in": [_device_json(d) for d in result.moved_in], "missing": [_device_json(d) for d in result.missing],
+        "not_on_shelf": [_device_json(d) for d in result.not_on_shelf],
+        "unknown": [{"location": loc, "code": code} for loc, code in result.unknown],
+        "parts": [{"code": p.code, "description": p.description, "location": p.location, "expected": p.expected,
+                   "counted": p.counted, "difference": p.difference} for p in result.parts],
+        "missing_value": _money(result.missing_value), "unvalued": result.unvalued, "grid": result.grid,
+        "counters": [{"user": user, "codes": n} for user, n in result.counters],
+        "adjustments": result.adjustments,
+    }
+
+
+def stocktake_page(session: Session, *, status: str | None = None, number: int | str = 1, size: int = 50):
+    """The stocktakes, newest first (of one status when given), one page (``core.paging``)."""
+    stmt = select(Stocktake).options(selectinload(Stocktake.site), selectinload(Stocktake.opened_by),
+                                     selectinload(Stocktake.ended_by))
+    if status:
+        stmt = stmt.where(Stocktake.status == status)
+    return page_of(session, stmt, [Stocktake.id.desc()], number, size)

@@ -57,6 +57,8 @@ def test_every_json_post_declares_its_body(spec):
     bodiless = {"/api/v1/reservations/{reservation_id}/release", "/api/v1/erasures/queue/{drive_id}/assign",
                 "/api/v1/erasures/queue/{drive_id}/dismiss", "/api/v1/labels/print",
                 "/api/v1/devices/{asset_tag}/certificate", "/api/v1/collections/{pk}/certificate",
+                "/api/v1/stocktakes/{stocktake_id}/apply", "/api/v1/stocktakes/{stocktake_id}/locations/{code}/close",
+                "/api/v1/stocktakes/{stocktake_id}/locations/{code}/reopen",
                 }
     for path, operations in spec["paths"].items():
         if path.startswith("/api/v1/security/"):

@@ -206,6 +206,16 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/api/v1/scan": {"POST": rights(WORKSHOP)},
     "/api/v1/erasures/import": {"POST": rights(WORKSHOP)},
     "/api/v1/snapshots": {"POST": rights(WORKSHOP)},
+    "/api/v1/stocktakes": {"GET": rights(WORKSHOP), "POST": rights(WORKSHOP)},
+    "/api/v1/stocktakes/scan": {"POST": rights(WORKSHOP)},
+    "/api/v1/stocktakes/<int(min=1, max=2147483647):stocktake_id>": {"GET": rights(WORKSHOP)},
+    "/api/v1/stocktakes/<int(min=1, max=2147483647):stocktake_id>/result": {"GET": rights(WORKSHOP)},
+    "/api/v1/stocktakes/<int(min=1, max=2147483647):stocktake_id>/locations/<string(maxlength=40):code>/close":
+        {"POST": rights(WORKSHOP)},
+    "/api/v1/stocktakes/<int(min=1, max=2147483647):stocktake_id>/locations/<string(maxlength=40):code>/reopen":
+        {"POST": rights(WORKSHOP)},
+    "/api/v1/stocktakes/<int(min=1, max=2147483647):stocktake_id>/apply": {"POST": rights(WORKSHOP)},
+    "/api/v1/stocktakes/<int(min=1, max=2147483647):stocktake_id>/cancel": {"POST": rights(WORKSHOP)},
     "/api/v1/erasures/queue": {"GET": rights(WORKSHOP)},
     "/api/v1/erasures/queue/<int(min=1, max=2147483647):drive_id>/assign": {"POST": rights(WORKSHOP)},
     "/api/v1/erasures/queue/<int(min=1, max=2147483647):drive_id>/dismiss": {"POST": rights(WORKSHOP)},
@@ -265,7 +275,7 @@ def seeded(app, session):
         "number": session.get(Invoice, first(Invoice)).number, "drive_id": 1, "category": "laptop",
         "code": certificate.verification_code, "version": "v1", "locale": "fr",
         "key": "indicators", "fmt": "csv", "name": "no-such-action", "filename": "css/rekonekt.css",
-        "token_id": 1, "snapshot_id": 1, "relation": "collection", "uuid": "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c11", "position": 1,
+        "token_id": 1, "snapshot_id": 1, "stocktake_id": 1, "relation": "collection", "uuid": "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c11", "position": 1,
     }
     pks = {"/devices/": first(Device), "/collections/": first(Collection), "/api/v1/collections/": first(Collection),
            "/organisations/": first(Organisation), "/sites/": first(Site), "/locations/": first(Location),
