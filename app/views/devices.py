@@ -21,6 +21,7 @@ from app.views.listing import ListInterface, ListPages
 from app.views.service_forms import ServiceForms
 from core.errors import DomainError, NotFound, ValidationFailed
 from inventory import queries
+from inventory.stocktake.missing import missing_notice, open_missing_record
 from inventory.lifecycle import State
 from inventory.models import Device
 from inventory.grading import COSMETIC
@@ -310,6 +311,7 @@ class DeviceView(ListPages, ServiceForms, ModelView):
             ticket=current_ticket(db.session, device.id), stock=stock_for(db.session, device),
             part_types=PartType.choices(), outcomes=RepairOutcome.choices(),
             locations=queries.active_locations(db.session), State=State, next_url=request.args.get("next", ""),
+            missing=missing_notice(open_missing_record(db.session, device.id)),
         )
 
     @expose("/<int:pk>/snapshots/<int:snapshot_id>.json", methods=["GET"])
