@@ -91,3 +91,40 @@ def test_one_device_counted_by_two_at_the_same_instant_is_counted_once(app, sess
     rows = session.execute(select(StocktakeCount.outcome).where(StocktakeCount.stocktake_id == stocktake.id)
                            .order_by(StocktakeCount.outcome)).scalars().all()
     assert rows == ["moved_in", "repeat"]
+
+
+def test_two_confirmations_at_once_apply_the_stocktake_once(app, session, race, users, monkeypatch):
+    from inventory.models import DeviceEvent
+    from inventory.services import stocktake_apply as apply_module
+    from inventory.services.stocktake_apply import apply_stocktake
+    from inventory.services.stocktakes import close_location
+
+    shop = make_workshop(session)
+    device = make_device(session, shop["collection"].id)
+    move(session, device.asset_tag, shop["bin_a"].code)
+    stocktake = open_stocktake(session, site="LAM", now=T0)
+    count(session, shop["bin_b"].code, user_id=users["technicien"], now=T0)
+    count(session, device.asset_tag, user_id=users["technicien"], now=T0 + timedelta(seconds=3))
+    for code in (shop["bin_a"].code, shop["bin_b"].code):
+        close_location(session, stocktake.id, code, now=T0 + timedelta(seconds=5))
+    events_before = session.execute(select(func.count()).select_from(DeviceEvent)).scalar_one()
+    session.commit()
+    contest = race(2)
+    real_by_id = apply_module.stocktake_by_id
+
+    def by_id_after_meeting(session_, stocktake_id, **kwargs):
+        contest.meet_at_guard()              # both ask for the stocktake's row lock at once (PostgreSQL)
+        return real_by_id(session_, stocktake_id, **kwargs)
+
+    monkeypatch.setattr(apply_module, "stocktake_by_id", by_id_after_meeting)
+
+    def confirming(index: int):
+        contest.meet_at_start()
+        return apply_stocktake(db.session, stocktake.id, user_id=users["admin"], now=T0 + timedelta(minutes=1))
+
+    outcomes = contest.run(confirming)
+    assert [o.error for o in outcomes] == [None, None]
+    assert sorted(o.value.already_applied for o in outcomes) == [False, True]
+    assert sorted(o.value.moves for o in outcomes) == [0, 1]
+    session.expire_all()
+    assert session.execute(select(func.count()).select_from(DeviceEvent)).scalar_one() == events_before + 1
