@@ -154,42 +154,74 @@ def apply_stocktake(session: Session, stocktake_id, *, user_id: int | None = Non
                                             device_id=device.id, from_location_id=expected_at.get(device.id)))
             report.missing += 1
 
-        _apply_parts(session, stocktake.id, places, report)
+        _apply_parts(session, stocktake.id, places, {p.location_id for p in stocktake.locations}, report)
         stocktake.status = StocktakeStatus.APPLIED.value
         end(session, stocktake, user_id=user_id, now=now)
     return report
 
 
-def _apply_parts(session: Session, stocktake_id: int, places, report: ApplyReport) -> None:
-    """Each part line counted in its own location takes the difference between what was counted
-    and what was expected (so that parts used for a repair since the opening stay used); parts
-    counted in another location become a line there, taken from their own line."""
-    for location_id, place in places.items():
-        for part_id, (expected, found) in sorted(place.parts.items()):
-            part = session.execute(select(SparePart).where(SparePart.id == part_id).with_for_update()).scalar_one()
-            if part.location_id == location_id:
-                if found == expected:
-                    continue
-                before = part.quantity
-                part.quantity = max(0, before + found - expected)
+def _apply_parts(session: Session, stocktake_id: int, places, scope: set[int], report: ApplyReport) -> None:
+    """The part lines: each line of the stocktake takes the quantity counted in its own location,
+    unless its quantity changed since the opening (a repair used a part, stock was added): then
+    it is a conflict, left as it is, to count again. Units of a line counted in another location
+    join the same part's line there (created if needed); when the line's own location is not in
+    the stocktake, they are taken from it (they were recorded there, they are here)."""
+    frozen = dict(session.execute(select(StocktakeExpected.spare_part_id, StocktakeExpected.quantity).where(
+        StocktakeExpected.stocktake_id == stocktake_id, StocktakeExpected.spare_part_id.is_not(None))).all())
+    counted_here: list[tuple[int, int, int]] = []        # (location, part, counted) in its own location
+    counted_elsewhere: list[tuple[int, int, int]] = []
+    lines = {}
+    for location_id, place in sorted(places.items()):
+        for part_id, (_expected, found) in sorted(place.parts.items()):
+            part = lines.get(part_id) or session.execute(
+                select(SparePart).where(SparePart.id == part_id).with_for_update()).scalar_one()
+            lines[part_id] = part
+            (counted_here if part.location_id == location_id else counted_elsewhere).append((location_id, part_id, found))
+    for location_id, part_id, found in counted_here:
+        part = lines[part_id]
+        before = part.quantity
+        if before == found:
+            continue
+        if frozen.get(part_id) != before:
+            what = f"{frozen[part_id]} → {before}" if part_id in frozen else f"ligne créée depuis, {before}"
+            reason = (f"quantité modifiée depuis l'ouverture ({what}), {found} comptée(s) : laissée telle quelle, "
+                      "recomptez-la.")
+            session.add(StocktakeAdjustment(stocktake_id=stocktake_id, kind=AdjustmentKind.CONFLICT.value,
+                                            spare_part_id=part.id, to_location_id=location_id, reason=reason))
+            report.conflicts.append(f"{part.description} : {reason}")
+            continue
+        part.quantity = found
+        session.add(StocktakeAdjustment(stocktake_id=stocktake_id, kind=AdjustmentKind.PART.value,
+                                        spare_part_id=part.id, to_location_id=location_id,
+                                        quantity_before=before, quantity_after=found))
+        report.parts += 1
+    for location_id, part_id, found in counted_elsewhere:
+        if found <= 0:
+            continue
+        part = lines[part_id]
+        line = _same_part_at(session, part, location_id)
+        if line is None:
+            line = SparePart(part_type=part.part_type, description=part.description,
+                             compatible_models=part.compatible_models, location_id=location_id,
+                             quantity=0, harvested_from_id=part.harvested_from_id)
+            session.add(line)
+            session.flush()
+        before = line.quantity
+        line.quantity = before + found
+        session.add(StocktakeAdjustment(stocktake_id=stocktake_id, kind=AdjustmentKind.PART_ADDED.value,
+                                        spare_part_id=line.id, from_location_id=part.location_id,
+                                        to_location_id=location_id, quantity_before=before,
+                                        quantity_after=line.quantity))
+        report.parts += 1
+        if part.location_id not in scope:
+            taken = min(found, part.quantity)
+            if taken:
                 session.add(StocktakeAdjustment(stocktake_id=stocktake_id, kind=AdjustmentKind.PART.value,
-                                                spare_part_id=part.id, to_location_id=location_id,
-                                                quantity_before=before, quantity_after=part.quantity))
-                report.parts += 1
-            elif found > 0:
-                line = _same_part_at(session, part, location_id)
-                if line is None:
-                    line = SparePart(part_type=part.part_type, description=part.description,
-                                     compatible_models=part.compatible_models, location_id=location_id,
-                                     quantity=0, harvested_from_id=part.harvested_from_id)
-                    session.add(line)
-                    session.flush()
-                before = line.quantity
-                line.quantity = before + found
-                session.add(StocktakeAdjustment(stocktake_id=stocktake_id, kind=AdjustmentKind.PART_ADDED.value,
-                                                spare_part_id=line.id, from_location_id=part.location_id,
-                                                to_location_id=location_id, quantity_before=before,
-                                                quantity_after=line.quantity))
+                                                spare_part_id=part.id, from_location_id=part.location_id,
+                                                to_location_id=location_id, quantity_before=part.quantity,
+                                                quantity_after=part.quantity - taken,
+                                                reason="pièces trouvées dans un autre emplacement"))
+                part.quantity -= taken
                 report.parts += 1
 
 

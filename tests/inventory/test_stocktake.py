@@ -280,3 +280,29 @@ def test_a_missing_device_is_found_again_by_a_later_stocktake(session, site, use
     assert session.get(Device, device.id).missing_since is None
     record = session.execute(select(MissingDevice)).scalar_one()
     assert record.found_at == at(20) and record.found_how == f"compté dans {site['bin_b'].code} lors de l'inventaire {INV}-0002"
+
+
+def test_a_part_line_changed_since_the_opening_is_a_conflict_and_parts_from_outside_are_taken(session, site, users):
+    from inventory.services.repairs import open_ticket, use_part
+
+    tech = users["technicien"]
+    ram = add_stock(session, part_type="ram", description="Barrette 8 Go DDR4", location=site["bin_a"].code, quantity=5)
+    ssd = add_stock(session, part_type="ssd", description="SSD 240 Go", location=site["bin_c"].code, quantity=6)
+    stocktake = open_stocktake(session, site="LAM", locations=[site["bin_a"].code, site["bin_b"].code], now=T0)
+    device = make_device(session, site["collection"].id)
+    advance(session, device, "repair")
+    ticket = open_ticket(session, device.asset_tag, symptoms="Mémoire défaillante")
+    use_part(session, ticket.id, ram.id, quantity=1)                            # 5 → 4 after the opening
+    count(session, site["bin_a"].code, user_id=tech, now=at(1))
+    count(session, f"SP-{ram.id:06d}", user_id=tech, quantity=3, now=at(4))
+    count(session, site["bin_b"].code, user_id=tech, now=at(7))                 # closes A
+    count(session, f"SP-{ssd.id:06d}", user_id=tech, quantity=2, now=at(10))    # C is not in the stocktake
+    count(session, site["bin_b"].code, user_id=tech, now=at(13))
+    report = apply_stocktake(session, stocktake.id, user_id=tech, now=at(20))
+    assert report.conflicts == ["Barrette 8 Go DDR4 : quantité modifiée depuis l'ouverture (5 → 4), 3 comptée(s) : "
+                                "laissée telle quelle, recomptez-la."]
+    session.expire_all()
+    assert session.get(SparePart, ram.id).quantity == 4                       # not overwritten
+    assert session.get(SparePart, ssd.id).quantity == 4                       # 2 of 6 were in B
+    in_b = session.execute(select(SparePart).where(SparePart.location_id == site["bin_b"].id)).scalar_one()
+    assert (in_b.description, in_b.quantity) == ("SSD 240 Go", 2)
