@@ -117,7 +117,8 @@ def apply_preview(session: Session, stocktake_id) -> ApplyPreview:
         StocktakeCount.stocktake_id == stocktake.id, StocktakeCount.outcome.in_(DEVICE_COUNTED))).scalars()}
     missing = whole.expected - whole.found - whole.moved_out
     wanted = whole.moved_in | whole.found | missing
-    devices = {d.id: d for d in session.execute(select(Device).where(Device.id.in_(wanted))).scalars()} if wanted else {}
+    devices = ({d.id: d for d in session.execute(select(Device).where(Device.id.in_(wanted))).scalars()}
+               if wanted else {})
     codes = dict(session.execute(select(Location.id, Location.code)).all()) if places else {}
 
     for device_id in sorted(whole.moved_in | whole.found):
@@ -145,18 +146,46 @@ def apply_preview(session: Session, stocktake_id) -> ApplyPreview:
         if device.missing_since is None:
             preview.missing.append(device.asset_tag)
 
-    part_ids = {p for t in places.values() for p in t.parts}
-    parts = {p.id: p for p in session.execute(select(SparePart).where(SparePart.id.in_(part_ids))).scalars()} \
-        if part_ids else {}
-    for location_id, place in places.items():
-        for part_id, (expected, found) in sorted(place.parts.items()):
-            part = parts[part_id]
-            if part.location_id == location_id:
-                if found != expected:
-                    preview.parts.append(PlannedPart(spare_part_code(part), part.description, codes[location_id],
-                                                     before=part.quantity,
-                                                     after=max(0, part.quantity + found - expected)))
-            elif found > 0:
-                preview.parts.append(PlannedPart(spare_part_code(part), part.description, codes[location_id],
-                                                 added=found, recorded_at=codes.get(part.location_id)))
+    _preview_parts(session, stocktake, places, codes, preview)
     return preview
+
+
+def _preview_parts(session: Session, stocktake, places, codes: dict[int, str], preview: ApplyPreview) -> None:
+    """The part lines as ``stocktake_apply._apply_parts`` settles them: a line counted in its own
+    location takes the quantity counted there, unless its quantity changed since the opening (a
+    conflict); units counted in another location join a line there, and are taken from their own
+    line when its location is not in the stocktake."""
+    part_ids = {p for t in places.values() for p in t.parts}
+    if not part_ids:
+        return
+    lines = {p.id: p for p in session.execute(select(SparePart).where(SparePart.id.in_(part_ids))).scalars()}
+    frozen = dict(session.execute(select(StocktakeExpected.spare_part_id, StocktakeExpected.quantity).where(
+        StocktakeExpected.stocktake_id == stocktake.id, StocktakeExpected.spare_part_id.is_not(None))).all())
+    scope = {p.location_id for p in stocktake.locations}
+    here, elsewhere = [], []
+    for location_id, place in sorted(places.items()):
+        for part_id, (_expected, found) in sorted(place.parts.items()):
+            part = lines[part_id]
+            (here if part.location_id == location_id else elsewhere).append((location_id, part, found))
+    for location_id, part, found in here:
+        before = part.quantity
+        if before == found:
+            continue
+        if frozen.get(part.id) != before:
+            what = f"{frozen[part.id]} → {before}" if part.id in frozen else f"ligne créée depuis, {before}"
+            preview.conflicts.append(f"{part.description} : quantité modifiée depuis l'ouverture ({what}), {found} "
+                                     "comptée(s) : laissée telle quelle, recomptez-la.")
+            continue
+        preview.parts.append(PlannedPart(spare_part_code(part), part.description, codes[location_id],
+                                         before=before, after=found))
+    left = {part.id: part.quantity for _location, part, _found in elsewhere}
+    for location_id, part, found in elsewhere:
+        if found <= 0:
+            continue
+        preview.parts.append(PlannedPart(spare_part_code(part), part.description, codes[location_id], added=found,
+                                         recorded_at=codes.get(part.location_id)))
+        taken = min(found, left[part.id]) if part.location_id not in scope else 0
+        if taken:
+            preview.parts.append(PlannedPart(spare_part_code(part), part.description, codes.get(part.location_id),
+                                             before=left[part.id], after=left[part.id] - taken))
+            left[part.id] -= taken

@@ -13,7 +13,7 @@ from inventory.services.stocktakes import cancel_stocktake, close_location, open
 from inventory.services.transitions import move
 from inventory.stocktake.queries import accuracies, apply_preview, site_choices
 from reporting.stocktakes import stocktake_result
-from tests.helpers import make_device
+from tests.helpers import advance, make_device
 from tests.inventory.test_stocktake import T0, Clock, at, site, stock  # noqa: F401  (site: the fixture)
 
 
@@ -85,9 +85,32 @@ def test_parts_and_a_device_found_again(session, site, users):
     preview = same_as_applied(session, stocktake.id, user_id=tech, now=at(30))
     assert preview.found_again == [device.asset_tag]
     assert [(p.code, p.location, p.before, p.after, p.added, p.recorded_at) for p in preview.parts] == [
-        (f"SP-{ram.id:06d}", site["bin_a"].code, 12, 9, None, None),
-        (f"SP-{battery.id:06d}", site["bin_a"].code, None, None, 1, site["bin_b"].code),
+        (f"SP-{ram.id:06d}", site["bin_a"].code, 12, 9, None, None),                # own lines first
         (f"SP-{battery.id:06d}", site["bin_b"].code, 2, 0, None, None),
+        (f"SP-{battery.id:06d}", site["bin_a"].code, None, None, 1, site["bin_b"].code),
+    ]
+
+
+def test_a_part_line_changed_since_the_opening_and_parts_taken_from_outside(session, site, users):
+    from inventory.services.repairs import open_ticket, use_part
+
+    tech = users["technicien"]
+    ram = add_stock(session, part_type="ram", description="Barrette 8 Go DDR4", location=site["bin_a"].code, quantity=5)
+    ssd = add_stock(session, part_type="ssd", description="SSD 240 Go", location=site["bin_c"].code, quantity=6)
+    stocktake = open_stocktake(session, site="LAM", locations=[site["bin_a"].code, site["bin_b"].code], now=T0)
+    device = make_device(session, site["collection"].id)
+    advance(session, device, "repair")
+    use_part(session, open_ticket(session, device.asset_tag, symptoms="Mémoire").id, ram.id, quantity=1)   # 5 → 4
+    for n, (code, quantity) in enumerate([(site["bin_a"].code, None), (f"SP-{ram.id:06d}", 3),
+                                          (site["bin_b"].code, None), (f"SP-{ssd.id:06d}", 2),
+                                          (site["bin_b"].code, None)]):
+        count(session, code, user_id=tech, quantity=quantity, now=at(1 + 3 * n))
+    preview = same_as_applied(session, stocktake.id, user_id=tech, now=at(20))
+    assert preview.conflicts == ["Barrette 8 Go DDR4 : quantité modifiée depuis l'ouverture (5 → 4), 3 comptée(s) : "
+                                 "laissée telle quelle, recomptez-la."]
+    assert [(p.code, p.location, p.before, p.after, p.added, p.recorded_at) for p in preview.parts] == [
+        (f"SP-{ssd.id:06d}", site["bin_b"].code, None, None, 2, site["bin_c"].code),
+        (f"SP-{ssd.id:06d}", site["bin_c"].code, 6, 4, None, None),
     ]
 
 
