@@ -73,6 +73,7 @@ class Figures:
     unexpected: int
     missing: int | None
     repeats: int
+    counted: int = 0                   # devices counted (found, moved in, not on a shelf): the station's « n comptés »
 
     @property
     def accuracy(self) -> Decimal | None:
@@ -123,7 +124,8 @@ def _figures(code: str, name: str, place: StocktakeLocation | None, tallied: Loc
         closed_by=users.get(place.closed_by_id) if place is not None else None,
         expected=None if hide else len(tallied.expected), found=len(tallied.found), moved_in=len(tallied.moved_in),
         moved_out=len(tallied.moved_out), unexpected=tallied.unexpected,
-        missing=None if hide else len(tallied.missing), repeats=tallied.repeats)
+        missing=None if hide else len(tallied.missing), repeats=tallied.repeats,
+        counted=len(tallied.found) + len(tallied.moved_in) + len(tallied.not_on_shelf))
 
 
 def _grid(session: Session, stocktake: Stocktake) -> PriceGridRules | None:

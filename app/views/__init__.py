@@ -28,6 +28,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.scan import ScanView
     from app.views.snapshot_queue import EvidenceView, SnapshotQueueView
     from app.views.station_tokens import StationTokenView
+    from app.views.stocktakes import StocktakeView
     from app.views.workshop import ChecklistTemplateView, SparePartView
 
     appbuilder.add_view(ScanView, "Scan", label=_l("Scan station"), icon="fa-barcode")
@@ -47,6 +48,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(SnapshotQueueView, "Snapshot queue", label=_l("Snapshots waiting"), icon="fa-hdd-o",
                         category="Inventory")
     appbuilder.add_view_no_menu(EvidenceView)
+    appbuilder.add_view(StocktakeView, "Stocktakes", label=_l("Stocktakes"), icon="fa-check-square-o",
+                        category="Inventory")
     appbuilder.add_view(LabelView, "Labels", label=_l("Print labels"), icon="fa-print", category="Inventory")
     appbuilder.add_view(PrintStationView, "Print stations", label=_l("Print stations"), icon="fa-sliders",
                         category="Inventory")

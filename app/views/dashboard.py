@@ -24,6 +24,8 @@ from reporting.filters import Filters, may_have_donor_documents, may_have_impact
 from reporting.impact import current_half, donor_report_data, impact_data, recent_halves
 from reporting.presentation import communes_of, svg_for
 from reporting.queries import donor_choices, epci_choices, filters_from_args, scope_label
+from reporting.stocktakes import last_stocktakes
+from reporting.vocabulary import Kind, figure_text
 
 
 def _is_partner(actor) -> bool:
@@ -72,7 +74,10 @@ class DashboardView(BaseView):
             "reporting/dashboard.html", title=_l("Dashboard"), sections=rendered, filters=filters,
             scope=scope_label(db.session, filters), epcis=epcis, donors=donors, categories=Category.choices(),
             is_admin=actor.is_admin, is_partner=_is_partner(actor), query=query,
-            periods=recent_halves(local_today()), current_period=current_half(local_today()))
+            periods=recent_halves(local_today()), current_period=current_half(local_today()),
+            # Each site's last applied stocktake: places and counts, no personal data, so every
+            # role that sees the dashboard sees them all, whatever its scope.
+            stocktakes=last_stocktakes(db.session), rate=rate)
 
     @expose("/export/<key>.<fmt>")
     @has_access
@@ -139,6 +144,11 @@ class DashboardView(BaseView):
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def rate(value) -> str:
+    """A rate (a fraction) as a page shows it: « 85 % », « — » for none."""
+    return figure_text(value, Kind.RATE)
 
 
 def _download(content: bytes, filename: str, mimetype: str) -> Response:

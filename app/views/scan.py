@@ -9,6 +9,9 @@ from flask_babel import lazy_gettext as _l
 from inventory.lifecycle import STATION_TARGETS
 from inventory.vocabulary import ErasureTechnique, Grade, MediumKind, Station
 
+# The station's « Inventaire » mode: its scans go to POST /api/v1/stocktakes/scan (app/static/js/scan.js).
+STOCKTAKE_MODE = "stocktake"
+
 # What the station proposes by default for a quick erasure record, per medium kind.
 DEFAULT_ERASURE = {
     MediumKind.HDD.value: ("purge", ErasureTechnique.ATA_SECURE_ERASE.value),
@@ -41,4 +44,5 @@ class ScanView(BaseView):
             default_erasure=DEFAULT_ERASURE,
             techniques={t.value: t.label for t in ErasureTechnique},
             media_labels={m.value: m.label for m in MediumKind},
+            stocktake_mode=STOCKTAKE_MODE,
         )

@@ -146,6 +146,16 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/labels/": {"GET": rights(WORKSHOP), "POST": rights(WORKSHOP)},
     "/print-stations/": {"GET": rights(WORKSHOP), "POST": rights(WORKSHOP)},
     "/print-stations/reception": {"POST": rights(WORKSHOP)},
+    # « Inventaires » (issue 19): the list and the opening form, a stocktake, its confirmation step, downloads
+    "/stocktakes/": {"GET": rights(WORKSHOP), "POST": rights(WORKSHOP)},
+    "/stocktakes/<int(min=1, max=2147483647):stocktake_id>": {"GET": rights(WORKSHOP)},
+    "/stocktakes/<int(min=1, max=2147483647):stocktake_id>/apply": {"GET": rights(WORKSHOP), "POST": rights(WORKSHOP)},
+    "/stocktakes/<int(min=1, max=2147483647):stocktake_id>/cancel": {"POST": rights(WORKSHOP)},
+    "/stocktakes/<int(min=1, max=2147483647):stocktake_id>/locations/<string(maxlength=40):code>/close":
+        {"POST": rights(WORKSHOP)},
+    "/stocktakes/<int(min=1, max=2147483647):stocktake_id>/locations/<string(maxlength=40):code>/reopen":
+        {"POST": rights(WORKSHOP)},
+    "/stocktakes/<int(min=1, max=2147483647):stocktake_id>/result.<any(pdf, csv, xlsx):fmt>": {"GET": rights(WORKSHOP)},
     # --- households (pages)
     "/households/": {"GET": rights(ELIGIBILITY)},
     "/households/new": {"GET": rights(ELIGIBILITY), "POST": rights(ELIGIBILITY)},

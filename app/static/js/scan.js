@@ -1,7 +1,10 @@
 /* Rekonekt scan station. A keyboard-wedge scanner types the code then Enter; every scan is
  * sent to POST /api/v1/scan and answered without reloading the page. The code field keeps the
  * focus. Single keys on an empty field are shortcuts (1–9: next state; A/B/C: grade), told
- * apart from a scanner's burst of characters by a short wait. */
+ * apart from a scanner's burst of characters by a short wait.
+ * The « Inventaire » mode (stocktake) sends each scan to POST /api/v1/stocktakes/scan instead, one
+ * after the other in the order typed (a scanner's burst is queued, never cut), shows the location
+ * being counted with its figures, and after a spare part (SP-…) asks how many there are. */
 (function () {
   "use strict";
   var root = document.getElementById("scan-app");
@@ -19,6 +22,14 @@
   var current = null;           // the device shown on the card
   var pendingKey = null, pendingTimer = null, confirmKey = null;
   var TERMINAL = { parts: true, recycled: true };
+  // « Inventaire » mode.
+  var countBox = document.getElementById("scan-count");
+  var countPlace = document.getElementById("scan-count-place");
+  var countFigures = document.getElementById("scan-count-figures");
+  var quantityBox = document.getElementById("scan-quantity-box");
+  var quantityInput = document.getElementById("scan-quantity");
+  var quantityLabel = document.getElementById("scan-quantity-label");
+  var queue = [], counting = false, asking = null;   // scans waiting, one in flight, the part asked about
 
   function url(name, tag) { return root.dataset[name].replace("__TAG__", encodeURIComponent(tag)); }
 
@@ -36,6 +47,24 @@
     } catch (e) { /* no sound device: the banner still says it */ }
   }
 
+  function tone(type, frequency, start, length) {
+    var osc = audio.createOscillator(), gain = audio.createGain();
+    osc.type = type;
+    osc.frequency.value = frequency;
+    gain.gain.value = 0.15;
+    osc.connect(gain); gain.connect(audio.destination);
+    osc.start(audio.currentTime + start); osc.stop(audio.currentTime + start + length);
+  }
+
+  // A warning (a device found here but recorded elsewhere): two short middle tones.
+  function warn() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      tone("triangle", 660, 0, 0.12);
+      tone("triangle", 660, 0.18, 0.12);
+    } catch (e) { /* no sound device: the banner still says it */ }
+  }
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -50,7 +79,7 @@
   function say(level, message) {
     banner.className = "rk-banner " + level;
     banner.textContent = message;
-    if (level === "error") { beep(false); } else if (level === "ok") { beep(true); }
+    if (level === "error") { beep(false); } else if (level === "ok") { beep(true); } else if (level === "warning") { warn(); }
   }
 
   function refocus() { input.value = ""; input.focus(); }
@@ -245,6 +274,90 @@
       .then(refocus);
   }
 
+  // --- « Inventaire » mode ------------------------------------------------------------------
+  function stocktakeMode() { return stationSelect.value === config.stocktake_mode; }
+
+  // « 0 compté », « 1 compté », « 12 comptés »: the catalog has each form.
+  function plural(forms, n) { return forms[String(n)] || forms.n.replace("{n}", n.toLocaleString("fr-FR")); }
+
+  function showCount(data) {
+    var place = data.location;
+    if (!place) { return; }
+    countPlace.textContent = (data.stocktake ? T.stocktake + " " + data.stocktake.reference + " — " : "")
+      + place.code + " — " + place.name + " (" + place.status_label + ")";
+    var figures = plural(T.counted, data.counted_here);
+    if (data.expected_here !== null && data.expected_here !== undefined) { figures += " / " + plural(T.expected, data.expected_here); }
+    countFigures.textContent = figures;
+    countBox.hidden = false;
+  }
+
+  function askQuantity(data) {
+    asking = data.code;
+    quantityLabel.textContent = T.quantity_of.replace("{code}", data.code).replace("{location}", data.location ? data.location.code : "");
+    quantityInput.value = String(data.part_quantity);
+    quantityBox.hidden = false;
+    quantityInput.focus();
+    quantityInput.select();
+  }
+
+  function closeQuantity(backToCode) {
+    asking = null;
+    quantityBox.hidden = true;
+    quantityInput.value = "";
+    if (backToCode) { input.focus(); }
+  }
+
+  function handleCountAnswer(data, sent) {
+    if (data._status !== 200) { say("error", data.message || ("Erreur " + data._status)); return; }
+    say(data.level || "ok", data.message);
+    showCount(data);
+    // Asked only when the scanner is idle: within a burst, each unit scanned counts one.
+    if (data.asks_quantity && sent.quantity === undefined && !queue.length && input.value === "") { askQuantity(data); }
+  }
+
+  function nextCount() {
+    var body = queue.shift();
+    if (!body) { counting = false; return; }
+    counting = true;
+    request("POST", root.dataset.stocktakeUrl, body)
+      .then(function (data) { handleCountAnswer(data, body); })
+      .catch(function () { say("error", T.network); })
+      .then(nextCount);
+  }
+
+  // Scans are sent one at a time, in the order they were typed: a location before what is in it.
+  function count(body) {
+    queue.push(body);
+    if (!counting) { nextCount(); }
+  }
+
+  function showMode() {
+    var on = stocktakeMode();
+    document.getElementById("scan-help").hidden = on;
+    document.getElementById("scan-help-stocktake").hidden = !on;
+    input.setAttribute("aria-describedby", on ? "scan-help-stocktake" : "scan-help");
+    if (on) {
+      current = null;
+      card.innerHTML = "";
+      showPutaway(null);
+    } else {
+      countBox.hidden = true;
+      closeQuantity(false);
+    }
+  }
+
+  quantityInput.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { event.preventDefault(); closeQuantity(true); return; }
+    if (event.key !== "Enter") { return; }
+    event.preventDefault();
+    var typed = quantityInput.value.trim(), code = asking;
+    closeQuantity(true);
+    // Digits are the quantity; anything else was scanned or typed here: a scan like any other.
+    if (/^[0-9]+$/.test(typed)) { count({ code: code, quantity: Number(typed) }); }
+    else if (typed) { count({ code: typed }); }
+  });
+  quantityBox.addEventListener("submit", function (event) { event.preventDefault(); });
+
   // --- keyboard ----------------------------------------------------------------------------
   function shortcut(key) {
     if (/^[1-9]$/.test(key)) { chooseTransition(Number(key) - 1); return true; }
@@ -278,7 +391,11 @@
       event.preventDefault();
       if (pendingKey !== null) { clearTimeout(pendingTimer); input.value += pendingKey; pendingKey = null; }
       var code = input.value;
-      if (code.trim()) { confirmKey = null; scan(code); }
+      if (code.trim() && stocktakeMode()) {
+        input.value = "";          // the next code may come at once: queued, never wiped
+        closeQuantity(false);
+        count({ code: code });
+      } else if (code.trim()) { confirmKey = null; scan(code); }
       return;
     }
     if (input.value === "" && event.key.length === 1 && !event.ctrlKey && !event.altKey && !event.metaKey
@@ -295,6 +412,7 @@
   form.addEventListener("submit", function (event) { event.preventDefault(); });
 
   stationSelect.value = window.localStorage.getItem("rk-station") || "reception";
+  showMode();
   // From the keyboard (Tab, arrows), the list keeps the focus until Enter or Escape; picked
   // with a finger or the mouse, the focus goes straight back to the code field.
   var stationByKeyboard = false;
@@ -309,11 +427,14 @@
   });
   stationSelect.addEventListener("change", function () {
     window.localStorage.setItem("rk-station", stationSelect.value);
+    showMode();
     if (!stationByKeyboard) { refocus(); }
   });
   // Wherever a click lands, the next scan must reach the code field.
   document.addEventListener("click", function (event) {
-    if (event.target.tagName !== "SELECT" && event.target.tagName !== "A") { setTimeout(function () { input.focus(); }, 0); }
+    if (event.target.tagName !== "SELECT" && event.target.tagName !== "A" && !quantityBox.contains(event.target)) {
+      setTimeout(function () { input.focus(); }, 0);
+    }
   });
   // Back from the checklist (?show=RK-…): show the device's card, without scanning it.
   var shown = new URLSearchParams(window.location.search).get("show");
