@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.views.dashboard import XLSX, _download, rate
 from app.views.errors import domain_errors, field_errors
+from app.views.scan import STOCKTAKE_MODE
 from app.views.forms import text
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.paging import page_number
@@ -89,6 +90,7 @@ class StocktakeView(BaseView):
         return self.render_template(
             "inventory/stocktake_show.html", title=_("Stocktake %(reference)s", reference=result.reference),
             result=result, is_open=result.status_value == StocktakeStatus.OPEN.value, rate=rate,
+            station_url=url_for("ScanView.station", mode=STOCKTAKE_MODE),
             errors=errors or {}, values=request.form if errors else {})
 
     @expose(f"/<{ID}:stocktake_id>")

@@ -80,10 +80,11 @@ def test_open_count_close_and_apply_through_the_pages(client, session, shop, use
     assert scan(client, csrf, b)["closed"]["code"] == a                       # the next location closes A
     for tag in shop["devices"]["bin_b"][1:]:
         scan(client, csrf, tag)
-    page = shown(content(client.get(f"/stocktakes/{stocktake.id}")))
+    html = content(client.get(f"/stocktakes/{stocktake.id}"))
+    page = shown(html)
     assert f"{a} Bac A01 Clos 3 3 2 1 0 1 1 0" in page              # counted, expected, found, in, out, …
     assert f"{b} Bac B02 Comptage en cours 2 3 2 0 1 0 0 0" in page
-    assert f"Rouvrir {a}" in page and f"Clore {b}" in page
+    assert f'aria-label="Rouvrir {a}"' in html and f'aria-label="Clore {b}"' in html
 
     # The confirmation step refuses while B is being counted; its button closes it.
     step = content(client.get(f"/stocktakes/{stocktake.id}/apply"))

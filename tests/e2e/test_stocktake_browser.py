@@ -18,6 +18,7 @@ from sqlalchemy import select
 from inventory.models import Device, SparePart
 from inventory.services.repairs import add_stock
 from inventory.services.stocktake_apply import read_tally
+from inventory.services.stocktakes import open_stocktake
 from inventory.services.transitions import move
 from inventory.stocktake.models import Stocktake
 from tests.browser import NEEDS_CHROMIUM, chromium, live_server  # noqa: F401  (fixtures)
@@ -156,7 +157,7 @@ def test_count_a_location_with_the_keyboard_and_a_scanner_burst(journey, session
     # on its focused button.
     walk.goto(f"/stocktakes/{stocktake.id}", "résultat de l'inventaire")
     with walk.navigation("emplacement clos"):
-        page.click(f"button:has-text('Clore {b}')")
+        page.get_by_role("button", name=f"Clore {b}").click()
     text = plain(page.inner_text("body"))
     assert f"{b} clos : ce qui n'y a pas été compté y manque." in text
     assert re.search(r"Exactitude\s+75 %", text) and "RK-999999" in text     # 3 of the 4 expected at their place
@@ -170,4 +171,42 @@ def test_count_a_location_with_the_keyboard_and_a_scanner_burst(journey, session
     session.expire_all()
     assert session.get(Device, ids[elsewhere.asset_tag]).location_id == shop["bin_a"].id
     assert session.get(SparePart, ram.id).quantity == 12
+    walk.finish()
+
+
+def no_sideways_scrolling(page) -> None:
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"défilement horizontal : {width}"
+
+
+def test_a_blind_count_at_the_station_tells_only_what_was_counted_on_a_tablet(journey, session):
+    shop = make_workshop(session)
+    a, b = shop["bin_a"].code, shop["bin_b"].code
+    here, elsewhere = (make_device(session, shop["collection"].id) for _ in range(2))
+    move(session, here.asset_tag, a)
+    move(session, elsewhere.asset_tag, b)
+    stocktake = open_stocktake(session, site="LAM", blind=True)
+    walk = journey("technicien", name="inventaire-a-l-aveugle-tablette", viewport={"width": 800, "height": 1280})
+    page, keys = walk.page, walk.keys
+    walk.goto("/stocktakes/", "inventaires")
+    no_sideways_scrolling(page)
+    walk.goto(f"/stocktakes/{stocktake.id}", "inventaire à l'aveugle")
+    no_sideways_scrolling(page)
+    # « Compter au poste de scan » opens the station in « Inventaire » mode, on its code field.
+    with walk.navigation("poste de scan en mode inventaire"):
+        page.click("text=Compter au poste de scan")
+    assert page.input_value("#scan-station") == "stocktake" and focused(page) == "scan-code"
+    for code in (a, here.asset_tag, elsewhere.asset_tag):
+        keys.type(code)
+        keys.press("Enter")
+    wait_banner(page, f"{elsewhere.asset_tag} — Dell Latitude 5490 compté.")
+    # Nothing tells what was expected, nor that the second one is recorded elsewhere.
+    assert "ok" in page.get_attribute("#scan-banner", "class")
+    assert plain(page.inner_text("#scan-count-figures")) == "2 comptés"
+    walk.check("comptage à l'aveugle")
+    no_sideways_scrolling(page)
+    keys.type(a)                                # the location again: closed
+    keys.press("Enter")
+    wait_banner(page, f"{a} clos.")
+    assert plain(page.inner_text("#scan-count-figures")) == "2 comptés / 1 attendu"   # told once closed
     walk.finish()

@@ -412,6 +412,11 @@
   form.addEventListener("submit", function (event) { event.preventDefault(); });
 
   stationSelect.value = window.localStorage.getItem("rk-station") || "reception";
+  // From a stocktake's page (?mode=stocktake): the station opens in « Inventaire » mode.
+  if (new URLSearchParams(window.location.search).get("mode") === config.stocktake_mode) {
+    stationSelect.value = config.stocktake_mode;
+    window.localStorage.setItem("rk-station", stationSelect.value);
+  }
   showMode();
   // From the keyboard (Tab, arrows), the list keeps the focus until Enter or Escape; picked
   // with a finger or the mouse, the focus goes straight back to the code field.
