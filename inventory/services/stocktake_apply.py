@@ -16,7 +16,7 @@ from inventory.lifecycle import StateGroup
 from inventory.models import Device, DeviceEvent, Location, SparePart
 from inventory.services.stocktakes import end, stocktake_by_id
 from inventory.services.transitions import apply_move
-from inventory.stocktake.models import MissingDevice, StocktakeAdjustment, StocktakeCount, StocktakeExpected
+from inventory.stocktake.models import MissingDevice, Stocktake, StocktakeAdjustment, StocktakeCount, StocktakeExpected
 from inventory.stocktake.rules import (
     DEVICE_COUNTED,
     AdjustmentKind,
@@ -61,13 +61,8 @@ def _changed_since(session: Session, device_id: int, since: datetime) -> DeviceE
                            .order_by(DeviceEvent.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def _conflict(session: Session, report: ApplyReport, stocktake_id: int, device: Device, reason: str) -> None:
-    session.add(StocktakeAdjustment(stocktake_id=stocktake_id, kind=AdjustmentKind.CONFLICT.value,
-                                    device_id=device.id, reason=reason))
-    report.conflicts.append(f"{device.asset_tag} : {reason}")
-
-
-def _since_text(event: DeviceEvent) -> str:
+def since_text(event: DeviceEvent) -> str:
+    """Who did what since, where: « admin, Réceptionné (LOC-LAM-E05) »."""
     who = event.user.username if event.user is not None else "quelqu'un"
     where = f" ({event.location.code})" if event.location is not None else ""
     return f"{who}, {event}{where}"
@@ -85,10 +80,168 @@ def found_again(session: Session, device: Device, *, how: str, user_id: int | No
     return True
 
 
+@dataclass(frozen=True)
+class DeviceConflict:
+    device: Device
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.device.asset_tag} : {self.reason}"
+
+
+@dataclass(frozen=True)
+class PartConflict:
+    part: SparePart
+    location: Location
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.part.description} : {self.reason}"
+
+
+@dataclass
+class PartChange:
+    """A part line's quantity ``before`` → ``after``. ``line`` None: a new line of ``like``'s part
+    at ``location`` (``added`` units counted there that belong to ``like``'s line)."""
+
+    kind: str                              # AdjustmentKind: part (corrected, or taken) | part_added
+    location: Location
+    before: int
+    after: int
+    line: SparePart | None = None
+    like: SparePart | None = None
+    from_location: Location | None = None
+    reason: str | None = None
+
+
+@dataclass
+class ApplyPlan:
+    """What applying a stocktake decides, before it writes anything: the confirmation step shows
+    it, ``apply_stocktake`` carries it out under its locks. Decided once, here, for both."""
+
+    stocktake: Stocktake
+    open_locations: list[str] = field(default_factory=list)
+    moves: list[tuple[Device, Location, Location | None]] = field(default_factory=list)   # device, to, from
+    found_again: list[tuple[Device, Location]] = field(default_factory=list)             # device, counted in
+    missing: list[tuple[Device, Location | None]] = field(default_factory=list)          # device, expected in
+    parts: list[PartChange] = field(default_factory=list)
+    conflicts: list[DeviceConflict | PartConflict] = field(default_factory=list)
+
+    @property
+    def can_apply(self) -> bool:
+        return self.stocktake.is_open and not self.open_locations
+
+
+def plan_apply(session: Session, stocktake: Stocktake, *, lock: bool = False) -> ApplyPlan:
+    """Decide what applying ``stocktake`` does now (``lock``: the rows read are locked, as applying
+    needs; the confirmation step reads without locks). Nothing is written."""
+    plan = ApplyPlan(stocktake, open_locations=[p.location.code for p in stocktake.locations if not p.is_closed])
+    if not stocktake.is_open:
+        return plan
+    places = read_tally(session, stocktake.id)
+    whole = overall(places)
+    counted = {c.device_id: c for c in session.execute(select(StocktakeCount).where(
+        StocktakeCount.stocktake_id == stocktake.id, StocktakeCount.outcome.in_(DEVICE_COUNTED))).scalars()}
+    expected_at = dict(session.execute(select(StocktakeExpected.device_id, StocktakeExpected.location_id).where(
+        StocktakeExpected.stocktake_id == stocktake.id, StocktakeExpected.device_id.is_not(None))).all())
+    missing = whole.expected - whole.found - whole.moved_out
+    wanted = whole.moved_in | whole.found | missing
+    stmt = select(Device).where(Device.id.in_(wanted)).order_by(Device.id)
+    devices = {d.id: d for d in session.execute(stmt.with_for_update() if lock else stmt).scalars()} if wanted else {}
+    location_ids = ({c.location_id for c in counted.values()} | {p.location_id for p in stocktake.locations}
+                    | {d.location_id for d in devices.values() if d.location_id} | set(expected_at.values()))
+    locations = {loc.id: loc for loc in session.execute(select(Location).where(Location.id.in_(location_ids))).scalars()}
+
+    for device_id in sorted(whole.moved_in | whole.found):
+        row, device = counted[device_id], devices[device_id]
+        here = locations[row.location_id]
+        if device.location_id != row.recorded_location_id or device.state in StateGroup.LEFT_WORKSHOP:
+            since = _changed_since(session, device.id, row.counted_at)
+            what = since_text(since) if since is not None else "modifié"
+            plan.conflicts.append(DeviceConflict(device, f"changé depuis son comptage dans {here.code} ({what}) : "
+                                                         "laissé tel quel."))
+            continue
+        if device.missing_since is not None:
+            plan.found_again.append((device, here))
+        if row.outcome == CountOutcome.MOVED_IN.value and device.location_id != here.id:
+            plan.moves.append((device, here, locations.get(device.location_id)))
+
+    for device_id in sorted(missing):
+        device = devices[device_id]
+        since = _changed_since(session, device.id, stocktake.opened_at)
+        if since is not None:
+            plan.conflicts.append(DeviceConflict(device, "pas compté, mais vu depuis l'ouverture de l'inventaire "
+                                                         f"({since_text(since)}) : il n'est pas marqué manquant."))
+        elif device.missing_since is None:
+            plan.missing.append((device, locations.get(expected_at.get(device.id))))
+
+    _plan_parts(session, stocktake, places, locations, plan, lock=lock)
+    return plan
+
+
+def _plan_parts(session: Session, stocktake: Stocktake, places, locations: dict[int, Location], plan: ApplyPlan,
+                *, lock: bool) -> None:
+    """The part lines: each line of the stocktake takes the quantity counted in its own location,
+    unless its quantity changed since the opening (a repair used a part, stock was added): then
+    it is a conflict, left as it is, to count again. Units of a line counted in another location
+    join the same part's line there (created if needed); when the line's own location is not in
+    the stocktake, they are taken from it (they were recorded there, they are here). The
+    own-location corrections come first."""
+    part_ids = {p for t in places.values() for p in t.parts}
+    if not part_ids:
+        return
+    stmt = select(SparePart).where(SparePart.id.in_(part_ids)).order_by(SparePart.id)
+    lines = {p.id: p for p in session.execute(stmt.with_for_update() if lock else stmt).scalars()}
+    unknown = {p.location_id for p in lines.values()} - set(locations)
+    if unknown:
+        locations.update((loc.id, loc) for loc in session.execute(select(Location).where(Location.id.in_(unknown))).scalars())
+    frozen = dict(session.execute(select(StocktakeExpected.spare_part_id, StocktakeExpected.quantity).where(
+        StocktakeExpected.stocktake_id == stocktake.id, StocktakeExpected.spare_part_id.is_not(None))).all())
+    scope = {p.location_id for p in stocktake.locations}
+    here, elsewhere = [], []
+    for location_id, place in sorted(places.items()):
+        for part_id, (_expected, found) in sorted(place.parts.items()):
+            (here if lines[part_id].location_id == location_id else elsewhere).append((location_id, lines[part_id], found))
+    for location_id, part, found in here:
+        before = part.quantity
+        if before == found:
+            continue
+        if frozen.get(part.id) != before:
+            what = f"{frozen[part.id]} → {before}" if part.id in frozen else f"ligne créée depuis, {before}"
+            plan.conflicts.append(PartConflict(part, locations[location_id],
+                                               f"quantité modifiée depuis l'ouverture ({what}), {found} comptée(s) : "
+                                               "laissée telle quelle, recomptez-la."))
+            continue
+        plan.parts.append(PartChange(AdjustmentKind.PART.value, locations[location_id], before, found, line=part))
+    left = {part.id: part.quantity for _location, part, _found in elsewhere}
+    added: dict[tuple, PartChange] = {}
+    for location_id, part, found in elsewhere:
+        if found <= 0:
+            continue
+        key = (part.part_type, part.description, part.harvested_from_id, location_id)
+        change = added.get(key)
+        if change is None:
+            line = _same_part_at(session, part, location_id, lock=lock)
+            start = line.quantity if line is not None else 0
+            change = added[key] = PartChange(AdjustmentKind.PART_ADDED.value, locations[location_id], start, start,
+                                             line=line, like=part, from_location=locations.get(part.location_id))
+            plan.parts.append(change)
+        change.after += found
+        taken = min(found, left[part.id]) if part.location_id not in scope else 0
+        if taken:
+            plan.parts.append(PartChange(AdjustmentKind.PART.value, locations[location_id], left[part.id],
+                                         left[part.id] - taken, line=part, from_location=locations.get(part.location_id),
+                                         reason="pièces trouvées dans un autre emplacement"))
+            left[part.id] -= taken
+
+
 def apply_stocktake(session: Session, stocktake_id, *, user_id: int | None = None,
                     now: datetime | None = None) -> ApplyReport:
-    """Apply a stocktake whose locations are all closed. Raises NotFound, or Conflict (cancelled,
-    or locations still being counted). Applying it again changes nothing and says so."""
+    """Apply a stocktake whose locations are all closed: carry out ``plan_apply`` under its locks.
+    Raises NotFound, or Conflict (cancelled, or locations still being counted). Applying it
+    again changes nothing and says so."""
     now = now or utcnow()
     with unit_of_work(session):
         stocktake = stocktake_by_id(session, stocktake_id, for_update=True)
@@ -98,142 +251,63 @@ def apply_stocktake(session: Session, stocktake_id, *, user_id: int | None = Non
             return report
         if stocktake.status == StocktakeStatus.CANCELLED.value:
             raise Conflict(f"L'inventaire {stocktake.reference} est annulé : il ne s'applique pas.")
-        still = [p.location.code for p in stocktake.locations if not p.is_closed]
-        if still:
-            raise Conflict(f"Emplacements pas encore clos : {', '.join(still[:20])}"
-                           f"{'…' if len(still) > 20 else ''}. Closez-les (ou comptez-les) avant d'appliquer.")
-        reason = f"Inventaire {stocktake.reference}"
-        places = read_tally(session, stocktake.id)
-        whole = overall(places)
-        counted = {c.device_id: c for c in session.execute(select(StocktakeCount).where(
-            StocktakeCount.stocktake_id == stocktake.id, StocktakeCount.outcome.in_(DEVICE_COUNTED))).scalars()}
-        locations = {loc.id: loc for loc in session.execute(select(Location).where(
-            Location.id.in_({c.location_id for c in counted.values()} | {p.location_id for p in stocktake.locations}))
-        ).scalars()}
-
-        for device_id in sorted(whole.moved_in | whole.found):
-            row = counted[device_id]
-            device = session.execute(select(Device).where(Device.id == device_id).with_for_update()).scalar_one()
-            here = locations[row.location_id]
-            if device.location_id != row.recorded_location_id or device.state in StateGroup.LEFT_WORKSHOP:
-                since = _changed_since(session, device.id, row.counted_at)
-                what = _since_text(since) if since is not None else "modifié"
-                _conflict(session, report, stocktake.id, device,
-                          f"changé depuis son comptage dans {here.code} ({what}) : laissé tel quel.")
-                continue
-            how = f"compté dans {here.code} lors de l'inventaire {stocktake.reference}"
-            if found_again(session, device, how=how, user_id=user_id, now=now):
-                report.found_again += 1
-            if row.outcome == CountOutcome.MOVED_IN.value and device.location_id != here.id:
-                from_id = device.location_id
-                event = apply_move(session, device, here, user_id=user_id, now=now, note=reason)
-                session.flush()
-                session.add(StocktakeAdjustment(stocktake_id=stocktake.id, kind=AdjustmentKind.MOVE.value,
-                                                device_id=device.id, from_location_id=from_id, to_location_id=here.id,
-                                                event_id=event.id if event is not None else None))
-                report.moves += 1
-
-        expected_at = {r.device_id: r.location_id for r in session.execute(
-            select(StocktakeExpected.device_id, StocktakeExpected.location_id)
-            .where(StocktakeExpected.stocktake_id == stocktake.id, StocktakeExpected.device_id.is_not(None)))}
-        missing = whole.expected - whole.found - whole.moved_out
-        for device_id in sorted(missing):
-            device = session.execute(select(Device).where(Device.id == device_id).with_for_update()).scalar_one()
-            since = _changed_since(session, device.id, stocktake.opened_at)
-            if since is not None:
-                _conflict(session, report, stocktake.id, device,
-                          f"pas compté, mais vu depuis l'ouverture de l'inventaire ({_since_text(since)}) : "
-                          "il n'est pas marqué manquant.")
-                continue
-            if device.missing_since is not None:
-                continue
-            device.missing_since = now
-            session.add(MissingDevice(device_id=device.id, stocktake_id=stocktake.id,
-                                      location_id=expected_at.get(device.id), marked_at=now, marked_by_id=user_id))
-            session.add(StocktakeAdjustment(stocktake_id=stocktake.id, kind=AdjustmentKind.MISSING.value,
-                                            device_id=device.id, from_location_id=expected_at.get(device.id)))
-            report.missing += 1
-
-        _apply_parts(session, stocktake.id, places, {p.location_id for p in stocktake.locations}, report)
+        plan = plan_apply(session, stocktake, lock=True)
+        if plan.open_locations:
+            still = plan.open_locations
+            raise Conflict(f"Emplacements pas encore clos : {', '.join(still[:20])}{'…' if len(still) > 20 else ''}. "
+                           "Clôturez-les (ou comptez-les) avant d'appliquer.")
+        _carry_out(session, plan, report, user_id=user_id, now=now)
         stocktake.status = StocktakeStatus.APPLIED.value
         end(session, stocktake, user_id=user_id, now=now)
     return report
 
 
-def _apply_parts(session: Session, stocktake_id: int, places, scope: set[int], report: ApplyReport) -> None:
-    """The part lines: each line of the stocktake takes the quantity counted in its own location,
-    unless its quantity changed since the opening (a repair used a part, stock was added): then
-    it is a conflict, left as it is, to count again. Units of a line counted in another location
-    join the same part's line there (created if needed); when the line's own location is not in
-    the stocktake, they are taken from it (they were recorded there, they are here)."""
-    frozen = dict(session.execute(select(StocktakeExpected.spare_part_id, StocktakeExpected.quantity).where(
-        StocktakeExpected.stocktake_id == stocktake_id, StocktakeExpected.spare_part_id.is_not(None))).all())
-    counted_here: list[tuple[int, int, int]] = []        # (location, part, counted) in its own location
-    counted_elsewhere: list[tuple[int, int, int]] = []
-    lines = {}
-    for location_id, place in sorted(places.items()):
-        for part_id, (_expected, found) in sorted(place.parts.items()):
-            part = lines.get(part_id) or session.execute(
-                select(SparePart).where(SparePart.id == part_id).with_for_update()).scalar_one()
-            lines[part_id] = part
-            (counted_here if part.location_id == location_id else counted_elsewhere).append((location_id, part_id, found))
-    for location_id, part_id, found in counted_here:
-        part = lines[part_id]
-        before = part.quantity
-        if before == found:
-            continue
-        if frozen.get(part_id) != before:
-            what = f"{frozen[part_id]} → {before}" if part_id in frozen else f"ligne créée depuis, {before}"
-            reason = (f"quantité modifiée depuis l'ouverture ({what}), {found} comptée(s) : laissée telle quelle, "
-                      "recomptez-la.")
-            session.add(StocktakeAdjustment(stocktake_id=stocktake_id, kind=AdjustmentKind.CONFLICT.value,
-                                            spare_part_id=part.id, to_location_id=location_id, reason=reason))
-            report.conflicts.append(f"{part.description} : {reason}")
-            continue
-        part.quantity = found
-        session.add(StocktakeAdjustment(stocktake_id=stocktake_id, kind=AdjustmentKind.PART.value,
-                                        spare_part_id=part.id, to_location_id=location_id,
-                                        quantity_before=before, quantity_after=found))
-        report.parts += 1
-    for location_id, part_id, found in counted_elsewhere:
-        if found <= 0:
-            continue
-        part = lines[part_id]
-        line = _same_part_at(session, part, location_id)
+def _carry_out(session: Session, plan: ApplyPlan, report: ApplyReport, *, user_id: int | None, now: datetime) -> None:
+    stocktake = plan.stocktake
+    adjust = lambda **values: session.add(StocktakeAdjustment(stocktake_id=stocktake.id, **values))  # noqa: E731
+    for conflict in plan.conflicts:
+        if isinstance(conflict, DeviceConflict):
+            adjust(kind=AdjustmentKind.CONFLICT.value, device_id=conflict.device.id, reason=conflict.reason)
+        else:
+            adjust(kind=AdjustmentKind.CONFLICT.value, spare_part_id=conflict.part.id,
+                   to_location_id=conflict.location.id, reason=conflict.reason)
+        report.conflicts.append(conflict.text)
+    for device, here in plan.found_again:
+        found_again(session, device, how=f"compté dans {here.code} lors de l'inventaire {stocktake.reference}",
+                    user_id=user_id, now=now)
+        report.found_again += 1
+    for device, here, source in plan.moves:
+        event = apply_move(session, device, here, user_id=user_id, now=now, note=f"Inventaire {stocktake.reference}")
+        session.flush()
+        adjust(kind=AdjustmentKind.MOVE.value, device_id=device.id, from_location_id=source.id if source else None,
+               to_location_id=here.id, event_id=event.id if event is not None else None)
+        report.moves += 1
+    for device, expected in plan.missing:
+        device.missing_since = now
+        session.add(MissingDevice(device_id=device.id, stocktake_id=stocktake.id,
+                                  location_id=expected.id if expected else None, marked_at=now, marked_by_id=user_id))
+        adjust(kind=AdjustmentKind.MISSING.value, device_id=device.id, from_location_id=expected.id if expected else None)
+        report.missing += 1
+    for change in plan.parts:
+        line = change.line
         if line is None:
-            line = SparePart(part_type=part.part_type, description=part.description,
-                             compatible_models=part.compatible_models, location_id=location_id,
-                             quantity=0, harvested_from_id=part.harvested_from_id)
+            like = change.like
+            line = SparePart(part_type=like.part_type, description=like.description,
+                             compatible_models=like.compatible_models, location_id=change.location.id, quantity=0,
+                             harvested_from_id=like.harvested_from_id)
             session.add(line)
             session.flush()
-        before = line.quantity
-        line.quantity = before + found
-        session.add(StocktakeAdjustment(stocktake_id=stocktake_id, kind=AdjustmentKind.PART_ADDED.value,
-                                        spare_part_id=line.id, from_location_id=part.location_id,
-                                        to_location_id=location_id, quantity_before=before,
-                                        quantity_after=line.quantity))
+        line.quantity = change.after
+        adjust(kind=change.kind, spare_part_id=line.id, to_location_id=change.location.id,
+               from_location_id=change.from_location.id if change.from_location else None,
+               quantity_before=change.before, quantity_after=change.after, reason=change.reason)
         report.parts += 1
-        if part.location_id not in scope:
-            taken = min(found, part.quantity)
-            if taken:
-                session.add(StocktakeAdjustment(stocktake_id=stocktake_id, kind=AdjustmentKind.PART.value,
-                                                spare_part_id=part.id, from_location_id=part.location_id,
-                                                to_location_id=location_id, quantity_before=part.quantity,
-                                                quantity_after=part.quantity - taken,
-                                                reason="pièces trouvées dans un autre emplacement"))
-                part.quantity -= taken
-                report.parts += 1
 
 
-def _same_part_at(session: Session, part: SparePart, location_id: int) -> SparePart | None:
-    """The line of the same part (type, description, origin) at ``location_id``, locked, if any."""
+def _same_part_at(session: Session, part: SparePart, location_id: int, *, lock: bool) -> SparePart | None:
+    """The line of the same part (type, description, origin) at ``location_id``, if any."""
     origin = (SparePart.harvested_from_id == part.harvested_from_id if part.harvested_from_id is not None
               else SparePart.harvested_from_id.is_(None))
-    return session.execute(select(SparePart).where(
-        SparePart.part_type == part.part_type, SparePart.description == part.description,
-        SparePart.location_id == location_id, origin).with_for_update()).scalar_one_or_none()
-
-
-def is_missing(session: Session, device_id: int) -> bool:
-    return session.execute(select(exists().where(MissingDevice.device_id == device_id,
-                                                 MissingDevice.found_at.is_(None)))).scalar()
+    stmt = select(SparePart).where(SparePart.part_type == part.part_type, SparePart.description == part.description,
+                                   SparePart.location_id == location_id, origin)
+    return session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from inventory.label_content import spare_part_code
 from inventory.lifecycle import StateGroup
 from inventory.models import Device, Location, Site, SparePart
-from inventory.services.stocktake_apply import _changed_since, _since_text, read_tally
+from inventory.services.stocktake_apply import plan_apply
 from inventory.services.stocktakes import stocktake_by_id
 from inventory.stocktake.models import StocktakeCount, StocktakeExpected
-from inventory.stocktake.rules import DEVICE_COUNTED, CountOutcome, StocktakeStatus, overall
+from inventory.stocktake.rules import AdjustmentKind, CountOutcome, StocktakeStatus
 
 
 def site_choices(session: Session) -> list[tuple[str, str]]:
@@ -103,89 +103,26 @@ class ApplyPreview:
 
 
 def apply_preview(session: Session, stocktake_id) -> ApplyPreview:
-    """What applying the stocktake would do at this moment, decided as ``apply_stocktake``
-    decides it (the same tally, the same conflict tests, the same words), without a write or a
-    lock. Raises NotFound."""
+    """What applying the stocktake would do at this moment: ``stocktake_apply.plan_apply``, the
+    decisions ``apply_stocktake`` carries out, read without a write or a lock. Raises NotFound."""
     stocktake = stocktake_by_id(session, stocktake_id)
+    plan = plan_apply(session, stocktake)
     preview = ApplyPreview(stocktake.id, stocktake.reference, stocktake.status, stocktake.status_label,
-                           open_locations=[p.location.code for p in stocktake.locations if not p.is_closed])
-    if stocktake.status != StocktakeStatus.OPEN.value:
-        return preview
-    places = read_tally(session, stocktake.id)
-    whole = overall(places)
-    counted = {c.device_id: c for c in session.execute(select(StocktakeCount).where(
-        StocktakeCount.stocktake_id == stocktake.id, StocktakeCount.outcome.in_(DEVICE_COUNTED))).scalars()}
-    missing = whole.expected - whole.found - whole.moved_out
-    wanted = whole.moved_in | whole.found | missing
-    devices = ({d.id: d for d in session.execute(select(Device).where(Device.id.in_(wanted))).scalars()}
-               if wanted else {})
-    codes = dict(session.execute(select(Location.id, Location.code)).all()) if places else {}
-
-    for device_id in sorted(whole.moved_in | whole.found):
-        row, device = counted[device_id], devices[device_id]
-        here = codes[row.location_id]
-        if device.location_id != row.recorded_location_id or device.state in StateGroup.LEFT_WORKSHOP:
-            since = _changed_since(session, device.id, row.counted_at)
-            what = _since_text(since) if since is not None else "modifié"
-            preview.conflicts.append(f"{device.asset_tag} : changé depuis son comptage dans {here} ({what}) : "
-                                     "laissé tel quel.")
-            continue
-        if device.missing_since is not None:
-            preview.found_again.append(device.asset_tag)
-        if row.outcome == CountOutcome.MOVED_IN.value and device.location_id != row.location_id:
-            preview.moves.append(PlannedMove(device.asset_tag, codes.get(device.location_id), here))
-
-    for device_id in sorted(missing):
-        device = devices[device_id]
-        since = _changed_since(session, device.id, stocktake.opened_at)
-        if since is not None:
-            preview.conflicts.append(
-                f"{device.asset_tag} : pas compté, mais vu depuis l'ouverture de l'inventaire ({_since_text(since)}) : "
-                "il n'est pas marqué manquant.")
-            continue
-        if device.missing_since is None:
-            preview.missing.append(device.asset_tag)
-
-    _preview_parts(session, stocktake, places, codes, preview)
+                           open_locations=plan.open_locations)
+    preview.moves = [PlannedMove(device.asset_tag, source.code if source else None, here.code)
+                     for device, here, source in plan.moves]
+    preview.missing = [device.asset_tag for device, _expected in plan.missing]
+    preview.found_again = [device.asset_tag for device, _here in plan.found_again]
+    preview.conflicts = [conflict.text for conflict in plan.conflicts]
+    for change in plan.parts:
+        part = change.line if change.line is not None else change.like
+        if change.kind == AdjustmentKind.PART_ADDED.value:
+            like = change.like
+            preview.parts.append(PlannedPart(spare_part_code(like), like.description, change.location.code,
+                                             added=change.after - change.before,
+                                             recorded_at=change.from_location.code if change.from_location else None))
+        else:
+            place = change.from_location or change.location      # parts taken: from their own line
+            preview.parts.append(PlannedPart(spare_part_code(part), part.description, place.code,
+                                             before=change.before, after=change.after))
     return preview
-
-
-def _preview_parts(session: Session, stocktake, places, codes: dict[int, str], preview: ApplyPreview) -> None:
-    """The part lines as ``stocktake_apply._apply_parts`` settles them: a line counted in its own
-    location takes the quantity counted there, unless its quantity changed since the opening (a
-    conflict); units counted in another location join a line there, and are taken from their own
-    line when its location is not in the stocktake."""
-    part_ids = {p for t in places.values() for p in t.parts}
-    if not part_ids:
-        return
-    lines = {p.id: p for p in session.execute(select(SparePart).where(SparePart.id.in_(part_ids))).scalars()}
-    frozen = dict(session.execute(select(StocktakeExpected.spare_part_id, StocktakeExpected.quantity).where(
-        StocktakeExpected.stocktake_id == stocktake.id, StocktakeExpected.spare_part_id.is_not(None))).all())
-    scope = {p.location_id for p in stocktake.locations}
-    here, elsewhere = [], []
-    for location_id, place in sorted(places.items()):
-        for part_id, (_expected, found) in sorted(place.parts.items()):
-            part = lines[part_id]
-            (here if part.location_id == location_id else elsewhere).append((location_id, part, found))
-    for location_id, part, found in here:
-        before = part.quantity
-        if before == found:
-            continue
-        if frozen.get(part.id) != before:
-            what = f"{frozen[part.id]} → {before}" if part.id in frozen else f"ligne créée depuis, {before}"
-            preview.conflicts.append(f"{part.description} : quantité modifiée depuis l'ouverture ({what}), {found} "
-                                     "comptée(s) : laissée telle quelle, recomptez-la.")
-            continue
-        preview.parts.append(PlannedPart(spare_part_code(part), part.description, codes[location_id],
-                                         before=before, after=found))
-    left = {part.id: part.quantity for _location, part, _found in elsewhere}
-    for location_id, part, found in elsewhere:
-        if found <= 0:
-            continue
-        preview.parts.append(PlannedPart(spare_part_code(part), part.description, codes[location_id], added=found,
-                                         recorded_at=codes.get(part.location_id)))
-        taken = min(found, left[part.id]) if part.location_id not in scope else 0
-        if taken:
-            preview.parts.append(PlannedPart(spare_part_code(part), part.description, codes.get(part.location_id),
-                                             before=left[part.id], after=left[part.id] - taken))
-            left[part.id] -= taken
