@@ -28,7 +28,7 @@ from inventory.models import Device, Location, Site, SparePart
 from inventory.services.stocktake_apply import read_tally
 from inventory.services.stocktakes import stocktake_by_id
 from inventory.stocktake.models import Stocktake, StocktakeAdjustment, StocktakeCount, StocktakeLocation
-from inventory.stocktake.rules import CountOutcome, LocationTally, StocktakeStatus, overall
+from inventory.stocktake.rules import CountOutcome, LocationTally, StocktakeStatus, accuracy_rate, overall
 
 
 @dataclass
@@ -78,9 +78,7 @@ class Figures:
     @property
     def accuracy(self) -> Decimal | None:
         """Found at the right place ÷ expected, as a fraction (None when nothing was expected)."""
-        if not self.expected:
-            return None
-        return (Decimal(self.found) / Decimal(self.expected)).quantize(Decimal("0.0001"))
+        return accuracy_rate(self.found, self.expected or 0)
 
 
 @dataclass
@@ -230,9 +228,7 @@ class SiteStocktake:
 
     @property
     def accuracy(self) -> Decimal | None:
-        if not self.expected:
-            return None
-        return (Decimal(self.found) / Decimal(self.expected)).quantize(Decimal("0.0001"))
+        return accuracy_rate(self.found, self.expected or 0)
 
 
 def last_stocktakes(session: Session) -> list[SiteStocktake]:

@@ -15,7 +15,7 @@ from inventory.models import Device, Location, Site, SparePart
 from inventory.services.stocktake_apply import plan_apply
 from inventory.services.stocktakes import stocktake_by_id
 from inventory.stocktake.models import StocktakeCount, StocktakeExpected
-from inventory.stocktake.rules import AdjustmentKind, CountOutcome, StocktakeStatus
+from inventory.stocktake.rules import AdjustmentKind, CountOutcome, StocktakeStatus, accuracy_rate
 
 
 def site_choices(session: Session) -> list[tuple[str, str]]:
@@ -36,9 +36,7 @@ class Accuracy:
 
     @property
     def rate(self) -> Decimal | None:
-        if not self.expected:
-            return None
-        return (Decimal(self.found) / Decimal(self.expected)).quantize(Decimal("0.0001"))
+        return accuracy_rate(self.found, self.expected)
 
 
 def accuracies(session: Session, stocktake_ids: list[int]) -> dict[int, Accuracy]:

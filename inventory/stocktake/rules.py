@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from core.vocabulary import Labelled
 from inventory.lifecycle import StateGroup
@@ -62,6 +63,14 @@ class AdjustmentKind(Labelled):
     CONFLICT = ("conflict", "Conflit : rien n'est changé")
 
 
+def accuracy_rate(found: int, expected: int) -> Decimal | None:
+    """Found at the right place ÷ expected, a fraction to four places (None when nothing was
+    expected): how a stocktake's accuracy is measured everywhere it is shown."""
+    if not expected:
+        return None
+    return (Decimal(found) / Decimal(expected)).quantize(Decimal("0.0001"))
+
+
 def classify_device(*, state: str, expected_location: int | None, here: int) -> str:
     """The outcome of counting, in location ``here``, a device not yet counted in this stocktake:
     ``expected_location`` is where the stocktake expects it (None: it expects it nowhere)."""
@@ -105,9 +114,9 @@ class LocationTally:
         return len(self.not_on_shelf) + len(self.unknown)
 
     @property
-    def accuracy(self) -> float | None:
-        """Found at the right place ÷ expected; None when nothing was expected."""
-        return len(self.found & self.expected) / len(self.expected) if self.expected else None
+    def accuracy(self) -> Decimal | None:
+        """Found at the right place ÷ expected (``accuracy_rate``)."""
+        return accuracy_rate(len(self.found & self.expected), len(self.expected))
 
 
 @dataclass(frozen=True)

@@ -306,3 +306,12 @@ def test_a_part_line_changed_since_the_opening_is_a_conflict_and_parts_from_outs
     assert session.get(SparePart, ssd.id).quantity == 4                       # 2 of 6 were in B
     in_b = session.execute(select(SparePart).where(SparePart.location_id == site["bin_b"].id)).scalar_one()
     assert (in_b.description, in_b.quantity) == ("SSD 240 Go", 2)
+
+
+def test_accuracy_is_one_rule_everywhere():
+    from decimal import Decimal
+
+    from inventory.stocktake.rules import accuracy_rate
+
+    assert accuracy_rate(34, 40) == Decimal("0.8500") and accuracy_rate(1, 3) == Decimal("0.3333")
+    assert accuracy_rate(0, 0) is None and accuracy_rate(0, 5) == Decimal("0.0000")
