@@ -10,6 +10,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import lazy_gettext as _l
 
+from app.downloads import CSV, PDF, XLSX, download
 from app.extensions import db
 from app.views.errors import domain_errors
 from core.clock import local_today
@@ -88,13 +89,13 @@ class DashboardView(BaseView):
         tables = [t for _title, group in sections for t in group]
         stamp = f"{filters.start:%Y%m%d}-{filters.end:%Y%m%d}"
         if key == "all" and fmt == "xlsx":
-            return _download(to_xlsx(tables), f"tableau-de-bord-{stamp}.xlsx", XLSX)
+            return download(to_xlsx(tables), f"tableau-de-bord-{stamp}.xlsx", XLSX)
         table = next((t for t in tables if t.key == key), None)
         if table is None or fmt not in ("csv", "xlsx"):
             abort(404)
         if fmt == "csv":
-            return _download(to_csv(table), f"{key}-{stamp}.csv", "text/csv; charset=utf-8")
-        return _download(to_xlsx([table]), f"{key}-{stamp}.xlsx", XLSX)
+            return download(to_csv(table), f"{key}-{stamp}.csv", CSV)
+        return download(to_xlsx([table]), f"{key}-{stamp}.xlsx", XLSX)
 
     def _impact_refused(self, exc: DomainError) -> Response:
         return Response(exc.message, mimetype="text/plain")
@@ -112,7 +113,7 @@ class DashboardView(BaseView):
         period = request.args.get("period") or current_half(local_today())
         data = impact_data(db.session, period, filters, programme_name=current_app.config["PROGRAMME_NAME"],
                            scope=scope_label(db.session, filters))
-        return _download(render_impact_report(data), f"rapport-impact-{data['period']}.pdf", "application/pdf")
+        return download(render_impact_report(data), f"rapport-impact-{data['period']}.pdf", PDF)
 
     @expose("/donor-report.pdf")
     @has_access
@@ -127,7 +128,7 @@ class DashboardView(BaseView):
         period = f"du {filters.start:%d/%m/%Y} au {filters.end:%d/%m/%Y}"
         data = donor_report_data(db.session, filters, programme_name=current_app.config["PROGRAMME_NAME"],
                                  period_label=period)
-        return _download(render_donor_report(data), "ce-que-sont-devenus-vos-dons.pdf", "application/pdf")
+        return download(render_donor_report(data), "ce-que-sont-devenus-vos-dons.pdf", PDF)
 
     @expose("/certificates/<number>.pdf")
     @has_access
@@ -140,16 +141,10 @@ class DashboardView(BaseView):
         certificate = certificate_for_donor(db.session, filters.donor_id, number)
         if certificate is None:
             abort(404)
-        return _download(certificate.pdf, f"{certificate.number}.pdf", "application/pdf")
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return download(certificate.pdf, f"{certificate.number}.pdf", PDF)
 
 
 def rate(value) -> str:
     """A rate (a fraction) as a page shows it: « 85 % », « — » for none."""
     return figure_text(value, Kind.RATE)
 
-
-def _download(content: bytes, filename: str, mimetype: str) -> Response:
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

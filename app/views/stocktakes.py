@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.views.dashboard import XLSX, _download, rate
+from app.downloads import CSV, PDF, XLSX, download
+from app.views.dashboard import rate
 from app.views.errors import domain_errors, field_errors
 from app.views.scan import STOCKTAKE_MODE
 from app.views.forms import text
@@ -178,9 +179,9 @@ class StocktakeView(BaseView):
         if fmt == "pdf":
             from reporting.stocktake_pdf import render_stocktake
 
-            return _download(render_stocktake(result), name, "application/pdf")
+            return download(render_stocktake(result), name, PDF)
         from reporting.stocktake_exports import stocktake_csv, stocktake_xlsx
 
         if fmt == "csv":
-            return _download(stocktake_csv(result), name, "text/csv; charset=utf-8")
-        return _download(stocktake_xlsx(result), name, XLSX)
+            return download(stocktake_csv(result), name, CSV)
+        return download(stocktake_xlsx(result), name, XLSX)
