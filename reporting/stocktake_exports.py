@@ -12,8 +12,8 @@ neutralised; numbers stay numbers).
   between fields, a decimal comma (``1234,56``; an accuracy of 85 % is ``85``, its heading says
   « (%) »), dates ``JJ/MM/AAAA HH:MM``; the lines, a blank row, then « Synthèse » and its table.
 
-Devices found where they were expected are counted in the figures, not listed (the result lists
-only the devices behind a difference). A figure a blind count still hides reads « non communiqué
+Every device counted is a row, those found where they were expected last in their location (the
+PDF lists only the devices behind a difference). A figure a blind count still hides reads « non communiqué
 (comptage à l'aveugle) »."""
 from __future__ import annotations
 
@@ -52,9 +52,11 @@ def _device(line: DeviceLine, place: str | None, outcome: str) -> list:
 
 def lines(result: StocktakeResult) -> list[list]:
     """One row per device or part line (``COLUMNS``), by location; within one: the missing, the
-    moved in, those that should not be on a shelf, the unknown codes, then the parts."""
+    moved in, those that should not be on a shelf, the unknown codes, the parts, then the devices
+    found where they were expected."""
     ranked = [(0, _device(m, m.expected_at, MISSING)) for m in result.missing]
     ranked += [(1, _device(m, m.counted_at, CountOutcome.MOVED_IN.label)) for m in result.moved_in]
+    ranked += [(5, _device(m, m.counted_at, CountOutcome.FOUND.label)) for m in result.found]
     ranked += [(2, _device(m, m.counted_at, f"{CountOutcome.NOT_ON_SHELF.label} ({m.state})"))
                for m in result.not_on_shelf]
     ranked += [(3, [place, code, None, None, None, CountOutcome.UNKNOWN.label, None, place, None, None, None, None])

@@ -99,6 +99,7 @@ class StocktakeResult:
     locations: list[Figures]
     total: Figures
     moved_in: list[DeviceLine] = field(default_factory=list)
+    found: list[DeviceLine] = field(default_factory=list)          # counted where they were expected
     missing: list[DeviceLine] = field(default_factory=list)
     not_on_shelf: list[DeviceLine] = field(default_factory=list)
     unknown: list[tuple[str, str]] = field(default_factory=list)     # (location code, code scanned)
@@ -155,7 +156,7 @@ def stocktake_result(session: Session, stocktake_id) -> StocktakeResult:
         StocktakeCount.stocktake_id == stocktake.id, StocktakeCount.outcome.in_(
             (CountOutcome.FOUND.value, CountOutcome.MOVED_IN.value, CountOutcome.NOT_ON_SHELF.value)))).scalars()}
     expected_at = {d: loc for loc, t in places.items() for d in t.expected}
-    wanted = whole.moved_in | whole.not_on_shelf | (set() if blind_open else whole.missing)
+    wanted = whole.found | whole.moved_in | whole.not_on_shelf | (set() if blind_open else whole.missing)
     devices = {d.id: d for d in session.execute(select(Device).where(Device.id.in_(wanted))).scalars()} if wanted else {}
     grid = _grid(session, stocktake)
 
@@ -174,6 +175,7 @@ def stocktake_result(session: Session, stocktake_id) -> StocktakeResult:
 
     by_tag = lambda lines: sorted(lines, key=lambda l: l.asset_tag)   # noqa: E731
     moved_in = by_tag(line(d) for d in whole.moved_in)
+    found = by_tag(line(d) for d in whole.found)
     missing = [] if blind_open else by_tag(line(d) for d in whole.missing)
     not_on_shelf = by_tag(line(d) for d in whole.not_on_shelf)
     unknown = sorted((location_codes[loc], code) for loc, t in places.items() for code in t.unknown)
@@ -195,7 +197,7 @@ def stocktake_result(session: Session, stocktake_id) -> StocktakeResult:
         status_value=stocktake.status, blind=stocktake.blind, whole_site=stocktake.whole_site, note=stocktake.note,
         opened_at=to_local(stocktake.opened_at), opened_by=users.get(stocktake.opened_by_id),
         ended_at=to_local(stocktake.ended_at), ended_by=users.get(stocktake.ended_by_id),
-        cancel_reason=stocktake.cancel_reason, locations=rows, total=total, moved_in=moved_in, missing=missing,
+        cancel_reason=stocktake.cancel_reason, locations=rows, total=total, moved_in=moved_in, found=found, missing=missing,
         not_on_shelf=not_on_shelf, unknown=unknown, parts=parts,
         missing_value=sum(valued, Decimal("0.00")) if grid is not None and not blind_open else None,
         unvalued=len(missing) - len(valued), grid=grid.id if grid is not None else None,

@@ -58,10 +58,12 @@ def test_the_xlsx_has_a_row_per_line_with_its_outcome_and_a_summary_sheet(app, s
     # The codes scanned as formulas are text, neutralised, never formulas.
     assert values["'=1+1"][5] == "Code inconnu" and values["'" + HYPERLINK][5] == "Code inconnu"
     assert all(c.data_type == "s" for row in rows for c in row if isinstance(c.value, str))
-    # By location, then: missing, moved in, should not be on a shelf, unknown, parts.
+    # By location, then: missing, moved in, should not be on a shelf, unknown, parts, found in place.
     assert [r[5].value for r in rows] == ["Manquant"] * 3 + ["Trouvé ici, enregistré ailleurs",
                                                               "Ne devrait pas être en rayon (Recyclé)"] + [
-        "Code inconnu"] * 2 + ["Pièces manquantes"]
+        "Code inconnu"] * 2 + ["Pièces manquantes", "Trouvé ici"]
+    found = built["graded"][0].asset_tag
+    assert values[found][5:8] == ["Trouvé ici", a, a]
 
     head, *figures = [[c for c in row] for row in summary.iter_rows()]
     assert [c.value for c in head] == SUMMARY_COLUMNS
@@ -98,7 +100,7 @@ def test_the_csv_is_french_with_the_lines_then_the_summary(app, session, users):
     assert rows[0] == COLUMNS
     blank = rows.index([])
     lines, rest = rows[1:blank], rows[blank + 1:]
-    assert len(lines) == 8
+    assert len(lines) == 9                                  # every device counted is a row
     values = by_code(lines)
     a, b = built["a"], built["b"]
     graded = built["graded"][1].asset_tag
@@ -128,7 +130,8 @@ def test_a_blind_count_not_closed_is_told_as_hidden_in_both_files(app, session, 
 
     workbook = load_workbook(io.BytesIO(stocktake_xlsx(result)))
     lines = list(workbook.worksheets[0].iter_rows(values_only=True))
-    assert lines == [tuple(COLUMNS)]                       # found where expected: counted, not listed
+    a = shop["bin_a"].code
+    assert [line[5:8] for line in lines[1:]] == [("Trouvé ici", a, a)]    # counted: listed, even blind
     summary = {row[0]: row for row in workbook["Synthèse"].iter_rows(values_only=True) if row and row[0]}
     a = shop["bin_a"].code
     assert summary[a][5:13] == (NOT_TOLD, 1, 0, 0, 0, NOT_TOLD, 0, NOT_TOLD)
