@@ -20,3 +20,16 @@ def test_the_example_station_name_goes_through_the_catalog(client, session):
         assert 'placeholder="e.g. Reception station Lamentin"' in english
     finally:
         client.get("/lang/fr")
+
+
+def test_each_revocation_checkbox_names_its_token_for_a_screen_reader(client, session):
+    from html import unescape
+
+    from app.station_tokens import create_token
+
+    login(client, "admin")
+    for name in ("Poste A", "Poste B"):
+        create_token(session, name, created_by_id=None)
+    page = unescape(client.get("/station-tokens/").get_data(as_text=True))
+    for name in ("Poste A", "Poste B"):
+        assert f'Je confirme<span class="sr-only"> la révocation de « {name} »</span>' in page
