@@ -30,8 +30,11 @@ def read_json_object(content: bytes | str, field: str = "file") -> dict:
     an object)."""
     try:
         data = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed({field: [f"Fichier JSON illisible : {exc}."]}) from None
+    except json.JSONDecodeError as exc:      # where, in French: Python's own text is English
+        raise ValidationFailed({field: [f"Fichier JSON illisible : erreur de syntaxe ligne {exc.lineno}, "
+                                        f"colonne {exc.colno}."]}) from None
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed({field: ["Fichier JSON illisible : texte UTF-8 attendu."]}) from None
     except RecursionError:
         raise ValidationFailed({field: [TOO_DEEP]}) from None
     if _too_deep(data):

@@ -32,3 +32,14 @@ def test_a_deeply_nested_file_is_a_french_error_naming_the_field(content):
 
 def test_a_file_at_the_depth_limit_is_read():
     assert read_json_object(nested(MAX_DEPTH)) == json.loads(nested(MAX_DEPTH))
+
+
+@pytest.mark.parametrize("content,message", [
+    (b'{\n  "id": "X",\n  oops\n}', "Fichier JSON illisible : erreur de syntaxe ligne 3, colonne 3."),
+    (b"{", "Fichier JSON illisible : erreur de syntaxe ligne 1, colonne 2."),
+    ("{\"id\": \"é\"}".encode("latin-1"), "Fichier JSON illisible : texte UTF-8 attendu."),
+])
+def test_an_unreadable_file_is_told_in_french_with_where(content, message):
+    with pytest.raises(ValidationFailed) as refused:
+        read_json_object(content, field="rule_file")
+    assert refused.value.errors == {"rule_file": [message]}
