@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core.clock import to_local, utcnow
 from core.counters import next_value
 from core.errors import Conflict, NotFound, ValidationFailed
+from distribution.numbering import CREDIT_NOTE, INVOICE, document_number, parse_number
 from distribution.access import require_stock_manager
 from distribution.amounts import line_amounts, totals
 from distribution.models import CreditNote, Invoice, InvoiceLine
@@ -109,7 +110,7 @@ def issue_invoice(session: Session, *, reservation, household, device, lines: li
     # Chain first, then the year's series: every issuer takes the two locks in the same order.
     invoice.chain_position = next_value(session, "invoice-chain")
     year = to_local(now).year
-    invoice.number = f"F-{year}-{next_value(session, f'invoice-{year}'):05d}"
+    invoice.number = document_number(INVOICE, year, next_value(session, f"invoice-{year}"))
     invoice.previous_hash = _previous_hash(session, Invoice, invoice.chain_position)
     invoice.content_hash = chain_hash(invoice_content(invoice), invoice.previous_hash)
     session.add(invoice)
@@ -170,7 +171,7 @@ def issue_credit_note(session: Session, actor: Actor, number: str, *, reason: st
             mark_returned(session, invoice.reservation.request)
         note.chain_position = next_value(session, "credit-note-chain")
         year = to_local(now).year
-        note.number = f"AV-{year}-{next_value(session, f'credit-note-{year}'):05d}"
+        note.number = document_number(CREDIT_NOTE, year, next_value(session, f"credit-note-{year}"))
         note.previous_hash = _previous_hash(session, CreditNote, note.chain_position)
         note.content_hash = chain_hash(credit_note_content(note, invoice), note.previous_hash)
         session.add(note)
@@ -197,10 +198,13 @@ def verify_chain(session: Session) -> list[str]:
                 problems.append(f"{label} {doc.number} : l'empreinte du document précédent ne correspond pas.")
             if chain_hash(content_of(doc), doc.previous_hash) != doc.content_hash:
                 problems.append(f"{label} {doc.number} : contenu modifié depuis l'émission (empreinte différente).")
-            _, year, number = doc.number.split("-")
-            series.setdefault(year, []).append(int(number))
+            parsed = parse_number(doc.number)
+            if parsed is None or parsed.prefix != prefix:
+                problems.append(f"{label} {doc.number} : numéro hors de toute série ({prefix}-AAAA-NNNNN attendu).")
+            else:
+                series.setdefault(parsed.series, []).append(parsed.number)
             previous, expected_position = doc.content_hash, doc.chain_position + 1
-        for year, numbers in series.items():
+        for name, numbers in series.items():
             if sorted(numbers) != list(range(1, len(numbers) + 1)):
-                problems.append(f"Numérotation {prefix}-{year} : trous ou doublons ({len(numbers)} documents).")
+                problems.append(f"Numérotation {name} : trous ou doublons ({len(numbers)} documents).")
     return problems

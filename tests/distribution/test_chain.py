@@ -204,3 +204,14 @@ def test_a_gap_in_the_credit_note_series_is_reported(app, session, shop):
         f"Avoir AV-{year}-00007 : contenu modifié depuis l'émission (empreinte différente).",
         f"Numérotation AV-{year} : trous ou doublons (2 documents).",
     ]
+
+
+def test_a_number_outside_every_series_is_reported_not_a_crash(app, session, shop):
+    """A number the series cannot read (rewritten behind the triggers) is named; before, the chain
+    check split it on « - » and failed with a ValueError."""
+    first, second = handed_over(app, session, shop, 2)
+    _behind_the_triggers(session)
+    session.execute(text("UPDATE invoice SET number = 'F-2026-X' WHERE id = :id"), {"id": second.id})
+    session.commit()
+    problems = verify_chain(session)
+    assert "Facture F-2026-X : numéro hors de toute série (F-AAAA-NNNNN attendu)." in problems
