@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from core.clock import to_local
 from core.errors import Conflict, NotFound, ValidationFailed
 from inventory.models import Device, DeviceEvent, SparePart
 from inventory.services.reference import create_location
@@ -95,7 +96,10 @@ def test_the_issue_case_40_devices_37_counted_3_elsewhere_2_unknown_1_repeat(ses
     assert [x.outcome for x in answers[9:19]] == ["found"] * 10
     assert [x.outcome for x in answers[19:22]] == ["moved_in"] * 3
     assert f"enregistré dans {a}" in answers[19].message and answers[19].level == "warning"
-    assert repeat.outcome == "repeat" and f"déjà compté dans {a}" in repeat.message
+    first_count = to_local(at(6)).strftime("%H:%M")            # tags[a][0], the second scan of the day
+    assert (repeat.outcome, repeat.message) == (
+        "repeat", f"{tags[a][0]} déjà compté dans {a} par technicien à {first_count} : "
+                  "il n'est pas compté une seconde fois.")
     assert answers[-1].counted_here == 13 and answers[-1].expected_here == 10
 
     places = read_tally(session, stocktake.id)
@@ -152,8 +156,11 @@ def test_a_device_changed_after_it_was_counted_is_a_conflict_not_overwritten(ses
     report = apply_stocktake(session, stocktake.id, user_id=tech, now=at(60))
     assert (report.moves, report.missing) == (0, 0)
     assert len(report.conflicts) == 2
-    assert report.conflicts[0].startswith(f"{device.asset_tag} : changé depuis son comptage dans {site['bin_b'].code}")
-    assert "vu depuis l'ouverture" in report.conflicts[1] and "admin" in report.conflicts[1]
+    assert report.conflicts == [
+        f"{device.asset_tag} : changé depuis son comptage dans {site['bin_b'].code} "
+        f"(admin, Réceptionné ({other_bin.code})) : laissé tel quel.",
+        f"{lost.asset_tag} : pas compté, mais vu depuis l'ouverture de l'inventaire "
+        f"(admin, Réceptionné ({other_bin.code})) : il n'est pas marqué manquant."]
     session.expire_all()
     assert session.get(Device, device.id).location_id == other_bin.id                         # not overwritten
     assert session.get(Device, lost.id).missing_since is None
@@ -242,13 +249,25 @@ def test_spare_parts_are_counted_by_unit_or_by_quantity_and_corrected_on_apply(s
     stocktake = open_stocktake(session, site="LAM", now=T0)
     count(session, site["bin_a"].code, user_id=tech, now=at(1))
     code = f"SP-{ram.id:06d}"
-    assert count(session, code, user_id=tech, now=at(4)).part_quantity == 1
-    assert count(session, code, user_id=tech, quantity=9, now=at(5)).part_quantity == 9   # typed: replaces
+    tail = " Tapez une quantité pour la corriger, ou scannez l'unité suivante."
+    unit = count(session, code, user_id=tech, now=at(4))
+    assert (unit.outcome, unit.level, unit.part_quantity) == ("part", "ok", 1)
+    assert unit.message == "Barrette 8 Go DDR4 : 1 compté ici (+1)." + tail
+    assert unit.details == {"spare_part": code, "description": "Barrette 8 Go DDR4"}
+    typed = count(session, code, user_id=tech, quantity=9, now=at(5))                    # typed: replaces
+    assert (typed.part_quantity, typed.message) == (9, "Barrette 8 Go DDR4 : 9 comptés ici (saisie)." + tail)
     assert count(session, code, user_id=tech, now=at(8)).part_quantity == 10              # one more unit
     found_elsewhere = count(session, f"SP-{battery.id:06d}", user_id=tech, now=at(11))
-    assert found_elsewhere.part_quantity == 1 and f"enregistrée dans {site['bin_b'].code}" in found_elsewhere.message
+    assert found_elsewhere.part_quantity == 1
+    assert found_elsewhere.message == (f"Batterie Dell 68 Wh (enregistrée dans {site['bin_b'].code}) : 1 compté ici "
+                                       "(+1)." + tail)
+    for n, unknown in enumerate(("SP-999999", "SP-0000000001", "SP-X1")):
+        answer = count(session, unknown, user_id=tech, now=at(20 + 3 * n))
+        assert (answer.outcome, answer.level, answer.part_quantity) == ("unknown", "error", None)
+        assert answer.message == (f"Pièce « {unknown} » inconnue : notée comme inattendue dans "
+                                  f"{site['bin_a'].code}.")
     with pytest.raises(ValidationFailed) as refused:
-        count(session, code, user_id=tech, quantity=-1, now=at(14))
+        count(session, code, user_id=tech, quantity=-1, now=at(34))
     assert list(refused.value.errors) == ["quantity"]
     for loc in ("bin_a", "bin_b", "bin_c", "bin_d"):
         close_location(session, stocktake.id, site[loc].code, now=at(20))
@@ -280,6 +299,7 @@ def test_a_missing_device_is_found_again_by_a_later_stocktake(session, site, use
     assert session.get(Device, device.id).missing_since is None
     record = session.execute(select(MissingDevice)).scalar_one()
     assert record.found_at == at(20) and record.found_how == f"compté dans {site['bin_b'].code} lors de l'inventaire {INV}-0002"
+    assert record.found_by_id == tech and record.stocktake_id == first.id
 
 
 def test_a_part_line_changed_since_the_opening_is_a_conflict_and_parts_from_outside_are_taken(session, site, users):
@@ -315,3 +335,29 @@ def test_accuracy_is_one_rule_everywhere():
 
     assert accuracy_rate(34, 40) == Decimal("0.8500") and accuracy_rate(1, 3) == Decimal("0.3333")
     assert accuracy_rate(0, 0) is None and accuracy_rate(0, 5) == Decimal("0.0000")
+
+
+def test_parts_counted_elsewhere_join_the_same_part_line_there(session, site, users):
+    """Units of A's RAM line counted in B join B's line of the same part (same type, description
+    and origin), not another part's nor a harvested line's; A is not in the stocktake, so they are
+    taken from A's line."""
+    tech = users["technicien"]
+    a, b = site["bin_a"].code, site["bin_b"].code
+    ram_a = add_stock(session, part_type="ram", description="Barrette 8 Go DDR4", location=a, quantity=10)
+    ram_b = add_stock(session, part_type="ram", description="Barrette 8 Go DDR4", location=b, quantity=3)
+    other = add_stock(session, part_type="ram", description="Barrette 4 Go DDR3", location=b, quantity=1)
+    donor = make_device(session, site["collection"].id)
+    advance(session, donor, "parts")
+    harvested = add_stock(session, part_type="ram", description="Barrette 8 Go DDR4", location=b, quantity=1,
+                          harvested_from=donor)
+    stocktake = open_stocktake(session, site="LAM", locations=[b], now=T0)
+    count(session, b, user_id=tech, now=at(1))
+    for n, (line, quantity) in enumerate([(ram_b, 3), (other, 1), (harvested, 1), (ram_a, 2)]):
+        count(session, f"SP-{line.id:06d}", user_id=tech, quantity=quantity, now=at(4 + 3 * n))
+    count(session, b, user_id=tech, now=at(30))
+    lines_before = session.execute(select(func.count()).select_from(SparePart)).scalar_one()
+    report = apply_stocktake(session, stocktake.id, user_id=tech, now=at(40))
+    assert (report.parts, report.conflicts) == (2, [])
+    session.expire_all()
+    assert [session.get(SparePart, p.id).quantity for p in (ram_a, ram_b, other, harvested)] == [8, 5, 1, 1]
+    assert session.execute(select(func.count()).select_from(SparePart)).scalar_one() == lines_before
