@@ -35,6 +35,9 @@ def browser_page(live_server):
 def sign_in(page, base: str, username: str = "technicien") -> None:
     """Sign in from the keyboard."""
     page.goto(f"{base}/login/")
+    # The field has autofocus, but on a loaded machine the first keys can come before the browser
+    # applies it (then the form is sent empty and the page stays on /login/): as the harness does.
+    page.focus("#username")
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
