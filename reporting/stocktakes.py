@@ -27,6 +27,7 @@ from inventory.lifecycle import State
 from inventory.models import Device, Location, Site, SparePart
 from inventory.services.stocktake_apply import read_tally
 from inventory.services.stocktakes import stocktake_by_id
+from inventory.stocktake.queries import accuracies
 from inventory.stocktake.models import Stocktake, StocktakeAdjustment, StocktakeCount, StocktakeLocation
 from inventory.stocktake.rules import CountOutcome, LocationTally, StocktakeStatus, accuracy_rate, overall
 
@@ -137,10 +138,20 @@ def _grid(session: Session, stocktake: Stocktake) -> PriceGridRules | None:
 def stocktake_result(session: Session, stocktake_id) -> StocktakeResult:
     """The whole result of a stocktake, read in one go. Raises NotFound."""
     stocktake = stocktake_by_id(session, stocktake_id)
-    users = dict(session.execute(select(User.id, User.username)).all())
     places = read_tally(session, stocktake.id)
-    codes = {p.location_id: p for p in stocktake.locations}
-    location_codes = dict(session.execute(select(Location.id, Location.code)).all()) if places else {}
+    counted = {c.device_id: c for c in session.execute(select(StocktakeCount).where(
+        StocktakeCount.stocktake_id == stocktake.id, StocktakeCount.outcome.in_(
+            (CountOutcome.FOUND.value, CountOutcome.MOVED_IN.value, CountOutcome.NOT_ON_SHELF.value)))).scalars()}
+    counters = session.execute(
+        select(StocktakeCount.counted_by_id, func.count()).where(StocktakeCount.stocktake_id == stocktake.id)
+        .group_by(StocktakeCount.counted_by_id)).all()
+    # Only the names and codes this stocktake shows (a national workshop has thousands of each).
+    user_ids = ({stocktake.opened_by_id, stocktake.ended_by_id} | {p.closed_by_id for p in stocktake.locations}
+                | {u for u, _n in counters}) - {None}
+    users = dict(session.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    location_ids = set(places) | {c.recorded_location_id for c in counted.values()} - {None}
+    location_codes = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(location_ids)))
+                          .all()) if location_ids else {}
     blind_open = {p.location_id for p in stocktake.locations if stocktake.blind and not p.is_closed}
     rows = []
     for place in stocktake.locations:
@@ -152,9 +163,6 @@ def stocktake_result(session: Session, stocktake_id) -> StocktakeResult:
     total = _figures("", "Total", None, whole, hide=bool(blind_open), users=users)
     total.status = stocktake.status_label
 
-    counted = {c.device_id: c for c in session.execute(select(StocktakeCount).where(
-        StocktakeCount.stocktake_id == stocktake.id, StocktakeCount.outcome.in_(
-            (CountOutcome.FOUND.value, CountOutcome.MOVED_IN.value, CountOutcome.NOT_ON_SHELF.value)))).scalars()}
     expected_at = {d: loc for loc, t in places.items() for d in t.expected}
     wanted = whole.found | whole.moved_in | whole.not_on_shelf | (set() if blind_open else whole.missing)
     devices = {d.id: d for d in session.execute(select(Device).where(Device.id.in_(wanted))).scalars()} if wanted else {}
@@ -188,9 +196,6 @@ def stocktake_result(session: Session, stocktake_id) -> StocktakeResult:
                    key=lambda p: (p.location, p.code))
 
     valued = [m.reference_value for m in missing if m.reference_value is not None]
-    counters = session.execute(
-        select(StocktakeCount.counted_by_id, func.count()).where(StocktakeCount.stocktake_id == stocktake.id)
-        .group_by(StocktakeCount.counted_by_id)).all()
     adjustments = _adjustments(session, stocktake.id)
     return StocktakeResult(
         id=stocktake.id, reference=stocktake.reference, site=stocktake.site.name, status=stocktake.status_label,
@@ -243,12 +248,9 @@ def last_stocktakes(session: Session) -> list[SiteStocktake]:
         .join(latest, (latest.c.site_id == Stocktake.site_id) & (latest.c.ended_at == Stocktake.ended_at))
         .join(Site, Site.id == Stocktake.site_id).where(Stocktake.status == StocktakeStatus.APPLIED.value)
         .order_by(Site.name)).all()
-    out = []
-    for stocktake_id, site, reference, ended_at in rows:
-        whole = overall(read_tally(session, stocktake_id))
-        out.append(SiteStocktake(site, reference, to_local(ended_at), len(whole.expected),
-                                 len(whole.found & whole.expected)))
-    return out
+    rates = accuracies(session, [stocktake_id for stocktake_id, *_ in rows])    # two grouped counts in all
+    return [SiteStocktake(site, reference, to_local(ended_at), rates[stocktake_id].expected, rates[stocktake_id].found)
+            for stocktake_id, site, reference, ended_at in rows]
 
 
 def _money(value: Decimal | None) -> str | None:

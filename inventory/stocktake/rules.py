@@ -113,11 +113,6 @@ class LocationTally:
     def unexpected(self) -> int:
         return len(self.not_on_shelf) + len(self.unknown)
 
-    @property
-    def accuracy(self) -> Decimal | None:
-        """Found at the right place ÷ expected (``accuracy_rate``)."""
-        return accuracy_rate(len(self.found & self.expected), len(self.expected))
-
 
 @dataclass(frozen=True)
 class ExpectedRow:
