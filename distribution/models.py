@@ -134,11 +134,17 @@ class WorkshopSession(Model):
     waitlist_counter: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    # A cancelled session stays on record (its bookings are cancelled with it); it is no longer
+    # proposed nor counted as held.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     commune: Mapped[Commune] = relationship()
     site: Mapped[Site | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
     facilitator: Mapped[User | None] = relationship(User, foreign_keys=[facilitator_id])
+    cancelled_by: Mapped[User | None] = relationship(User, foreign_keys=[cancelled_by_id])
     bookings: Mapped[list["Booking"]] = relationship(back_populates="session", order_by="Booking.id")
 
     @property
@@ -182,6 +188,7 @@ class Booking(Model):
     attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attendance_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
     satisfaction: Mapped[int | None] = mapped_column(Integer)
+    tour_id: Mapped[int | None] = mapped_column(ForeignKey("mobile_tour.id"))   # booked at a handover on tour
 
     session: Mapped[WorkshopSession] = relationship(back_populates="bookings")
     household: Mapped[Household] = relationship()
@@ -195,12 +202,15 @@ class Booking(Model):
 
 
 class Invoice(Model):
-    """An issued invoice (facture): immutable, numbered F-YYYY-NNNNN, chained by SHA-256."""
+    """An issued invoice (facture): immutable, numbered F-YYYY-NNNNN, chained by SHA-256. An
+    invoice issued offline by a mobile unit is numbered in the unit's series F-Mn-YYYY-NNNNN and
+    also chained per unit (``unit_*``), that chain being anchored in the main one when it syncs."""
 
     __tablename__ = "invoice"
     __table_args__ = (
         CheckConstraint(in_values("vat_regime", VatRegime.values()), name="vat_regime"),
         CheckConstraint("total_ttc = total_ht + vat", name="totals_add_up"),
+        Index("uq_invoice_unit_position", "mobile_unit_id", "unit_position", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -228,6 +238,12 @@ class Invoice(Model):
     workshop: Mapped[dict | None] = mapped_column(JSON)             # what the invoice says of the booking
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     previous_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Issued offline on tour (all NULL for the office's invoices).
+    mobile_unit_id: Mapped[int | None] = mapped_column(ForeignKey("mobile_unit.id"))
+    tour_id: Mapped[int | None] = mapped_column(ForeignKey("mobile_tour.id"), index=True)
+    unit_position: Mapped[int | None] = mapped_column(Integer)
+    unit_previous_hash: Mapped[str | None] = mapped_column(String(64))
+    unit_hash: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list["InvoiceLine"]] = relationship(back_populates="invoice", order_by="InvoiceLine.position")
     household: Mapped[Household] = relationship()

@@ -143,3 +143,29 @@ def test_snapshots_received_before_the_review_queue_count_only_the_disks_a_perso
         db.engine.dispose()
     assert row.pending_disks == 1
     assert [entry["review"] for entry in row.ignored] == [True, False, False, False]
+
+
+def _triggers(table: str) -> set[str]:
+    if db.engine.dialect.name == "postgresql":
+        sql = f"SELECT tgname FROM pg_trigger WHERE tgrelid = '{table}'::regclass AND NOT tgisinternal"
+    else:
+        sql = f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '{table}'"
+    with db.engine.connect() as conn:
+        return set(conn.exec_driver_sql(sql).scalars())
+
+
+def test_the_mobile_tour_columns_keep_the_triggers_of_the_tables_they_extend(empty_database):
+    """0021 adds columns to invoice, booking and workshop_session with plain ALTER TABLE: a batch
+    copy on SQLite would drop the invoice's immutability triggers and the reporting summaries'."""
+    app = create_app(TestConfig(empty_database))
+    with app.app_context():
+        upgrade(revision="0020_stocktakes")
+        before = {table: _triggers(table) for table in ("invoice", "booking", "workshop_session")}
+        upgrade(revision="0021_mobile_tours")
+        after = {table: _triggers(table) for table in ("invoice", "booking", "workshop_session")}
+        downgrade(revision="0020_stocktakes")
+        after_downgrade = {table: _triggers(table) for table in ("invoice", "booking", "workshop_session")}
+        db.engine.dispose()
+    assert before["invoice"], "the invoice's immutability triggers exist before 0021"
+    assert after == before
+    assert after_downgrade == before
