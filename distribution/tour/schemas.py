@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from core.schemas import StrictSchema, day, row_id, string
+from core.schemas import MESSAGES, BoundedAwareDateTime, StrictSchema, day, integer, one_of, row_id, string, text
+from distribution.tour.rules import TOUR_SYNC_BATCH, ActionKind
 
 FIELD_LABELS = {
     "unit": "unité mobile", "date": "date de la tournée", "session_ids": "ateliers",
-    "reservation_ids": "réservations", "device_key": "clé de l'appareil",
+    "reservation_ids": "réservations", "device_key": "clé de l'appareil", "actions": "enregistrements",
+    "key": "clé", "seq": "numéro d'ordre", "kind": "type", "recorded_at": "heure d'enregistrement",
+    "data": "contenu", "booking_id": "inscription", "attended": "présent", "satisfaction": "satisfaction",
+    "session_id": "atelier", "last_name": "nom", "first_name": "prénom", "commune_insee": "commune",
+    "phone": "téléphone", "note": "note", "decision": "décision", "format": "format",
 }
 MAX_STOPS = 12
 MAX_LOADS = 60
@@ -32,3 +37,47 @@ class TourDownloadIn(TourInput):
     session_ids = _ids(MAX_STOPS, "ateliers", load_default=list)
     reservation_ids = _ids(MAX_LOADS, "réservations", load_default=None, allow_none=True)
     device_key = DEVICE_KEY
+
+
+class ActionIn(TourInput):
+    """One action recorded offline: its idempotency key, its place in the tour's order, what it is
+    and when the device's clock says it was recorded. ``data`` is checked by kind when applied:
+    a malformed one is kept as « Refusé », never dropped."""
+    key = string(required=True, validate=validate.Regexp(UUID, error="Clé d'enregistrement attendue (UUID)."))
+    seq = integer(1, 1_000_000, required=True)
+    kind = string(required=True, validate=one_of(ActionKind.values(), "Type d'enregistrement"))
+    recorded_at = BoundedAwareDateTime(required=True, error_messages=MESSAGES["datetime"])
+    data = fields.Dict(required=True, error_messages={**MESSAGES["nested"], "invalid": "Objet attendu."})
+
+
+class SyncIn(TourInput):
+    device_key = DEVICE_KEY
+    format = integer(1, 1, required=True, message="Format 1 attendu : mettez la page à jour.")
+    actions = fields.List(fields.Nested(ActionIn), required=True,
+                          validate=validate.Length(min=1, max=TOUR_SYNC_BATCH,
+                                                   error=f"De 1 à {TOUR_SYNC_BATCH} enregistrements par envoi."),
+                          error_messages=MESSAGES["list"])
+
+
+class AttendanceData(TourInput):
+    booking_id = row_id(required=True)
+    attended = fields.Boolean(required=True, truthy={True}, falsy={False}, error_messages=MESSAGES["bool"])
+    satisfaction = integer(1, 5, "Note de satisfaction de 1 à 5 attendue.", load_default=None, allow_none=True)
+
+
+class WalkInData(TourInput):
+    session_id = row_id(required=True)
+    last_name = text(100, required=True)
+    first_name = text(100, load_default=None, allow_none=True)
+    commune_insee = string(required=True, validate=validate.Regexp(r"^972\d\d$", error="Code INSEE d'une commune de Martinique (972xx) attendu."))
+    phone = text(30, load_default=None, allow_none=True)
+    satisfaction = integer(1, 5, "Note de satisfaction de 1 à 5 attendue.", load_default=None, allow_none=True)
+
+
+class CloseData(TourInput):
+    note = text(500, load_default=None, allow_none=True)
+
+
+class ResolveIn(TourInput):
+    decision = string(required=True, validate=one_of(["apply", "dismiss"], "Décision"))
+    note = text(500, load_default=None, allow_none=True)

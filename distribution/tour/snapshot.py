@@ -18,6 +18,7 @@ from decimal import Decimal
 from core.clock import to_local
 from distribution.amounts import LineAmounts, line_amounts
 from distribution.representations import GUARANTEE
+from eligibility.identity import display_phone
 from distribution.vocabulary import (
     VAT_MENTIONS,
     BookingStatus,
@@ -84,7 +85,7 @@ def _session(stop: Stop) -> dict:
         "commune": w.commune.name, "capacity": w.capacity, "free_seats": stop.free_seats,
         "bookings": [{"id": b.id, "status": b.status, "status_label": b.status_label,
                       "last_name": b.household.last_name or b.household.reference,
-                      "first_name": b.household.first_name or "", "phone": b.household.phone}
+                      "first_name": b.household.first_name or "", "phone": display_phone(b.household.phone)}
                      for b in stop.bookings],
     }
 

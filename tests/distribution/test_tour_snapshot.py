@@ -99,7 +99,7 @@ def test_a_stock_manager_downloads_the_stops_and_the_devices_of_their_communes(a
     assert s["id"] == stop.id and s["commune"] == "Macouba" and s["free_seats"] == stop.capacity - 1
     assert s["date"] == f"{to_local(stop.starts_at):%d/%m/%Y}"
     assert [(b["last_name"], b["first_name"], b["phone"], b["status_label"]) for b in s["bookings"]] == [
-        ("Macouba-Un", "Rose", "+596696111111", "Inscrit")]
+        ("Macouba-Un", "Rose", "0696 11 11 11", "Inscrit")]
     # Preselected: the reservations of households living in a stop's commune.
     assert [r["id"] for r in snap["reservations"]] == [r_here.id]
     [load] = snap["reservations"]
@@ -137,7 +137,7 @@ def test_the_snapshot_never_holds_income_nor_the_eligibility_file(app, session, 
     text = json.dumps(snap, ensure_ascii=False)
     for secret in ("1234.56", "1234,56", "1980-04-02", "02/04/1980", "AAH", "senior", "eloise@example.org"):
         assert secret not in text, secret
-    assert "Secret" in text and "+596696444444" in text
+    assert "Secret" in text and "0696 44 44 44" in text
 
 
 def test_an_animateur_downloads_their_own_sessions_with_names_and_phones_and_no_device(app, session, shop, unit,
@@ -148,7 +148,7 @@ def test_an_animateur_downloads_their_own_sessions_with_names_and_phones_and_no_
 
     snap = download(app, session, "animateur", workshop=stop).snapshot
 
-    assert [b["phone"] for b in snap["sessions"][0]["bookings"]] == ["+596696555555"]
+    assert [b["phone"] for b in snap["sessions"][0]["bookings"]] == ["0696 55 55 55"]
     assert snap["tour"]["unit"] is None
     for absent in ("reservations", "series", "price_grid", "accessories", "seller"):
         assert absent not in snap
