@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import local_today, to_local, utcnow
 from core.errors import Conflict, ValidationFailed
+from core.money import euros
 from distribution.access import require_stock_manager
 from distribution.models import Booking, Invoice, Reservation
 from distribution.pricing import GridInvalid
@@ -60,7 +61,7 @@ def workshop_summary(booking: Booking, position: int | None) -> dict:
             "status": booking.status_label, "position": position}
 
 
-def _payments(payment_method, payments, total: Decimal) -> list[dict]:
+def checked_payments(payment_method, payments, total: Decimal) -> list[dict]:
     """[{"method", "amount"}]: one method for the whole amount, or a split that adds up."""
     if payments:
         if not isinstance(payments, list):
@@ -80,8 +81,8 @@ def _payments(payment_method, payments, total: Decimal) -> list[dict]:
             out.append({"method": method, "amount": f"{amount:.2f}"})
         paid = sum(Decimal(p["amount"]) for p in out)
         if paid != total:
-            raise ValidationFailed({"payments": [f"Les paiements ({paid:.2f} €) doivent égaler le total "
-                                                 f"({total:.2f} €)."]})
+            raise ValidationFailed({"payments": [f"Les paiements ({euros(paid)}) doivent égaler le total "
+                                                 f"({euros(total)})."]})
         return out
     if payment_method not in PaymentMethod.values():
         raise ValidationFailed({"payment_method": [f"Moyen de paiement attendu : valeurs acceptées : "
@@ -134,7 +135,7 @@ def handover(session: Session, actor: Actor, reservation_id, settings: Distribut
                         asset_tag=device.asset_tag, serial_number=device.serial_number or device.imei)]
         lines += _accessory_lines(grid, accessories)
         total = sum((l.unit_price_ttc * l.quantity for l in lines), Decimal("0.00"))
-        paid = _payments(payment_method, payments, total)
+        paid = checked_payments(payment_method, payments, total)
 
         if workshop_session_id in (None, ""):
             proposals = propose_sessions(session, household, topic_for_category(device.category), now=now, limit=50)

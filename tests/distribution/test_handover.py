@@ -197,6 +197,7 @@ def test_handover_refuses_bad_payments_and_unknown_accessories_writing_nothing(a
     with pytest.raises(ValidationFailed) as refused:
         handover(session, tech, reservation.id, settings_for(app), payments=[{"method": "cash", "amount": "10"}])
     assert "doivent égaler le total" in refused.value.errors["payments"][0]
+    assert "\u00a0€)" in refused.value.errors["payments"][0] and ".00" not in refused.value.errors["payments"][0]
     with pytest.raises(ValidationFailed) as refused:
         handover(session, tech, reservation.id, settings_for(app), payment_method="cash", accessories=["jetpack"])
     assert "Accessoire inconnu" in refused.value.errors["accessories"][0]
