@@ -147,6 +147,10 @@ class AttendanceIn(DistributionInput):
     satisfaction = integer(1, 5, "Note de satisfaction de 1 à 5 attendue.", allow_none=True)
 
 
+class WorkshopCancelIn(DistributionInput):
+    reason = text(1000, required=True)
+
+
 class CreditNoteIn(DistributionInput):
     reason = text(1000, required=True)
     lines = fields.List(integer(1, MAX_ID, "Numéro de ligne (nombre entier positif) attendu."),

@@ -157,9 +157,12 @@ def handed_over_reservations(f: Filters, *columns):
 
 
 def sessions_held(f: Filters, *columns, now=None):
+    """The sessions held in the period (started by ``now``), of the filters' EPCI and topic; a
+    cancelled session was not held."""
     stmt = (select(*columns).select_from(WorkshopSession)
             .join(Commune, Commune.insee_code == WorkshopSession.commune_insee)
-            .where(WorkshopSession.starts_at >= f.start_utc, WorkshopSession.starts_at < f.end_utc))
+            .where(WorkshopSession.starts_at >= f.start_utc, WorkshopSession.starts_at < f.end_utc,
+                   WorkshopSession.cancelled_at.is_(None)))
     if now is not None:
         stmt = stmt.where(WorkshopSession.starts_at <= now)
     if f.epci_id is not None:

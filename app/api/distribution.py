@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.api.base import ID, JsonApi, domain_endpoint
 from app.extensions import db
+from core.clock import to_local
 from core.errors import Forbidden, ValidationFailed
 from distribution.access import bookable_household, is_stock_manager, require_stock_manager
 from distribution.documents.attendance_pdf import render_attendance_sheet
@@ -34,6 +35,7 @@ from distribution.schemas import (
     CreditNoteIn,
     HandoverIn,
     ReservationIn,
+    WorkshopCancelIn,
     WorkshopIn,
     parse_moment,
 )
@@ -44,8 +46,11 @@ from distribution.services.workshops import (
     book,
     booking_by_id,
     cancel,
+    cancel_session,
     create_session,
+    free_seats,
     record_attendance,
+    restore_session,
     upcoming,
     visible_session,
     waitlist_position,
@@ -282,11 +287,26 @@ class InvoiceApi(JsonApi):
         return pdf(render_credit_note(credit_note_document(note)), note.number)
 
 
+def session_state_json(workshop) -> dict:
+    """A session with its cancellation (when, in UTC and Martinique time; by whom; why) and its
+    bookings counted by status: the answer of cancelling and restoring it."""
+    cancelled_at, by = workshop.cancelled_at, workshop.cancelled_by
+    counts: dict[str, int] = {}
+    for booking in workshop.bookings:
+        counts[booking.status] = counts.get(booking.status, 0) + 1
+    return {**session_json(workshop, None if cancelled_at else free_seats(db.session, workshop)),
+            "cancelled": cancelled_at is not None,
+            "cancelled_at": cancelled_at.isoformat() if cancelled_at else None,
+            "cancelled_at_local": to_local(cancelled_at).isoformat() if cancelled_at else None,
+            "cancelled_by": ((by.get_full_name() or "").strip() or by.username) if by else None,
+            "cancel_reason": workshop.cancel_reason, "bookings": counts}
+
+
 class WorkshopApi(JsonApi):
     resource_name = "workshops"
     class_permission_name = "Workshops"
     openapi_spec_tag = "Ateliers"
-    openapi_spec_component_schemas = (WorkshopIn, BookingIn)
+    openapi_spec_component_schemas = (WorkshopIn, BookingIn, WorkshopCancelIn)
 
     @expose("", methods=["POST"])
     @protect()
@@ -358,6 +378,55 @@ class WorkshopApi(JsonApi):
         data = load(BookingIn(), self.json_body())
         booking = book(db.session, _actor(self), session_id, data["household_id"])
         return self.answer(201, booking_json(booking, waitlist_position(db.session, booking)))
+
+    @expose(f"/<{ID}:session_id>/cancel", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def cancel(self, session_id):
+        """Cancel a session: its bookings and waiting list are cancelled with it.
+        ---
+        post:
+          summary: Annuler un atelier (ses inscriptions et sa liste d'attente sont annulées avec lui ; les présences notées restent)
+          parameters:
+            - {in: path, name: session_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/WorkshopCancelIn'}
+          responses:
+            200: {description: "l'atelier annulé : {id, …, cancelled, cancelled_at, cancelled_by, cancel_reason, bookings}"}
+            400: {description: corps JSON absent ou mal formé}
+            403: {description: réservé à l'atelier et à l'administrateur}
+            404: {description: atelier inconnu}
+            409: {description: atelier déjà annulé}
+            422: {description: motif manquant ou trop long}
+        """
+        actor = _actor(self)
+        require_stock_manager(actor)   # refused before the body is read: 403, not 400 or 422
+        data = load(WorkshopCancelIn(), self.json_body())
+        return self.answer(200, session_state_json(cancel_session(db.session, actor, session_id,
+                                                                  reason=data["reason"])))
+
+    @expose(f"/<{ID}:session_id>/restore", methods=["POST"])
+    @protect()
+    @permission_name("write")
+    @domain_endpoint
+    def restore(self, session_id):
+        """Restore a cancelled session (Admin): its bookings cancelled with it get their place back.
+        ---
+        post:
+          summary: Rétablir un atelier annulé (administrateur) ; ses inscriptions annulées avec lui retrouvent une place, puis la liste d'attente
+          parameters:
+            - {in: path, name: session_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          responses:
+            200: {description: "l'atelier rétabli : {id, …, cancelled: false, free_seats, bookings}"}
+            403: {description: réservé à l'administrateur}
+            404: {description: atelier inconnu}
+            409: {description: atelier non annulé}
+        """
+        return self.answer(200, session_state_json(restore_session(db.session, _actor(self), session_id)))
 
     @expose(f"/<{ID}:session_id>/attendance-sheet.pdf", methods=["GET"])
     @protect()
@@ -452,7 +521,8 @@ class BookingApi(JsonApi):
             if not (actor.is_agent or actor.is_prescripteur):
                 raise Forbidden("Votre rôle ne permet pas cette action.")
             bookable_household(db.session, actor, booking.household_id)
-        content = booking_ics(ics_document(booking, current_app.config["PROGRAMME_NAME"],
-                                           current_app.config.get("PROGRAMME_CONTACT")))
+        content = booking_ics({**ics_document(booking, current_app.config["PROGRAMME_NAME"],
+                                              current_app.config.get("PROGRAMME_CONTACT")),
+                               "cancelled": booking.session.cancelled_at is not None})
         return Response(content, mimetype="text/calendar", headers={
             "Content-Disposition": f'attachment; filename="atelier-{booking.id}.ics"'})

@@ -46,10 +46,14 @@ from distribution.services.workshops import (
     booking_desk,
     books_households,
     cancel,
+    cancel_session,
+    cancelled_with_session,
     create_session,
     households_bookings,
+    participants,
     propose_sessions,
     record_attendance,
+    restore_session,
     sessions_of,
     visible_session,
     waitlist_position,
@@ -408,23 +412,70 @@ class WorkshopView(BaseView):
     def show(self, pk: int):
         """The session: for the workshop and its facilitator, every participant (and attendance);
         for those who book households, the bookings of their households and the form to book
-        one (Admin has both)."""
+        one (Admin has both). A cancelled session says when, by whom and why; stock managers
+        may cancel a session, Admin restore it."""
+        return self._show(pk)
+
+    def _show(self, pk: int, *, errors: dict | None = None, values: dict | None = None):
         actor = _actor()
         desk = booking_desk(db.session, actor, pk) if books_households(actor) else None
         if desk is not None and not is_stock_manager(actor):
             return self.render_template("distribution/workshop_show.html", title=_("Workshop"),
                                         workshop=desk.workshop, desk=desk, participants=None, live=BookingGroup.LIVE,
-                                        seats=desk.workshop.capacity - desk.free_seats)
+                                        seats=desk.workshop.capacity - desk.free_seats, errors={}, values={})
         actor, workshop = self._workshop(pk)
-        participants = [(b, waitlist_position(db.session, b)) for b in workshop.bookings
-                        if b.status != BookingStatus.CANCELLED.value]
         may_record = (actor.is_admin or (is_animateur(actor) and workshop.facilitator_id == actor.id))
         started = workshop.starts_at <= utcnow()
+        cancelled = workshop.cancelled_at is not None
         return self.render_template("distribution/workshop_show.html", title=_("Workshop"), workshop=workshop,
-                                    participants=participants, seated=BookingGroup.SEATED, desk=desk,
-                                    may_cancel=is_stock_manager(actor) and not started, live=BookingGroup.LIVE,
-                                    attendance_open=may_record and started, may_record=may_record,
+                                    participants=participants(db.session, workshop), seated=BookingGroup.SEATED,
+                                    desk=desk, may_cancel=is_stock_manager(actor) and not started, live=BookingGroup.LIVE,
+                                    attendance_open=may_record and started and not cancelled, may_record=may_record,
+                                    may_cancel_session=is_stock_manager(actor) and not cancelled,
+                                    may_restore_session=actor.is_admin and cancelled,
+                                    errors=errors or {}, values=values or {},
                                     seats=sum(1 for b in workshop.bookings if b.status in BookingGroup.SEATED))
+
+    def _cancel_session_refused(self, exc: ValidationFailed, pk: int):
+        return self._show(pk, errors=_by_field(exc.errors), values=request.form.to_dict(flat=True))
+
+    @expose("/<int:pk>/cancel", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    @domain_errors(render="_cancel_session_refused", render_on=(ValidationFailed,), abort_on=(NotFound, Forbidden),
+                   render_flash=_l("The workshop was not cancelled: correct the fields marked."),
+                   redirect_to=_workshop_page)
+    def cancel_workshop(self, pk: int):
+        """Cancel the session (Admin, Technicien) with a reason, once the box is ticked
+        (``cancel_session``): its live bookings are cancelled with it."""
+        actor = _stock_manager()
+        if request.form.get("confirm") != "1":
+            raise ValidationFailed({"confirm": [_("Tick the box to confirm the cancellation.")]})
+        workshop = cancel_session(db.session, actor, pk, reason=request.form.get("reason", ""))
+        count = sum(1 for b in workshop.bookings if cancelled_with_session(b, workshop))
+        flash(_("Workshop of %(day)s cancelled; bookings cancelled with it: %(count)s. Tell the households.",
+                day=f"{to_local(workshop.starts_at):%d/%m/%Y}", count=count), "success")
+        return redirect(_workshop_page(self, pk))
+
+    @expose("/<int:pk>/restore", methods=["POST"])
+    @has_access
+    @permission_name("write")
+    @domain_errors(abort_on=(NotFound, Forbidden), redirect_to=_workshop_page)
+    def restore_workshop(self, pk: int):
+        """Restore a cancelled session (Admin), once the box is ticked (``restore_session``): the
+        bookings cancelled with it get their place back."""
+        actor = _actor()
+        if not actor.is_admin:
+            abort(403)
+        if request.form.get("confirm") != "1":
+            flash(_("Tick the box to confirm the restoring of the workshop."), "danger")
+            return redirect(_workshop_page(self, pk))
+        workshop = restore_session(db.session, actor, pk)
+        statuses = [b.status for b in workshop.bookings]
+        flash(_("Workshop of %(day)s restored: %(booked)s booked, %(waiting)s on the waiting list.",
+                day=f"{to_local(workshop.starts_at):%d/%m/%Y}", booked=statuses.count(BookingStatus.BOOKED.value),
+                waiting=statuses.count(BookingStatus.WAITLISTED.value)), "success")
+        return redirect(_workshop_page(self, pk))
 
     @expose("/<int:pk>/bookings", methods=["POST"])
     @has_access

@@ -2,7 +2,8 @@
 Pure rendering: a dict in (instants as aware datetimes), bytes out; no database and no Flask.
 
 Times are written in Martinique local time with their VTIMEZONE, so a calendar shows the hour the
-household was told; a reminder fires the day before."""
+household was told; a reminder fires the day before. A cancelled session (``cancelled`` true) is
+an event with STATUS:CANCELLED, « Annulé » in its title, and no reminder."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -21,11 +22,14 @@ def _local(instant: datetime) -> datetime:
 
 
 def booking_ics(data: dict) -> bytes:
-    """The .ics bytes of one booking: a calendar holding one event and its reminder."""
+    """The .ics bytes of one booking: a calendar holding one event and its reminder (none when the
+    session is cancelled: the event says so and is marked cancelled)."""
     starts_at, ends_at = _local(data["starts_at"]), _local(data["ends_at"])
     topic = data["topic_label"]
+    cancelled = bool(data.get("cancelled"))
     location = ", ".join(part for part in (data.get("venue"), data.get("address"), data.get("commune")) if part)
     description = [
+        *(["Annulé : cet atelier n'aura pas lieu."] if cancelled else []),
         f"Atelier de prise en main — {topic}.",
         f"Le {starts_at:%d/%m/%Y}, de {starts_at:%H:%M} à {ends_at:%H:%M} (heure de la Martinique).",
         f"Lieu : {location}.",
@@ -41,15 +45,17 @@ def booking_ics(data: dict) -> bytes:
     event.add("dtstamp", datetime.now(timezone.utc))
     event.add("dtstart", starts_at)
     event.add("dtend", ends_at)
-    event.add("summary", f"Atelier de prise en main — {topic}")
+    event.add("summary", ("Annulé — " if cancelled else "") + f"Atelier de prise en main — {topic}")
     event.add("location", location)
     event.add("description", "\n".join(description))
-
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("trigger", timedelta(days=-1))
-    alarm.add("description", f"Demain à {starts_at:%H:%M} : atelier de prise en main — {topic}, {data.get('venue')}.")
-    event.add_component(alarm)
+    if cancelled:
+        event.add("status", "CANCELLED")
+    else:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", timedelta(days=-1))
+        alarm.add("description", f"Demain à {starts_at:%H:%M} : atelier de prise en main — {topic}, {data.get('venue')}.")
+        event.add_component(alarm)
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)

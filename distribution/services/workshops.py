@@ -1,19 +1,25 @@
 """Onboarding workshops: sessions, bookings with a waiting list, cancellations that promote the
-first waiting, attendance and satisfaction, and the sessions proposed at handover.
+first waiting, attendance and satisfaction, the sessions proposed at handover, and the
+cancellation of a whole session (and its restoring by Admin).
 
 Capacity is never exceeded: a booking locks its session row (SELECT … FOR UPDATE on PostgreSQL;
-SQLite serialises writers), counts the seats taken under the lock, and books or waitlists."""
+SQLite serialises writers), counts the seats taken under the lock, and books or waitlists. A
+session's cancellation takes the same lock, so no booking or attendance slips in beside it.
+
+A cancelled session stays on record (when, by whom, why). Its live bookings are cancelled at the
+very instant of the session's ``cancelled_at``: that shared instant is how ``restore_session``
+tells them from bookings cancelled one by one before."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.clock import utcnow
-from core.schemas import parse_id
+from core.clock import to_local, utcnow
+from core.schemas import forbidden_text, parse_id
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.territory import Commune
 from core.actor import AGENT_EPCI, ANIMATEUR
@@ -27,7 +33,9 @@ from eligibility.models import Household
 from core.unit_of_work import unit_of_work
 
 BOOKED, WAITLISTED = BookingStatus.BOOKED.value, BookingStatus.WAITLISTED.value
+CANCELLED = BookingStatus.CANCELLED.value
 SESSION_NOT_FOUND = "Atelier introuvable."
+CANCEL_REASON_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -84,14 +92,15 @@ def session_by_id(session: Session, session_id, *, for_update: bool = False) -> 
 def upcoming(session: Session, *, topic: str | None = None, commune: str | None = None,
              start: datetime | None = None, only_free: bool = True, limit: int = 100,
              actor: Actor | None = None) -> list[tuple[WorkshopSession, int]]:
-    """Sessions starting after ``start`` (now), soonest first, with their free seats. With an
-    ``actor``, only what they may list: an Animateur (who books no household) their own sessions,
-    as on the pages; those who book households (stock managers, agents, prescripteurs) all."""
+    """Sessions starting after ``start`` (now), soonest first, with their free seats; never a
+    cancelled one. With an ``actor``, only what they may list: an Animateur (who books no
+    household) their own sessions, as on the pages; those who book households (stock managers,
+    agents, prescripteurs) all."""
     taken = (select(Booking.session_id, func.count().label("n")).where(Booking.status == BOOKED)
              .group_by(Booking.session_id).subquery())
     stmt = (select(WorkshopSession, (WorkshopSession.capacity - func.coalesce(taken.c.n, 0)).label("free"))
             .outerjoin(taken, taken.c.session_id == WorkshopSession.id)
-            .where(WorkshopSession.starts_at > (start or utcnow())))
+            .where(WorkshopSession.starts_at > (start or utcnow()), WorkshopSession.cancelled_at.is_(None)))
     if topic:
         stmt = stmt.where(WorkshopSession.topic == topic)
     if commune:
@@ -107,7 +116,8 @@ def upcoming(session: Session, *, topic: str | None = None, commune: str | None 
 def propose_sessions(session: Session, household: Household, topic: str, *, now: datetime | None = None,
                      limit: int = 6) -> list[Proposal]:
     """The next sessions on ``topic`` nearest the household: its commune first, then its EPCI, then
-    anywhere; soonest first within each. Full sessions are included (booking them waitlists)."""
+    anywhere; soonest first within each. Full sessions are included (booking them waitlists);
+    cancelled ones are not (``upcoming``)."""
     commune = household.commune
     proposals = []
     for workshop, free in upcoming(session, topic=topic, start=now, only_free=False, limit=500):
@@ -132,8 +142,13 @@ def waitlist_position(session: Session, booking: Booking) -> int | None:
 
 def book_seat(session: Session, workshop_id: int, household: Household, *, user_id: int | None, now: datetime,
               reservation_id: int | None = None) -> Booking:
-    """Book (or waitlist) a household on a session, in the caller's transaction (no commit)."""
+    """Book (or waitlist) a household on a session, in the caller's transaction (no commit).
+    Conflict when the session is cancelled or has started."""
     workshop = session_by_id(session, workshop_id, for_update=True)
+    if workshop.cancelled_at is not None:
+        start = to_local(workshop.starts_at)
+        raise Conflict(f"Cet atelier a été annulé : la séance du {start:%d/%m/%Y} à {start:%H:%M} "
+                       f"({workshop.commune.name}) n'aura pas lieu. Choisissez une autre session.")
     if workshop.starts_at <= now:
         raise Conflict("Cet atelier a déjà commencé : choisissez une session à venir.")
     live = session.execute(select(Booking).where(Booking.session_id == workshop.id,
@@ -208,7 +223,8 @@ def cancel(session: Session, actor: Actor, booking_id, *, session_id: int | None
 def record_attendance(session: Session, actor: Actor, booking_id, *, attended: bool, satisfaction: int | None = None,
                       now: datetime | None = None) -> Booking:
     """The facilitator (or Admin) marks a participant present or absent, with an optional
-    satisfaction score (1–5) for those present. Only once the session has started."""
+    satisfaction score (1–5) for those present. Only once the session has started, and never on
+    a cancelled session (Conflict)."""
     now = now or utcnow()
     booking = booking_by_id(session, booking_id)
     workshop = booking.session
@@ -220,15 +236,111 @@ def record_attendance(session: Session, actor: Actor, booking_id, *, attended: b
         raise ValidationFailed({"satisfaction": ["La satisfaction se note seulement pour un participant présent."]})
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise ValidationFailed({"satisfaction": ["Note de satisfaction de 1 à 5 attendue."]})
-    if workshop.starts_at > now:
-        raise Conflict("La présence se note une fois l'atelier commencé.")
-    if booking.status not in BookingGroup.SEATED:
-        raise Conflict(f"Cette inscription n'a pas de place à l'atelier ({booking.status_label.lower()}).")
     with unit_of_work(session):
+        # Under the session's lock: a cancellation of the session cannot slip in between.
+        workshop = session_by_id(session, booking.session_id, for_update=True)
+        session.refresh(booking)
+        if workshop.cancelled_at is not None:
+            raise Conflict(f"Cet atelier a été annulé le {to_local(workshop.cancelled_at):%d/%m/%Y} : la présence "
+                           "ne s'y note pas. S'il a bien eu lieu, l'administrateur le rétablit d'abord.")
+        if workshop.starts_at > now:
+            raise Conflict("La présence se note une fois l'atelier commencé.")
+        if booking.status not in BookingGroup.SEATED:
+            raise Conflict(f"Cette inscription n'a pas de place à l'atelier ({booking.status_label.lower()}).")
         booking.status = BookingStatus.ATTENDED.value if attended else BookingStatus.NO_SHOW.value
         booking.satisfaction = satisfaction if attended else None
         booking.attendance_at, booking.attendance_by_id = now, actor.id
     return booking
+
+
+def _user_name(user: User | None) -> str:
+    if user is None:
+        return "compte supprimé"
+    return (user.get_full_name() or "").strip() or user.username
+
+
+def _cancel_reason(reason) -> str:
+    """The reason, stripped, or ValidationFailed on ``reason`` (French, naming the field)."""
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise ValidationFailed({"reason": ["Motif de l'annulation attendu : dites pourquoi l'atelier n'a pas lieu."]})
+    if len(text) > CANCEL_REASON_CHARS:
+        raise ValidationFailed({"reason": ["Motif de l'annulation de 1 000 caractères au plus attendu."]})
+    if forbidden_text(text):
+        raise ValidationFailed({"reason": ["Motif de l'annulation : texte sans caractère nul attendu."]})
+    return text
+
+
+def cancel_session(session: Session, actor: Actor, session_id, *, reason, now: datetime | None = None) -> WorkshopSession:
+    """Cancel a whole session (Admin, Technicien), in one unit of work under the session's lock:
+    the session records when, by whom and why, and every live booking of it (booked or
+    waitlisted) is cancelled at that same instant, leaving the waiting list. Bookings already
+    marked present or absent stay as they are. The session is then no longer proposed, booked
+    nor counted as held.
+
+    Raises Forbidden (not a stock manager), ValidationFailed on ``reason`` (missing, too long),
+    NotFound, Conflict (already cancelled)."""
+    require_stock_manager(actor)
+    reason = _cancel_reason(reason)
+    now = now or utcnow()
+    with unit_of_work(session):
+        workshop = session_by_id(session, session_id, for_update=True)
+        if workshop.cancelled_at is not None:
+            raise Conflict(f"Cet atelier est déjà annulé, depuis le {to_local(workshop.cancelled_at):%d/%m/%Y à %H:%M} "
+                           f"(par {_user_name(workshop.cancelled_by)}).")
+        workshop.cancelled_at, workshop.cancelled_by_id, workshop.cancel_reason = now, actor.id, reason
+        live = session.execute(select(Booking).where(Booking.session_id == workshop.id,
+                                                     Booking.status.in_(BookingGroup.LIVE))).scalars()
+        for booking in live:
+            booking.status, booking.cancelled_at, booking.queue_number = CANCELLED, now, None
+    return workshop
+
+
+def restore_session(session: Session, actor: Actor, session_id, *, now: datetime | None = None) -> WorkshopSession:
+    """Restore a cancelled session (Admin only: « Rétablir l'atelier », for a session cancelled by
+    mistake or that did take place), in one unit of work under the session's lock. The
+    cancellation is cleared, and the bookings cancelled with it (their ``cancelled_at`` is the
+    session's) get their place back, in booking order: a seat while the capacity allows (seats
+    held by participants already marked present or absent count), then the waiting list, numbered
+    after the session's counter. Bookings cancelled one by one before stay cancelled. ``now`` is
+    accepted as ``cancel_session`` accepts it; a restore records no moment (it clears the
+    cancellation's columns).
+
+    Raises Forbidden (not Admin), NotFound, Conflict (not cancelled)."""
+    if not actor.is_admin:
+        raise Forbidden("Seul l'administrateur rétablit un atelier annulé.")
+    with unit_of_work(session):
+        workshop = session_by_id(session, session_id, for_update=True)
+        if workshop.cancelled_at is None:
+            raise Conflict("Cet atelier n'est pas annulé : il n'y a rien à rétablir.")
+        cancelled = session.execute(select(Booking).where(
+            Booking.session_id == workshop.id, Booking.status == CANCELLED,
+            Booking.cancelled_at == workshop.cancelled_at).order_by(Booking.booked_at, Booking.id)).scalars().all()
+        seated = session.execute(select(func.count()).select_from(Booking).where(
+            Booking.session_id == workshop.id, Booking.status.in_(BookingGroup.SEATED))).scalar_one()
+        free = max(workshop.capacity - seated, 0)
+        for booking in cancelled:
+            booking.cancelled_at = None
+            if free > 0:
+                booking.status, free = BOOKED, free - 1
+            else:
+                workshop.waitlist_counter += 1
+                booking.status, booking.queue_number = WAITLISTED, workshop.waitlist_counter
+        workshop.cancelled_at = workshop.cancelled_by_id = workshop.cancel_reason = None
+    return workshop
+
+
+def cancelled_with_session(booking: Booking, workshop: WorkshopSession) -> bool:
+    """Whether ``booking`` was cancelled by the cancellation of its session (the same instant)."""
+    return (workshop.cancelled_at is not None and booking.status == CANCELLED
+            and booking.cancelled_at == workshop.cancelled_at)
+
+
+def participants(session: Session, workshop: WorkshopSession) -> list[tuple[Booking, int | None]]:
+    """The bookings a session's page lists, each with its waiting-list position: every one not
+    cancelled and, on a cancelled session, those cancelled with it (the households to tell)."""
+    return [(b, waitlist_position(session, b)) for b in workshop.bookings
+            if b.status != CANCELLED or cancelled_with_session(b, workshop)]
 
 
 def only_own_sessions(actor: Actor) -> bool:
@@ -260,11 +372,14 @@ def sessions_of(session: Session, actor: Actor, *, now: datetime | None = None):
 
 def households_bookings(actor: Actor, *, session_id: int | None = None, upcoming_only: bool = False,
                         now: datetime | None = None):
-    """The statement of the bookings (not cancelled) of the households the actor may see, joined
-    to their household and session: of one session, or of every upcoming session."""
+    """The statement of the bookings of the households the actor may see, joined to their
+    household and session: of one session, or of every upcoming session. Cancelled bookings are
+    left out, but those cancelled with their session (the household is to be told)."""
     stmt = (scope(select(Booking).join(Booking.household), actor)
             .join(Booking.session)
-            .where(Booking.status != BookingStatus.CANCELLED.value))
+            .where(or_(Booking.status != CANCELLED,
+                       and_(WorkshopSession.cancelled_at.is_not(None),
+                            Booking.cancelled_at == WorkshopSession.cancelled_at))))
     if session_id is not None:
         stmt = stmt.where(Booking.session_id == session_id)
     if upcoming_only:
@@ -274,8 +389,8 @@ def households_bookings(actor: Actor, *, session_id: int | None = None, upcoming
 
 def bookings_of_households(session: Session, actor: Actor, *, session_id: int | None = None,
                            upcoming_only: bool = False, now: datetime | None = None) -> list[tuple[Booking, int | None]]:
-    """The bookings (not cancelled) of the households the actor may see, each with its position on
-    the waiting list: of one session, or of every upcoming session; soonest session first."""
+    """The bookings of the households the actor may see (``households_bookings``), each with its
+    position on the waiting list: of one session, or of every upcoming session; soonest first."""
     return booking_rows(session, households_bookings(actor, session_id=session_id, upcoming_only=upcoming_only,
                                                      now=now))
 
@@ -287,7 +402,7 @@ class BookingDesk:
     workshop: WorkshopSession
     free_seats: int
     waiting: int
-    open: bool                                   # not started yet: booking and cancelling allowed
+    open: bool                                   # not started nor cancelled: booking and cancelling allowed
     bookings: list[tuple[Booking, int | None]] = field(default_factory=list)
     households: list[Household] = field(default_factory=list)
 
@@ -295,12 +410,13 @@ class BookingDesk:
 def booking_desk(session: Session, actor: Actor, session_id, *, now: datetime | None = None) -> BookingDesk:
     """What the actor needs to book their households on a session: any session, for those who
     book households (Forbidden for others, NotFound for an unknown session). The households
-    offered are the ones they may see, not anonymised, not already booked or waiting there."""
+    offered are the ones they may see, not anonymised, not already booked or waiting there; none
+    on a session started or cancelled."""
     if not books_households(actor):
         raise Forbidden("Votre rôle ne permet pas d'inscrire un foyer à un atelier.")
     workshop = session_by_id(session, session_id)
     now = now or utcnow()
-    is_open = workshop.starts_at > now
+    is_open = workshop.starts_at > now and workshop.cancelled_at is None
     households: list[Household] = []
     if is_open:
         live = select(Booking.household_id).where(Booking.session_id == workshop.id,

@@ -188,6 +188,8 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/distribution/workshops/<int:pk>": {"GET": rights(BOOKERS)},
     # Agents and prescripteurs book the households they see (others' are 404, by their own tests).
     "/distribution/workshops/<int:pk>/bookings": {"POST": rights(WORKSHOP | ELIGIBILITY)},
+    "/distribution/workshops/<int:pk>/cancel": {"POST": rights(WORKSHOP)},
+    "/distribution/workshops/<int:pk>/restore": {"POST": rights(ADMIN)},
     "/distribution/workshops/<int:pk>/bookings/<int:booking_id>/cancel": {"POST": rights(WORKSHOP | ELIGIBILITY)},
     "/distribution/workshops/<int:pk>/attendance/<int:booking_id>": {"POST": rights(WORKSHOP | {"animateur"})},
     "/distribution/price-grids/": {"GET": rights(ADMIN), "POST": rights(ADMIN)},
@@ -249,6 +251,8 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/api/v1/invoices/credit-notes/<number>.pdf": {"GET": rights(WORKSHOP)},
     "/api/v1/workshops": {"GET": rights(BOOKERS), "POST": rights(WORKSHOP)},
     "/api/v1/workshops/<int(min=1, max=2147483647):session_id>/bookings": {"POST": rights(BOOKERS)},
+    "/api/v1/workshops/<int(min=1, max=2147483647):session_id>/cancel": {"POST": rights(WORKSHOP)},
+    "/api/v1/workshops/<int(min=1, max=2147483647):session_id>/restore": {"POST": rights(ADMIN)},
     "/api/v1/workshops/<int(min=1, max=2147483647):session_id>/attendance-sheet.pdf": {"GET": rights(WORKSHOP | {"animateur"})},
     "/api/v1/bookings/<int(min=1, max=2147483647):booking_id>": {"DELETE": rights(BOOKERS)},
     "/api/v1/bookings/<int(min=1, max=2147483647):booking_id>.ics": {"GET": rights(WORKSHOP | DECIDERS | {"prescripteur"}, ESPACE_SUD)},
