@@ -12,7 +12,15 @@ import pytest
 from sqlalchemy import text
 
 from distribution.models import IMMUTABLE_TABLES
-from distribution.services.invoicing import GENESIS, canonical, chain_hash, invoice_content, issue_credit_note, verify_chain
+from distribution.services.invoicing import (
+    GENESIS,
+    canonical,
+    chain_hash,
+    invoice_content,
+    issue_credit_note,
+    unit_content,
+    verify_chain,
+)
 from tests.distribution.test_handover import handed_over
 from tests.helpers import actor
 
@@ -122,6 +130,8 @@ def test_what_an_invoice_hashes_never_changes():
         '"reference_value":"280.00","reservation_id":11,"seller":{"name":"Asso"},"tier":2,"total_ht":"92.17",'
         '"total_ttc":"100.00","vat":"7.83","vat_regime":"standard","workshop":{"session_id":3}}')
     assert canonical(invoice_content(invoice)).decode() == text
+    # An office invoice has no unit link: what a mobile unit's device would hash is the same text.
+    assert canonical(unit_content(invoice)).decode() == text
     previous = "a" * 64
     assert chain_hash(invoice_content(invoice), previous) == hashlib.sha256((text + previous).encode()).hexdigest()
 
@@ -149,7 +159,7 @@ def test_a_missing_invoice_and_a_gap_in_the_numbers_are_reported(app, session, s
     assert verify_chain(session) == [
         f"Facture {third.number} : position 3 dans la chaîne, 2 attendue (document manquant).",
         f"Facture {third.number} : l'empreinte du document précédent ne correspond pas.",
-        f"Numérotation F-{year} : trous ou doublons (2 documents).",
+        f"Numérotation F-{year} : trous ou doublons (2 documents ; manquante : 00002).",
     ]
 
 
@@ -163,7 +173,7 @@ def test_a_renumbered_invoice_and_a_changed_credit_note_are_reported(app, sessio
     session.commit()
     assert verify_chain(session) == [
         f"Facture F-{year}-00009 : contenu modifié depuis l'émission (empreinte différente).",
-        f"Numérotation F-{year} : trous ou doublons (2 documents).",
+        f"Numérotation F-{year} : trous ou doublons (2 documents ; manquantes : 00002 à 00008).",
         f"Avoir {note.number} : contenu modifié depuis l'émission (empreinte différente).",
     ]
 
@@ -202,7 +212,7 @@ def test_a_gap_in_the_credit_note_series_is_reported(app, session, shop):
     session.commit()
     assert verify_chain(session) == [
         f"Avoir AV-{year}-00007 : contenu modifié depuis l'émission (empreinte différente).",
-        f"Numérotation AV-{year} : trous ou doublons (2 documents).",
+        f"Numérotation AV-{year} : trous ou doublons (2 documents ; manquantes : 00002 à 00006).",
     ]
 
 
@@ -214,4 +224,4 @@ def test_a_number_outside_every_series_is_reported_not_a_crash(app, session, sho
     session.execute(text("UPDATE invoice SET number = 'F-2026-X' WHERE id = :id"), {"id": second.id})
     session.commit()
     problems = verify_chain(session)
-    assert "Facture F-2026-X : numéro hors de toute série (F-AAAA-NNNNN attendu)." in problems
+    assert "Facture F-2026-X : numéro hors de toute série (F-AAAA-NNNNN ou F-Mn-AAAA-NNNNN attendu)." in problems
