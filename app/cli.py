@@ -76,10 +76,15 @@ def release_expired_command() -> None:
 
 @distribution.command("verify-invoices")
 def verify_invoices_command() -> None:
-    """Vérifier la chaîne des empreintes et la numérotation des factures et avoirs."""
+    """Vérifier la chaîne des empreintes et la numérotation des factures et avoirs, ainsi que la chaîne
+    et la série de chaque unité mobile. Les séries closes d'unités retirées sont signalées sans être des
+    anomalies : le code de sortie est 1 seulement pour une anomalie."""
     from app.extensions import db
     from distribution.services.invoicing import verify_chain
+    from distribution.services.mobile_invoicing import series_notes
 
+    for note in series_notes(db.session):
+        click.echo(note)
     problems = verify_chain(db.session)
     if problems:
         for problem in problems:

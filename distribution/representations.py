@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from core.clock import to_local
 from distribution.models import Booking, CreditNote, Invoice, Reservation, WorkshopSession
+from distribution.numbering import parse_number
 from distribution.vocabulary import VAT_MENTIONS, PaymentMethod, VatRegime
 from core.money import euros
 
@@ -43,8 +44,20 @@ def invoice_document(invoice: Invoice, contact: str | None = None) -> dict:
                      for p in invoice.payments],
         "amount_paid": euros(invoice.amount_paid), "reference_value": euros(invoice.reference_value),
         "aide_solidaire": euros(invoice.aide_solidaire), "workshop": invoice.workshop, "guarantee": GUARANTEE,
-        "programme_contact": contact, "content_hash": invoice.content_hash,
+        "programme_contact": contact, "issued_on_tour": _tour_mention(invoice),
+        # The fingerprint printed on the paper: for an invoice of a mobile unit, the one its device printed.
+        "content_hash": invoice.unit_hash or invoice.content_hash,
     }
+
+
+def _tour_mention(invoice: Invoice) -> str | None:
+    """« Facture émise en tournée — unité M1 » for an invoice of a mobile unit (its number names
+    the unit); None for the office's."""
+    if invoice.mobile_unit_id is None:
+        return None
+    parsed = parse_number(invoice.number)
+    unit = parsed.unit if parsed is not None else None
+    return f"Facture émise en tournée — unité {unit}" if unit else "Facture émise en tournée"
 
 
 def credit_note_document(note: CreditNote) -> dict:

@@ -196,6 +196,7 @@ def render_invoice(data: dict) -> bytes:
     story = [
         _p(f"Facture n° {_text(data.get('number'))}", TITLE),
         _p(f"Émise le {_text(data.get('issued_on'))}" + (f" à {data['issued_at_time']}" if data.get("issued_at_time") else "")),
+        *([_p(data["issued_on_tour"], BOLD)] if data.get("issued_on_tour") else []),
         _parties(data),
         _p("Articles", HEADING),
         _lines(data),
