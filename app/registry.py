@@ -14,6 +14,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     from app.api.reporting import IndicatorApi
     from app.api.erasures import ErasureApi
     from app.api.labels import LabelApi
+    from app.api.mobile_units import MobileUnitApi
     from app.api.inventory import ChecklistApi, CollectionApi, DeviceApi, OrganisationApi, SiteApi
     from app.api.scan import ScanApi
     from app.api.snapshots import SnapshotApi
@@ -33,7 +34,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
 
     for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi, LabelApi,
                 EligibilityApi, HouseholdApi, RequestApi, ReservationApi, InvoiceApi, WorkshopApi, BookingApi,
-                IndicatorApi, SnapshotApi, StocktakeApi):
+                IndicatorApi, SnapshotApi, StocktakeApi, MobileUnitApi):
         appbuilder.add_api(api)
     register_views(appbuilder)
     # Last: every model view registered (FAB's security views too) shows its columns in French.

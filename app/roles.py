@@ -164,6 +164,7 @@ RESOURCE_LABELS = {
     "Waiting list": _l("Waiting list"),
     "Reservations": _l("Reservations"),
     "Invoices": _l("Invoices"),
+    "MobileUnits": _l("Mobile units"),      # Admin only (no grant to any other role): issue 20
     "Price grids": _l("Solidarity price grids"),
     "Workshops": _l("Workshops"),
     "Bookings": _l("Workshop bookings"),

@@ -25,6 +25,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app import station_tokens
     from app.security import ADMINISTRATION
     from app.views.labels import LabelView, PrintStationView
+    from app.views.mobile_units import MobileUnitView
     from app.views.scan import ScanView
     from app.views.snapshot_queue import EvidenceView, SnapshotQueueView
     from app.views.station_tokens import StationTokenView
@@ -66,6 +67,9 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(ReservationView, "Reservations", label=_l("Reservations"), icon="fa-bookmark",
                         category="Distribution")
     appbuilder.add_view(InvoiceView, "Invoices", label=_l("Invoices"), icon="fa-file-text-o", category="Distribution")
+    # Admin only: the points of sale on the road and their invoice series (issue 20).
+    appbuilder.add_view(MobileUnitView, "MobileUnits", label=_l("Mobile units"), icon="fa-truck",
+                        category="Distribution")
     # Top level: Animateurs see the Workshops menu but not the "Distribution" category.
     appbuilder.add_view(WorkshopView, "Workshops", label=_l("Workshops"), icon="fa-calendar")
     appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"), icon="fa-bar-chart")

@@ -14,13 +14,15 @@ from tests.helpers import login
 
 def test_every_page_post_needs_the_csrf_token(app, seeded):
     from app.station_tokens import StationToken
+    from distribution.tour.models import MobileUnit
 
     client = app.test_client()
     login(client, "admin")
     before = (db.session.execute(select(func.count()).select_from(StationToken)).scalar_one(),
-              db.session.execute(select(func.count()).select_from(DeviceSnapshot)).scalar_one())
+              db.session.execute(select(func.count()).select_from(DeviceSnapshot)).scalar_one(),
+              db.session.execute(select(func.count()).select_from(MobileUnit)).scalar_one())
     posts = [rule for rule, method in routes(app) if method == "POST" and not rule.startswith("/api/")]
-    assert "/print-stations/reception" in posts and "/station-tokens/" in posts
+    assert "/print-stations/reception" in posts and "/station-tokens/" in posts and "/mobile-units/" in posts
     wrong = []
     for rule in posts:
         answer = client.post(url_of(rule, seeded), data={"name": "Poste sans jeton", "reception_station": ""})
@@ -29,4 +31,5 @@ def test_every_page_post_needs_the_csrf_token(app, seeded):
     assert wrong == [], "\n".join(wrong)
     db.session.expire_all()
     assert (db.session.execute(select(func.count()).select_from(StationToken)).scalar_one(),
-            db.session.execute(select(func.count()).select_from(DeviceSnapshot)).scalar_one()) == before
+            db.session.execute(select(func.count()).select_from(DeviceSnapshot)).scalar_one(),
+            db.session.execute(select(func.count()).select_from(MobileUnit)).scalar_one()) == before

@@ -115,3 +115,13 @@ def test_admin_s_administration_menu_holds_only_what_applies(app, session):
     for gone in ("Statistiques utilisateurs", "Permissions de base", "Vues/Menus", "Permission des vues/menus",
                  "Groupes", "Sécurité"):
         assert gone not in labels
+
+
+def test_mobile_units_are_in_the_handover_menu_of_admin_only(app, session):
+    """« Unités mobiles » (issue 20) sits in « Remise » beside the invoices, for Admin alone."""
+    admin, _ = walk(app, "admin")
+    assert "/mobile-units/" in [url for category, _, url in admin if category == "Remise"]
+    for username in ROLES:
+        if username != "admin":
+            entries, _ = walk(app, username)
+            assert "/mobile-units/" not in [url for _, _, url in entries], username

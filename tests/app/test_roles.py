@@ -55,6 +55,9 @@ API = [
     ("GET", "/api/v1/workshops", None, BOOKERS),
     ("DELETE", "/api/v1/bookings/999999", None, BOOKERS),
     ("POST", "/api/v1/bookings/999999/attendance", {"attended": True}, BOOKERS),
+    ("GET", "/api/v1/mobile-units", None, {ADMIN}),
+    ("POST", "/api/v1/mobile-units", {}, {ADMIN}),
+    ("POST", "/api/v1/mobile-units/999999/retire", {}, {ADMIN}),
 ]
 
 # (url, roles allowed) for pages read with GET
@@ -100,6 +103,7 @@ PAGES = [
     ("/distribution/workshops/", BOOKERS),      # agents and prescripteurs book their households there
     ("/distribution/workshops/new", WORKSHOP),
     ("/distribution/price-grids/", {ADMIN}),
+    ("/mobile-units/", {ADMIN}),
     ("/dashboard/", {ADMIN, AGENT, "agent.espacesud"}),   # a Partenaire needs an organisation (tested apart)
 ]
 

@@ -156,6 +156,10 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/stocktakes/<int(min=1, max=2147483647):stocktake_id>/locations/<string(maxlength=40):code>/reopen":
         {"POST": rights(WORKSHOP)},
     "/stocktakes/<int(min=1, max=2147483647):stocktake_id>/result.<any(pdf, csv, xlsx):fmt>": {"GET": rights(WORKSHOP)},
+    # « Unités mobiles » (issue 20): the points of sale on the road and their invoice series, Admin only
+    "/mobile-units/": {"GET": rights(ADMIN), "POST": rights(ADMIN)},      # list and add
+    "/mobile-units/<int(min=1, max=2147483647):unit_id>/rename": {"POST": rights(ADMIN)},
+    "/mobile-units/<int(min=1, max=2147483647):unit_id>/retire": {"POST": rights(ADMIN)},
     # --- households (pages)
     "/households/": {"GET": rights(ELIGIBILITY)},
     "/households/new": {"GET": rights(ELIGIBILITY), "POST": rights(ELIGIBILITY)},
@@ -258,6 +262,8 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/api/v1/bookings/<int(min=1, max=2147483647):booking_id>.ics": {"GET": rights(WORKSHOP | DECIDERS | {"prescripteur"}, ESPACE_SUD)},
     "/api/v1/bookings/<int(min=1, max=2147483647):booking_id>/attendance": {"POST": rights(BOOKERS)},
     "/api/v1/indicators": {"GET": rights(DASHBOARD)},
+    "/api/v1/mobile-units": {"GET": rights(ADMIN), "POST": rights(ADMIN)},
+    "/api/v1/mobile-units/<int(min=1, max=2147483647):unit_id>/retire": {"POST": rights(ADMIN)},
 }
 
 
@@ -289,7 +295,7 @@ def seeded(app, session):
         "number": session.get(Invoice, first(Invoice)).number, "drive_id": 1, "category": "laptop",
         "code": certificate.verification_code, "version": "v1", "locale": "fr",
         "key": "indicators", "fmt": "csv", "name": "no-such-action", "filename": "css/rekonekt.css",
-        "token_id": 1, "snapshot_id": 1, "stocktake_id": 1, "relation": "collection", "uuid": "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c11", "position": 1,
+        "token_id": 1, "snapshot_id": 1, "stocktake_id": 1, "unit_id": 1, "relation": "collection", "uuid": "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c11", "position": 1,
     }
     pks = {"/devices/": first(Device), "/collections/": first(Collection), "/api/v1/collections/": first(Collection),
            "/organisations/": first(Organisation), "/sites/": first(Site), "/locations/": first(Location),
