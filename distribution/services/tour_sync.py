@@ -28,9 +28,11 @@ from core.territory import Commune
 from core.unit_of_work import unit_of_work
 from distribution.access import is_stock_manager
 from distribution.models import Booking, WorkshopSession
+from distribution.services import tour_handover
+from distribution.services.invoicing import invoice_by_number
 from distribution.services.tours import require_holder, tour_by_id
 from distribution.tour.models import MobileTour, MobileTourSession, TourAction, WorkshopWalkIn
-from distribution.tour.rules import CLOCK_TOLERANCE_MINUTES, SETTLED, ActionKind, ActionOutcome, TourStatus
+from distribution.tour.rules import CLOCK_TOLERANCE_MINUTES, SETTLED, ActionKind, ActionOutcome, Held, TourStatus
 from distribution.tour.schemas import AttendanceData, CloseData, ResolveIn, SyncIn, WalkInData
 from distribution.vocabulary import BookingStatus
 from eligibility.identity import InvalidPhone, normalise_phone
@@ -40,14 +42,6 @@ RESOLVED, DISMISSED = ActionOutcome.RESOLVED.value, ActionOutcome.DISMISSED.valu
 KEY_REUSED = "Clé déjà utilisée pour un autre contenu : cet enregistrement n'a pas été pris en compte."
 LATE = "Enregistré après l'expiration des données de la tournée."
 LATE_TODO = "Vérifiez l'enregistrement, puis Appliquer ou Classer."
-
-
-class Held(Conflict):
-    """An action whose effects no longer hold: stored as a conflict with what to do."""
-
-    def __init__(self, message: str, what_to_do: str) -> None:
-        super().__init__(message)
-        self.what_to_do = what_to_do
 
 
 @dataclass(frozen=True)
@@ -144,6 +138,33 @@ def _walk_in(ctx: Context, data: dict) -> dict:
     return {"walk_in_id": walk_in.id}
 
 
+def _handover(ctx: Context, data: dict) -> dict:
+    if ctx.tour.unit is None:
+        raise ValidationFailed({"kind": ["Une remise en tournée suppose une unité mobile (série de factures)."]})
+    invoice, reservation = tour_handover.register(ctx.session, ctx.tour, ctx.actor.id, data)
+    if not ctx.force and ctx.recorded_at > ctx.tour.valid_until + timedelta(minutes=CLOCK_TOLERANCE_MINUTES):
+        raise Held(f"{LATE} La facture {invoice.number} est enregistrée.", LATE_TODO)
+    return tour_handover.apply_effects(ctx.session, ctx.tour, ctx.actor.id, invoice, reservation, data,
+                                       ctx.recorded_at)
+
+
+def _held_handover(session: Session, tour: MobileTour, user_id: int | None, data: dict) -> dict:
+    """A handover kept as a conflict: its invoice, issued and paid, is registered alone."""
+    invoice, _ = tour_handover.register(session, tour, user_id, data)
+    return {"invoice": invoice.number}
+
+
+def _resolve_handover(ctx: Context, action: TourAction, apply: bool) -> dict | None:
+    invoice = invoice_by_number(ctx.session, action.result["invoice"])
+    if apply:
+        return tour_handover.apply_effects(ctx.session, ctx.tour, ctx.actor.id, invoice, invoice.reservation,
+                                           action.payload["data"], ctx.recorded_at, force=True)
+    if not invoice.credit_notes:
+        raise Conflict(f"Émettez d'abord un avoir sur la facture {invoice.number} (l'appareil n'a pas été remis), "
+                       "puis classez l'enregistrement.")
+    return action.result
+
+
 def _close(ctx: Context, data: dict) -> dict:
     d = load(CloseData(), data)
     tour = ctx.tour
@@ -155,6 +176,7 @@ def _close(ctx: Context, data: dict) -> dict:
 APPLY: dict[str, Callable[[Context, dict], dict]] = {
     ActionKind.ATTENDANCE.value: _attendance,
     ActionKind.WALK_IN.value: _walk_in,
+    ActionKind.HANDOVER.value: _handover,
     ActionKind.CLOSE.value: _close,
 }
 
@@ -219,13 +241,27 @@ def _one(session: Session, actor: Actor, tour_id: int, raw: dict, action: dict, 
         what_to_do = getattr(exc, "what_to_do", None) or "Vérifiez la situation à l'atelier, puis Appliquer ou Classer."
     except (ValidationFailed, Forbidden) as exc:
         outcome, message, what_to_do = REFUSED, exc.message, "Ne supprimez rien : contactez l'administrateur."
-    with unit_of_work(session):       # the action is kept, with what to do; its effects are not applied
+    try:
+        return _keep(session, actor, tour_id, raw, action, digest, outcome, message, what_to_do, now)
+    except ValidationFailed as exc:     # the held handover's invoice itself cannot be registered
+        return _keep(session, actor, tour_id, raw, action, digest, REFUSED, exc.message,
+                     "Ne supprimez rien : contactez l'administrateur.", now)
+
+
+def _keep(session: Session, actor: Actor, tour_id: int, raw: dict, action: dict, digest: str, outcome: str,
+          message: str, what_to_do: str, now: datetime) -> dict:
+    """Store an action whose effects are not applied, with what to do (one unit of work). A
+    handover's invoice is registered with it: it was issued and paid."""
+    with unit_of_work(session):
         tour = _locked_tour(session, tour_id)
         answer = _already(session, tour, raw, digest)
         if answer is not None:
             return answer
+        result = None
+        if outcome == CONFLICT and action["kind"] == ActionKind.HANDOVER.value:
+            result = _held_handover(session, tour, actor.id, action["data"])
         return action_json(_store(session, actor, tour, raw, action, digest, outcome, message=message,
-                                  what_to_do=what_to_do, now=now))
+                                  what_to_do=what_to_do, result=result, now=now))
 
 
 def apply_batch(session: Session, actor: Actor, tour_id, body, *, now: datetime | None = None) -> dict:
@@ -280,11 +316,12 @@ def resolve(session: Session, actor: Actor, tour_id, key: str, body, *, now: dat
             raise Conflict(f"Cet enregistrement est déjà {action.outcome_label.lower()}.")
         if action.outcome == REFUSED and not actor.is_admin:
             raise Forbidden("Seul l'administrateur régularise un enregistrement refusé.")
-        if d["decision"] == "apply":
-            ctx = Context(session, actor, tour, action.recorded_at, force=True)
+        ctx = Context(session, actor, tour, action.recorded_at, force=True)
+        apply = d["decision"] == "apply"
+        if action.kind == ActionKind.HANDOVER.value and action.outcome == CONFLICT:
+            action.result = _resolve_handover(ctx, action, apply)
+        elif apply:
             action.result = APPLY[action.kind](ctx, action.payload["data"])
-            action.outcome = RESOLVED
-        else:
-            action.outcome = DISMISSED
+        action.outcome = RESOLVED if apply else DISMISSED
         action.resolved_at, action.resolved_by_id, action.resolution_note = now, actor.id, d["note"]
     return action

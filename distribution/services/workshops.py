@@ -141,15 +141,16 @@ def waitlist_position(session: Session, booking: Booking) -> int | None:
 
 
 def book_seat(session: Session, workshop_id: int, household: Household, *, user_id: int | None, now: datetime,
-              reservation_id: int | None = None) -> Booking:
+              reservation_id: int | None = None, started_ok: bool = False) -> Booking:
     """Book (or waitlist) a household on a session, in the caller's transaction (no commit).
-    Conflict when the session is cancelled or has started."""
+    Conflict when the session is cancelled or has started — unless ``started_ok``: a handover on
+    tour books the household on the stop it is at, which has begun (issue 20)."""
     workshop = session_by_id(session, workshop_id, for_update=True)
     if workshop.cancelled_at is not None:
         start = to_local(workshop.starts_at)
         raise Conflict(f"Cet atelier a été annulé : la séance du {start:%d/%m/%Y} à {start:%H:%M} "
                        f"({workshop.commune.name}) n'aura pas lieu. Choisissez une autre session.")
-    if workshop.starts_at <= now:
+    if workshop.starts_at <= now and not started_ok:
         raise Conflict("Cet atelier a déjà commencé : choisissez une session à venir.")
     live = session.execute(select(Booking).where(Booking.session_id == workshop.id,
                                                  Booking.household_id == household.id,

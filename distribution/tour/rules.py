@@ -1,6 +1,7 @@
 """The tour's vocabularies and limits as plain Python (no database, no Flask)."""
 from __future__ import annotations
 
+from core.errors import Conflict
 from core.vocabulary import Labelled
 
 # How old a tour's data may be before the page refuses to start (and the server treats what was
@@ -37,3 +38,11 @@ class ActionOutcome(Labelled):
 
 # An action in one of these needs nothing more; the page may forget it.
 SETTLED = (ActionOutcome.APPLIED.value, ActionOutcome.RESOLVED.value, ActionOutcome.DISMISSED.value)
+
+
+class Held(Conflict):
+    """An action whose effects no longer hold on the server: kept as a conflict, with what to do."""
+
+    def __init__(self, message: str, what_to_do: str) -> None:
+        super().__init__(message)
+        self.what_to_do = what_to_do

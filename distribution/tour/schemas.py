@@ -1,10 +1,24 @@
 """The tour API's input schemas: strict, with French messages and field names."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import fields, validate
 
-from core.schemas import MESSAGES, BoundedAwareDateTime, StrictSchema, day, integer, one_of, row_id, string, text
+from core.schemas import (
+    MESSAGES,
+    BoundedAwareDateTime,
+    BoundedDecimal,
+    StrictSchema,
+    day,
+    integer,
+    one_of,
+    row_id,
+    string,
+    text,
+)
 from distribution.tour.rules import TOUR_SYNC_BATCH, ActionKind
+from distribution.vocabulary import InternetAccess, PaymentMethod
 
 FIELD_LABELS = {
     "unit": "unité mobile", "date": "date de la tournée", "session_ids": "ateliers",
@@ -13,6 +27,11 @@ FIELD_LABELS = {
     "data": "contenu", "booking_id": "inscription", "attended": "présent", "satisfaction": "satisfaction",
     "session_id": "atelier", "last_name": "nom", "first_name": "prénom", "commune_insee": "commune",
     "phone": "téléphone", "note": "note", "decision": "décision", "format": "format",
+    "reservation_id": "réservation", "payments": "paiements", "method": "moyen de paiement", "amount": "montant",
+    "accessories": "accessoires", "code": "accessoire", "quantity": "quantité", "internet_access": "accès à internet",
+    "internet_offer_referred": "orientation vers une offre sociale", "invoice": "facture", "number": "numéro",
+    "issued_at": "date d'émission", "unit_position": "position dans la chaîne de l'unité",
+    "unit_previous_hash": "empreinte précédente", "unit_hash": "empreinte", "workshop": "atelier", "content": "contenu",
 }
 MAX_STOPS = 12
 MAX_LOADS = 60
@@ -28,6 +47,10 @@ class TourInput(StrictSchema):
 def _ids(maximum: int, what: str, **kw) -> fields.List:
     return fields.List(row_id(), validate=validate.Length(max=maximum, error=f"{maximum} {what} au plus."),
                        error_messages={"invalid": f"Liste de numéros de {what} attendue."}, **kw)
+
+
+class OptionsIn(TourInput):
+    date = day(required=True)
 
 
 class TourDownloadIn(TourInput):
@@ -81,3 +104,44 @@ class CloseData(TourInput):
 class ResolveIn(TourInput):
     decision = string(required=True, validate=one_of(["apply", "dismiss"], "Décision"))
     note = text(500, load_default=None, allow_none=True)
+
+
+HEX64 = validate.Regexp(r"^[0-9a-f]{64}$", error="Empreinte SHA-256 attendue (64 caractères hexadécimaux).")
+
+
+class PaymentIn(TourInput):
+    method = string(required=True, validate=one_of(PaymentMethod.values(), "Moyen de paiement"))
+    amount = BoundedDecimal(Decimal("0.01"), Decimal("99999.99"), places=2, required=True,
+                            message="Montant de 0,01 à 99 999,99 € attendu.")
+
+
+class AccessoryIn(TourInput):
+    code = string(required=True, validate=validate.Length(min=1, max=40, error="Code d'accessoire attendu."))
+    quantity = integer(1, 10, required=True)
+
+
+class InvoiceIn(TourInput):
+    """The invoice as the device numbered, hashed and printed it."""
+    number = string(required=True, validate=validate.Length(min=1, max=20, error="Numéro de facture attendu."))
+    issued_at = BoundedAwareDateTime(required=True, error_messages=MESSAGES["datetime"])
+    unit_position = integer(1, 1_000_000_000, required=True)
+    unit_previous_hash = string(required=True, validate=HEX64)
+    unit_hash = string(required=True, validate=HEX64)
+    workshop = fields.Dict(load_default=None, allow_none=True, error_messages={"invalid": "Objet attendu."})
+    content = fields.Dict(load_default=None, allow_none=True, error_messages={"invalid": "Objet attendu."})
+
+
+class HandoverData(TourInput):
+    reservation_id = row_id(required=True)
+    payments = fields.List(fields.Nested(PaymentIn), required=True,
+                           validate=validate.Length(min=1, max=5, error="De 1 à 5 paiements attendus."),
+                           error_messages=MESSAGES["list"])
+    accessories = fields.List(fields.Nested(AccessoryIn), load_default=list,
+                              validate=validate.Length(max=10, error="10 accessoires au plus."),
+                              error_messages=MESSAGES["list"])
+    session_id = row_id(load_default=None, allow_none=True)
+    internet_access = string(load_default=None, allow_none=True,
+                             validate=one_of(InternetAccess.values(), "Accès à internet"))
+    internet_offer_referred = fields.Boolean(load_default=False, truthy={True}, falsy={False},
+                                             error_messages=MESSAGES["bool"])
+    invoice = fields.Nested(InvoiceIn, required=True)

@@ -1,0 +1,164 @@
+"""Handovers made offline on tour, synced (docs/mobile-tour-design.md §§ 3.3–3.4): the invoices
+numbered on the device in the unit's series are registered as printed and anchored in the main
+chain; the device is handed over, the request equipped, the workshop booked; the same batch again
+changes nothing; a reservation released meanwhile keeps the invoice and holds the effects until
+« Appliquer la remise »; a tampered invoice is refused with nothing written. Both engines."""
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from core.clock import to_local, utcnow
+from core.money import euros
+from core.errors import Conflict
+from distribution.models import Booking, Invoice, Reservation
+from distribution.services.invoicing import issue_credit_note, verify_chain
+from distribution.services.reservations import release, reserve
+from distribution.services.tour_sync import apply_batch, resolve
+from distribution.services.tours import Programme, download_tour
+from distribution.tour.models import MobileUnit, TourAction
+from eligibility.models import Request
+from eligibility.services.requests import create_request, decide_request
+from inventory.models import Device
+from tests.distribution.tour_device import Device as Van
+from tests.helpers import actor, make_household, make_session, settings_for, stock_device
+
+MACOUBA = "97215"
+KEY = str(uuid.uuid4())
+
+
+def reserved_in_macouba(app, session, shop, last_name: str, phone: str) -> Reservation:
+    household = make_household(app, session, "prescripteur", commune_insee=MACOUBA, last_name=last_name,
+                               first_name="Rose", phone=phone)
+    item = decide_request(session, actor(app, "admin"), create_request(session, actor(app, "prescripteur"),
+                                                                       household, "laptop"), "validate")
+    return reserve(session, actor(app, "technicien"), item.id, stock_device(session, shop).asset_tag)
+
+
+@pytest.fixture
+def out(app, session, shop):
+    """Unit M1 out on tour at a Macouba stop that started an hour ago, two devices loaded."""
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    workshop = make_session(app, session, commune=MACOUBA, days=-1 / 24, venue_kind="mobile_stop")
+    first = reserved_in_macouba(app, session, shop, "Premier", "0696 20 20 21")
+    second = reserved_in_macouba(app, session, shop, "Second", "0696 20 20 22")
+    tour = download_tour(session, actor(app, "technicien"), tour_date=to_local(workshop.starts_at).date(),
+                         session_ids=[workshop.id], device_key=KEY, settings=settings_for(app),
+                         programme=Programme("Rekonekt", None), unit="M1",
+                         now=workshop.starts_at - timedelta(hours=3))
+    return tour, workshop, first, second
+
+
+def send(app, session, tour, actions):
+    return apply_batch(session, actor(app, "technicien"), tour.id,
+                       {"device_key": KEY, "format": 1, "actions": actions})["results"]
+
+
+def test_two_handovers_offline_are_registered_as_printed_and_sending_again_changes_nothing(app, session, out):
+    tour, workshop, first, second = out
+    van = Van(tour.snapshot)
+    now = utcnow()
+    charger = tour.snapshot["accessories"][0]["code"]
+    batch = [van.handover(first.id, now - timedelta(minutes=20), session_id=workshop.id, accessories=[(charger, 2)]),
+             van.handover(second.id, now - timedelta(minutes=10), method="card")]
+    year = to_local(now).year
+    assert [a["data"]["invoice"]["number"] for a in batch] == [f"F-M1-{year}-00001", f"F-M1-{year}-00002"]
+
+    results = send(app, session, tour, batch)
+
+    assert [r["outcome"] for r in results] == ["applied", "applied"], results
+    invoices = session.execute(select(Invoice).order_by(Invoice.unit_position)).scalars().all()
+    assert [(i.number, i.tour_id, i.unit_position, i.unit_hash) for i in invoices] == [
+        (a["data"]["invoice"]["number"], tour.id, n, a["data"]["invoice"]["unit_hash"])
+        for n, a in enumerate(batch, start=1)]
+    assert invoices[0].lines[1].quantity == 2 and invoices[1].payments[0]["method"] == "card"
+    assert verify_chain(session) == []
+    for reservation in (first, second):
+        session.refresh(reservation)
+        assert reservation.status == "handed_over"
+        assert session.get(Device, reservation.device_id).state == "distributed"
+        assert session.get(Request, reservation.request_id).status == "equipped"
+    booking = session.execute(select(Booking).where(Booking.reservation_id == first.id)).scalar_one()
+    assert (booking.session_id, booking.status, booking.tour_id) == (workshop.id, "booked", tour.id)
+
+    counts = (session.execute(select(func.count(), func.max(Invoice.id))).one(),
+              session.execute(select(func.count(), func.max(Booking.id))).one(),
+              session.execute(select(func.count(), func.max(TourAction.id))).one())
+    again = send(app, session, tour, batch)
+    assert [(r["outcome"], r["repeat"]) for r in again] == [("applied", True)] * 2
+    assert (session.execute(select(func.count(), func.max(Invoice.id))).one(),
+            session.execute(select(func.count(), func.max(Booking.id))).one(),
+            session.execute(select(func.count(), func.max(TourAction.id))).one()) == counts
+
+
+def test_a_reservation_released_while_offline_keeps_the_invoice_and_holds_the_handover(app, session, out):
+    tour, _, first, _ = out
+    van = Van(tour.snapshot)
+    action = van.handover(first.id, utcnow() - timedelta(minutes=5))
+    release(session, actor(app, "admin"), first.id, reason="Foyer injoignable")
+
+    [result] = send(app, session, tour, [action])
+
+    number = action["data"]["invoice"]["number"]
+    assert result["outcome"] == "conflict"
+    assert result["message"].startswith(f"La réservation de {first.device.asset_tag} a été libérée le ")
+    assert "(motif : Foyer injoignable)" in result["message"]
+    assert f"La facture {number} est enregistrée ; l'appareil n'est pas encore « Remis au foyer »." in result["message"]
+    assert result["what_to_do"].startswith("Si le foyer a bien l'appareil : Appliquer la remise.")
+    invoice = session.execute(select(Invoice)).scalar_one()
+    assert (invoice.number, invoice.booking_id) == (number, None) and verify_chain(session) == []
+    assert session.get(Device, first.device_id).state == "in_stock"
+    with pytest.raises(Conflict, match="Émettez d'abord un avoir"):
+        resolve(session, actor(app, "technicien"), tour.id, action["key"], {"decision": "dismiss"})
+
+    settled = resolve(session, actor(app, "technicien"), tour.id, action["key"], {"decision": "apply"})
+
+    assert settled.outcome == "resolved"
+    assert session.get(Device, first.device_id).state == "distributed"
+    assert session.get(Reservation, first.id).status == "handed_over"
+    assert session.get(Request, first.request_id).status == "equipped"
+
+
+def test_a_held_handover_is_dismissed_once_a_credit_note_cancels_its_invoice(app, session, out):
+    tour, _, first, _ = out
+    action = Van(tour.snapshot).handover(first.id, utcnow() - timedelta(minutes=5))
+    release(session, actor(app, "admin"), first.id)
+    send(app, session, tour, [action])
+    issue_credit_note(session, actor(app, "technicien"), action["data"]["invoice"]["number"],
+                      reason="Appareil non remis")
+    assert resolve(session, actor(app, "technicien"), tour.id, action["key"],
+                   {"decision": "dismiss"}).outcome == "dismissed"
+    assert verify_chain(session) == []
+
+
+def test_a_tampered_invoice_or_a_gap_is_refused_and_nothing_is_written(app, session, out):
+    tour, _, first, second = out
+    van = Van(tour.snapshot)
+    skipped = van.handover(first.id, utcnow() - timedelta(minutes=9))     # never sent: 00001 missing
+    gap = van.handover(second.id, utcnow() - timedelta(minutes=8))
+    gap["seq"] = 1
+    [result] = send(app, session, tour, [gap])
+    assert result["outcome"] == "refused" and skipped["seq"] == 1
+    assert "00001" in result["message"], result["message"]
+    assert session.execute(select(func.count()).select_from(Invoice)).scalar() == 0
+    assert session.get(Device, second.device_id).state == "reserved"
+
+    # A device whose download was altered: a 1,00 € price, consistent on the device (payment, total,
+    # hash), but not what the server priced.
+    altered = copy.deepcopy(tour.snapshot)
+    line = next(r for r in altered["reservations"] if r["id"] == first.id)["device_line"]
+    line.update(unit_price_ttc="1.00", total_ttc="1.00", total_ht="1.00", vat="0.00")
+    forged = Van(altered).handover(first.id, utcnow() - timedelta(minutes=7))
+    forged["seq"] = 2
+    [refused] = send(app, session, tour, [forged])
+    assert refused["outcome"] == "refused"
+    price = next(r for r in tour.snapshot["reservations"] if r["id"] == first.id)["device_line"]["total_ttc"]
+    assert refused["message"] == f"Les paiements (1,00\u00a0€) doivent égaler le total ({euros(Decimal(price))}).", \
+        refused["message"]
+    assert session.execute(select(func.count()).select_from(Invoice)).scalar() == 0
