@@ -80,6 +80,9 @@ REPORTING = (
     "Indicators",         # GET /api/v1/indicators
     "Dashboard",          # the dashboard pages, exports and reports
 )
+# The mobile workshop offline (issue 20): download a tour, send its records; the rows are scoped in
+# distribution.services.tours (an Animateur their own sessions and tours, no device nor invoice).
+TOURS = ("Tours",)
 # Booking a household they may see on a workshop (agents and prescripteurs); the list of
 # upcoming sessions with free seats comes with it.
 BOOKING = ("Workshops", "Bookings")
@@ -107,7 +110,7 @@ ROLES: dict[str, list[list[str]]] = {
     # Everything, including users, roles and reference data.
     ADMIN: [[".*", ".*"]],
     # The workshop: collections, devices, scan, erasures, grading, locations. Never households.
-    TECHNICIEN: grant(WORKSHOP + DISTRIBUTION, WRITE) + grant(REFERENCE_READ, READ) + SIGNED_IN,
+    TECHNICIEN: grant(WORKSHOP + DISTRIBUTION + TOURS, WRITE) + grant(REFERENCE_READ, READ) + SIGNED_IN,
     # Households and requests of their EPCI (row-scoped), the decision, the batch check; stock read-only;
     # booking their households on workshops.
     AGENT_EPCI: (grant(ELIGIBILITY + ("Batch check",) + BOOKING, WRITE + DECIDE) + grant(STOCK_READ + REPORTING, READ)
@@ -117,7 +120,7 @@ ROLES: dict[str, list[list[str]]] = {
     # The households they referred (row-scoped) and their requests; no decision.
     PRESCRIPTEUR: grant(ELIGIBILITY + BOOKING, WRITE) + SIGNED_IN,
     # Their own sessions (row-scoped in distribution.access): participants' names, attendance.
-    ANIMATEUR: grant(BOOKING, WRITE) + SIGNED_IN,
+    ANIMATEUR: grant(BOOKING + TOURS, WRITE) + SIGNED_IN,
     PUBLIC: [],
 }
 
@@ -149,6 +152,7 @@ RESOURCE_LABELS = {
     "Erasures": _l("Data erasures"),
     "Snapshots": _l("Hardware snapshots"),
     "Stocktakes": _l("Stocktakes"),
+    "Tours": _l("Mobile workshop tours (offline)"),
     "Checklists": _l("Quality-control checklists to fill in"),
     "Checklist templates": _l("Quality-control checklists"),
     "Labels": _l("Print labels"),

@@ -30,6 +30,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.snapshot_queue import EvidenceView, SnapshotQueueView
     from app.views.station_tokens import StationTokenView
     from app.views.stocktakes import StocktakeView
+    from app.views.tour import TourView
     from app.views.workshop import ChecklistTemplateView, SparePartView
 
     appbuilder.add_view(ScanView, "Scan", label=_l("Scan station"), icon="fa-barcode")
@@ -72,6 +73,8 @@ def register_views(appbuilder: AppBuilder) -> None:
                         category="Distribution")
     # Top level: Animateurs see the Workshops menu but not the "Distribution" category.
     appbuilder.add_view(WorkshopView, "Workshops", label=_l("Workshops"), icon="fa-calendar")
+    # Top level too: the mobile workshop's offline page, for Animateurs and the workshop (issue 20).
+    appbuilder.add_view(TourView, "Tours", label=_l("Tour"), icon="fa-bus")
     appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"), icon="fa-bar-chart")
 
     # Administration (Admin): the accounts (registered by the security manager), the roles, the

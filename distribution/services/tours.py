@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
-from core.clock import local_today, to_local, utcnow
+from core.clock import MARTINIQUE, to_local, utcnow
 from core.counters import next_value
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.schemas import parse_id
@@ -256,3 +256,37 @@ def tours_out(session: Session) -> list[MobileTour]:
 
 def last_tours(session: Session, limit: int = 50) -> list[MobileTour]:
     return session.execute(select(MobileTour).order_by(MobileTour.id.desc()).limit(limit)).scalars().all()
+
+
+def tour_options(session: Session, actor: Actor, day: date) -> dict:
+    """What the « Tournée » page offers before a download: the day's sessions the actor may take
+    (not cancelled), and for a stock manager the active mobile units and the reservations that
+    can be loaded (those of households living in a session's commune are flagged)."""
+    _require_tour_role(actor)
+    start = datetime.combine(day, datetime.min.time(), tzinfo=MARTINIQUE)
+    stmt = (select(WorkshopSession).where(WorkshopSession.starts_at >= start,
+                                          WorkshopSession.starts_at < start + timedelta(days=1),
+                                          WorkshopSession.cancelled_at.is_(None))
+            .order_by(WorkshopSession.starts_at, WorkshopSession.id))
+    if not is_stock_manager(actor):
+        stmt = stmt.where(WorkshopSession.facilitator_id == actor.id)
+    sessions = session.execute(stmt).scalars().all()
+    body = {"sessions": [{"id": w.id, "label": f"{to_local(w.starts_at):%H:%M} — {w.topic_label} — {w.venue_label}",
+                          "commune": w.commune.name, "commune_insee": w.commune_insee} for w in sessions],
+            "units": [], "reservations": []}
+    if not is_stock_manager(actor):
+        return body
+    units = session.execute(select(MobileUnit).where(MobileUnit.active.is_(True)).order_by(MobileUnit.id)).scalars()
+    out = {t.mobile_unit_id: t.reference for t in tours_out(session)}
+    body["units"] = [{"code": u.code, "label": f"{u.code} — {u.name}", "out": out.get(u.id)} for u in units]
+    communes = {w.commune_insee for w in sessions}
+    for reservation in session.execute(select(Reservation).where(Reservation.status == ACTIVE)
+                                       .order_by(Reservation.id)).scalars():
+        if _loadable(session, reservation) is not None:
+            continue
+        household = reservation.request.household
+        body["reservations"].append({
+            "id": reservation.id, "asset_tag": reservation.device.asset_tag,
+            "label": f"{reservation.device.asset_tag} — {household.reference} ({household.commune.name})",
+            "commune_insee": household.commune_insee, "preselected": household.commune_insee in communes})
+    return body

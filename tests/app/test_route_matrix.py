@@ -32,6 +32,7 @@ ELIGIBILITY = ADMIN | AGENTS | {"prescripteur"}
 DECIDERS = ADMIN | AGENTS
 BOOKERS = WORKSHOP | ELIGIBILITY | {"animateur"}  # workshops and bookings, rows scoped further
 DASHBOARD = ADMIN | AGENTS | {"partenaire"}
+TOURS = WORKSHOP | {"animateur"}                  # the mobile workshop's tours (issue 20), rows scoped further
 DOCS = ALL                                        # Swagger UI and the OpenAPI description
 PUBLIC = "public"
 NOT_RUN = "not run"   # /logout/ would end the session the matrix runs in (tested by its own feature)
@@ -157,6 +158,9 @@ TABLE: dict[str, dict[str, Expect]] = {
         {"POST": rights(WORKSHOP)},
     "/stocktakes/<int(min=1, max=2147483647):stocktake_id>/result.<any(pdf, csv, xlsx):fmt>": {"GET": rights(WORKSHOP)},
     # « Unités mobiles » (issue 20): the points of sale on the road and their invoice series, Admin only
+    "/tour/": {"GET": rights(TOURS)},
+    "/tour/sw.js": {"GET": Expect(mode=PUBLIC)},                   # the service worker: no data
+    "/tour/manifest.webmanifest": {"GET": Expect(mode=PUBLIC)},    # fetched without credentials: no data
     "/mobile-units/": {"GET": rights(ADMIN), "POST": rights(ADMIN)},      # list and add
     "/mobile-units/<int(min=1, max=2147483647):unit_id>/rename": {"POST": rights(ADMIN)},
     "/mobile-units/<int(min=1, max=2147483647):unit_id>/retire": {"POST": rights(ADMIN)},
@@ -262,6 +266,13 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/api/v1/bookings/<int(min=1, max=2147483647):booking_id>.ics": {"GET": rights(WORKSHOP | DECIDERS | {"prescripteur"}, ESPACE_SUD)},
     "/api/v1/bookings/<int(min=1, max=2147483647):booking_id>/attendance": {"POST": rights(BOOKERS)},
     "/api/v1/indicators": {"GET": rights(DASHBOARD)},
+    "/api/v1/tours": {"POST": rights(TOURS)},
+    "/api/v1/tours/options": {"GET": rights(TOURS)},
+    "/api/v1/tours/<int(min=1, max=2147483647):tour_id>": {"GET": rights(TOURS)},
+    "/api/v1/tours/<int(min=1, max=2147483647):tour_id>/sync": {"POST": rights(TOURS)},
+    "/api/v1/tours/<int(min=1, max=2147483647):tour_id>/actions": {"GET": rights(TOURS)},
+    "/api/v1/tours/<int(min=1, max=2147483647):tour_id>/actions/<string(minlength=36, maxlength=36):action_key>/resolve":
+        {"POST": rights(TOURS)},
     "/api/v1/mobile-units": {"GET": rights(ADMIN), "POST": rights(ADMIN)},
     "/api/v1/mobile-units/<int(min=1, max=2147483647):unit_id>/retire": {"POST": rights(ADMIN)},
 }
@@ -295,7 +306,7 @@ def seeded(app, session):
         "number": session.get(Invoice, first(Invoice)).number, "drive_id": 1, "category": "laptop",
         "code": certificate.verification_code, "version": "v1", "locale": "fr",
         "key": "indicators", "fmt": "csv", "name": "no-such-action", "filename": "css/rekonekt.css",
-        "token_id": 1, "snapshot_id": 1, "stocktake_id": 1, "unit_id": 1, "relation": "collection", "uuid": "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c11", "position": 1,
+        "token_id": 1, "snapshot_id": 1, "stocktake_id": 1, "unit_id": 1, "tour_id": 1, "action_key": "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c12", "relation": "collection", "uuid": "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c11", "position": 1,
     }
     pks = {"/devices/": first(Device), "/collections/": first(Collection), "/api/v1/collections/": first(Collection),
            "/organisations/": first(Organisation), "/sites/": first(Site), "/locations/": first(Location),

@@ -1,0 +1,249 @@
+"""The mobile workshop offline, in Chromium (issue 20, « Done when »).
+
+A technician downloads the day's tour (unit M1, a stop at Macouba with five households booked, two
+devices of Macouba households to hand over), the network is cut with the browser's offline mode
+(which reaches the service worker), the page is reloaded from the worker's cache, and the whole stop
+is run: five attendances with their satisfaction, a walk-in participant, two handovers whose
+invoices F-M1-AAAA-00001 and -00002 are printed at once. Nothing reaches the server meanwhile (a
+recorder wraps the app) and the database is unchanged. Back online, the page sends everything and
+the server holds exactly those records; the same batch sent again changes nothing.
+
+A second test releases a reserved device on the server while the van is offline: the page shows
+the conflict and what to do, keeps the record across a reload until the office applies the
+handover, then shows it settled.
+
+Every step is checked by ``tests/e2e/harness.py``; skipped, with its reason, where Chromium is absent.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from core.clock import MARTINIQUE, to_local, utcnow
+from core.money import euros
+from distribution.models import Booking, Invoice, Reservation
+from distribution.services.invoicing import verify_chain
+from distribution.services.reservations import release, reserve
+from distribution.services.tour_sync import apply_batch, resolve
+from distribution.services.workshops import book
+from distribution.tour.models import MobileTour, MobileUnit, TourAction, WorkshopWalkIn
+from eligibility.models import Request
+from eligibility.services.requests import create_request, decide_request
+from inventory.models import Device
+from tests.browser import NEEDS_CHROMIUM, chromium, live_server  # noqa: F401  (fixtures)
+from tests.e2e.harness import journey, pdf_text, plain  # noqa: F401  (fixture)
+from tests.helpers import actor, make_household, make_session, make_workshop, stock_device
+
+pytestmark = NEEDS_CHROMIUM
+MACOUBA = "97215"
+
+
+@pytest.fixture
+def recorder(app, monkeypatch):
+    """Every path the server answers, in order (the app wrapped before the browser starts)."""
+    seen: list[str] = []
+    inner = app.wsgi_app
+
+    def recording(environ, start_response):
+        seen.append(environ.get("PATH_INFO", ""))
+        return inner(environ, start_response)
+
+    monkeypatch.setattr(app, "wsgi_app", recording)
+    return seen
+
+
+def household(app, session, last_name: str, phone: str):
+    return make_household(app, session, "prescripteur", commune_insee=MACOUBA, last_name=last_name, first_name="Rose",
+                          phone=phone)
+
+
+def reserved(app, session, shop, last_name: str, phone: str) -> Reservation:
+    item = create_request(session, actor(app, "prescripteur"), household(app, session, last_name, phone), "laptop")
+    decide_request(session, actor(app, "admin"), item, "validate")
+    return reserve(session, actor(app, "technicien"), item.id, stock_device(session, shop).asset_tag)
+
+
+def a_stop_today(app, session, bookings: int):
+    """A mobile workshop at Macouba that started within the hour (never before today's midnight in
+    Martinique: the tour is today's), with households booked beforehand."""
+    midnight = datetime.combine(to_local(utcnow()).date(), datetime.min.time(), tzinfo=MARTINIQUE)
+    start = max(utcnow() - timedelta(hours=1), midnight + timedelta(minutes=1))
+    workshop = make_session(app, session, commune=MACOUBA, days=(start - utcnow()).total_seconds() / 86400,
+                            venue_kind="mobile_stop", venue_name="Bourg de Macouba")
+    people = [household(app, session, f"Participant{i}", f"0696 30 30 3{i}") for i in range(bookings)]
+    for person in people:
+        book(session, actor(app, "technicien"), workshop.id, person.id, now=workshop.starts_at - timedelta(hours=2))
+    return workshop
+
+
+def download(walk, expected_devices: int):
+    page = walk.page
+    walk.goto("/tour/", "tournée à préparer")
+    page.wait_for_selector("#tour-unit")
+    assert page.locator("input[name=tour-reservation]:checked").count() == expected_devices
+    page.get_by_role("button", name="Télécharger la tournée").click()
+    page.wait_for_selector("#tour-banner:not(:empty)")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    walk.check("tournée téléchargée")
+
+
+def go_offline(walk):
+    walk.context.set_offline(True)
+    walk.page.reload()
+    walk.page.wait_for_selector("#tour-banner:not(:empty)")
+    assert plain(walk.page.inner_text("#tour-network")) == "Hors ligne"
+    walk.check("hors ligne, page servie par le service worker")
+
+
+def hand_over(walk, reservation: Reservation) -> str:
+    page = walk.page
+    page.get_by_role("button", name=f"Remettre — {reservation.device.asset_tag}").click()
+    page.wait_for_selector("#tour-pay")
+    page.get_by_role("button", name="Valider la remise").click()
+    done = page.locator("#tour-loads .row-actions", has_text=reservation.device.asset_tag).locator("strong")
+    done.wait_for()
+    return re.search(r"F-M1-\d{4}-\d{5}", done.inner_text()).group(0)
+
+
+def printed(walk) -> str:
+    walk.page.emulate_media(media="print")
+    text = pdf_text(walk.page.pdf(format="A4"))
+    walk.page.emulate_media(media="screen")
+    return text
+
+
+def state_of_the_database(session) -> tuple:
+    return (session.execute(select(func.count(), func.max(Invoice.id))).one(),
+            session.execute(select(func.count(), func.max(Booking.id))).one(),
+            session.execute(select(func.count(), func.max(TourAction.id))).one(),
+            session.execute(select(func.count(), func.max(WorkshopWalkIn.id))).one(),
+            session.execute(select(Booking.id, Booking.status, Booking.satisfaction).order_by(Booking.id)).all(),
+            session.execute(select(Device.id, Device.state, Device.version).order_by(Device.id)).all())
+
+
+def outbox(page) -> list[dict]:
+    return page.evaluate("RkTour.store.all('outbox')")
+
+
+def test_a_whole_stop_offline_then_synced_twice(journey, session, app, recorder):
+    shop = make_workshop(session)
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    workshop = a_stop_today(app, session, 5)
+    first, second = (reserved(app, session, shop, "Remise-Un", "0696 40 40 41"),
+                     reserved(app, session, shop, "Remise-Deux", "0696 40 40 42"))
+    walk = journey("technicien")
+    page = walk.page
+    download(walk, expected_devices=2)
+    tour = session.execute(select(MobileTour)).scalar_one()
+    year = to_local(utcnow()).year
+
+    go_offline(walk)
+    before = state_of_the_database(session)
+    served = len(recorder)
+    for i in range(5):
+        page.get_by_label(f"Satisfaction (1 à 5) — Rose Participant{i}").select_option(str(1 + i))
+        page.get_by_role("button", name=f"Présent — Rose Participant{i}").click()
+        page.wait_for_selector(f"text=Enregistré pour Rose Participant{i}.")
+    prefix = f"#tour-walk-{workshop.id}-"
+    page.fill(prefix + "last", "Sans-Inscription")
+    page.fill(prefix + "first", "Léa")
+    page.select_option(prefix + "commune", "97211")
+    page.fill(prefix + "phone", "0696 99 88 77")
+    page.select_option(prefix + "score", "4")
+    page.locator(prefix + "last").press("Enter")
+    page.wait_for_selector("text=Enregistré pour Léa Sans-Inscription.")
+    walk.check("présences et participant sans inscription notés hors ligne")
+
+    numbers, texts = [], []
+    for reservation in (first, second):
+        numbers.append(hand_over(walk, reservation))
+        texts.append(printed(walk))
+    walk.check("deux remises faites hors ligne")
+    assert numbers == [f"F-M1-{year}-00001", f"F-M1-{year}-00002"]
+    records = outbox(page)
+    assert [r["kind"] for r in records] == ["attendance"] * 5 + ["walk_in", "handover", "handover"]
+    assert [r["state"] for r in records] == ["pending"] * 8
+    hashes = [r["data"]["invoice"]["unit_hash"] for r in records[6:]]
+    for number, text, digest, reservation in zip(numbers, texts, hashes, (first, second)):
+        # The fingerprint is printed without ligatures (a « ff » would read as one glyph, U+FB00).
+        assert f"Facture n° {number}" in text and digest in re.sub(r"\s", "", text)
+        assert "Fiche de remise pour Rose Remise-" in text and reservation.device.asset_tag in text
+    assert recorder[served:] == [], "a request reached the server while offline"
+    assert state_of_the_database(session) == before
+
+    walk.context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('tour-progress-text').textContent.includes('8 / 8')",
+                           timeout=20000)
+    page.wait_for_selector("text=Tout a été envoyé et enregistré.")
+    walk.check("tournée envoyée")
+    session.expire_all()
+    marks = session.execute(select(Booking.status, Booking.satisfaction).where(Booking.session_id == workshop.id)
+                            .where(Booking.reservation_id.is_(None)).order_by(Booking.id)).all()
+    assert marks == [("attended", n) for n in range(1, 6)]
+    walk_in = session.execute(select(WorkshopWalkIn)).scalar_one()
+    assert (walk_in.last_name, walk_in.first_name, walk_in.phone, walk_in.satisfaction) == (
+        "Sans-Inscription", "Léa", "+596696998877", 4)
+    invoices = session.execute(select(Invoice).order_by(Invoice.unit_position)).scalars().all()
+    assert [(i.number, i.tour_id, i.unit_hash) for i in invoices] == list(zip(numbers, [tour.id] * 2, hashes))
+    for reservation in (first, second):
+        assert session.get(Reservation, reservation.id).status == "handed_over"
+        assert session.get(Device, reservation.device_id).state == "distributed"
+        assert session.get(Request, reservation.request_id).status == "equipped"
+    assert session.execute(select(TourAction.outcome)).scalars().all() == ["applied"] * 8
+    assert verify_chain(session) == []
+    for invoice, digest in zip(invoices, hashes):
+        server = pdf_text(walk.fetch(f"/api/v1/invoices/{invoice.number}.pdf", "application/pdf"))
+        assert invoice.number in server and euros(invoice.total_ttc).replace("\u00a0", " ") in server.replace("\u00a0", " ")
+        assert digest in re.sub(r"\s", "", server)
+
+    # The same batch sent again changes nothing.
+    after = state_of_the_database(session)
+    key = page.evaluate("RkTour.store.get('meta', 'device_key')")
+    again = apply_batch(session, actor(app, "technicien"), tour.id, {"device_key": key, "format": 1, "actions": [
+        {k: r[k] for k in ("key", "seq", "kind", "recorded_at", "data")} for r in records]})
+    assert [(r["outcome"], r["repeat"]) for r in again["results"]] == [("applied", True)] * 8
+    assert state_of_the_database(session) == after
+    walk.finish()
+
+
+def test_a_device_released_while_offline_shows_the_conflict_and_keeps_the_record(journey, session, app):
+    shop = make_workshop(session)
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    a_stop_today(app, session, 0)
+    reservation = reserved(app, session, shop, "Remise-Un", "0696 40 40 41")
+    walk = journey("technicien")
+    page = walk.page
+    download(walk, expected_devices=1)
+    tour = session.execute(select(MobileTour)).scalar_one()
+    go_offline(walk)
+    number = hand_over(walk, reservation)
+    release(session, actor(app, "admin"), reservation.id, reason="Foyer injoignable")
+
+    walk.context.set_offline(False)
+    page.wait_for_selector("text=À régulariser")
+    walk.check("conflit affiché")
+    row = plain(page.inner_text("#tour-records"))
+    assert f"La réservation de {reservation.device.asset_tag} a été libérée le" in row
+    assert f"La facture {number} est enregistrée" in row
+    assert "Que faire : Si le foyer a bien l'appareil : Appliquer la remise." in row
+    page.reload()
+    page.wait_for_selector("text=À régulariser")
+    walk.check("le conflit reste après un rechargement")
+    session.expire_all()
+    assert session.execute(select(Invoice.number)).scalars().all() == [number]
+    assert session.get(Device, reservation.device_id).state == "in_stock"
+    [action] = session.execute(select(TourAction)).scalars().all()
+    assert action.outcome == "conflict"
+
+    resolve(session, actor(app, "technicien"), tour.id, action.client_key, {"decision": "apply"})
+    page.get_by_role("button", name="Envoyer maintenant").click()
+    page.wait_for_selector("#tour-records >> text=Régularisé")
+    walk.check("régularisé par le bureau")
+    session.expire_all()
+    assert session.get(Device, reservation.device_id).state == "distributed"
+    walk.finish()
