@@ -47,8 +47,10 @@ def load_rules_command(path: str) -> None:
 @click.option("--months", type=click.IntRange(min=1), default=None, help="Inactivité en mois (36 par défaut, ELIGIBILITY_RETENTION_MONTHS).")
 @click.option("--dry-run", is_flag=True, help="Lister sans anonymiser.")
 def purge_command(months: int | None, dry_run: bool) -> None:
-    """Anonymiser les foyers sans activité depuis 36 mois (ne garde que commune, palier, dates, catégories)."""
+    """Anonymiser les foyers sans activité depuis 36 mois (ne garde que commune, palier, dates, catégories),
+    les participants sans inscription et les données de tournée de plus de 36 mois."""
     from app.extensions import db
+    from distribution.services.tour_retention import purge_tours
     from eligibility.services.retention import purge
 
     months = months if months is not None else current_app.config["ELIGIBILITY_RETENTION_MONTHS"]
@@ -57,6 +59,10 @@ def purge_command(months: int | None, dry_run: bool) -> None:
     click.echo(f"{len(references)} foyer(s) {verb} (sans activité depuis {months} mois).")
     for reference in references:
         click.echo(f"  {reference}")
+    # What the mobile workshop's tours hold about people (issue 20): same period.
+    walk_ins, tours = purge_tours(db.session, months, dry_run=dry_run)
+    click.echo(f"{walk_ins} participant(s) sans inscription et {tours} tournée(s) {verb} "
+               f"(enregistrés il y a plus de {months} mois).")
 
 
 distribution = AppGroup("distribution", help="Remise : réservations, factures, grilles de prix.")

@@ -27,10 +27,11 @@ from core.schemas import load
 from core.territory import Commune
 from core.unit_of_work import unit_of_work
 from distribution.access import is_stock_manager
-from distribution.models import Booking, WorkshopSession
+from distribution.models import Booking, Invoice, WorkshopSession
 from distribution.services import tour_handover
 from distribution.services.invoicing import invoice_by_number
 from distribution.services.tours import require_holder, tour_by_id
+from distribution.tour.closure import closure_ticket
 from distribution.tour.models import MobileTour, MobileTourSession, TourAction, WorkshopWalkIn
 from distribution.tour.rules import CLOCK_TOLERANCE_MINUTES, SETTLED, ActionKind, ActionOutcome, Held, TourStatus
 from distribution.tour.schemas import AttendanceData, CloseData, ResolveIn, SyncIn, WalkInData
@@ -166,11 +167,16 @@ def _resolve_handover(ctx: Context, action: TourAction, apply: bool) -> dict | N
 
 
 def _close(ctx: Context, data: dict) -> dict:
+    """End the tour: its unit is free again, and the closing ticket sums up what it invoiced."""
     d = load(CloseData(), data)
     tour = ctx.tour
+    invoices = ctx.session.execute(select(Invoice).where(Invoice.tour_id == tour.id)
+                                   .order_by(Invoice.unit_position)).scalars().all()
     tour.status, tour.closed_at, tour.closed_by_id = TourStatus.CLOSED.value, ctx.recorded_at, ctx.actor.id
-    tour.closure = {"note": d["note"], "actions": tour.last_seq}
-    return {"status": tour.status}
+    tour.closure = {**closure_ticket(reference=tour.reference, unit=tour.unit.code if tour.unit else None,
+                                     closed_at=to_local(ctx.recorded_at).isoformat(timespec="seconds"),
+                                     actions=tour.last_seq + 1, invoices=invoices), "note": d["note"]}
+    return {"status": tour.status, "invoices": tour.closure["invoices"], "sha256": tour.closure["sha256"]}
 
 
 APPLY: dict[str, Callable[[Context, dict], dict]] = {

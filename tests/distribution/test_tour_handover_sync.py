@@ -6,6 +6,8 @@ changes nothing; a reservation released meanwhile keeps the invoice and holds th
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -162,3 +164,39 @@ def test_a_tampered_invoice_or_a_gap_is_refused_and_nothing_is_written(app, sess
     assert refused["message"] == f"Les paiements (1,00\u00a0€) doivent égaler le total ({euros(Decimal(price))}).", \
         refused["message"]
     assert session.execute(select(func.count()).select_from(Invoice)).scalar() == 0
+
+
+def test_closing_the_tour_frees_the_unit_and_chains_a_closing_ticket(app, session, out):
+    tour, workshop, first, second = out
+    van = Van(tour.snapshot)
+    now = utcnow()
+    batch = [van.handover(first.id, now - timedelta(minutes=20)),
+             van.handover(second.id, now - timedelta(minutes=10), method="card"),
+             van.action("close", {"note": "Retour au dépôt"}, now - timedelta(minutes=5))]
+    assert [r["outcome"] for r in send(app, session, tour, batch)] == ["applied"] * 3
+    session.expire_all()
+    closed = session.get(type(tour), tour.id)
+    ticket = dict(closed.closure)
+    invoices = [a["data"]["invoice"] for a in batch[:2]]
+    price = [a["data"]["invoice"]["content"]["total_ttc"] for a in batch[:2]]
+    assert closed.status == "closed"
+    assert {k: ticket[k] for k in ("tour", "unit", "actions", "invoices", "first_number", "last_number",
+                                   "by_payment_method", "last_unit_hash", "note")} == {
+        "tour": tour.reference, "unit": "M1", "actions": 3, "invoices": 2, "first_number": invoices[0]["number"],
+        "last_number": invoices[1]["number"], "by_payment_method": {"card": price[1], "cash": price[0]},
+        "last_unit_hash": invoices[1]["unit_hash"], "note": "Retour au dépôt"}
+    assert ticket["total_ttc"] == f"{Decimal(price[0]) + Decimal(price[1]):.2f}"
+    body = {k: v for k, v in ticket.items() if k not in ("sha256", "note")}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert ticket["sha256"] == hashlib.sha256((text + invoices[1]["unit_hash"]).encode()).hexdigest()
+    # The unit is free again: the next tour of M1 can leave.
+    again = download_tour(session, actor(app, "technicien"), tour_date=to_local(workshop.starts_at).date(),
+                          session_ids=[workshop.id], device_key=KEY, settings=settings_for(app),
+                          programme=Programme("Rekonekt", None), unit="M1", reservation_ids=[],
+                          now=workshop.starts_at - timedelta(hours=2))
+    assert again.snapshot["series"]["next_position"] == 3
+    assert again.snapshot["series"]["previous_hash"] == invoices[1]["unit_hash"]
+    # Nothing more is taken on a closed tour.
+    late = van.action("attendance", {"booking_id": 1, "attended": True}, now)
+    [refused] = send(app, session, tour, [late])
+    assert refused["outcome"] == "refused" and "terminée" in refused["message"]

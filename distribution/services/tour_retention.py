@@ -1,0 +1,61 @@
+"""Retention (GDPR) of what tours hold about people (issue 20): walk-in participants, the names
+and phone numbers a tour downloaded, and what its offline records repeated. After the same period
+as the households' (36 months, ``ELIGIBILITY_RETENTION_MONTHS``) they are erased; what stays is
+what the figures need: the session, the commune, the satisfaction score, the dates, the numbers
+and fingerprints of the invoices (which the invoices themselves keep, as the law requires)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import to_local, utcnow
+from core.unit_of_work import unit_of_work
+from distribution.tour.models import MobileTour, TourAction, WorkshopWalkIn
+from eligibility.services.common import add_months
+
+PERSONAL_IN_ACTIONS = ("last_name", "first_name", "phone")
+
+
+def _cutoff(now: datetime, months: int) -> datetime:
+    return datetime.combine(add_months(now.date(), -months), now.time(), tzinfo=now.tzinfo)
+
+
+def _scrubbed_snapshot(snapshot: dict, when: datetime) -> dict:
+    """The download without anyone's name, phone or address: the tour, its stops' sessions."""
+    sessions = [{k: v for k, v in s.items() if k != "bookings"} for s in snapshot.get("sessions", [])]
+    return {"format": snapshot.get("format"), "tour": snapshot.get("tour"), "sessions": sessions,
+            "purged_at": to_local(when).isoformat(timespec="seconds")}
+
+
+def _scrubbed_payload(payload: dict) -> dict:
+    data = dict(payload.get("data") or {})
+    for key in PERSONAL_IN_ACTIONS:
+        data.pop(key, None)
+    invoice = data.get("invoice")
+    if isinstance(invoice, dict) and "content" in invoice:        # the buyer's name and address
+        data["invoice"] = {k: v for k, v in invoice.items() if k != "content"}
+    return {**payload, "data": data}
+
+
+def purge_tours(session: Session, months: int, *, now: datetime | None = None, dry_run: bool = False) -> tuple[int, int]:
+    """Erase the personal data of walk-ins recorded, and of tours downloaded, more than ``months``
+    ago. Returns (walk-ins, tours) erased (or to erase, with ``dry_run``)."""
+    now = now or utcnow()
+    cutoff = _cutoff(now, months)
+    walk_ins = session.execute(select(WorkshopWalkIn).where(WorkshopWalkIn.anonymised_at.is_(None),
+                                                            WorkshopWalkIn.recorded_at < cutoff)).scalars().all()
+    tours = [t for t in session.execute(select(MobileTour).where(MobileTour.downloaded_at < cutoff)).scalars()
+             if "purged_at" not in (t.snapshot or {})]
+    if dry_run or not (walk_ins or tours):
+        return len(walk_ins), len(tours)
+    with unit_of_work(session):
+        for walk_in in walk_ins:
+            walk_in.last_name = walk_in.first_name = walk_in.phone = None
+            walk_in.anonymised_at = now
+        for tour in tours:
+            tour.snapshot = _scrubbed_snapshot(tour.snapshot, now)
+            for action in session.execute(select(TourAction).where(TourAction.tour_id == tour.id)).scalars():
+                action.payload = _scrubbed_payload(action.payload)
+    return len(walk_ins), len(tours)
