@@ -99,6 +99,9 @@ HOUSEHOLDS = [
     _h("Nelson", "Patrick", 47, "97222", "laptop", "2350.00", "agent.capnord", (22, 14),
        others=((41, SPOUSE), (6, CHILD), (3, CHILD)), benefits=("CSS",), proof="caf",
        decision=("validate", _ADMIN, 20, 9)),
+    # Lives in Macouba: handed a tablet over on the mobile workshop's tour there (app/demo_tours.py).
+    _h("Pélage", "Marius", 71, "97215", "tablet", "870.00", _ADMIN, (20, 10), referrer=_NORD, situations=("senior",),
+       proof="pension", decision=("validate", "agent.capnord", 14, 11)),
     _h("Bellay", "Sandrine", 49, "97204", "laptop", "1600.00", _ADMIN, (15, 10), referrer=_NORD,
        others=((15, CHILD),), notes="Situation familiale à confirmer.",
        decision=("ask_documents", "agent.capnord", 13, 11, "Attestation CAF à fournir (démo).")),

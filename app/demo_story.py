@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import Flask
 
 from app.demo_distribution import HANDOVERS_PAST, HANDOVERS_TODAY, RESERVED_TODAY, certificates_for_the_partner, equip, hold
+from app import demo_tours
 from app.demo_households import HOUSEHOLDS, REFERRERS, household_input
 from app.demo_workshops import ATTENDANCE, BOOKINGS, PAST, UPCOMING, session_input
 from core.actor import actor_of
@@ -108,6 +109,7 @@ class Story:
         for name, workshop, who, days, hour in BOOKINGS:
             if days is not None:
                 steps.append((at(days, hour), lambda n=name, w=workshop, a=who: self.book(n, w, a)))
+        steps += demo_tours.steps(self)       # the mobile workshop's days on the road (issue 20)
         return [(moment, sequence, step) for sequence, (moment, step) in enumerate(steps)]
 
     def play(self) -> None:

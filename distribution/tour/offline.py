@@ -1,6 +1,8 @@
-"""What the « Tournée » page does offline, written again in Python for the tests: from the
-download alone, build a handover's invoice content, number it in the unit's series and chain it
-(docs/mobile-tour-design.md § 1.4). The server must rebuild exactly this from its own records."""
+"""What the « Tournée » page does offline (app/static/js/tour-chain.js, tour-store.js), written
+again in Python: from the download alone, record actions in order with their idempotency keys,
+and build a handover's invoice content, number it in the unit's series and chain it
+(docs/mobile-tour-design.md § 1.4). The server must rebuild exactly this from its own records.
+Used by the demo's tours and the tests; the browser test checks the page itself."""
 from __future__ import annotations
 
 import hashlib
@@ -16,7 +18,7 @@ def canonical(content: dict) -> bytes:
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-class Device:
+class OfflineDevice:
     """The page's series and outbox for one tour."""
 
     def __init__(self, snapshot: dict) -> None:

@@ -216,6 +216,7 @@ def test_the_dashboard_shows_workshops_held_and_their_attendance(demo, username)
 def test_the_story_is_in_the_past_and_in_order(demo):
     from distribution.models import Booking, Invoice, Reservation, WorkshopSession
     from eligibility.models import AuditEntry, Household, Request
+    from distribution.numbering import parse_number
     from distribution.services.invoicing import verify_chain
 
     now = utcnow()
@@ -240,7 +241,11 @@ def test_the_story_is_in_the_past_and_in_order(demo):
                                        .join(Booking.session)):
         assert booked < starts and (noted is None or noted >= starts)
     numbers = [n for n, in query(demo, select(Invoice.number).order_by(Invoice.issued_at, Invoice.id))]
-    assert numbers == sorted(numbers)
+    by_series: dict[str, list[str]] = {}
+    for number in numbers:
+        by_series.setdefault(parse_number(number).series, []).append(number)
+    assert all(issued == sorted(issued) for issued in by_series.values())   # each series in issue order
+    assert [s for s in by_series if s.startswith("F-M1-")], "the demo tour's invoice, in unit M1's series"
     with demo.app_context():
         assert verify_chain(db.session) == []
         db.session.remove()
@@ -262,3 +267,22 @@ def test_the_indicators_summaries_equal_the_demo_records(demo):
         for f in (Filters(local_today() - timedelta(days=60), local_today()), Filters(local_today(), local_today())):
             assert indicators(db.session, f, now=now) == indicators_from_records(db.session, f, now=now)
         db.session.remove()
+
+
+def test_the_demo_has_two_past_tours_of_the_mobile_workshop_synced_and_closed(demo):
+    """Grand'Rivière (the Animateur: attendance and walk-ins) and Macouba (the Technicien with M1:
+    a walk-in and a handover invoiced offline), each closed with its ticket (app/demo_tours.py)."""
+    from distribution.models import Booking, Invoice, WorkshopSession
+    from distribution.tour.models import MobileTour, TourAction, WorkshopWalkIn
+
+    tours = query(demo, select(MobileTour.reference, MobileTour.status, MobileTour.closure).order_by(MobileTour.id))
+    assert [status for _, status, _ in tours] == ["closed", "closed"]
+    assert [closure["invoices"] for _, _, closure in tours] == [0, 1]
+    assert {o for o, in query(demo, select(TourAction.outcome))} == {"applied"}
+    assert len(query(demo, select(WorkshopWalkIn.id))) == 3
+    [(number, tour_id)] = query(demo, select(Invoice.number, Invoice.tour_id).where(Invoice.tour_id.is_not(None)))
+    assert number.startswith("F-M1-") and number.endswith("-00001")
+    marks = query(demo, select(Booking.status, Booking.satisfaction).join(Booking.session)
+                  .where(WorkshopSession.commune_insee.in_(["97211", "97215"])))
+    assert sorted(marks, key=str) == sorted([("attended", 5), ("no_show", None), ("attended", 4), ("attended", 3)],
+                                            key=str)

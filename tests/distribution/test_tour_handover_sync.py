@@ -27,7 +27,7 @@ from distribution.tour.models import MobileUnit, TourAction
 from eligibility.models import Request
 from eligibility.services.requests import create_request, decide_request
 from inventory.models import Device
-from tests.distribution.tour_device import Device as Van
+from distribution.tour.offline import OfflineDevice as Van
 from tests.helpers import actor, make_household, make_session, settings_for, stock_device
 
 MACOUBA = "97215"

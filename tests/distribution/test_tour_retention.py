@@ -21,7 +21,7 @@ from distribution.services.tours import Programme, download_tour
 from distribution.services.workshops import book
 from distribution.tour.models import MobileTour, MobileUnit, TourAction, WorkshopWalkIn
 from eligibility.services.requests import create_request, decide_request
-from tests.distribution.tour_device import Device as Van
+from distribution.tour.offline import OfflineDevice as Van
 from tests.helpers import actor, make_household, make_session, settings_for, stock_device
 
 MACOUBA = "97215"
