@@ -19,7 +19,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
     from app.api.scan import ScanApi
     from app.api.snapshots import SnapshotApi
     from app.api.stocktakes import StocktakeApi
-    from app.api.tours import TourApi
+    from app.api.tours import TourApi, TourOfficeApi
     from app.errors import register_error_handlers
     from app.extensions import csrf
     from app.health import blueprint as health_blueprint
@@ -35,7 +35,7 @@ def register_all(app: Flask, appbuilder: AppBuilder) -> None:
 
     for api in (OrganisationApi, SiteApi, CollectionApi, DeviceApi, ScanApi, ErasureApi, ChecklistApi, LabelApi,
                 EligibilityApi, HouseholdApi, RequestApi, ReservationApi, InvoiceApi, WorkshopApi, BookingApi,
-                IndicatorApi, SnapshotApi, StocktakeApi, MobileUnitApi, TourApi):
+                IndicatorApi, SnapshotApi, StocktakeApi, MobileUnitApi, TourApi, TourOfficeApi):
         appbuilder.add_api(api)
     register_views(appbuilder)
     # Last: every model view registered (FAB's security views too) shows its columns in French.

@@ -72,6 +72,7 @@ DISTRIBUTION = (
     "Invoices",           # invoices, their PDF and credit notes (pages and API)
     "Workshops",          # workshop sessions (pages and API) and the menu category
     "Bookings",           # bookings: cancel, attendance (API)
+    "Tour office",        # the tours back at the office: records sent back, settling them (issue 20)
     "Distribution",       # menu category
 )
 # Dashboards, indicators, exports and reports; rows are scoped by reporting.filters.scoped
@@ -153,6 +154,7 @@ RESOURCE_LABELS = {
     "Snapshots": _l("Hardware snapshots"),
     "Stocktakes": _l("Stocktakes"),
     "Tours": _l("Mobile workshop tours (offline)"),
+    "Tour office": _l("Mobile workshop tours at the office (records sent back, settling them)"),
     "Checklists": _l("Quality-control checklists to fill in"),
     "Checklist templates": _l("Quality-control checklists"),
     "Labels": _l("Print labels"),
@@ -191,6 +193,7 @@ PERMISSION_LABELS = {
     "can_write": _l("record changes"),
     "can_import": _l("import a file"),
     "can_decide": _l("decide (validate, refuse, ask for documents)"),
+    "can_declare_lost": _l("declare a tour's device lost or reset"),
     "can_delete": _l("delete"),
     "userinfoedit": _l("edit own information"),
     "resetmypassword": _l("change own password"),

@@ -1,6 +1,7 @@
 """The mobile workshop's tours (« Tournée », issue 20): ``/api/v1/tours`` — download a day's stops,
-the sync preflight, send a batch of offline records, list what is left to resolve, resolve it.
-Thin: the rules are in ``distribution.services.tours`` and ``tour_sync``."""
+the sync preflight, send a batch of offline records, list what is left to resolve, resolve it; for
+the office, the list of tours and the declaration of a lost or reset device (Admin). Thin: the
+rules are in ``distribution.services.tours``, ``tour_sync``, ``tour_office`` and ``tour_lost``."""
 from __future__ import annotations
 
 from flask import current_app, request
@@ -11,14 +12,17 @@ from flask_wtf.csrf import generate_csrf
 from app.api.base import ID, JsonApi, domain_endpoint
 from app.extensions import db
 from core.actor import actor_of
+from core.paging import page_number
 from core.schemas import load
+from distribution.services.tour_lost import LostIn, declare_lost
+from distribution.services.tour_office import tour_page
 from distribution.services.tour_sync import action_json, actions_of, apply_batch, open_actions, resolve
 from distribution.services.tours import Programme, download_tour, tour_by_id, tour_options
 from distribution.settings import settings_from
 from distribution.tour.models import MobileTour
 from distribution.tour.schemas import ActionIn, OptionsIn, ResolveIn, SyncIn, TourDownloadIn
 
-_DOWNLOAD_IN, _OPTIONS_IN = TourDownloadIn(), OptionsIn()
+_DOWNLOAD_IN, _OPTIONS_IN, _LOST_IN = TourDownloadIn(), OptionsIn(), LostIn()
 KEY = "string(minlength=36, maxlength=36)"
 
 
@@ -188,3 +192,82 @@ class TourApi(JsonApi):
         """
         action = resolve(db.session, self._actor(), tour_id, action_key, self.json_body())
         return self.response(200, result=action_json(action))
+
+
+class TourOfficeApi(JsonApi):
+    """The office's side of the tours (resource « Tour office »: Technicien and Admin; the
+    Animateur is refused): the list of tours, and declaring a device lost (« declare_lost »:
+    Admin). Same ``/api/v1/tours`` prefix as the page's API."""
+
+    resource_name = "tours"
+    class_permission_name = "Tour office"
+    base_permissions = ["can_read", "can_declare_lost"]
+    openapi_spec_tag = "Tournées (bureau)"
+    openapi_spec_component_schemas = (LostIn,)
+
+    def _actor(self):
+        return actor_of(self.current_user())
+
+    @expose("", methods=["GET"])
+    @protect()
+    @permission_name("read")
+    @domain_endpoint
+    def list(self):
+        """The tours, for the office.
+        ---
+        get:
+          summary: Les tournées, la plus récente d'abord, avec les enregistrements reçus et ceux à régulariser
+          description: >
+            Réservé à l'atelier (technicien) et à l'administrateur. Avec open=1, seulement les tournées
+            dont un enregistrement reste à régulariser (conflit ou refus). 50 tournées par page.
+          parameters:
+            - {in: query, name: open, schema: {type: string, enum: ["1"]}}
+            - {in: query, name: page, schema: {type: integer, minimum: 1}}
+          responses:
+            200: {description: "{result: [tournée avec received, open_conflicts], count, page, pages}"}
+            401: {description: authentification requise}
+            403: {description: "réservé à l'atelier (technicien) et à l'administrateur"}
+        """
+        page = tour_page(db.session, self._actor(), open_only=request.args.get("open") == "1",
+                         number=page_number(request.args.get("page")))
+        return self.response(200, result=[dict(tour_json(row.tour, row.open), received=row.received)
+                                          for row in page.rows],
+                             count=page.count, page=page.number, pages=page.pages)
+
+    @expose(f"/<{ID}:tour_id>/lost", methods=["POST"])
+    @protect()
+    @permission_name("declare_lost")
+    @domain_endpoint
+    def lost(self, tour_id: int):
+        """Declare a tour's device lost or reset.
+        ---
+        post:
+          summary: Déclarer l'appareil d'une tournée perdu ou réinitialisé (administrateur)
+          description: >
+            La tournée passe « Appareil perdu ou réinitialisé » ; son unité mobile est retirée et sa
+            série close au dernier numéro enregistré de chaque année (closed_series) ; une nouvelle
+            unité du même nom, au code suivant, reprend le camion avec une nouvelle série. Les
+            réservations chargées restent en cours. Si l'appareil réapparaît, il peut encore envoyer
+            ses enregistrements.
+          parameters:
+            - {in: path, name: tour_id, required: true, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/LostIn'}
+          responses:
+            200: {description: "{result: tournée, retired_unit: code, unit: {code, name}}"}
+            400: {description: corps JSON absent ou mal formé}
+            401: {description: authentification requise}
+            403: {description: réservé à l'administrateur}
+            404: {description: tournée inconnue}
+            409: {description: "tournée terminée ou déjà déclarée perdue"}
+            422: {description: motif absent ou trop long}
+        """
+        data = load(_LOST_IN, self.json_body())
+        lost = declare_lost(db.session, self._actor(), tour_id, reason=data["reason"])
+        unit = lost.unit
+        return self.response(200, result=dict(tour_json(lost.tour), lost_reason=lost.tour.lost_reason),
+                             retired_unit=lost.retired.code if lost.retired is not None else None,
+                             unit={"code": unit.code, "name": unit.name} if unit is not None else None)

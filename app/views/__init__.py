@@ -31,6 +31,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     from app.views.station_tokens import StationTokenView
     from app.views.stocktakes import StocktakeView
     from app.views.tour import TourView
+    from app.views.tours_office import TourOfficeView
     from app.views.workshop import ChecklistTemplateView, SparePartView
 
     appbuilder.add_view(ScanView, "Scan", label=_l("Scan station"), icon="fa-barcode")
@@ -68,6 +69,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(ReservationView, "Reservations", label=_l("Reservations"), icon="fa-bookmark",
                         category="Distribution")
     appbuilder.add_view(InvoiceView, "Invoices", label=_l("Invoices"), icon="fa-file-text-o", category="Distribution")
+    # The tours back at the office: what each sent back, settling it, a lost device (issue 20).
+    appbuilder.add_view(TourOfficeView, "Tour office", label=_l("Tours"), icon="fa-bus", category="Distribution")
     # Admin only: the points of sale on the road and their invoice series (issue 20).
     appbuilder.add_view(MobileUnitView, "MobileUnits", label=_l("Mobile units"), icon="fa-truck",
                         category="Distribution")

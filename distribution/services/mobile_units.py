@@ -112,13 +112,21 @@ def create_unit(session: Session, actor: Actor, *, name) -> MobileUnit:
     require_admin(actor)
     name = _clean_name(name)
     with unit_of_work(session, duplicate=DUPLICATE):
-        n = next_value(session, COUNTER)
-        if n > LAST_CODE:
-            raise Conflict(f"Plus aucun code d'unité libre : les codes M1 à M{LAST_CODE} ont tous été donnés.")
-        _check_name_free(session, name)
-        unit = MobileUnit(code=unit_code(n), name=name, active=True, created_by_id=actor.id)
-        session.add(unit)
-        session.flush()
+        unit = new_unit(session, actor, name)
+    return unit
+
+
+def new_unit(session: Session, actor: Actor, name: str) -> MobileUnit:
+    """Add the active unit « M<n> » named ``name`` (already cleaned) in the caller's unit of work,
+    which this holds behind the counter row. Conflict once M999 is reached; ValidationFailed when
+    another active unit has the name."""
+    n = next_value(session, COUNTER)
+    if n > LAST_CODE:
+        raise Conflict(f"Plus aucun code d'unité libre : les codes M1 à M{LAST_CODE} ont tous été donnés.")
+    _check_name_free(session, name)
+    unit = MobileUnit(code=unit_code(n), name=name, active=True, created_by_id=actor.id)
+    session.add(unit)
+    session.flush()
     return unit
 
 
@@ -171,13 +179,21 @@ def retire_unit(session: Session, actor: Actor, unit_id, *, reason, now: datetim
                 f"La série {series_prefix(unit.code)} est sortie avec la tournée {tour.reference} du "
                 f"{tour.tour_date.strftime('%d/%m/%Y')} ({_holder_name(tour.holder)}) : attendez son retour et "
                 "l'envoi de ses enregistrements, ou déclarez l'appareil perdu, avant de retirer l'unité.")
-        cleaned = _clean_reason(reason)
-        series = year_series(unit.code, _series_rows(session, [unit.id]).get(unit.id, []))
-        unit.active = False
-        unit.retired_at = now or utcnow()
-        unit.retired_by_id = actor.id
-        unit.retired_reason = cleaned
-        unit.closed_series = closed_series(series)
+        close_unit(session, actor, unit, reason=_clean_reason(reason), now=now)
+    return unit
+
+
+def close_unit(session: Session, actor: Actor, unit: MobileUnit, *, reason: str,
+               now: datetime | None = None) -> MobileUnit:
+    """Retire ``unit`` (its row locked by the caller) in the caller's unit of work: inactive for
+    good, with when, by whom and why (``reason``, already cleaned), and ``closed_series``, the last
+    number its invoices registered in each Martinique year."""
+    series = year_series(unit.code, _series_rows(session, [unit.id]).get(unit.id, []))
+    unit.active = False
+    unit.retired_at = now or utcnow()
+    unit.retired_by_id = actor.id
+    unit.retired_reason = reason
+    unit.closed_series = closed_series(series)
     return unit
 
 

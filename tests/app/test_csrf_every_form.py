@@ -23,6 +23,9 @@ def test_every_page_post_needs_the_csrf_token(app, seeded):
               db.session.execute(select(func.count()).select_from(MobileUnit)).scalar_one())
     posts = [rule for rule, method in routes(app) if method == "POST" and not rule.startswith("/api/")]
     assert "/print-stations/reception" in posts and "/station-tokens/" in posts and "/mobile-units/" in posts
+    assert {"/distribution/tours/<int(min=1, max=2147483647):tour_id>/lost",
+            "/distribution/tours/<int(min=1, max=2147483647):tour_id>/actions/"
+            "<string(minlength=36, maxlength=36):action_key>/resolve"} <= set(posts)
     wrong = []
     for rule in posts:
         answer = client.post(url_of(rule, seeded), data={"name": "Poste sans jeton", "reception_station": ""})

@@ -126,3 +126,14 @@ def test_mobile_units_are_in_the_handover_menu_of_admin_only(app, session):
         if username != "admin":
             entries, _ = walk(app, username)
             assert "/mobile-units/" not in [url for _, _, url in entries], username
+
+
+def test_the_tours_at_the_office_are_in_the_handover_menu_of_the_workshop(app, session):
+    """« Tournées » (issue 20) sits in « Remise » for the Technicien and Admin, and nowhere for the
+    others (the Animateur keeps « Tournée », the offline page)."""
+    for username in ROLES:
+        entries, _ = walk(app, username)
+        handover = [url for category, _, url in entries if category == "Remise"]
+        assert ("/distribution/tours/" in handover) == (username in ("admin", "technicien")), username
+        if username not in ("admin", "technicien"):
+            assert "/distribution/tours/" not in [url for _, _, url in entries], username

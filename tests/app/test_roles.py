@@ -58,6 +58,8 @@ API = [
     ("GET", "/api/v1/mobile-units", None, {ADMIN}),
     ("POST", "/api/v1/mobile-units", {}, {ADMIN}),
     ("POST", "/api/v1/mobile-units/999999/retire", {}, {ADMIN}),
+    ("GET", "/api/v1/tours", None, WORKSHOP),                  # the office's list of tours
+    ("POST", "/api/v1/tours/999999/lost", {}, {ADMIN}),        # a tour's device lost or reset
 ]
 
 # (url, roles allowed) for pages read with GET
@@ -104,6 +106,7 @@ PAGES = [
     ("/distribution/workshops/new", WORKSHOP),
     ("/distribution/price-grids/", {ADMIN}),
     ("/mobile-units/", {ADMIN}),
+    ("/distribution/tours/", WORKSHOP),        # the tours at the office (not the Animateur's)
     ("/dashboard/", {ADMIN, AGENT, "agent.espacesud"}),   # a Partenaire needs an organisation (tested apart)
 ]
 

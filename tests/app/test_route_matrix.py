@@ -164,6 +164,12 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/mobile-units/": {"GET": rights(ADMIN), "POST": rights(ADMIN)},      # list and add
     "/mobile-units/<int(min=1, max=2147483647):unit_id>/rename": {"POST": rights(ADMIN)},
     "/mobile-units/<int(min=1, max=2147483647):unit_id>/retire": {"POST": rights(ADMIN)},
+    # « Tournées » at the office (issue 20): the tours, a tour's records and settling them; a lost device, Admin
+    "/distribution/tours/": {"GET": rights(WORKSHOP)},
+    "/distribution/tours/<int(min=1, max=2147483647):tour_id>": {"GET": rights(WORKSHOP)},
+    "/distribution/tours/<int(min=1, max=2147483647):tour_id>/actions/<string(minlength=36, maxlength=36):action_key>/resolve":
+        {"POST": rights(WORKSHOP)},
+    "/distribution/tours/<int(min=1, max=2147483647):tour_id>/lost": {"POST": rights(ADMIN)},
     # --- households (pages)
     "/households/": {"GET": rights(ELIGIBILITY)},
     "/households/new": {"GET": rights(ELIGIBILITY), "POST": rights(ELIGIBILITY)},
@@ -266,13 +272,14 @@ TABLE: dict[str, dict[str, Expect]] = {
     "/api/v1/bookings/<int(min=1, max=2147483647):booking_id>.ics": {"GET": rights(WORKSHOP | DECIDERS | {"prescripteur"}, ESPACE_SUD)},
     "/api/v1/bookings/<int(min=1, max=2147483647):booking_id>/attendance": {"POST": rights(BOOKERS)},
     "/api/v1/indicators": {"GET": rights(DASHBOARD)},
-    "/api/v1/tours": {"POST": rights(TOURS)},
+    "/api/v1/tours": {"POST": rights(TOURS), "GET": rights(WORKSHOP)},      # download; the office's list
     "/api/v1/tours/options": {"GET": rights(TOURS)},
     "/api/v1/tours/<int(min=1, max=2147483647):tour_id>": {"GET": rights(TOURS)},
     "/api/v1/tours/<int(min=1, max=2147483647):tour_id>/sync": {"POST": rights(TOURS)},
     "/api/v1/tours/<int(min=1, max=2147483647):tour_id>/actions": {"GET": rights(TOURS)},
     "/api/v1/tours/<int(min=1, max=2147483647):tour_id>/actions/<string(minlength=36, maxlength=36):action_key>/resolve":
         {"POST": rights(TOURS)},
+    "/api/v1/tours/<int(min=1, max=2147483647):tour_id>/lost": {"POST": rights(ADMIN)},
     "/api/v1/mobile-units": {"GET": rights(ADMIN), "POST": rights(ADMIN)},
     "/api/v1/mobile-units/<int(min=1, max=2147483647):unit_id>/retire": {"POST": rights(ADMIN)},
 }
