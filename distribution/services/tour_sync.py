@@ -172,7 +172,9 @@ def _close(ctx: Context, data: dict) -> dict:
     tour = ctx.tour
     invoices = ctx.session.execute(select(Invoice).where(Invoice.tour_id == tour.id)
                                    .order_by(Invoice.unit_position)).scalars().all()
-    tour.status, tour.closed_at, tour.closed_by_id = TourStatus.CLOSED.value, ctx.recorded_at, ctx.actor.id
+    if tour.status != TourStatus.LOST.value:        # a lost device's late closure keeps it « lost »
+        tour.status = TourStatus.CLOSED.value
+    tour.closed_at, tour.closed_by_id = ctx.recorded_at, ctx.actor.id
     tour.closure = {**closure_ticket(reference=tour.reference, unit=tour.unit.code if tour.unit else None,
                                      closed_at=to_local(ctx.recorded_at).isoformat(timespec="seconds"),
                                      actions=tour.last_seq + 1, invoices=invoices), "note": d["note"]}

@@ -105,6 +105,9 @@ class MobileTourSession(Model):
     tour_id: Mapped[int] = mapped_column(ForeignKey("mobile_tour.id"), primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("workshop_session.id"), primary_key=True, index=True)
 
+    def __str__(self) -> str:
+        return f"Étape : atelier n° {self.session_id}"
+
 
 class MobileTourReservation(Model):
     """A reserved device loaded in the van for a tour."""
@@ -113,6 +116,9 @@ class MobileTourReservation(Model):
 
     tour_id: Mapped[int] = mapped_column(ForeignKey("mobile_tour.id"), primary_key=True)
     reservation_id: Mapped[int] = mapped_column(ForeignKey("reservation.id"), primary_key=True, index=True)
+
+    def __str__(self) -> str:
+        return f"Appareil chargé : réservation n° {self.reservation_id}"
 
 
 class TourAction(Model):
