@@ -1,9 +1,12 @@
 """The dashboard's tables, each aggregated in SQL: stock (state × category, grade, site, ageing),
 flow (per month; median and 90th percentile time per stage and from reception to handover),
 households (requests by status; validated and equipped per EPCI, commune and tier; waiting time),
-workshops, internet access, environment and money. Filters and scoping as in reporting.indicators,
+workshops (and the mobile workshops by year, the households reached on tour by commune), internet
+access, environment and money. Filters and scoping as in reporting.indicators,
 whose figures come from the summaries; the other tables read the records (reporting.records)."""
 from __future__ import annotations
+
+import unicodedata
 
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.dialects.postgresql import INTERVAL
@@ -12,7 +15,8 @@ from sqlalchemy.orm import Session
 from core.clock import utcnow
 from core.territory import Commune, Epci
 from distribution.models import Booking, Invoice, Reservation, WorkshopSession
-from distribution.vocabulary import BookingGroup, InternetAccess
+from distribution.tour.models import WorkshopWalkIn
+from distribution.vocabulary import BookingGroup, BookingStatus, InternetAccess
 from eligibility.models import Household, Request
 from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State, StateGroup
@@ -29,12 +33,23 @@ from reporting.records import (
     handed_over_reservations,
     handovers,
     median_of,
+    mobile_sessions_held,
     percentile_of,
     scope_devices,
     sessions_held,
+    tour_reach_by_commune,
 )
 from reporting.tables import Table
-from reporting.vocabulary import INDICATOR, INDICATORS, indicator_figure, month_label
+from reporting.vocabulary import (
+    INDICATOR,
+    INDICATORS,
+    MOBILE_BY_YEAR,
+    TOUR_HOUSEHOLDS,
+    Figure,
+    Kind,
+    indicator_figure,
+    month_label,
+)
 
 # Martinique is UTC−4 all year (no daylight saving): a month in Martinique time is the UTC month
 # of the instant shifted by four hours.
@@ -43,6 +58,12 @@ def month_of(column, dialect: str):
         return func.to_char(column - literal("4 hours").cast(INTERVAL()), "YYYY-MM")
     return func.strftime("%Y-%m", column, "-4 hours")
 
+
+def year_of(column, dialect: str):
+    """The Martinique year of an instant, as text (« 2026 »)."""
+    if dialect == "postgresql":
+        return func.to_char(column - literal("4 hours").cast(INTERVAL()), "YYYY")
+    return func.strftime("%Y", column, "-4 hours")
 
 
 
@@ -215,6 +236,7 @@ def workshop_and_access_tables(session: Session, f: Filters, figures: dict, now=
                             [[INDICATOR["workshop_sessions"], figures["workshop_sessions"]], ["Places réservées", booked],
                              *([INDICATOR[key], indicator_figure(figures, key)]
                                for key in ("workshop_attendance_rate", "satisfaction_avg"))]))
+        tables += mobile_tables(session, f, now)
     kinds = dict(session.execute(handed_over_reservations(f, Reservation.internet_access, func.count())
                                  .group_by(Reservation.internet_access)).all())
     tables.append(Table("internet", "Accès à internet des foyers équipés", ["Accès", "Foyers"],
@@ -225,6 +247,52 @@ def workshop_and_access_tables(session: Session, f: Filters, figures: dict, now=
                         {"kind": "bar", "items": [(InternetAccess.label_of(k), kinds.get(k, 0)) for k in InternetAccess.values()]},
                         sheet="Accès à internet"))
     return tables
+
+
+def mobile_tables(session: Session, f: Filters, now) -> list[Table]:
+    """« Ateliers mobiles par année » (sessions held, booked seats, present, absent, attendance
+    rate, walk-ins, by Martinique year) and « Foyers touchés en tournée par commune » (households
+    present at a mobile workshop, handed a device on tour, walk-ins, and the total counting a
+    household once: its sum is ``households_reached_on_tour``). Not a donor's: call it without a
+    donor filter."""
+    year = year_of(WorkshopSession.starts_at, session.get_bind().dialect.name).label("year")
+    held = mobile_sessions_held(f, WorkshopSession.id.label("id"), year, now=now).subquery()
+    sessions = dict(session.execute(select(held.c.year, func.count()).group_by(held.c.year)).all())
+    seats = {y: (int(s or 0), int(a or 0), int(n or 0)) for y, s, a, n in session.execute(
+        select(held.c.year, func.sum(case((Booking.status.in_(BookingGroup.SEATED), 1), else_=0)),
+               func.sum(case((Booking.status == BookingStatus.ATTENDED.value, 1), else_=0)),
+               func.sum(case((Booking.status == BookingStatus.NO_SHOW.value, 1), else_=0)))
+        .select_from(held).join(Booking, Booking.session_id == held.c.id).group_by(held.c.year)).all()}
+    walk_ins = dict(session.execute(select(held.c.year, func.count()).select_from(held)
+                                    .join(WorkshopWalkIn, WorkshopWalkIn.session_id == held.c.id)
+                                    .group_by(held.c.year)).all())
+    by_year = []
+    for y in sorted(sessions):
+        seated, attended, no_show = seats.get(y, (0, 0, 0))
+        rate = round(attended / (attended + no_show), 4) if attended + no_show else None
+        by_year.append([str(y), sessions[y], seated, attended, no_show, Figure(rate, Kind.RATE), walk_ins.get(y, 0)])
+
+    reached = tour_reach_by_commune(session, f, now)
+    places = {code: (name, epci) for code, name, epci in session.execute(
+        select(Commune.insee_code, Commune.name, Epci.short_name).join(Epci, Epci.id == Commune.epci_id)
+        .where(Commune.insee_code.in_(list(reached)))).all()} if reached else {}
+    communes = sorted(reached, key=lambda code: (_sortable(places[code][0]), code))
+    by_commune = [[*places[c], reached[c][0], reached[c][1], reached[c][3], reached[c][2] + reached[c][3]]
+                  for c in communes]
+    title, columns, sheet = MOBILE_BY_YEAR
+    tour_title, tour_columns, tour_sheet = TOUR_HOUSEHOLDS
+    return [
+        Table("mobile_by_year", title, columns, by_year,
+              {"kind": "bar", "items": [(row[0], row[1]) for row in by_year]}, sheet=sheet),
+        Table("tour_households_commune", tour_title, tour_columns, by_commune,
+              {"kind": "tiles", "values": {c: reached[c][2] + reached[c][3] for c in communes}}, sheet=tour_sheet),
+    ]
+
+
+def _sortable(name: str) -> str:
+    """A commune's name as French readers sort it: accents and case aside (« Le Lamentin »
+    between « Le François » and « Le Lorrain »)."""
+    return "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c)).casefold()
 
 
 def indicator_rows(figures: dict, keys: tuple[str, ...]) -> list[list]:

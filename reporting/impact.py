@@ -26,6 +26,8 @@ GROUPS = [
                    "devices_recycled"]),
     ("Foyers", ["households_validated", "households_equipped", "median_days_reception_to_handover"]),
     ("Ateliers", ["workshop_sessions", "workshop_attendance_rate", "satisfaction_avg"]),
+    ("Ateliers mobiles et tournées", ["mobile_sessions", "mobile_attendance_rate", "mobile_walk_ins",
+                                      "handovers_on_tour", "households_reached_on_tour"]),
     ("Accès à internet", ["internet_access_rate", "internet_offer_referrals"]),
     ("Environnement et argent", ["weight_reused_kg", "weight_recycled_kg", "reference_value_total", "paid_total",
                                  "aide_solidaire_total"]),

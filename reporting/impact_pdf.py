@@ -227,6 +227,9 @@ def _definitions(data: dict) -> list:
         "qu'elle ne peut pas être calculée, faute de valeur précédente ou parce que celle-ci est nulle.",
         "Les foyers et les remises d'appareils sont rattachés à l'EPCI de la commune du foyer ; les appareils "
         "collectés, à l'EPCI du site de collecte.",
+        "Les ateliers mobiles sont rattachés à l'EPCI de la commune de l'étape ; les foyers touchés en tournée "
+        "(présents à un atelier mobile ou ayant reçu un appareil en tournée, comptés une fois, plus les participants "
+        "sans inscription), à celui de leur commune de résidence.",
         "Un « — » à la place d'une valeur signale un indicateur non disponible pour ce périmètre, par exemple "
         "les foyers validés et les ateliers, qui ne se rattachent à aucun donateur.",
         "Ce rapport ne présente que des totaux : aucune donnée ne permet d'identifier un foyer.",

@@ -3,8 +3,9 @@ from the summaries of ``reporting.summaries``: the same figures as ``reporting.r
 from the records (the tests and ``flask reporting verify`` hold them to it), in a few small reads.
 
 The filters mean what ``reporting.records`` says (device events follow the collection's donor
-and site, handovers the household's EPCI and the device's donor). Workshops are read from the
-records: a few thousand sessions.
+and site, handovers the household's EPCI and the device's donor). Workshops, mobile workshops and
+tours are read from the records (``reporting.records.workshop_figures``, ``mobile_figures``): a few
+thousand sessions.
 
 The summaries count by Martinique day (UTC−4). A period whose bounds are not Martinique midnights
 at UTC−4 (before 1981, when the island's offset was another) is computed from the records.
@@ -26,6 +27,7 @@ from reporting.records import (
     counted_event,
     indicators_from_records,
     median_of,
+    mobile_figures,
     stock_from_records,
     workshop_figures,
 )
@@ -148,7 +150,7 @@ def indicators(session: Session, f: Filters, *, now=None) -> dict:
                   handed=(distributed, _kilograms(weight_reused_g), reference_total, paid_total, aide_total),
                   median_wait=median_wait, stock=stock_by_state(session, f), validated=validated,
                   equipped_by_epci=equipped_by_epci, workshops=workshop_figures(session, f, now),
-                  internet=(recorded, connected, referrals))
+                  internet=(recorded, connected, referrals), mobile=mobile_figures(session, f, now))
 
 
 def _kilograms(grams) -> Decimal | None:

@@ -10,10 +10,14 @@ What the filters mean:
 - handovers (distributed, equipped, money, internet, weight reused, waiting times): the EPCI is
   the household's; the donor is the one whose device was handed over;
 - households validated and workshops are not attributable to a donor: null under a donor filter.
-  Workshops follow the EPCI of the session's commune and the topic of the category.
+  Workshops follow the EPCI of the session's commune and the topic of the category;
+- mobile workshops (``mobile_stop`` sessions) likewise; handovers on tour (an invoice with its
+  tour) as every handover; households reached on tour follow their residence commune (a walk-in,
+  the commune they gave), the session's topic or the device's category, and are nobody's donation.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, literal, select, union_all
@@ -22,7 +26,8 @@ from sqlalchemy.orm import Session
 from core.clock import utcnow
 from core.territory import Commune, Epci
 from distribution.models import Booking, Invoice, Reservation, WorkshopSession
-from distribution.vocabulary import BookingStatus, ReservationStatus, topic_for_category
+from distribution.tour.models import WorkshopWalkIn
+from distribution.vocabulary import BookingStatus, ReservationStatus, VenueKind, topic_for_category
 from eligibility.models import Household, Request
 from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State
@@ -31,6 +36,8 @@ from reporting.filters import Filters, with_sites
 
 EPCI_NAMES = ("CACEM", "CAP Nord", "Espace Sud")
 CENT = Decimal("0.01")
+MOBILE_KEYS = ("mobile_sessions", "mobile_attendance_rate", "mobile_walk_ins", "handovers_on_tour",
+               "households_reached_on_tour")
 
 
 def days_between(later, earlier, dialect: str):
@@ -172,6 +179,16 @@ def sessions_held(f: Filters, *columns, now=None):
     return stmt
 
 
+def mobile_sessions_held(f: Filters, *columns, now=None):
+    """The mobile workshops (``mobile_stop``) held in the period, as ``sessions_held``."""
+    return sessions_held(f, *columns, now=now).where(WorkshopSession.venue_kind == VenueKind.MOBILE_STOP.value)
+
+
+def handovers_on_tour(f: Filters, *columns):
+    """The handovers (``handovers``: one invoice each, credit notes or not) made on a tour."""
+    return handovers(f, *columns).where(Invoice.tour_id.is_not(None))
+
+
 # --- the indicators -------------------------------------------------------------------------------
 
 def stock_from_records(session: Session, f: Filters) -> dict[str, int]:
@@ -212,6 +229,70 @@ def workshop_figures(session: Session, f: Filters, now) -> tuple[int | None, flo
     attended, no_show = int(attended or 0), int(no_show or 0)
     attendance_rate = round(attended / (attended + no_show), 4) if attended + no_show else None
     return sessions, attendance_rate, round(float(satisfaction), 2) if satisfaction is not None else None
+
+
+def tour_reach_by_commune(session: Session, f: Filters, now) -> dict[str, tuple[int, int, int, int]]:
+    """{residence commune (INSEE): (households present at a mobile workshop, households handed a
+    device on tour, those households counted once, walk-ins)} for the communes reached in the
+    period. A household is counted where it lives and under the EPCI of that commune, whatever
+    the stop's commune; the category is the workshop's topic or the device's. Not a donor's:
+    call it without a donor filter."""
+    anywhere = replace(f, epci_id=None, epci_site_ids=None)      # the EPCI is the household's
+    held = mobile_sessions_held(anywhere, WorkshopSession.id, now=now)
+    present = (select(Booking.household_id.label("household_id"), literal(1).label("by_workshop"),
+                      literal(0).label("by_handover"))
+               .where(Booking.status == BookingStatus.ATTENDED.value, Booking.session_id.in_(held)))
+    handed = handovers_on_tour(f, Invoice.household_id.label("household_id"), literal(0).label("by_workshop"),
+                               literal(1).label("by_handover"))
+    people = union_all(present, handed).subquery()
+    households = (select(people.c.household_id, func.max(people.c.by_workshop).label("by_workshop"),
+                         func.max(people.c.by_handover).label("by_handover"))
+                  .group_by(people.c.household_id).subquery())
+    scope = [Commune.epci_id == f.epci_id] if f.epci_id is not None else []
+    rows = session.execute(
+        select(Household.commune_insee, func.sum(households.c.by_workshop), func.sum(households.c.by_handover),
+               func.count())
+        .select_from(households).join(Household, Household.id == households.c.household_id)
+        .join(Commune, Commune.insee_code == Household.commune_insee).where(*scope)
+        .group_by(Household.commune_insee)).all()
+    walk_ins = dict(session.execute(
+        select(WorkshopWalkIn.commune_insee, func.count())
+        .join(Commune, Commune.insee_code == WorkshopWalkIn.commune_insee)
+        .where(WorkshopWalkIn.session_id.in_(held), *scope).group_by(WorkshopWalkIn.commune_insee)).all())
+    reached = {code: (int(w or 0), int(h or 0), int(n), int(walk_ins.get(code, 0))) for code, w, h, n in rows}
+    for code, n in walk_ins.items():
+        reached.setdefault(code, (0, 0, 0, int(n)))
+    return reached
+
+
+def mobile_figures(session: Session, f: Filters, now) -> dict:
+    """The mobile workshop's figures of ``GET /api/v1/indicators``, read from the records (a few
+    thousand sessions and tours), for both computations: mobile workshops held (not cancelled),
+    their attendance rate (present ÷ present and absent among their bookings; walk-ins are not
+    booked) and walk-ins, by the session's EPCI and topic; handovers on tour, as every handover;
+    households reached on tour (``tour_reach_by_commune``). Only the handovers belong to a donor:
+    the rest is None under a donor filter."""
+    on_tour = int(session.execute(handovers_on_tour(f, func.count())).scalar_one())
+    if f.donor_id is not None:
+        return {"mobile_sessions": None, "mobile_attendance_rate": None, "mobile_walk_ins": None,
+                "handovers_on_tour": on_tour, "households_reached_on_tour": None}
+    held = mobile_sessions_held(f, WorkshopSession.id, now=now)
+    sessions = session.execute(mobile_sessions_held(f, func.count(), now=now)).scalar_one()
+    attended, no_show = session.execute(
+        select(func.sum(case((Booking.status == BookingStatus.ATTENDED.value, 1), else_=0)),
+               func.sum(case((Booking.status == BookingStatus.NO_SHOW.value, 1), else_=0)))
+        .where(Booking.session_id.in_(held))).one()
+    attended, no_show = int(attended or 0), int(no_show or 0)
+    walk_ins = session.execute(select(func.count()).select_from(WorkshopWalkIn)
+                               .where(WorkshopWalkIn.session_id.in_(held))).scalar_one()
+    reached = tour_reach_by_commune(session, f, now)
+    return {
+        "mobile_sessions": int(sessions),
+        "mobile_attendance_rate": round(attended / (attended + no_show), 4) if attended + no_show else None,
+        "mobile_walk_ins": int(walk_ins),
+        "handovers_on_tour": on_tour,
+        "households_reached_on_tour": sum(n + walk for _w, _h, n, walk in reached.values()),
+    }
 
 
 def money(value) -> str:
@@ -264,15 +345,15 @@ def indicators_from_records(session: Session, f: Filters, *, now=None) -> dict:
     return answer(f, counts={name: n for name, (n, _kg) in counted.items()}, weight_recycled=counted["recycled"][1],
                   handed=handed[:5], median_wait=median_wait, stock=stock_from_records(session, f), validated=validated,
                   equipped_by_epci=equipped_by_epci, workshops=(sessions, attendance_rate, satisfaction),
-                  internet=(recorded, connected, referrals))
+                  internet=(recorded, connected, referrals), mobile=mobile_figures(session, f, now))
 
 
 def answer(f: Filters, *, counts: dict, weight_recycled, handed: tuple, median_wait, stock: dict, validated,
-           equipped_by_epci: dict, workshops: tuple, internet: tuple) -> dict:
+           equipped_by_epci: dict, workshops: tuple, internet: tuple, mobile: dict) -> dict:
     """The API's figures (``GET /api/v1/indicators``) from what either computation found:
     ``counts`` by counted event, ``handed`` (handovers, weight, reference value, paid, aide
     solidaire), ``workshops`` (sessions, attendance rate, satisfaction), ``internet``
-    (recorded, connected, referrals)."""
+    (recorded, connected, referrals), ``mobile`` (``mobile_figures``)."""
     distributed, weight_reused, reference_total, paid_total, aide_total = handed
     recorded, connected, referrals = internet
     return {
@@ -297,6 +378,7 @@ def answer(f: Filters, *, counts: dict, weight_recycled, handed: tuple, median_w
         "paid_total": money(paid_total),
         "aide_solidaire_total": money(aide_total),
         "median_days_reception_to_handover": median_wait,
+        **{key: mobile[key] for key in MOBILE_KEYS},
     }
 
 

@@ -72,8 +72,22 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("paid_total", "Total payé par les foyers", Kind.MONEY),
     Indicator("aide_solidaire_total", "Aide solidaire totale", Kind.MONEY),
     Indicator("median_days_reception_to_handover", "Délai médian de la réception à la remise", Kind.DAYS),
+    Indicator("mobile_sessions", "Ateliers mobiles tenus", Kind.COUNT),
+    Indicator("mobile_attendance_rate", "Taux de présence aux ateliers mobiles", Kind.RATE),
+    Indicator("mobile_walk_ins", "Participants sans inscription aux ateliers mobiles", Kind.COUNT),
+    Indicator("handovers_on_tour", "Appareils remis en tournée", Kind.COUNT),
+    Indicator("households_reached_on_tour", "Foyers touchés en tournée", Kind.COUNT),
 )
 INDICATOR = {indicator.key: indicator for indicator in INDICATORS}
+
+
+# The mobile workshop's tables on the dashboard (title, columns, short XLSX sheet name).
+MOBILE_BY_YEAR = ("Ateliers mobiles par année",
+                  ["Année", "Ateliers", "Places réservées", "Présents", "Absents", "Taux de présence",
+                   "Participants sans inscription"], None)
+TOUR_HOUSEHOLDS = ("Foyers touchés en tournée par commune",
+                   ["Commune", "EPCI", "Par un atelier", "Par une remise", "Participants sans inscription", "Total"],
+                   "Foyers touchés en tournée")
 
 
 def _number(value) -> Decimal | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core.clock import utcnow
-from distribution.models import WorkshopSession
+from distribution.models import Booking, WorkshopSession
 from distribution.services.handover import handover
 from distribution.services.reservations import reserve
 from distribution.services.workshops import record_attendance
@@ -150,3 +150,99 @@ def build_spread(app, session) -> dict:
         record_attendance(session, animateur, result.booking.id, attended=attended, satisfaction=score)
     return {"donors": {"A": shop_a["donor"], "B": donor_b}, "shops": {"A": shop_a, "B": shop_b},
             "results": results, "sessions": sessions}
+
+
+TOUR_DEVICE_KEY = "5f0c8a53-2f4e-4d57-9b8e-6f1f0e0a7c21"
+
+
+def build_tours(app, session, shop: dict) -> dict:
+    """Yesterday's mobile workshops (Martinique time), played through the services with the clock
+    at each moment, as the « Tournée » page sends them (``download_tour`` at 6:00, ``apply_batch``
+    at 18:00): unit M1 takes out three stops and two laptops of ``shop`` reserved by Macouba
+    households E and F (validated and reserved at 5:00).
+
+    - Macouba (CAP Nord, computer, 9:00): A present (5), B absent, C booked and never marked, D
+      (living in Fort-de-France, CACEM) present; walk-ins from Macouba and Grand'Rivière; E handed
+      a laptop on tour and booked there, then marked present; F handed a laptop on tour alone.
+    - Sainte-Anne (Espace Sud, smartphone, 14:00): H present (4); a walk-in from Le Marin.
+    - Le Marin (Espace Sud, tablet, 16:30): J present, a walk-in from Le Marin, then the session
+      cancelled at 19:00: none of it counts.
+    And a mobile stop at Macouba a week later, K booked: not held yet.
+
+    Held: 2 sessions, 6 seats taken, 4 present, 1 absent, 3 walk-ins; 2 handovers on tour;
+    households reached: A, D, E, F, H and the 3 walk-ins."""
+    from datetime import datetime, time, timezone
+
+    from core.clock import MARTINIQUE, clock_set_to, local_today
+    from distribution.services.reservations import reserve
+    from distribution.services.tour_sync import apply_batch
+    from distribution.services.tours import Programme, download_tour
+    from distribution.services.workshops import book, cancel_session
+    from distribution.tour.models import MobileUnit
+    from distribution.tour.offline import OfflineDevice
+
+    day = local_today() - timedelta(days=1)
+
+    def at(hour: int, minute: int = 0):
+        return datetime.combine(day, time(hour, minute), MARTINIQUE).astimezone(timezone.utc)
+
+    def person(letter: str, commune: str):
+        n = ord(letter) - ord("A") + 1
+        return make_household(app, session, "prescripteur", commune_insee=commune, last_name=f"Tournée{letter}",
+                              first_name="Rose", phone=f"0696 55 00 {n:02d}")
+
+    def stop(commune: str, topic: str, hours: float):
+        return make_session(app, session, commune=commune, topic=topic, days=hours / 24, venue_kind="mobile_stop",
+                            venue_name=f"Bourg ({commune})")
+
+    tech = actor(app, "technicien")
+    with clock_set_to(at(5)):
+        session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+        session.commit()
+        macouba, sainte_anne, marin = stop("97215", "computer", 4), stop("97226", "smartphone", 9), \
+            stop("97217", "tablet", 11.5)
+        later = stop("97215", "computer", 7 * 24)
+        people = {letter: person(letter, commune) for letter, commune in (
+            ("A", "97215"), ("B", "97215"), ("C", "97215"), ("D", "97209"), ("H", "97226"), ("J", "97217"),
+            ("K", "97215"))}
+        bookings = {letter: book(session, tech, workshop.id, people[letter].id)
+                    for letter, workshop in (("A", macouba), ("B", macouba), ("C", macouba), ("D", macouba),
+                                             ("H", sainte_anne), ("J", marin), ("K", later))}
+        reservations = {}
+        for letter in ("E", "F"):
+            item = decide_request(session, actor(app, "admin"), create_request(
+                session, actor(app, "prescripteur"), person(letter, "97215"), "laptop"), "validate")
+            reservations[letter] = reserve(session, tech, item.id, stock_device(session, shop).asset_tag)
+    with clock_set_to(at(6)):
+        tour = download_tour(session, tech, tour_date=day, session_ids=[macouba.id, sainte_anne.id, marin.id],
+                             device_key=TOUR_DEVICE_KEY, settings=settings_for(app),
+                             programme=Programme("Rekonekt", None), unit="M1",
+                             reservation_ids=[reservations["E"].id, reservations["F"].id])
+    van = OfflineDevice(tour.snapshot)
+
+    def attendance(letter: str, attended: bool, satisfaction=None, *, booking_id=None, when=None):
+        return van.action("attendance", {"booking_id": booking_id or bookings[letter].id, "attended": attended,
+                                         "satisfaction": satisfaction}, when or at(9, 30))
+
+    def walk_in(workshop, name: str, commune: str, when):
+        return van.action("walk_in", {"session_id": workshop.id, "last_name": name, "first_name": None,
+                                      "commune_insee": commune, "phone": None, "satisfaction": 4}, when)
+
+    def send(actions):
+        results = apply_batch(session, tech, tour.id, {"device_key": TOUR_DEVICE_KEY, "format": 1,
+                                                       "actions": actions})["results"]
+        assert [r["outcome"] for r in results] == ["applied"] * len(actions), results
+
+    with clock_set_to(at(18)):
+        send([attendance("A", True, 5), attendance("B", False), attendance("D", True),
+              walk_in(macouba, "Passant", "97215", at(9, 40)), walk_in(macouba, "Voisin", "97211", at(9, 45)),
+              van.handover(reservations["E"].id, at(10), session_id=macouba.id),
+              van.handover(reservations["F"].id, at(10, 15)),
+              attendance("H", True, 4, when=at(14, 30)), walk_in(sainte_anne, "Marinoise", "97217", at(14, 40)),
+              attendance("J", True, when=at(16, 45)), walk_in(marin, "Annulé", "97217", at(16, 50))])
+        booked_e = session.execute(select(Booking).where(Booking.reservation_id == reservations["E"].id)).scalar_one()
+        send([attendance("E", True, 3, booking_id=booked_e.id, when=at(10, 30))])
+    with clock_set_to(at(19)):
+        cancel_session(session, tech, marin.id, reason="Étape annulée après coup")
+    return {"day": day, "tour": tour, "stops": {"Macouba": macouba, "Sainte-Anne": sainte_anne, "Le Marin": marin},
+            "later": later, "people": people, "reservations": reservations}

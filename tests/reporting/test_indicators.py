@@ -49,6 +49,12 @@ def test_indicators_match_the_scripted_scenario_exactly(app, session, scenario):
         "paid_total": "110.00",              # 50 € + 50 € + a 10 € charger
         "aide_solidaire_total": "460.00",
         "median_days_reception_to_handover": 15.0,
+        # No mobile workshop nor tour in this scenario (tests/reporting/test_mobile_indicators.py has them).
+        "mobile_sessions": 0,
+        "mobile_attendance_rate": None,
+        "mobile_walk_ins": 0,
+        "handovers_on_tour": 0,
+        "households_reached_on_tour": 0,
     }
 
 

@@ -25,7 +25,7 @@ from reporting.dashboard import dashboard
 from reporting.filters import Filters
 from reporting.vocabulary import Figure, Indicator
 from tests.helpers import bearer, login
-from tests.reporting.scenario import build_spread
+from tests.reporting.scenario import build_spread, build_tours
 
 START = date(2020, 1, 1)
 END = local_today() + timedelta(days=1)
@@ -41,7 +41,8 @@ ADDITIVE = {
                                    "devices_recycled", "households_validated", "households_equipped",
                                    "workshop_sessions", "internet_offer_referrals", "weight_reused_kg",
                                    "weight_recycled_kg", "reference_value_total", "paid_total",
-                                   "aide_solidaire_total"], True),
+                                   "aide_solidaire_total", "mobile_sessions", "mobile_walk_ins",
+                                   "handovers_on_tour", "households_reached_on_tour"], True),
     "stock_state_category": (1, None, None, False),
     "stock_grade": (1, None, None, False),
     "stock_site": (1, None, None, False),
@@ -54,6 +55,10 @@ ADDITIVE = {
     "households_tier": (1, None, None, True),
     "households_wait": (0, ["Remises"], None, True),
     "workshops": (1, None, ["workshop_sessions", "Places réservées"], True),
+    # The mobile workshops by year (not the rate) and the households reached on tour by commune.
+    "mobile_by_year": (1, ["Ateliers", "Places réservées", "Présents", "Absents", "Participants sans inscription"],
+                       None, True),
+    "tour_households_commune": (2, None, None, True),
     "internet": (1, None, ["Données mobiles uniquement", "Aucun accès à internet", "Box internet à domicile",
                            "Non renseigné", "internet_offer_referrals"], True),
     "environment": (1, None, None, True),
@@ -143,6 +148,7 @@ def spread_over_parts(parts: list[dict], key: str) -> int:
 @pytest.fixture
 def spread(app, session):
     data = build_spread(app, session)
+    data["tours"] = build_tours(app, session, data["shops"]["A"])     # yesterday's mobile workshops
     data["epci_ids"] = {e.short_name: e.id for e in session.query(Epci)}
     return data
 
@@ -162,7 +168,7 @@ def test_the_tables_add_up_over_the_donors(session, spread):
     # Households, requests and workshops are not a donor's: their tables are not shown per donor.
     for part in parts:
         assert not {"households_requests", "households_epci", "households_commune", "households_tier",
-                    "households_wait", "workshops"} & set(part)
+                    "households_wait", "workshops", "mobile_by_year", "tour_households_commune"} & set(part)
     device_tables = {k: t for k, t in whole.items() if k in parts[0]}
     assert assert_adds_up(device_tables, parts, "donateur") >= 10
     for key in ("stock_state_category", "stock_grade", "stock_site", "flow_monthly", "internet", "environment", "money"):
@@ -174,7 +180,7 @@ def test_the_tables_add_up_over_the_categories(session, spread):
     parts = [tables_of(session, Filters(START, END, category=c)) for c in CATEGORIES]
     assert assert_adds_up(whole, parts, "catégorie") == len(ADDITIVE)
     for key in ("stock_state_category", "flow_monthly", "households_requests", "households_tier", "workshops",
-                "internet", "money"):
+                "internet", "money", "mobile_by_year", "tour_households_commune"):
         assert spread_over_parts(parts, key) >= 2, key
 
 
@@ -194,23 +200,37 @@ def test_the_scenario_gives_the_expected_figures_under_each_filter(session, spre
         return tables_of(session, f)[key]
 
     every = Filters(START, END)
-    assert table(every, "households_tier").rows == [["Palier 1", 3], ["Palier 2", 1], ["Palier 3", 1]]
+    # Tour households E and F (Macouba, CAP Nord, tier 1) validated and equipped on tour.
+    assert table(every, "households_tier").rows == [["Palier 1", 5], ["Palier 2", 1], ["Palier 3", 1]]
     assert table(Filters(START, END, epci_id=epci["CACEM"]), "households_tier").rows == [["Palier 1", 2]]
-    assert table(Filters(START, END, epci_id=epci["CAP Nord"]), "households_tier").rows == [["Palier 2", 1]]
+    assert table(Filters(START, END, epci_id=epci["CAP Nord"]), "households_tier").rows == [["Palier 1", 2],
+                                                                                           ["Palier 2", 1]]
     assert table(Filters(START, END, epci_id=epci["Espace Sud"]), "households_tier").rows == [["Palier 1", 1],
                                                                                              ["Palier 3", 1]]
     assert table(Filters(START, END, category="smartphone"), "households_tier").rows == [["Palier 1", 1]]
     assert dict(table(Filters(START, END, donor_id=donor_a), "stock_site").rows) == {"Atelier Test": 2}
     assert dict(table(Filters(START, END, donor_id=donor_b), "stock_site").rows) == {"Atelier Sud": 2}
     assert dict(table(Filters(START, END, epci_id=epci["CAP Nord"]), "stock_site").rows) == {}
-    assert table(every, "households_epci").rows == [["CACEM", 2, 2], ["CAP Nord", 1, 1], ["Espace Sud", 2, 1]]
+    assert table(every, "households_epci").rows == [["CACEM", 2, 2], ["CAP Nord", 3, 3], ["Espace Sud", 2, 1]]
     assert table(Filters(START, END, epci_id=epci["Espace Sud"]), "households_epci").rows == [["Espace Sud", 2, 1]]
     assert dict(table(Filters(START, END, category="tablet"), "households_requests").rows)["Refusée"] == 1
     assert dict(table(every, "households_requests").rows) == {
-        "Déposée": 1, "Pièces demandées": 0, "Validée": 1, "Refusée": 1, "Équipé": 4}
+        "Déposée": 1, "Pièces demandées": 0, "Validée": 1, "Refusée": 1, "Équipé": 6}
     workshops = by_label(table(Filters(START, END, epci_id=epci["CACEM"]), "workshops"))
     assert (workshops["Ateliers tenus"], workshops["Places réservées"]) == (1, 2)
-    assert by_label(table(Filters(START, END, category="smartphone"), "workshops"))["Ateliers tenus"] == 1
+    # The Espace Sud session and the tour's smartphone stop at Sainte-Anne.
+    assert by_label(table(Filters(START, END, category="smartphone"), "workshops"))["Ateliers tenus"] == 2
+    # The mobile workshops by the stop's EPCI (Macouba, Sainte-Anne; Le Marin cancelled), the
+    # households reached by where they live (D, at Macouba, lives in Fort-de-France).
+    year = str(spread["tours"]["day"].year)
+    assert table(every, "mobile_by_year").rows[0][:5] + table(every, "mobile_by_year").rows[0][6:] == [
+        year, 2, 6, 4, 1, 3]
+    assert table(Filters(START, END, epci_id=epci["CAP Nord"]), "mobile_by_year").rows[0][:5] == [year, 1, 5, 3, 1]
+    assert table(Filters(START, END, epci_id=epci["CACEM"]), "mobile_by_year").rows == []
+    assert table(Filters(START, END, epci_id=epci["CACEM"]), "tour_households_commune").rows == [
+        ["Fort-de-France", "CACEM", 1, 0, 0, 1]]
+    assert [r[0] for r in table(Filters(START, END, category="smartphone"), "tour_households_commune").rows] == [
+        "Le Marin", "Sainte-Anne"]
     money = by_label(table(Filters(START, END, donor_id=donor_b), "money"))
     assert money["Total payé par les foyers"] != by_label(table(every, "money"))["Total payé par les foyers"]
 
