@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from core.clock import to_local
 from core.errors import Conflict, ValidationFailed
 from core.schemas import load
-from distribution.models import Invoice, Reservation
+from distribution.models import Invoice, Reservation, WorkshopSession
 from distribution.services.handover import HANDING_OVER, checked_payments
 from distribution.services.invoicing import LineIn
 from distribution.services.mobile_invoicing import register_mobile_invoice
@@ -68,9 +68,15 @@ def _workshop(printed: dict | None) -> dict | None:
 
 
 def register(session: Session, tour: MobileTour, user_id: int | None, data: dict) -> tuple[Invoice, Reservation]:
-    """Register the invoice alone (checked as § 3.4 says); MobileInvoiceRefused when it cannot be."""
+    """Register the invoice alone (checked as § 3.4 says); MobileInvoiceRefused when it cannot be.
+
+    The workshop session to book is locked before the unit and the invoice-chain counter, as the
+    office's handover locks it before the counter: taking the counter first, then waiting for a
+    session the office holds while it waits for the counter, was a deadlock."""
     d = load(HandoverData(), data)
     reservation, load_ = _loaded(session, tour, d)
+    if d["session_id"] is not None:
+        session.get(WorkshopSession, d["session_id"], with_for_update=True, populate_existing=True)
     request = reservation.request
     lines = _lines(tour, load_, d["accessories"])
     total = sum((l.unit_price_ttc * l.quantity for l in lines), Decimal("0.00"))

@@ -1,0 +1,121 @@
+"""A tour's sync under concurrency (issue 20, docs/mobile-tour-design.md § 3.2): the same batch
+sent twice at once is applied once, the other copy answering « repeat »; a handover synced while
+the office hands another device over on the same workshop session ends with both, without a
+deadlock (lock order: tour → reservation → workshop session → unit → invoice-chain counter, as the
+office takes reservation → session → counter). Both engines."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from distribution.models import Booking, Invoice
+from distribution.services import handover as office_handover
+from distribution.services import tour_handover, tour_sync
+from distribution.services.handover import handover
+from distribution.services.invoicing import verify_chain
+from distribution.services.tour_sync import apply_batch
+from distribution.services.tours import Programme, download_tour
+from distribution.tour.models import MobileUnit, TourAction
+from distribution.tour.offline import OfflineDevice as Van
+from tests.concurrency import values
+from tests.distribution.test_tour_handover_sync import KEY, MACOUBA, reserved_in_macouba
+from tests.helpers import actor, make_session, settings_for
+from core.clock import to_local, utcnow
+
+pytestmark = pytest.mark.concurrency
+
+
+@pytest.fixture
+def out(app, session, shop):
+    """Unit M1 out on tour at a Macouba stop under way, one device loaded; a coming session at
+    Macouba that the tour proposes and the office books too; a third household whose reservation
+    the office hands over."""
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    stop = make_session(app, session, commune=MACOUBA, days=-1 / 24, venue_kind="mobile_stop")
+    coming = make_session(app, session, commune=MACOUBA, days=3)
+    loaded = reserved_in_macouba(app, session, shop, "Chargée", "0696 40 40 41")
+    tour = download_tour(session, actor(app, "technicien"), tour_date=to_local(stop.starts_at).date(),
+                         session_ids=[stop.id], device_key=KEY, settings=settings_for(app),
+                         programme=Programme("Rekonekt", None), unit="M1", reservation_ids=[loaded.id],
+                         now=stop.starts_at - timedelta(hours=3))
+    office = reserved_in_macouba(app, session, shop, "Bureau", "0696 40 40 42")
+    return tour, coming, loaded, office
+
+
+def _sync(app, tour, batch):
+    return apply_batch(db.session, actor(app, "technicien"), tour.id, {"device_key": KEY, "format": 1, "actions": batch})
+
+
+def _meet_before_first(monkeypatch, module, name: str, contest) -> None:
+    """Each thread meets the others just before its first call of ``module.name`` (a row lock)."""
+    real, local = getattr(module, name), threading.local()
+
+    def meet_then_call(*args, **kwargs):
+        if not getattr(local, "met", False):
+            local.met = True
+            contest.meet_at_guard()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, meet_then_call)
+
+
+def test_the_same_batch_sent_twice_at_once_is_applied_once(app, session, race, out, monkeypatch):
+    tour, coming, loaded, _ = out
+    van = Van(tour.snapshot)
+    batch = [van.handover(loaded.id, utcnow() - timedelta(minutes=5), session_id=coming.id),
+             van.action("close", {"note": None}, utcnow() - timedelta(minutes=1))]
+    contest = race(2)
+    _meet_before_first(monkeypatch, tour_sync, "_locked_tour", contest)
+
+    def sending(index: int):
+        contest.meet_at_start()
+        return _sync(app, tour, batch)
+
+    answers = values(contest.run(sending))
+    for seq in (1, 2):       # each action applied by one copy, the other answering « repeat »
+        results = [r for answer in answers for r in answer["results"] if r["seq"] == seq]
+        assert sorted((r["outcome"], r["repeat"]) for r in results) == [("applied", False), ("applied", True)], answers
+    assert session.execute(select(func.count()).select_from(Invoice)).scalar_one() == 1
+    assert session.execute(select(func.count()).select_from(TourAction)).scalar_one() == 2
+    assert session.execute(select(func.count()).select_from(Booking)
+                           .where(Booking.reservation_id == loaded.id)).scalar_one() == 1
+    assert verify_chain(session) == []
+
+
+def test_a_tour_handover_and_an_office_handover_on_one_session_do_not_deadlock(app, session, race, out,
+                                                                                 monkeypatch):
+    tour, coming, loaded, office = out
+    batch = [Van(tour.snapshot).handover(loaded.id, utcnow() - timedelta(minutes=5), session_id=coming.id)]
+    contest = race(2)
+    real_book = office_handover.book_seat
+
+    def book_then_meet(*args, **kwargs):
+        # The office holds the session's row, then lingers before taking the invoice-chain
+        # counter: a sync that took the counter first and then waited for the session would wait
+        # for the office while the office waits for it.
+        booking = real_book(*args, **kwargs)
+        contest.meet_at_guard()
+        time.sleep(0.5)
+        return booking
+
+    _meet_before_first(monkeypatch, tour_handover, "register", contest)
+    monkeypatch.setattr(office_handover, "book_seat", book_then_meet)
+
+    def working(index: int):
+        contest.meet_at_start()
+        if index == 0:
+            return _sync(app, tour, batch)["results"][0]["outcome"]
+        return handover(db.session, actor(app, "technicien"), office.id, settings_for(app), payment_method="cash",
+                        workshop_session_id=coming.id).invoice.number
+
+    synced, issued = values(contest.run(working))
+    assert synced == "applied" and issued.startswith("F-")
+    assert session.execute(select(func.count()).select_from(Booking)
+                           .where(Booking.session_id == coming.id)).scalar_one() == 2
+    assert verify_chain(session) == []
