@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import to_local
@@ -131,6 +132,14 @@ def apply_effects(session: Session, tour: MobileTour, user_id: int | None, invoi
     held = _why_held(reservation, recorded_at, invoice.number)
     if held is not None and not force:
         raise held
+    if force:
+        other = session.execute(select(Reservation).where(Reservation.device_id == device.id,
+                                                          Reservation.status == ReservationStatus.ACTIVE.value,
+                                                          Reservation.id != reservation.id)).scalars().first()
+        if other is not None:
+            raise Conflict(f"L'appareil {device.asset_tag} est réservé pour un autre foyer (réservation n° {other.id}) "
+                           f": libérez cette réservation, puis Appliquer la remise ; sinon émettez un avoir sur la "
+                           f"facture {invoice.number}.")
     if force and device.state == State.IN_STOCK.value and device.missing_since is None:
         apply_transition(session, device, State.RESERVED, user_id=user_id, now=recorded_at, context=RESERVING,
                          note=f"Régularisation de la tournée {tour.reference}.")

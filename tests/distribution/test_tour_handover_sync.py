@@ -200,3 +200,32 @@ def test_closing_the_tour_frees_the_unit_and_chains_a_closing_ticket(app, sessio
     late = van.action("attendance", {"booking_id": 1, "attended": True}, now)
     [refused] = send(app, session, tour, [late])
     assert refused["outcome"] == "refused" and "terminée" in refused["message"]
+
+
+def test_applying_a_held_handover_is_refused_while_another_reservation_holds_the_device(app, session, out):
+    tour, _, first, _ = out
+    action = Van(tour.snapshot).handover(first.id, utcnow() - timedelta(minutes=5))
+    release(session, actor(app, "admin"), first.id, reason="Foyer injoignable")
+    elsewhere = make_household(app, session, "prescripteur", commune_insee="97213", last_name="Ailleurs",
+                               first_name="Rose", phone="0696 20 20 23")
+    item = decide_request(session, actor(app, "admin"), create_request(session, actor(app, "prescripteur"),
+                                                                       elsewhere, "laptop"), "validate")
+    other = reserve(session, actor(app, "technicien"), item.id, first.device.asset_tag)
+    [result] = send(app, session, tour, [action])
+    assert result["outcome"] == "conflict"
+
+    number = action["data"]["invoice"]["number"]
+    with pytest.raises(Conflict) as refused:
+        resolve(session, actor(app, "technicien"), tour.id, action["key"], {"decision": "apply"})
+    assert refused.value.message == (
+        f"L'appareil {first.device.asset_tag} est réservé pour un autre foyer (réservation n° {other.id}) : libérez "
+        f"cette réservation, puis Appliquer la remise ; sinon émettez un avoir sur la facture {number}.")
+    session.expire_all()
+    assert session.get(Device, first.device_id).state == "reserved"
+    assert (session.get(Reservation, other.id).status, session.get(Reservation, first.id).status) == (
+        "active", "released")
+    assert session.get(TourAction, session.execute(select(TourAction.id)).scalar_one()).outcome == "conflict"
+
+    release(session, actor(app, "admin"), other.id, reason="Appareil remis en tournée")
+    assert resolve(session, actor(app, "technicien"), tour.id, action["key"], {"decision": "apply"}).outcome == "resolved"
+    assert session.get(Device, first.device_id).state == "distributed"
