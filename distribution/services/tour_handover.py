@@ -84,6 +84,12 @@ def register(session: Session, tour: MobileTour, user_id: int | None, data: dict
     payments = checked_payments(None, [{"method": p["method"], "amount": str(p["amount"])} for p in d["payments"]],
                                 total)
     printed = d["invoice"]
+    workshop = _workshop(printed["workshop"])
+    if (workshop or {}).get("session_id") != d["session_id"]:
+        shown = lambda key: f"n° {key}" if key is not None else "aucun"    # noqa: E731
+        raise ValidationFailed({"invoice.workshop": [
+            f"Facture {printed['number']} : l'atelier imprimé ({shown((workshop or {}).get('session_id'))}) n'est pas "
+            f"celui de l'inscription demandée ({shown(d['session_id'])})."]})
     invoice = register_mobile_invoice(
         session, unit=tour.unit, tour=tour, number=printed["number"], issued_at=printed["issued_at"],
         unit_position=printed["unit_position"], unit_previous_hash=printed["unit_previous_hash"],
@@ -92,7 +98,7 @@ def register(session: Session, tour: MobileTour, user_id: int | None, data: dict
         vat_regime=tour.snapshot["vat_regime"], seller=tour.snapshot["seller"],
         buyer_name=load_["household"]["buyer_name"], buyer_address=load_["household"]["buyer_address"],
         price_grid_id=tour.snapshot["price_grid"]["id"], tier=load_["tier"],
-        reference_value=Decimal(load_["reference_value"]), workshop=_workshop(printed["workshop"]), booking_id=None,
+        reference_value=Decimal(load_["reference_value"]), workshop=workshop, booking_id=None,
         user_id=user_id)
     session.flush()
     return invoice, reservation

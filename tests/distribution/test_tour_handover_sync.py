@@ -229,3 +229,18 @@ def test_applying_a_held_handover_is_refused_while_another_reservation_holds_the
     release(session, actor(app, "admin"), other.id, reason="Appareil remis en tournée")
     assert resolve(session, actor(app, "technicien"), tour.id, action["key"], {"decision": "apply"}).outcome == "resolved"
     assert session.get(Device, first.device_id).state == "distributed"
+
+
+def test_a_handover_whose_printed_workshop_is_not_the_one_booked_is_refused(app, session, out):
+    tour, workshop, first, second = out
+    van = Van(tour.snapshot)
+    unprinted = van.handover(first.id, utcnow() - timedelta(minutes=5))          # the invoice prints no workshop
+    unprinted["data"]["session_id"] = workshop.id                                 # yet asks to book the stop
+    [result] = send(app, session, tour, [unprinted])
+    number = unprinted["data"]["invoice"]["number"]
+    assert (result["outcome"], result["message"]) == (
+        "refused", f"Facture {number} : l'atelier imprimé (aucun) n'est pas celui de l'inscription demandée "
+                   f"(n° {workshop.id}).")
+    assert session.execute(select(func.count()).select_from(Invoice)).scalar() == 0
+    assert session.execute(select(func.count()).select_from(Booking)).scalar() == 0
+    assert session.get(Device, first.device_id).state == "reserved"
