@@ -247,3 +247,44 @@ def test_a_device_released_while_offline_shows_the_conflict_and_keeps_the_record
     session.expire_all()
     assert session.get(Device, reservation.device_id).state == "distributed"
     walk.finish()
+
+
+def config_text(page, key: str) -> str:
+    """A message of the page as its template gives it (French once the catalog has it)."""
+    return page.evaluate(f"JSON.parse(document.getElementById('tour-config').textContent).text.{key}")
+
+
+def test_a_second_tab_never_replaces_the_tour_kept_on_the_device(journey, session, app):
+    """Two tabs on /tour/: one downloads the tour and records; the other, still showing the form,
+    downloads too. Its download would have wiped the first tour's records not yet sent: it is
+    refused before reaching the server, and the kept tour is shown."""
+    shop = make_workshop(session)
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    a_stop_today(app, session, 1)
+    reserved(app, session, shop, "Remise-Un", "0696 40 40 41")
+    walk = journey("technicien")
+    other = walk.context.new_page()
+    other.goto(walk.url("/tour/"))
+    other.wait_for_selector("#tour-unit")
+    # The worker the second tab installed controls it before the first tab loads the page.
+    other.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    download(walk, expected_devices=1)
+    page = walk.page
+    page.get_by_role("button", name="Présent — Rose Participant0").click()
+    page.wait_for_selector("text=Enregistré pour Rose Participant0.")
+    tour = session.execute(select(MobileTour)).scalar_one()
+
+    other.select_option("#tour-unit", "")          # no unit: the server would take a second tour out
+    other.get_by_role("button", name="Télécharger la tournée").click()
+    other.wait_for_selector("#tour-banner:not(:empty)")
+    assert other.inner_text("#tour-message") == config_text(other, "already_kept")
+    session.expire_all()
+    assert session.execute(select(func.count()).select_from(MobileTour)).scalar_one() == 1
+    saved = page.evaluate("RkTour.store.get('meta', 'tour')")
+    assert saved["tour"]["id"] == tour.id and saved["user_id"] == page.evaluate(
+        "JSON.parse(document.getElementById('tour-config').textContent).user_id")
+    assert [(r["kind"], r["state"]) for r in outbox(page)] == [("attendance", "pending")]
+    walk.check("un second onglet ne remplace pas la tournée gardée")
+    other.close()
+    walk.finish()

@@ -62,15 +62,21 @@ var RkTour = window.RkTour || (window.RkTour = {});
     });
   }
 
-  // Keep a downloaded tour: its snapshot, the unit's series as the server gave it, an empty outbox.
-  function keepTour(tour, snapshot) {
-    return txn(STORES, "readwrite", function (s) {
-      s.outbox.clear(); s.documents.clear(); s.marks.clear();
-      s.meta.put({ format: FORMAT, tour: tour, snapshot: snapshot }, "tour");
-      s.meta.put(0, "seq");
-      var series = snapshot.series;
-      s.meta.put(series ? { prefix: series.prefix, next_numbers: series.next_numbers, position: series.next_position,
-                            previous_hash: series.previous_hash } : null, "series");
+  // Keep a downloaded tour: its snapshot, the account that downloaded it, the unit's series as the
+  // server gave it, an empty outbox. Resolves false, writing nothing, while a tour is already kept
+  // (downloaded in another tab): its records not yet sent would be wiped.
+  function keepTour(tour, snapshot, userId) {
+    return txn(STORES, "readwrite", function (s, r) {
+      s.meta.get("tour").onsuccess = function (e) {
+        if (e.target.result) { r.value = false; return; }
+        s.outbox.clear(); s.documents.clear(); s.marks.clear();
+        s.meta.put({ format: FORMAT, tour: tour, snapshot: snapshot, user_id: userId }, "tour");
+        s.meta.put(0, "seq");
+        var series = snapshot.series;
+        s.meta.put(series ? { prefix: series.prefix, next_numbers: series.next_numbers, position: series.next_position,
+                              previous_hash: series.previous_hash } : null, "series");
+        r.value = true;
+      };
     });
   }
 

@@ -162,23 +162,29 @@
     return Array.prototype.map.call(document.querySelectorAll("input[name=" + name + "]:checked"), function (i) { return parseInt(i.value, 10); });
   }
 
+  // A tour kept on this device (downloaded in another tab) is never replaced: asked first, so that
+  // no second tour is taken out on the server, and checked again where the new one is written.
   function download() {
     if (!navigator.onLine) { say("error", X.need_network); return; }
+    if (state.downloading) { return; }
+    state.downloading = true;
     var unit = config.stock_manager ? $("tour-unit").value : "";
-    S.deviceKey().then(function (key) {
-      var body = { date: chosenDay(), session_ids: checked("tour-session"), device_key: key };
-      if (unit) { body.unit = unit; body.reservation_ids = checked("tour-reservation"); }
-      return api("POST", config.api, body);
-    }).then(function (answer) {
-      if (answer.status === 401) { say("error", X.expired); return; }
-      if (answer.status !== 201) { say("error", answer.body.message || X.failed); return; }
-      return S.keepTour(answer.body.result, answer.body.snapshot).then(function () {
-        return S.get("meta", "tour");
-      }).then(function (saved) {
-        saved.user_id = config.user_id;
-        return S.put("meta", saved, "tour");
-      }).then(function () { say("ok", X.downloaded); return reload(); });
-    }).catch(function () { say("error", X.failed); });
+    function kept() { say("error", X.already_kept); return reload(); }
+    S.get("meta", "tour").then(function (saved) {
+      if (saved) { return kept(); }
+      return S.deviceKey().then(function (key) {
+        var body = { date: chosenDay(), session_ids: checked("tour-session"), device_key: key };
+        if (unit) { body.unit = unit; body.reservation_ids = checked("tour-reservation"); }
+        return api("POST", config.api, body);
+      }).then(function (answer) {
+        if (answer.status === 401) { say("error", X.expired); return; }
+        if (answer.status !== 201) { say("error", answer.body.message || X.failed); return; }
+        return S.keepTour(answer.body.result, answer.body.snapshot, config.user_id).then(function (done) {
+          if (!done) { return kept(); }
+          say("ok", X.downloaded); return reload();
+        });
+      });
+    }).catch(function () { say("error", X.failed); }).then(function () { state.downloading = false; });
   }
 
   // --- the stops ----------------------------------------------------------------------------
