@@ -247,7 +247,7 @@ def _shown(key: str, value) -> str:
     if key == "issued_at" and isinstance(value, str):
         try:
             return local_datetime(datetime.fromisoformat(value), "%d/%m/%Y à %H:%M:%S")
-        except ValueError:
+        except (ValueError, OverflowError):      # not a date, or none in Martinique time (year 1 at +14:00)
             return _quoted(value)
     if key == "vat_regime" and isinstance(value, str):
         return VatRegime.label_of(value)

@@ -244,3 +244,15 @@ def test_a_handover_whose_printed_workshop_is_not_the_one_booked_is_refused(app,
     assert session.execute(select(func.count()).select_from(Invoice)).scalar() == 0
     assert session.execute(select(func.count()).select_from(Booking)).scalar() == 0
     assert session.get(Device, first.device_id).state == "reserved"
+
+
+@pytest.mark.parametrize("issued_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_a_forged_content_with_a_date_out_of_range_is_refused_in_french(app, session, out, issued_at):
+    tour, _, first, _ = out
+    action = Van(tour.snapshot).handover(first.id, utcnow() - timedelta(minutes=5))
+    action["data"]["invoice"]["content"]["issued_at"] = issued_at         # what the device says it hashed…
+    action["data"]["invoice"]["unit_hash"] = "0" * 63 + "1"                  # …to a hash the server's does not give
+    [result] = send(app, session, tour, [action])
+    assert result["outcome"] == "refused"
+    assert f"Date d'émission : appareil « {issued_at} », serveur " in result["message"], result["message"]
+    assert session.execute(select(func.count()).select_from(Invoice)).scalar() == 0
