@@ -288,3 +288,38 @@ def test_a_second_tab_never_replaces_the_tour_kept_on_the_device(journey, sessio
     walk.check("un second onglet ne remplace pas la tournée gardée")
     other.close()
     walk.finish()
+
+
+def test_a_reservation_is_invoiced_once_whatever_the_clicks_and_tabs(journey, session, app):
+    """« Valider la remise » clicked twice, then the same device handed over from a second tab that
+    still shows it to hand over: one invoice, one record. A second one would be a second invoice
+    for one device, to cancel with a credit note."""
+    shop = make_workshop(session)
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    a_stop_today(app, session, 0)
+    reservation = reserved(app, session, shop, "Remise-Un", "0696 40 40 41")
+    walk = journey("technicien")
+    page = walk.page
+    download(walk, expected_devices=1)
+    other = walk.context.new_page()
+    other.goto(walk.url("/tour/"))
+    go_offline(walk)
+    name = f"Remettre — {reservation.device.asset_tag}"
+    other.get_by_role("button", name=name).click()      # the second tab's form, open before the handover
+
+    page.get_by_role("button", name=name).click()
+    page.wait_for_selector("#tour-pay")
+    page.evaluate("""() => { const b = [...document.querySelectorAll('#tour-handover button')]
+                               .find(x => x.textContent === 'Valider la remise'); b.click(); b.click(); }""")
+    page.locator("#tour-loads strong").wait_for()
+    other.get_by_role("button", name="Valider la remise").click()
+    other.locator("#tour-loads strong").wait_for()
+    year = to_local(utcnow()).year
+    assert plain(other.inner_text("#tour-message")) == f"Remis — facture F-M1-{year}-00001"
+    records = outbox(page)
+    assert [(r["kind"], r["data"]["invoice"]["number"]) for r in records] == [("handover", f"F-M1-{year}-00001")]
+    assert page.evaluate("RkTour.store.get('meta', 'series')")["position"] == 2
+    walk.check("une seule facture pour un appareil")
+    other.close()
+    walk.finish()

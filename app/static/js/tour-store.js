@@ -113,25 +113,31 @@ var RkTour = window.RkTour || (window.RkTour = {});
 
   // Number, hash and record a handover's invoice. The hash is computed outside the transaction
   // (an IndexedDB transaction ends across an await); the transaction then checks the series did
-  // not move meanwhile and writes the new series, the action and the document together.
-  function issue(invoice, makeAction, makeDocument, recordedAt) {
+  // not move meanwhile and writes the new series, the action, the document and the mark of the
+  // reservation (markId) together. A reservation already marked (a second click, another tab)
+  // is never invoiced twice: resolves {already: mark}, writing nothing.
+  function issue(invoice, makeAction, makeDocument, recordedAt, markId) {
     return locked("rk-tour-series", function () {
       function attempt(left) {
         return get("meta", "series").then(function (series) {
           var numbered = T.chain.number(series, invoice, recordedAt);
           return T.chain.chainHash(numbered.content, numbered.previousHash).then(function (hash) {
-            return txn(["meta", "outbox", "documents"], "readwrite", function (s, r, tx) {
-              s.meta.get("series").onsuccess = function (e) {
-                if (e.target.result.position !== series.position) { r.value = null; return; }
-                s.meta.get("seq").onsuccess = function (f) {
-                  var seq = (f.target.result || 0) + 1;
-                  var action = newRecord(seq, "handover", makeAction(numbered, hash), recordedAt);
-                  var next = Object.assign({}, numbered.next, { previous_hash: hash });
-                  s.meta.put(next, "series");
-                  s.meta.put(seq, "seq");
-                  s.outbox.add(action);
-                  s.documents.put(makeDocument(numbered, hash, seq));
-                  r.value = { action: action, number: numbered.content.number, hash: hash };
+            return txn(["meta", "outbox", "documents", "marks"], "readwrite", function (s, r, tx) {
+              s.marks.get(markId).onsuccess = function (m) {
+                if (m.target.result) { r.value = { already: m.target.result }; return; }
+                s.meta.get("series").onsuccess = function (e) {
+                  if (e.target.result.position !== series.position) { r.value = null; return; }
+                  s.meta.get("seq").onsuccess = function (f) {
+                    var seq = (f.target.result || 0) + 1;
+                    var action = newRecord(seq, "handover", makeAction(numbered, hash), recordedAt);
+                    var next = Object.assign({}, numbered.next, { previous_hash: hash });
+                    s.meta.put(next, "series");
+                    s.meta.put(seq, "seq");
+                    s.outbox.add(action);
+                    s.documents.put(makeDocument(numbered, hash, seq));
+                    s.marks.put({ id: markId, number: numbered.content.number, seq: seq });
+                    r.value = { action: action, number: numbered.content.number, hash: hash };
+                  };
                 };
               };
             });

@@ -358,14 +358,18 @@
                unit: snap.series.unit, household_reference: r.household.reference, vat_mention: snap.vat_mention,
                vat_rate: snap.vat_rate, guarantee: snap.guarantee, programme: snap.programme, methods: methods };
     }
-    S.issue(invoice, action, documentOf, when).then(function (done) {
+    if (state.issuing) { return; }
+    state.issuing = true;
+    S.issue(invoice, action, documentOf, when, "reservation:" + r.id).then(function (done) {
       if (!done) { say("error", X.failed); return; }
-      return S.put("marks", { id: "reservation:" + r.id, number: done.number, seq: done.action.seq }).then(function () {
-        $("tour-handover").hidden = true; state.handing = null;
-        say("ok", X.handover_done.replace("{number}", done.number));
-        return reload().then(function () { return printDocument(done.number, true); });
-      });
-    }).catch(function () { say("error", X.failed); });
+      $("tour-handover").hidden = true; state.handing = null;
+      if (done.already) {          // handed over meanwhile (another tab): nothing new recorded
+        say("info", X.handed_over.replace("{number}", done.already.number));
+        return reload();
+      }
+      say("ok", X.handover_done.replace("{number}", done.number));
+      return reload().then(function () { return printDocument(done.number, true); });
+    }).catch(function () { say("error", X.failed); }).then(function () { state.issuing = false; });
   }
 
   // Fill the print area with a document kept on the device; print it unless ``fillOnly``.
