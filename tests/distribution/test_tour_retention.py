@@ -95,3 +95,43 @@ def test_the_households_purge_command_also_purges_tours(app, session, synced):
     assert result.exit_code == 0, result.output
     assert "0 participant(s) sans inscription et 0 tournée(s) à anonymiser (enregistrés il y a plus de 36 mois)." \
         in result.output
+
+
+def test_the_messages_that_name_someone_are_erased_with_the_rest(app, session, shop):
+    from distribution.services.tour_retention import MESSAGE_ERASED
+    from distribution.services.tour_sync import LATE
+    from distribution.services.workshops import cancel
+
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    workshop = make_session(app, session, commune=MACOUBA, days=-1 / 24, venue_kind="mobile_stop")
+    people = [make_household(app, session, "prescripteur", commune_insee=MACOUBA, last_name=name, first_name="Rose",
+                             phone=f"0696 60 60 6{i}") for i, name in enumerate(("Annulée", "Retardée"))]
+    bookings = [book(session, actor(app, "technicien"), workshop.id, p.id, now=workshop.starts_at - timedelta(hours=5))
+                for p in people]
+    buyer = make_household(app, session, "prescripteur", commune_insee=MACOUBA, last_name="Acheteuse",
+                           first_name="Rose", phone="0696 60 60 69")
+    item = decide_request(session, actor(app, "admin"), create_request(session, actor(app, "prescripteur"), buyer,
+                                                                       "laptop"), "validate")
+    reservation = reserve(session, actor(app, "technicien"), item.id, stock_device(session, shop).asset_tag)
+    tour = download_tour(session, actor(app, "technicien"), tour_date=to_local(workshop.starts_at).date(),
+                         session_ids=[workshop.id], device_key=KEY, settings=settings_for(app),
+                         programme=Programme("Rekonekt", None), unit="M1", now=workshop.starts_at - timedelta(hours=3))
+    cancel(session, actor(app, "technicien"), bookings[0].id)
+    van, now = Van(tour.snapshot), utcnow()
+    batch = [van.action("attendance", {"booking_id": bookings[0].id, "attended": True}, now),
+             van.action("attendance", {"booking_id": bookings[1].id, "attended": True},
+                        tour.valid_until + timedelta(hours=1)),
+             van.handover(reservation.id, now)]
+    batch[2]["data"]["invoice"]["content"]["buyer_name"] = "Rose Acheteuze"      # the differences name the buyer
+    batch[2]["data"]["invoice"]["unit_hash"] = "0" * 64
+    answer = apply_batch(session, actor(app, "technicien"), tour.id, {"device_key": KEY, "format": 1, "actions": batch})
+    messages = [r["message"] for r in answer["results"]]
+    assert [r["outcome"] for r in answer["results"]] == ["conflict", "conflict", "refused"], messages
+    assert "Rose Annulée" in messages[0] and messages[1] == LATE and "Rose Acheteuse" in messages[2]
+
+    purge_tours(session, 36, now=utcnow() + timedelta(days=37 * 31))
+
+    session.expire_all()
+    stored = session.execute(select(TourAction.message).order_by(TourAction.seq)).scalars().all()
+    assert stored == [MESSAGE_ERASED, LATE, MESSAGE_ERASED]
