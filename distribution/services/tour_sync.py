@@ -98,6 +98,9 @@ def _attendance(ctx: Context, data: dict) -> dict:
     booking = ctx.session.get(Booking, d["booking_id"], with_for_update=True, populate_existing=True)
     if booking is None:
         raise ValidationFailed({"booking_id": [f"Inscription n° {d['booking_id']} introuvable."]})
+    if ctx.session.get(MobileTourSession, (ctx.tour.id, booking.session_id)) is None:
+        raise ValidationFailed({"booking_id": [f"L'inscription n° {booking.id} n'est pas celle d'un atelier de cette "
+                                               "tournée."]})
     _stop(ctx, booking.session_id)
     _not_late(ctx)
     wanted = BookingStatus.ATTENDED.value if d["attended"] else BookingStatus.NO_SHOW.value

@@ -179,3 +179,12 @@ def test_late_malformed_and_foreign_actions(app, session, stop, tour):
         send(app, session, tour, [act(5, "close", {})], username="prescripteur")
     with pytest.raises(ValidationFailed):
         apply_batch(session, actor(app, "animateur"), tour.id, {"device_key": DEVICE, "format": 2, "actions": []})
+
+
+def test_attendance_for_a_booking_of_a_session_not_on_the_tour_is_refused_naming_the_booking(app, session, stop, tour):
+    elsewhere = make_session(app, session, commune="97213", days=3)
+    other = book(session, actor(app, "technicien"), elsewhere.id, person(app, session, "Ailleurs", "0696 10 10 19").id)
+    [result] = send(app, session, tour, [act(1, "attendance", {"booking_id": other.id, "attended": True})])["results"]
+    assert (result["outcome"], result["message"]) == (
+        "refused", f"L'inscription n° {other.id} n'est pas celle d'un atelier de cette tournée.")
+    assert session.get(Booking, other.id).status == "booked"
