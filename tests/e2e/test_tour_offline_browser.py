@@ -323,3 +323,47 @@ def test_a_reservation_is_invoiced_once_whatever_the_clicks_and_tabs(journey, se
     walk.check("une seule facture pour un appareil")
     other.close()
     walk.finish()
+
+
+def test_a_sync_cut_off_keeps_the_records_and_says_so_in_french(journey, session, app):
+    """The network drops while a batch is sent, then a proxy answers 502 with its own page: the
+    records stay « À envoyer » and the page says, in French, that they are kept; the next sending
+    records them. (« Failed to fetch », the browser's English, reached the page.)"""
+    make_workshop(session)
+    workshop = a_stop_today(app, session, 2)
+    walk = journey("animateur")
+    page = walk.page
+    walk.goto("/tour/", "tournée à préparer")
+    page.get_by_role("button", name="Télécharger la tournée").click()
+    page.wait_for_selector("#tour-banner:not(:empty)")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    go_offline(walk)
+    for i in range(2):
+        page.get_by_role("button", name=f"Présent — Rose Participant{i}").click()
+        page.wait_for_selector(f"text=Enregistré pour Rose Participant{i}.")
+    failed = config_text(page, "failed")
+
+    page.route("**/api/v1/tours/*/sync", lambda route: route.abort("internetdisconnected"))
+    walk.context.set_offline(False)
+    page.wait_for_function("(text) => document.getElementById('tour-message').textContent === text", arg=failed)
+    assert [r["state"] for r in outbox(page)] == ["pending", "pending"]
+    page.unroute("**/api/v1/tours/*/sync")
+    page.route("**/api/v1/tours/*/sync", lambda route: route.fulfill(
+        status=502, content_type="text/html", body="<html><body>Bad Gateway</body></html>"))
+    page.evaluate("document.getElementById('tour-message').textContent = ''")
+    page.get_by_role("button", name="Envoyer maintenant").click()
+    page.wait_for_function("(text) => document.getElementById('tour-message').textContent === text", arg=failed)
+    assert [r["state"] for r in outbox(page)] == ["pending", "pending"]
+    assert session.execute(select(func.count()).select_from(TourAction)).scalar_one() == 0
+    # What the browser reported of the cut-off requests is expected here.
+    walk._pending[:] = [p for p in walk._pending if "/sync" not in p]
+    walk.check("envoi interrompu, enregistrements gardés")
+
+    page.unroute("**/api/v1/tours/*/sync")
+    page.get_by_role("button", name="Envoyer maintenant").click()
+    page.wait_for_selector("text=Tout a été envoyé et enregistré.")
+    session.expire_all()
+    assert session.execute(select(Booking.status).where(Booking.session_id == workshop.id)).scalars().all() == [
+        "attended", "attended"]
+    walk.check("envoyé ensuite")
+    walk.finish()

@@ -441,14 +441,21 @@
     }, Promise.resolve());
   }
 
+  // A refusal the page words itself or the server's French message; anything else (the network
+  // dropped, a proxy's page, a script error) is told as « server unreachable, records kept ».
+  function refusal(answer) {
+    var error = new Error(answer.status === 401 ? X.expired : (answer.status !== 200 && answer.body.message) || X.failed);
+    error.told = true;
+    return error;
+  }
+
   function sync() {
     if (!navigator.onLine || state.syncing || !state.saved) { return Promise.resolve(); }
     if (state.saved.user_id !== config.user_id) { say("error", X.other_account); return Promise.resolve(); }
     state.syncing = true; showNetwork();
     function finish(kind, text) { state.syncing = false; if (text) { say(kind, text); } return reload(); }
     return api("GET", tourUrl()).then(function (answer) {
-      if (answer.status === 401) { return finish("error", X.expired); }
-      if (answer.status !== 200) { return finish("error", answer.body.message || X.failed); }
+      if (answer.status !== 200 || !answer.body.csrf_token) { throw refusal(answer); }
       state.csrf = answer.body.csrf_token;
       var pending = state.outbox.filter(function (r) { return r.state === "pending" || r.state === "sent"; });
       var total = pending.length, done = 0;
@@ -463,7 +470,7 @@
           body.device_key = key;
           return api("POST", tourUrl("/sync"), body);
         }).then(function (answer) {
-          if (answer.status !== 200) { throw new Error(answer.body.message || (answer.status === 401 ? X.expired : X.failed)); }
+          if (answer.status !== 200 || !Array.isArray(answer.body.results)) { throw refusal(answer); }
           return applyResults(answer.body.results).then(function () {
             done = Math.min(total, done + answer.body.results.filter(function (r) { return r.outcome !== "out_of_order"; }).length);
             progress(done, total);
@@ -476,7 +483,7 @@
         var held = state.outbox.filter(function (r) { return r.state === "conflict" || r.state === "refused"; }).length;
         return finish(held ? "info" : "ok", held ? X.synced_held : X.synced);
       });
-    }).catch(function (error) { return finish("error", error && error.message ? error.message : X.failed); });
+    }).catch(function (error) { return finish("error", error && error.told ? error.message : X.failed); });
   }
 
   // What the office resolved since: a conflict or refusal the server settled leaves the outbox's worries.
@@ -484,7 +491,7 @@
     var held = state.outbox.filter(function (r) { return r.state === "conflict" || r.state === "refused"; });
     if (!held.length) { return Promise.resolve(); }
     return api("GET", tourUrl("/actions")).then(function (answer) {
-      if (answer.status !== 200) { return null; }
+      if (answer.status !== 200 || !Array.isArray(answer.body.result)) { return null; }
       var byKey = {}; answer.body.result.forEach(function (a) { byKey[a.key] = a; });
       return held.reduce(function (chain, r) {
         var server = byKey[r.key];
