@@ -106,8 +106,10 @@ def _attendance(ctx: Context, data: dict) -> dict:
     wanted = BookingStatus.ATTENDED.value if d["attended"] else BookingStatus.NO_SHOW.value
     person = _person(booking.household)
     if booking.status == BookingStatus.CANCELLED.value:
+        if ctx.force:          # « Appliquer »: the booking stays cancelled; who came is a walk-in
+            return _cancelled_booking_applied(ctx, booking, d)
         raise Held(f"L'inscription de {person} a été annulée le {_day(booking.cancelled_at)}.",
-                   "Enregistrez la personne comme participant sans inscription, ou Classer.")
+                   "Appliquer enregistre la personne comme participant sans inscription ; sinon Classer.")
     already = booking.status in (BookingStatus.ATTENDED.value, BookingStatus.NO_SHOW.value)
     changed = (booking.status, booking.satisfaction) != (wanted, d["satisfaction"])
     if already and changed and booking.attendance_by_id != ctx.actor.id and not ctx.force:
@@ -119,6 +121,22 @@ def _attendance(ctx: Context, data: dict) -> dict:
     booking.satisfaction = d["satisfaction"] if d["attended"] else None
     booking.attendance_at, booking.attendance_by_id = ctx.recorded_at, ctx.actor.id
     return {"booking_id": booking.id, "status": booking.status}
+
+
+def _cancelled_booking_applied(ctx: Context, booking: Booking, d: dict) -> dict:
+    """« Appliquer » on the attendance of a booking cancelled meanwhile: a person present is
+    recorded as a walk-in of the session (the booking keeps its cancellation, and its seat stays
+    with whoever took it); an absence changes nothing."""
+    if not d["attended"]:
+        return {"booking_id": booking.id, "status": booking.status}
+    household = booking.household
+    walk_in = WorkshopWalkIn(session_id=booking.session_id, tour_id=ctx.tour.id, last_name=household.last_name,
+                             first_name=household.first_name, commune_insee=household.commune_insee,
+                             phone=household.phone, satisfaction=d["satisfaction"], recorded_at=ctx.recorded_at,
+                             recorded_by_id=ctx.actor.id)
+    ctx.session.add(walk_in)
+    ctx.session.flush()
+    return {"booking_id": booking.id, "status": booking.status, "walk_in_id": walk_in.id}
 
 
 def _walk_in(ctx: Context, data: dict) -> dict:

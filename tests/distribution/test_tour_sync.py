@@ -188,3 +188,29 @@ def test_attendance_for_a_booking_of_a_session_not_on_the_tour_is_refused_naming
     assert (result["outcome"], result["message"]) == (
         "refused", f"L'inscription n° {other.id} n'est pas celle d'un atelier de cette tournée.")
     assert session.get(Booking, other.id).status == "booked"
+
+
+def test_applying_the_attendance_of_a_booking_cancelled_meanwhile_records_a_walk_in(app, session, stop, tour):
+    workshop, (a, b, _) = stop
+    cancel(session, actor(app, "technicien"), a.id, now=workshop.starts_at - timedelta(hours=2))
+    cancel(session, actor(app, "technicien"), b.id, now=workshop.starts_at - timedelta(hours=2))
+    present, absent = (act(1, "attendance", {"booking_id": a.id, "attended": True, "satisfaction": 4}),
+                       act(2, "attendance", {"booking_id": b.id, "attended": False}))
+    results = send(app, session, tour, [present, absent])["results"]
+    assert [r["outcome"] for r in results] == ["conflict", "conflict"]
+    assert results[0]["what_to_do"] == ("Appliquer enregistre la personne comme participant sans inscription ; "
+                                        "sinon Classer.")
+
+    settled = resolve(session, actor(app, "technicien"), tour.id, present["key"], {"decision": "apply"})
+
+    walk_in = session.execute(select(WorkshopWalkIn)).scalar_one()
+    assert settled.outcome == "resolved" and settled.result == {"booking_id": a.id, "status": "cancelled",
+                                                                "walk_in_id": walk_in.id}
+    assert (walk_in.session_id, walk_in.tour_id, walk_in.last_name, walk_in.first_name, walk_in.commune_insee,
+            walk_in.phone, walk_in.satisfaction) == (workshop.id, tour.id, "Participant0", "Rose", MACOUBA,
+                                                     "+596696101010", 4)
+    assert session.get(Booking, a.id).status == "cancelled"
+    # An absence of a cancelled booking: nothing to record.
+    assert resolve(session, actor(app, "technicien"), tour.id, absent["key"], {"decision": "apply"}).result == {
+        "booking_id": b.id, "status": "cancelled"}
+    assert session.execute(select(func.count()).select_from(WorkshopWalkIn)).scalar_one() == 1
