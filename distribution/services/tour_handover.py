@@ -104,6 +104,21 @@ def register(session: Session, tour: MobileTour, user_id: int | None, data: dict
     return invoice, reservation
 
 
+def _handed_elsewhere(session: Session, reservation: Reservation, number: str) -> Held | None:
+    """The device was handed over to another household meanwhile (another invoice): « Appliquer »
+    cannot help, only a credit note on the tour's invoice."""
+    device = reservation.device
+    if device.state != State.DISTRIBUTED.value:
+        return None
+    other = session.execute(select(Invoice.number).where(Invoice.device_id == device.id, Invoice.number != number)
+                            .order_by(Invoice.id.desc()).limit(1)).scalar_one_or_none()
+    if other is None:
+        return None
+    return Held(f"L'appareil {device.asset_tag} a déjà été remis à un autre foyer (facture {other}). La facture "
+                f"{number} est enregistrée.",
+                f"Vérifiez le numéro d'inventaire de l'appareil remis, puis émettez un avoir sur {number}.")
+
+
 def _why_held(reservation: Reservation, recorded_at: datetime, number: str) -> Held | None:
     device, request = reservation.device, reservation.request
     tag = device.asset_tag
@@ -135,6 +150,9 @@ def apply_effects(session: Session, tour: MobileTour, user_id: int | None, invoi
     remise » on a conflict), a device back in stock is taken again, then handed over."""
     d = load(HandoverData(), data)
     device, request = reservation.device, reservation.request
+    elsewhere = _handed_elsewhere(session, reservation, invoice.number)
+    if elsewhere is not None:           # even on « Appliquer »: the device is with another household
+        raise elsewhere
     held = _why_held(reservation, recorded_at, invoice.number)
     if held is not None and not force:
         raise held

@@ -256,3 +256,35 @@ def test_a_forged_content_with_a_date_out_of_range_is_refused_in_french(app, ses
     assert result["outcome"] == "refused"
     assert f"Date d'émission : appareil « {issued_at} », serveur " in result["message"], result["message"]
     assert session.execute(select(func.count()).select_from(Invoice)).scalar() == 0
+
+
+def test_a_device_handed_over_elsewhere_meanwhile_asks_for_a_credit_note(app, session, out):
+    from distribution.services.handover import handover
+
+    tour, _, first, _ = out
+    action = Van(tour.snapshot).handover(first.id, utcnow() - timedelta(minutes=5))
+    release(session, actor(app, "admin"), first.id, reason="Foyer injoignable")
+    elsewhere = make_household(app, session, "prescripteur", commune_insee="97213", last_name="Ailleurs",
+                               first_name="Rose", phone="0696 20 20 24")
+    item = decide_request(session, actor(app, "admin"), create_request(session, actor(app, "prescripteur"),
+                                                                       elsewhere, "laptop"), "validate")
+    other = reserve(session, actor(app, "technicien"), item.id, first.device.asset_tag)
+    office = make_session(app, session, commune="97213", days=3)
+    office_invoice = handover(session, actor(app, "technicien"), other.id, settings_for(app), payment_method="cash",
+                              workshop_session_id=office.id).invoice.number
+
+    [result] = send(app, session, tour, [action])
+
+    number = action["data"]["invoice"]["number"]
+    tag = first.device.asset_tag
+    assert (result["outcome"], result["message"], result["what_to_do"]) == (
+        "conflict", f"L'appareil {tag} a déjà été remis à un autre foyer (facture {office_invoice}). La facture "
+                    f"{number} est enregistrée.",
+        f"Vérifiez le numéro d'inventaire de l'appareil remis, puis émettez un avoir sur {number}.")
+    with pytest.raises(Conflict) as refused:
+        resolve(session, actor(app, "technicien"), tour.id, action["key"], {"decision": "apply"})
+    assert refused.value.message == result["message"]
+    issue_credit_note(session, actor(app, "technicien"), number, reason="Appareil remis à un autre foyer")
+    assert resolve(session, actor(app, "technicien"), tour.id, action["key"],
+                   {"decision": "dismiss"}).outcome == "dismissed"
+    assert verify_chain(session) == []
