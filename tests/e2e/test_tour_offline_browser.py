@@ -367,3 +367,35 @@ def test_a_sync_cut_off_keeps_the_records_and_says_so_in_french(journey, session
         "attended", "attended"]
     walk.check("envoyé ensuite")
     walk.finish()
+
+
+def test_a_tour_whose_data_are_too_old_can_still_be_ended_then_erased(journey, session, app):
+    """Past the data's 24 hours nothing more is recorded, but the tour can be ended, sent and
+    erased, then the next one downloaded. « Terminer la tournée » was disabled: the unit stayed out
+    and the page had no way to a new download."""
+    shop = make_workshop(session)
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    a_stop_today(app, session, 1)
+    reserved(app, session, shop, "Remise-Un", "0696 40 40 41")
+    walk = journey("technicien")
+    page = walk.page
+    download(walk, expected_devices=1)
+    page.evaluate("""() => RkTour.store.get('meta', 'tour').then(saved => {
+        saved.tour.valid_until = new Date(Date.now() - 60000).toISOString();
+        return RkTour.store.put('meta', saved, 'tour'); })""")
+    page.reload()
+    page.wait_for_selector("#tour-stale:not([hidden])")
+    assert page.inner_text("#tour-stale") == config_text(page, "too_old")
+    assert page.get_by_role("button", name="Présent — Rose Participant0").is_disabled()
+    walk.check("données trop anciennes")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Terminer la tournée").click()
+    page.wait_for_selector("#tour-forget:not([hidden])")
+    session.expire_all()
+    assert session.execute(select(MobileTour.status)).scalar_one() == "closed"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Effacer les données de la tournée de cet appareil").click()
+    page.wait_for_selector("#tour-unit")
+    walk.check("tournée terminée et effacée, la suivante peut se télécharger")
+    walk.finish()

@@ -86,9 +86,10 @@
   function stale() {
     var tour = state.saved.tour, t = now().getTime();
     if (state.saved.user_id !== config.user_id) { return X.other_account; }
+    // An ended tour says so first, whatever its age: what is left is sending and erasing it.
+    if (tour.status === "closed" || state.outbox.some(function (r) { return r.kind === "close"; })) { return X.closed; }
     if (t >= F.parse(tour.valid_until).getTime()) { return X.too_old; }
     if (t < F.parse(tour.downloaded_at).getTime() - 10 * 60 * 1000) { return X.clock_back; }
-    if (tour.status === "closed" || state.outbox.some(function (r) { return r.kind === "close"; })) { return X.closed; }
     return null;
   }
 
@@ -418,7 +419,10 @@
     var open = state.outbox.filter(function (r) { return ["pending", "sent", "conflict", "refused"].indexOf(r.state) >= 0; });
     $("tour-empty").hidden = state.outbox.length > 0;
     $("tour-forget").hidden = !(state.outbox.length && !open.length && stale() === X.closed);
-    $("tour-close").disabled = !!stale();
+    // Data too old still let the tour be ended: ending, sending and erasing it is the only way to
+    // download the next one (the unit stays out until then).
+    var why = stale();
+    $("tour-close").disabled = !!why && why !== X.too_old;
   }
 
   function progress(done, total) {
