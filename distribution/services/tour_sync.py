@@ -230,6 +230,10 @@ def _already(session: Session, tour: MobileTour, raw: dict, digest: str) -> dict
     stored = session.execute(select(TourAction).where(TourAction.client_key == raw["key"])).scalar_one_or_none()
     if stored is not None:
         if stored.tour_id != tour.id or stored.payload_sha256 != digest:
+            if raw["seq"] == tour.last_seq + 1:
+                # Its place in the order is passed (the key is another record's, so it cannot be
+                # stored): without this, every later record would wait for it, and the tour stall.
+                tour.last_seq = raw["seq"]
             return _unstored(raw, REFUSED, KEY_REUSED)
         return action_json(stored, repeat=True)
     if raw["seq"] <= tour.last_seq:

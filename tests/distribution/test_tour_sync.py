@@ -214,3 +214,22 @@ def test_applying_the_attendance_of_a_booking_cancelled_meanwhile_records_a_walk
     assert resolve(session, actor(app, "technicien"), tour.id, absent["key"], {"decision": "apply"}).result == {
         "booking_id": b.id, "status": "cancelled"}
     assert session.execute(select(func.count()).select_from(WorkshopWalkIn)).scalar_one() == 1
+
+
+def test_a_key_reused_from_another_tour_is_refused_and_the_order_moves_on(app, session, stop, tour):
+    workshop, (a, b, _) = stop
+    other = download_tour(session, actor(app, "technicien"), tour_date=to_local(workshop.starts_at).date(),
+                          session_ids=[workshop.id], device_key=DEVICE, settings=settings_for(app),
+                          programme=Programme("Rekonekt", None), now=workshop.starts_at - timedelta(hours=4))
+    taken = act(1, "attendance", {"booking_id": a.id, "attended": True})
+    assert send(app, session, other, [taken], username="technicien")["results"][0]["outcome"] == "applied"
+
+    reused = dict(taken, data={"booking_id": b.id, "attended": True})
+    following = act(2, "attendance", {"booking_id": b.id, "attended": False})
+    answer = send(app, session, tour, [reused, following])
+    assert [(r["outcome"], r["message"]) for r in answer["results"]] == [("refused", KEY_REUSED), ("applied", None)]
+    assert answer["last_seq"] == 2 and session.get(Booking, b.id).status == "no_show"
+    # Sent again: the same answers, nothing more written.
+    again = send(app, session, tour, [reused, following])
+    assert [(r["outcome"], r["repeat"]) for r in again["results"]] == [("refused", False), ("applied", True)]
+    assert session.execute(select(func.count()).select_from(TourAction)).scalar_one() == 2
