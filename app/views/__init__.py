@@ -75,9 +75,11 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(MobileUnitView, "MobileUnits", label=_l("Mobile units"), icon="fa-truck",
                         category="Distribution")
     # Top level: Animateurs see the Workshops menu but not the "Distribution" category.
-    appbuilder.add_view(WorkshopView, "Workshops", label=_l("Workshops"), icon="fa-calendar")
-    # Top level too: the mobile workshop's offline page, for Animateurs and the workshop (issue 20).
-    appbuilder.add_view(TourView, "Tours", label=_l("Tour"), icon="fa-bus")
+    # « Ateliers »: the sessions and, for Animateurs and the workshop, the mobile workshop's offline
+    # page (issue 20). A category, not two top-level entries: Admin's menu stays one row at 1366 px.
+    appbuilder.add_view(WorkshopView, "Workshops", label=_l("Workshop sessions"), icon="fa-calendar",
+                        category="Workshops", category_label=_l("Workshops"), category_icon="fa-calendar")
+    appbuilder.add_view(TourView, "Tours", label=_l("Tour (offline)"), icon="fa-bus", category="Workshops")
     appbuilder.add_view(DashboardView, "Dashboard", label=_l("Dashboard"), icon="fa-bar-chart")
 
     # Administration (Admin): the accounts (registered by the security manager), the roles, the

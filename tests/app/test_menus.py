@@ -89,13 +89,12 @@ def test_every_menu_entry_and_home_link_opens_for_its_role(app, client, session,
 
 
 EXPECTED_TOP = {
-    "admin": ["Poste de scan", "Foyers", "Inventaire", "Remise", "Ateliers", "Tournée", "Tableau de bord",
-              "Administration"],
-    "technicien": ["Poste de scan", "Inventaire", "Remise", "Ateliers", "Tournée"],
+    "admin": ["Poste de scan", "Foyers", "Inventaire", "Remise", "Ateliers", "Tableau de bord", "Administration"],
+    "technicien": ["Poste de scan", "Inventaire", "Remise", "Ateliers"],
     "agent.cacem": ["Foyers", "Inventaire", "Ateliers", "Tableau de bord"],
     "agent.espacesud": ["Foyers", "Inventaire", "Ateliers", "Tableau de bord"],
     "prescripteur": ["Foyers", "Ateliers"],
-    "animateur": ["Ateliers", "Tournée"],
+    "animateur": ["Ateliers"],
     "partenaire": ["Tableau de bord"],
 }
 

@@ -31,7 +31,7 @@ def test_animateur_records_attendance(app, journey, session):
     walk = journey("animateur")
     page = walk.page
 
-    walk.menu(None, "Ateliers", "mes ateliers")
+    walk.menu("Ateliers", "Séances d'atelier", "mes ateliers")
     assert "Médiathèque du Lamentin" in page.inner_text("body")
     with walk.navigation("atelier passé"):
         page.click(f"a[href$='/distribution/workshops/{workshop.id}']")
