@@ -399,3 +399,40 @@ def test_a_tour_whose_data_are_too_old_can_still_be_ended_then_erased(journey, s
     page.wait_for_selector("#tour-unit")
     walk.check("tournée terminée et effacée, la suivante peut se télécharger")
     walk.finish()
+
+
+AMOUNT = re.compile(r"(?<![\d,])\d{1,3}(?: \d{3})*,\d\d €")
+
+
+def test_an_invoice_printed_offline_under_the_standard_vat_regime_says_what_the_server_s_pdf_says(
+        journey, session, app, monkeypatch):
+    """Under VAT_REGIME=standard the invoice shows the unit price excluding VAT (a mention the law
+    asks of an invoice), as the server's PDF does: the same columns and the same amounts, for a
+    device and three mice (4,61 € each: 13,82 € HT over 3, rounded half up)."""
+    monkeypatch.setitem(app.config, "VAT_REGIME", "standard")
+    shop = make_workshop(session)
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    a_stop_today(app, session, 0)
+    reservation = reserved(app, session, shop, "Remise-Un", "0696 40 40 41")
+    walk = journey("technicien")
+    page = walk.page
+    download(walk, expected_devices=1)
+    go_offline(walk)
+    page.get_by_role("button", name=f"Remettre — {reservation.device.asset_tag}").click()
+    page.select_option("#tour-acc-mouse", "3")
+    page.get_by_role("button", name="Valider la remise").click()
+    page.locator("#tour-loads strong").wait_for()
+    client = printed(walk)
+    walk.check("remise imprimée hors ligne, TVA au taux normal")
+    walk.context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('tour-progress-text').textContent.includes('1 / 1')",
+                           timeout=20000)
+    number = session.execute(select(Invoice.number)).scalar_one()
+    server = pdf_text(walk.fetch(f"/api/v1/invoices/{number}.pdf", "application/pdf"))
+    invoice = client[:client.index("Fiche de remise pour")]
+    assert "Désignation Qté Prix unitaire HT Total HT TVA Total TTC" in server and "TVA (8,5 %)" in server
+    assert "Désignation Qté Prix unitaire HT Total HT TVA Total TTC" in invoice and "TVA (8,5 %)" in invoice
+    assert "Souris 3 4,61 € 13,82 € 1,18 € 15,00 €" in invoice
+    assert sorted(AMOUNT.findall(invoice)) == sorted(AMOUNT.findall(server)) and len(AMOUNT.findall(server)) == 15
+    walk.finish()

@@ -14,6 +14,9 @@ var RkTour = window.RkTour || (window.RkTour = {});
     return node;
   }
   function euros(amount) { return F.eurosFromCents(F.centsOf(amount)); }
+  // The unit price excluding VAT, as representations._line: the line's HT total over its quantity,
+  // rounded half up to the cent (cents are positive here).
+  function unitPriceHt(line) { return F.eurosFromCents(Math.round(F.centsOf(line.total_ht) / line.quantity)); }
   function row(cells, header) {
     var tr = el("tr");
     cells.forEach(function (c) { var cell = el(header ? "th" : "td", c.text !== undefined ? c.text : c, c.cls); tr.appendChild(cell); });
@@ -40,12 +43,13 @@ var RkTour = window.RkTour || (window.RkTour = {});
       .forEach(function (x) { if (x[0]) { right.appendChild(el("p", x[0])); } });
     parties.appendChild(left); parties.appendChild(right); s.appendChild(parties);
     s.appendChild(el("h2", "Articles"));
-    var head = vatShown ? ["Désignation", "Qté", "Total HT", "TVA", "Total TTC"] : ["Désignation", "Qté", "Prix unitaire", "Total"];
+    var head = vatShown ? ["Désignation", "Qté", "Prix unitaire HT", "Total HT", "TVA", "Total TTC"]
+                        : ["Désignation", "Qté", "Prix unitaire", "Total"];
     s.appendChild(table(head, c.lines.map(function (l) {
       var what = l.description + (l.asset_tag ? " — N° d'inventaire : " + l.asset_tag : "") +
         (l.serial_number ? " — N° de série : " + l.serial_number : "");
-      return vatShown ? [what, l.quantity, { text: euros(l.total_ht), cls: "amount" }, { text: euros(l.vat), cls: "amount" },
-                         { text: euros(l.total_ttc), cls: "amount" }]
+      return vatShown ? [what, l.quantity, { text: unitPriceHt(l), cls: "amount" }, { text: euros(l.total_ht), cls: "amount" },
+                         { text: euros(l.vat), cls: "amount" }, { text: euros(l.total_ttc), cls: "amount" }]
                       : [what, l.quantity, { text: euros(l.unit_price_ttc), cls: "amount" }, { text: euros(l.total_ttc), cls: "amount" }];
     })));
     if (vatShown) {
