@@ -76,7 +76,7 @@ class ActionIn(TourInput):
 class SyncIn(TourInput):
     device_key = DEVICE_KEY
     format = integer(1, 1, required=True, message="Format 1 attendu : mettez la page à jour.")
-    actions = fields.List(fields.Nested(ActionIn), required=True,
+    actions = fields.List(fields.Nested(ActionIn, error_messages=MESSAGES["nested"]), required=True,
                           validate=validate.Length(min=1, max=TOUR_SYNC_BATCH,
                                                    error=f"De 1 à {TOUR_SYNC_BATCH} enregistrements par envoi."),
                           error_messages=MESSAGES["list"])
@@ -133,10 +133,10 @@ class InvoiceIn(TourInput):
 
 class HandoverData(TourInput):
     reservation_id = row_id(required=True)
-    payments = fields.List(fields.Nested(PaymentIn), required=True,
+    payments = fields.List(fields.Nested(PaymentIn, error_messages=MESSAGES["nested"]), required=True,
                            validate=validate.Length(min=1, max=5, error="De 1 à 5 paiements attendus."),
                            error_messages=MESSAGES["list"])
-    accessories = fields.List(fields.Nested(AccessoryIn), load_default=list,
+    accessories = fields.List(fields.Nested(AccessoryIn, error_messages=MESSAGES["nested"]), load_default=list,
                               validate=validate.Length(max=10, error="10 accessoires au plus."),
                               error_messages=MESSAGES["list"])
     session_id = row_id(load_default=None, allow_none=True)
@@ -144,4 +144,4 @@ class HandoverData(TourInput):
                              validate=one_of(InternetAccess.values(), "Accès à internet"))
     internet_offer_referred = fields.Boolean(load_default=False, truthy={True}, falsy={False},
                                              error_messages=MESSAGES["bool"])
-    invoice = fields.Nested(InvoiceIn, required=True)
+    invoice = fields.Nested(InvoiceIn, required=True, error_messages=MESSAGES["nested"])

@@ -233,3 +233,21 @@ def test_a_key_reused_from_another_tour_is_refused_and_the_order_moves_on(app, s
     again = send(app, session, tour, [reused, following])
     assert [(r["outcome"], r["repeat"]) for r in again["results"]] == [("refused", False), ("applied", True)]
     assert session.execute(select(func.count()).select_from(TourAction)).scalar_one() == 2
+
+
+@pytest.mark.parametrize(("schema", "body", "errors"), [
+    ("SyncIn", {"device_key": DEVICE, "format": 1, "actions": [None]},
+     {"actions.0": ["Ce champ ne peut pas être vide."]}),
+    ("HandoverData", {"reservation_id": 5, "payments": [None], "accessories": [None], "invoice": None},
+     {"payments.0": ["Ce champ ne peut pas être vide."], "accessories.0": ["Ce champ ne peut pas être vide."],
+      "invoice": ["Ce champ ne peut pas être vide."]}),
+    ("HandoverData", {"reservation_id": 5, "payments": [{"method": "cash", "amount": "1.00"}]},
+     {"invoice": ["Champ obligatoire."]}),
+])
+def test_a_missing_or_null_object_is_refused_in_french(schema, body, errors):
+    from core.schemas import load
+    from distribution.tour import schemas
+
+    with pytest.raises(ValidationFailed) as refused:
+        load(getattr(schemas, schema)(), body)
+    assert refused.value.errors == errors
