@@ -141,6 +141,8 @@ def _cancelled_booking_applied(ctx: Context, booking: Booking, d: dict) -> dict:
 
 def _walk_in(ctx: Context, data: dict) -> dict:
     d = load(WalkInData(), data)
+    if not d["last_name"].strip():
+        raise ValidationFailed({"last_name": ["Nom du participant attendu (des espaces seuls ne suffisent pas)."]})
     workshop = _stop(ctx, d["session_id"])
     _not_late(ctx)
     if ctx.session.get(Commune, d["commune_insee"]) is None:

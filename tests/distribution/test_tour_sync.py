@@ -251,3 +251,12 @@ def test_a_missing_or_null_object_is_refused_in_french(schema, body, errors):
     with pytest.raises(ValidationFailed) as refused:
         load(getattr(schemas, schema)(), body)
     assert refused.value.errors == errors
+
+
+def test_a_walk_in_without_a_name_but_spaces_is_refused(app, session, stop, tour):
+    workshop, _ = stop
+    [result] = send(app, session, tour, [act(1, "walk_in", {"session_id": workshop.id, "last_name": "   ",
+                                                            "commune_insee": MACOUBA})])["results"]
+    assert (result["outcome"], result["message"]) == (
+        "refused", "Nom du participant attendu (des espaces seuls ne suffisent pas).")
+    assert session.execute(select(func.count()).select_from(WorkshopWalkIn)).scalar_one() == 0
