@@ -436,3 +436,48 @@ def test_an_invoice_printed_offline_under_the_standard_vat_regime_says_what_the_
     assert "Souris 3 4,61 € 13,82 € 1,18 € 15,00 €" in invoice
     assert sorted(AMOUNT.findall(invoice)) == sorted(AMOUNT.findall(server)) and len(AMOUNT.findall(server)) == 15
     walk.finish()
+
+
+def focused(page, expression: str = "document.activeElement.getAttribute('aria-label') || document.activeElement.id"):
+    return page.evaluate(f"() => {expression}")
+
+
+def test_the_keyboard_stays_where_it_was_after_each_record(journey, session, app):
+    """A person at a keyboard (a barcode scanner is one) marks attendance, adds walk-ins and hands
+    over without the mouse: after each record the focus stays on the control it was on (the lists
+    are redrawn), not sent back to the top of the page, and after a handover it is on « Imprimer »."""
+    shop = make_workshop(session)
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    workshop = a_stop_today(app, session, 2)
+    reservation = reserved(app, session, shop, "Remise-Un", "0696 40 40 41")
+    walk = journey("technicien")
+    page = walk.page
+    download(walk, expected_devices=1)
+    go_offline(walk)
+    keys = walk.keys
+
+    page.get_by_role("button", name="Présent — Rose Participant0").focus()
+    keys.press("Enter")
+    page.wait_for_function("() => document.getElementById('tour-records').children.length === 1")
+    assert focused(page) == "Présent — Rose Participant0"
+    keys.press("Tab")
+    assert focused(page) == "Absent — Rose Participant0"
+
+    last = f"tour-walk-{workshop.id}-last"
+    page.focus("#" + last)
+    keys.type("Sans-Inscription")
+    keys.press("Enter")
+    page.wait_for_function("() => document.getElementById('tour-records').children.length === 2")
+    assert focused(page, "document.activeElement.id + '=' + document.activeElement.value") == last + "="
+
+    page.get_by_role("button", name=f"Remettre — {reservation.device.asset_tag}").focus()
+    keys.press("Enter")
+    page.wait_for_selector("#tour-pay")
+    assert focused(page) == "tour-pay"
+    page.get_by_role("button", name="Valider la remise").focus()
+    keys.press("Enter")
+    page.wait_for_function("() => document.getElementById('tour-records').children.length === 3")
+    page.wait_for_function(f"() => document.activeElement.id === 'tour-print-{reservation.id}'", timeout=5000)
+    walk.check("au clavier, le focus reste en place")
+    walk.finish()

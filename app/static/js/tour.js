@@ -71,12 +71,17 @@
   function tourUrl(suffix) { return config.api + "/" + state.saved.tour.id + (suffix || ""); }
 
   // --- the saved tour -----------------------------------------------------------------------
+  // Redraw from what is kept. Every action redraws the lists: the keyboard stays on the control it
+  // was on (the same id in the new lists), not sent back to the top of the page.
   function reload() {
     return Promise.all([S.get("meta", "tour"), S.all("outbox"), S.all("marks")]).then(function (parts) {
+      var focused = document.activeElement && document.activeElement.id;
       state.saved = parts[0] || null;
       state.outbox = parts[1].sort(function (a, b) { return a.seq - b.seq; });
       state.marks = {}; parts[2].forEach(function (m) { state.marks[m.id] = m; });
       render();
+      var again = focused && $(focused);
+      if (again && document.activeElement !== again && !again.disabled) { again.focus(); }
     });
   }
 
@@ -224,6 +229,7 @@
         var actions = el("td", null, { class: "row-actions" });
         var present = button(X.mark_present, function () { markAttendance(b, true); });
         var absent = button(X.mark_absent, function () { markAttendance(b, false); }, "secondary");
+        present.id = "tour-present-" + b.id; absent.id = "tour-absent-" + b.id;
         present.setAttribute("aria-label", X.mark_present + " — " + b.first_name + " " + b.last_name);
         absent.setAttribute("aria-label", X.mark_absent + " — " + b.first_name + " " + b.last_name);
         present.disabled = absent.disabled = score.disabled = !usable;
@@ -257,7 +263,7 @@
     [[X.last_name, last], [X.first_name, first], [X.commune, commune], [X.phone, phone], [X.score, score]]
       .forEach(function (pair) { grid.appendChild(labelled(pair[0], pair[1])); });
     form.appendChild(grid);
-    var add = el("button", X.add, { type: "submit" }); add.disabled = !usable;
+    var add = el("button", X.add, { type: "submit", id: p + "add" }); add.disabled = !usable;
     form.appendChild(add);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -287,9 +293,12 @@
                                   " — " + F.eurosFromCents(F.centsOf(r.device_line.total_ttc))));
       if (done) {
         line.appendChild(el("strong", X.handed_over.replace("{number}", done.number)));
-        line.appendChild(button(X.print, function () { printDocument(done.number); }, "secondary"));
+        var again = button(X.print, function () { printDocument(done.number); }, "secondary");
+        again.id = "tour-print-" + r.id;
+        line.appendChild(again);
       } else {
         var go = button(X.hand_over, function () { openHandover(r); });
+        go.id = "tour-hand-" + r.id;
         go.setAttribute("aria-label", X.hand_over + " — " + r.device.asset_tag);
         go.disabled = !usable;
         line.appendChild(go);
@@ -324,7 +333,8 @@
     box.appendChild(accessories);
     box.appendChild(el("p", null, { id: "tour-total", class: "banner", "aria-live": "polite" }));
     box.appendChild(button(X.validate, validateHandover));
-    box.appendChild(button(X.cancel, function () { box.hidden = true; state.handing = null; }, "secondary"));
+    box.appendChild(button(X.cancel, function () { box.hidden = true; state.handing = null; $("tour-hand-" + r.id).focus(); },
+                           "secondary"));
     showTotal();
     $("tour-pay").focus();
   }
@@ -366,10 +376,10 @@
       $("tour-handover").hidden = true; state.handing = null;
       if (done.already) {          // handed over meanwhile (another tab): nothing new recorded
         say("info", X.handed_over.replace("{number}", done.already.number));
-        return reload();
+        return reload().then(function () { $("tour-print-" + r.id).focus(); });
       }
       say("ok", X.handover_done.replace("{number}", done.number));
-      return reload().then(function () { return printDocument(done.number, true); });
+      return reload().then(function () { $("tour-print-" + r.id).focus(); return printDocument(done.number, true); });
     }).catch(function () { say("error", X.failed); }).then(function () { state.issuing = false; });
   }
 
