@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import to_local
 from core.errors import Conflict, ValidationFailed
-from core.schemas import load
+from core.schemas import MAX_INT, load
 from distribution.models import Invoice, Reservation, WorkshopSession
 from distribution.services.handover import HANDING_OVER, checked_payments
 from distribution.services.invoicing import LineIn
@@ -31,6 +31,7 @@ from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State
 from inventory.services.transitions import apply_transition
 
+WORKSHOP_TEXT = 400          # a session's place and address fit (venue 200, address 300 characters)
 WORKSHOP_KEYS = {"session_id", "topic", "date", "start", "end", "place", "address", "commune", "status", "position"}
 
 
@@ -58,13 +59,21 @@ def _lines(tour: MobileTour, load_: dict, accessories: list[dict]) -> list[LineI
                            quantity=n) for code, n in counts.items()]
 
 
+def _plain(value) -> bool:
+    """A value an invoice's workshop may print: short text, or a whole number a database holds."""
+    if isinstance(value, str):
+        return len(value) <= WORKSHOP_TEXT
+    return value is None or isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INT
+
+
 def _workshop(printed: dict | None) -> dict | None:
     """The workshop as the invoice printed it (keys and plain values only)."""
     if printed is None:
         return None
-    if set(printed) - WORKSHOP_KEYS or not all(v is None or isinstance(v, str | int) and not isinstance(v, bool)
-                                               for v in printed.values()):
-        raise ValidationFailed({"invoice.workshop": ["Atelier de la facture mal formé."]})
+    if set(printed) - WORKSHOP_KEYS or not all(_plain(v) for v in printed.values()):
+        raise ValidationFailed({"invoice.workshop": [
+            f"Atelier de la facture mal formé : seules les clés {', '.join(sorted(WORKSHOP_KEYS))}, avec un texte de "
+            f"{WORKSHOP_TEXT} caractères au plus ou un nombre entier, sont attendues."]})
     return printed
 
 

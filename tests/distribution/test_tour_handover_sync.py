@@ -288,3 +288,17 @@ def test_a_device_handed_over_elsewhere_meanwhile_asks_for_a_credit_note(app, se
     assert resolve(session, actor(app, "technicien"), tour.id, action["key"],
                    {"decision": "dismiss"}).outcome == "dismissed"
     assert verify_chain(session) == []
+
+
+def test_a_printed_workshop_with_a_huge_text_is_refused_even_when_its_hash_holds(app, session, out):
+    tour, workshop, first, _ = out
+    altered = copy.deepcopy(tour.snapshot)
+    proposal = next(p for r in altered["reservations"] if r["id"] == first.id for p in r["proposals"]
+                    if p["session_id"] == workshop.id)
+    proposal["place"] = "x" * 5000                  # the device prints and hashes it: the hash holds
+    action = Van(altered).handover(first.id, utcnow() - timedelta(minutes=5), session_id=workshop.id)
+    [result] = send(app, session, tour, [action])
+    assert result["outcome"] == "refused"
+    assert result["message"].startswith("Atelier de la facture mal formé : seules les clés address, commune, date, ")
+    assert "texte de 400 caractères au plus" in result["message"]
+    assert session.execute(select(func.count()).select_from(Invoice)).scalar() == 0
