@@ -481,3 +481,24 @@ def test_the_keyboard_stays_where_it_was_after_each_record(journey, session, app
     page.wait_for_function(f"() => document.activeElement.id === 'tour-print-{reservation.id}'", timeout=5000)
     walk.check("au clavier, le focus reste en place")
     walk.finish()
+
+
+def test_a_walk_in_submitted_twice_at_once_is_recorded_once(journey, session, app):
+    """Enter pressed twice on a walk-in (or a scanner's line ending doubled) before the first is
+    recorded: one participant, not two."""
+    make_workshop(session)
+    workshop = a_stop_today(app, session, 0)
+    walk = journey("animateur")
+    page = walk.page
+    walk.goto("/tour/", "tournée à préparer")
+    page.get_by_role("button", name="Télécharger la tournée").click()
+    page.wait_for_selector("#tour-banner:not(:empty)")
+    prefix = f"#tour-walk-{workshop.id}-"
+    page.fill(prefix + "last", "Sans-Inscription")
+    page.evaluate(f"() => {{ const form = document.querySelector('{prefix}last').form; "
+                  "form.requestSubmit(); form.requestSubmit(); }")
+    page.wait_for_selector("text=Enregistré pour Sans-Inscription.")
+    page.wait_for_timeout(300)
+    assert [r["kind"] for r in outbox(page)] == ["walk_in"]
+    walk.check("un participant sans inscription, une fois")
+    walk.finish()

@@ -267,14 +267,16 @@
     form.appendChild(add);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (add.disabled) { return; }          // Enter pressed again while the first one is recorded
       if (!last.value.trim()) { say("error", X.last_name_needed); last.focus(); return; }
+      add.disabled = true;
       var data = { session_id: s.id, last_name: last.value.trim(), first_name: first.value.trim() || null,
                    commune_insee: commune.value, phone: phone.value.trim() || null,
                    satisfaction: score.value ? parseInt(score.value, 10) : null };
       var key = "walk_in:" + s.id + ":" + Date.now();
       S.record("walk_in", data, [Object.assign({ id: key }, data)], now()).then(function () {
         say("ok", X.saved.replace("{name}", (data.first_name || "") + " " + data.last_name)); return reload();
-      });
+      }, function () { add.disabled = false; });
     });
     return form;
   }
