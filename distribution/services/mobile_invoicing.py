@@ -173,6 +173,9 @@ SELLER_FIELDS = {"name": "nom", "legal_form": "forme juridique", "address": "adr
 WORKSHOP_FIELDS = {"session_id": "n° de session", "topic": "thème", "date": "date", "start": "début", "end": "fin",
                    "place": "lieu", "address": "adresse", "commune": "commune", "status": "inscription",
                    "position": "position en liste d'attente"}
+# A refusal names what differs, not all of a forged content: so many differences, values so long.
+MAX_DIFFERENCES = 12
+SHOWN_CHARS = 80
 MONEY = {"total_ttc", "total_ht", "vat", "reference_value", "aide_solidaire", "amount_paid", "unit_price_ttc"}
 IDS = {"household_id", "device_id", "reservation_id", "session_id"}
 
@@ -185,6 +188,10 @@ def _hash_mismatch(number: str, rebuilt: dict, claimed: dict | None) -> str:
     differences = content_differences(claimed, rebuilt)
     if not differences:
         return said + " (contenus identiques : c'est l'empreinte transmise qui est fausse)."
+    more = len(differences) - MAX_DIFFERENCES
+    if more > 0:
+        differences = differences[:MAX_DIFFERENCES] + [f"et {more} autre{'s' if more > 1 else ''} "
+                                                       f"différence{'s' if more > 1 else ''}"]
     return f"{said} — {' ; '.join(differences)}."
 
 
@@ -200,7 +207,7 @@ def content_differences(claimed: dict, rebuilt: dict) -> list[str]:
         mine, theirs = device.get(key), server.get(key)
         if mine == theirs:
             continue
-        label = FIELDS.get(key) or f"Donnée inattendue « {key} »"
+        label = FIELDS.get(key) or f"Donnée inattendue {_quoted(key)}"
         if key == "lines" and isinstance(mine, list) and isinstance(theirs, list) and len(mine) == len(theirs):
             for position, (a, b) in enumerate(zip(mine, theirs), start=1):
                 out += _sub_differences(f"Ligne {position}", a, b, LINE_FIELDS)
@@ -225,7 +232,7 @@ def _sub_differences(label: str, mine, theirs, labels: dict) -> list[str]:
     if not isinstance(mine, dict) or not isinstance(theirs, dict):
         return [f"{label} : appareil {_quoted(mine)}, serveur {_quoted(theirs)}"]
     keys = [k for k in labels if k in mine or k in theirs] + sorted((set(mine) | set(theirs)) - set(labels))
-    return [f"{label}, {labels.get(key) or f'donnée « {key} »'} : {_both(key, mine.get(key), theirs.get(key))}"
+    return [f"{label}, {labels.get(key) or f'donnée {_quoted(key)}'} : {_both(key, mine.get(key), theirs.get(key))}"
             for key in keys if mine.get(key) != theirs.get(key)]
 
 
@@ -255,7 +262,7 @@ def _shown(key: str, value) -> str:
         return words([_payment(p) for p in value])
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return _quoted(value)
-    return str(value) if isinstance(value, int) else f"« {value} »"
+    return str(value) if isinstance(value, int) else _quoted(value)
 
 
 def _money(value) -> str:
@@ -285,7 +292,8 @@ def _quoted(value) -> str:
     """A value shown as the device sent it, for what has no better reading."""
     if value is None:
         return EMPTY
-    return f"« {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)} »"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return f"« {text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + '…'} »"
 
 
 # --- The series of retired units ------------------------------------------------------------

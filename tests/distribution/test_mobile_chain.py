@@ -418,6 +418,18 @@ def test_the_differences_are_named_in_french_as_a_user_reads_them():
     assert content_differences({**server, "lines": []}, server) == ["Lignes : appareil aucune ligne, serveur 1 ligne"]
 
 
+def test_a_forged_content_is_named_in_a_bounded_message():
+    from distribution.services.mobile_invoicing import _hash_mismatch
+
+    server = {"number": "F-M1-2026-00003", "buyer_name": "Rose Martin"}
+    claimed = {**server, "buyer_name": "R" * 100_000, **{f"k{i:02d}": "v" * 5000 for i in range(30)}}
+    message = _hash_mismatch("F-M1-2026-00003", server, claimed)
+    assert message.startswith("Facture F-M1-2026-00003 : l'empreinte calculée par l'appareil ne correspond pas à la "
+                              f"facture reconstituée par le serveur — Nom du client : appareil « {'R' * 79}… », "
+                              "serveur « Rose Martin » ; Donnée inattendue « k00 » : appareil « ")
+    assert message.endswith(" ; et 19 autres différences.") and len(message) < 2500, len(message)
+
+
 # --- verify_chain and the CLI -----------------------------------------------------------------
 
 def test_a_forged_mobile_invoice_is_caught_in_both_chains(app, session, shop, vans):
