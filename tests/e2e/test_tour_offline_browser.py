@@ -244,6 +244,9 @@ def test_a_device_released_while_offline_shows_the_conflict_and_keeps_the_record
     page.get_by_role("button", name="Envoyer maintenant").click()
     page.wait_for_selector("#tour-records >> text=Régularisé")
     walk.check("régularisé par le bureau")
+    # Settled: the conflict's message and what to do no longer hold, and are no longer shown.
+    row = plain(page.inner_text("#tour-records"))
+    assert "Que faire" not in row and "n'est pas encore" not in row
     session.expire_all()
     assert session.get(Device, reservation.device_id).state == "distributed"
     walk.finish()

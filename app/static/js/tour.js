@@ -419,9 +419,10 @@
       tr.appendChild(el("td", X[KINDS[r.kind]]));
       tr.appendChild(el("td", summary(r)));
       tr.appendChild(el("td", X["state_" + r.state], { class: "state-" + r.state }));
-      var what = el("td");
-      if (r.message) { what.appendChild(el("p", r.message)); }
-      if (r.what_to_do) { what.appendChild(el("p", X.what_to_do + " " + r.what_to_do)); }
+      var what = el("td"), held = r.state === "conflict" || r.state === "refused";
+      // Once settled by the office, what was wrong and what to do no longer hold: the state says it.
+      if (held && r.message) { what.appendChild(el("p", r.message)); }
+      if (held && r.what_to_do) { what.appendChild(el("p", X.what_to_do + " " + r.what_to_do)); }
       if (r.kind === "handover") {
         what.appendChild(button(X.reprint, function () { printDocument(r.data.invoice.number); }, "secondary"));
       }
