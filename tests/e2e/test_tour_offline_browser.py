@@ -482,6 +482,10 @@ def test_the_keyboard_stays_where_it_was_after_each_record(journey, session, app
     keys.press("Enter")
     page.wait_for_function("() => document.getElementById('tour-records').children.length === 3")
     page.wait_for_function(f"() => document.activeElement.id === 'tour-print-{reservation.id}'", timeout=5000)
+    # Each print button names its invoice (a screen reader lists them by name).
+    number = f"F-M1-{to_local(utcnow()).year}-00001"
+    assert focused(page) == f"Imprimer — {number}"
+    assert page.get_by_role("button", name=f"Réimprimer — {number}").count() == 1
     walk.check("au clavier, le focus reste en place")
     walk.finish()
 

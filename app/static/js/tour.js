@@ -297,6 +297,7 @@
         line.appendChild(el("strong", X.handed_over.replace("{number}", done.number)));
         var again = button(X.print, function () { printDocument(done.number); }, "secondary");
         again.id = "tour-print-" + r.id;
+        again.setAttribute("aria-label", X.print + " — " + done.number);
         line.appendChild(again);
       } else {
         var go = button(X.hand_over, function () { openHandover(r); });
@@ -424,7 +425,9 @@
       if (held && r.message) { what.appendChild(el("p", r.message)); }
       if (held && r.what_to_do) { what.appendChild(el("p", X.what_to_do + " " + r.what_to_do)); }
       if (r.kind === "handover") {
-        what.appendChild(button(X.reprint, function () { printDocument(r.data.invoice.number); }, "secondary"));
+        var reprint = button(X.reprint, function () { printDocument(r.data.invoice.number); }, "secondary");
+        reprint.setAttribute("aria-label", X.reprint + " — " + r.data.invoice.number);
+        what.appendChild(reprint);
       }
       tr.appendChild(what);
       rows.appendChild(tr);
