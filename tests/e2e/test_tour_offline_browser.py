@@ -509,3 +509,16 @@ def test_a_walk_in_submitted_twice_at_once_is_recorded_once(journey, session, ap
     assert [r["kind"] for r in outbox(page)] == ["walk_in"]
     walk.check("un participant sans inscription, une fois")
     walk.finish()
+
+
+def test_no_empty_warning_box_when_the_browser_keeps_the_storage(journey, session, app):
+    """The storage warning is a box of its own: empty (the browser granted persistent storage, as
+    for an installed page) it is not shown, where a blank framed box stood above the page."""
+    walk = journey("animateur")
+    page = walk.page
+    page.add_init_script("navigator.storage.persist = () => Promise.resolve(true);")
+    walk.goto("/tour/", "tournée à préparer, stockage garanti")
+    page.wait_for_function("() => document.getElementById('tour-options').textContent !== ''")
+    page.wait_for_timeout(200)
+    assert not page.locator("#tour-storage").is_visible()
+    walk.finish()

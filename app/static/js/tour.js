@@ -48,12 +48,14 @@
     pill.className = "tour-pill " + (online ? "online" : "offline");
     $("tour-send").disabled = !online || state.syncing;
   }
+  // A warning about the browser's storage or offline support (the box stays hidden without one).
+  function storage(text) { var box = $("tour-storage"); box.textContent = text; box.hidden = false; }
   window.addEventListener("online", function () { showNetwork(); sync(); });
   window.addEventListener("offline", showNetwork);
 
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(config.worker, { scope: config.scope }).catch(function () {
-      $("tour-storage").textContent = X.no_worker;
+      storage(X.no_worker);
     });
   }
 
@@ -546,7 +548,7 @@
     $("tour-days").appendChild(line);
   });
   if (navigator.storage && navigator.storage.persist) {
-    navigator.storage.persist().then(function (granted) { if (!granted) { $("tour-storage").textContent = X.not_persisted; } });
+    navigator.storage.persist().then(function (granted) { if (!granted) { storage(X.not_persisted); } });
   }
   reload().then(function () { if (state.saved) { sync(); } });
 })();
