@@ -121,10 +121,13 @@ def _chosen_reservations(session: Session, ids: list[int] | None, stops: list[Wo
         communes = {w.commune_insee for w in stops}
         if not communes:
             return []
+        # Locked, as a chosen one is: another download checking the same reservation waits, then
+        # finds it loaded here (a device is loaded on one out tour only).
         candidates = session.execute(
             select(Reservation).join(Reservation.request).join(Request.household)
             .where(Reservation.status == ACTIVE, Household.commune_insee.in_(communes))
-            .order_by(Reservation.id)).scalars().all()
+            .order_by(Reservation.id).with_for_update(of=Reservation)
+            .execution_options(populate_existing=True)).scalars().all()
         return [r for r in candidates if _loadable(session, r) is None]
     chosen = []
     for key in dict.fromkeys(ids):

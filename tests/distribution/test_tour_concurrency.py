@@ -2,7 +2,8 @@
 sent twice at once is applied once, the other copy answering « repeat »; a handover synced while
 the office hands another device over on the same workshop session ends with both, without a
 deadlock (lock order: tour → reservation → workshop session → unit → invoice-chain counter, as the
-office takes reservation → session → counter). Both engines."""
+office takes reservation → session → counter); two downloads at once load a preselected device on
+one tour only. Both engines."""
 from __future__ import annotations
 
 import threading
@@ -20,7 +21,7 @@ from distribution.services.handover import handover
 from distribution.services.invoicing import verify_chain
 from distribution.services.tour_sync import apply_batch
 from distribution.services.tours import Programme, download_tour
-from distribution.tour.models import MobileUnit, TourAction
+from distribution.tour.models import MobileTour, MobileUnit, TourAction
 from distribution.tour.offline import OfflineDevice as Van
 from tests.concurrency import values
 from tests.distribution.test_tour_handover_sync import KEY, MACOUBA, reserved_in_macouba
@@ -119,3 +120,38 @@ def test_a_tour_handover_and_an_office_handover_on_one_session_do_not_deadlock(a
     assert session.execute(select(func.count()).select_from(Booking)
                            .where(Booking.session_id == coming.id)).scalar_one() == 2
     assert verify_chain(session) == []
+
+
+def test_two_downloads_at_once_load_a_preselected_device_on_one_tour_only(app, session, race, out, monkeypatch):
+    from distribution.services import tours as tours_module
+    from distribution.tour.models import MobileTourReservation
+
+    tour, _, loaded, office = out      # both Macouba households' reservations are preselected below
+    stop = tour.sessions[0]
+    tour.status = "closed"             # M1 is free again, and the device it carried too
+    session.add(MobileUnit(code="M2", name="Camion Sud", active=True))
+    session.commit()
+    contest = race(2)
+    _meet_before_first(monkeypatch, tours_module, "_chosen_reservations", contest)
+    real = tours_module._loaded_elsewhere
+
+    def check_then_linger(*args, **kwargs):     # without the lock, the other download checks meanwhile
+        found = real(*args, **kwargs)
+        time.sleep(0.3)
+        return found
+
+    monkeypatch.setattr(tours_module, "_loaded_elsewhere", check_then_linger)
+
+    def downloading(index: int):
+        contest.meet_at_start()
+        return download_tour(db.session, actor(app, "admin" if index else "technicien"),
+                             tour_date=to_local(stop.starts_at).date(), session_ids=[stop.id], device_key=KEY,
+                             settings=settings_for(app), programme=Programme("Rekonekt", None),
+                             unit="M2" if index else "M1", now=stop.starts_at - timedelta(hours=2)).id
+
+    values(contest.run(downloading))
+    for reservation in (loaded, office):
+        tours = session.execute(select(MobileTourReservation.tour_id).join(MobileTour)
+                                .where(MobileTourReservation.reservation_id == reservation.id,
+                                       MobileTour.status == "out")).scalars().all()
+        assert len(tours) == 1, tours
