@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.clock import to_local
 from core.errors import Conflict, ValidationFailed
 from core.schemas import MAX_INT, load
-from distribution.models import Invoice, Reservation, WorkshopSession
+from distribution.models import Booking, Invoice, Reservation, WorkshopSession
 from distribution.services.handover import HANDING_OVER, checked_payments
 from distribution.services.invoicing import LineIn
 from distribution.services.mobile_invoicing import register_mobile_invoice
@@ -25,7 +25,7 @@ from distribution.services.workshops import book_seat, waitlist_position
 from distribution.tour.models import MobileTour, MobileTourReservation, MobileTourSession
 from distribution.tour.rules import Held
 from distribution.tour.schemas import HandoverData
-from distribution.vocabulary import ReservationStatus
+from distribution.vocabulary import BookingStatus, ReservationStatus
 from eligibility.services.requests import is_current, mark_equipped
 from eligibility.vocabulary import RequestStatus
 from inventory.lifecycle import State
@@ -152,6 +152,14 @@ def _why_held(reservation: Reservation, recorded_at: datetime, number: str) -> H
     return None
 
 
+def _booked_already(session: Session, session_id: int, household_id: int) -> Booking | None:
+    """The household's booking of that session, when it has one not cancelled: a participant of
+    the stop handed a device there is not booked a second time."""
+    return session.execute(select(Booking).where(Booking.session_id == session_id, Booking.household_id == household_id,
+                                                 Booking.status != BookingStatus.CANCELLED.value)
+                           .order_by(Booking.id.desc()).limit(1)).scalar_one_or_none()
+
+
 def apply_effects(session: Session, tour: MobileTour, user_id: int | None, invoice: Invoice, reservation: Reservation,
                   data: dict, recorded_at: datetime, *, force: bool = False) -> dict:
     """Hand the device over as the invoice says. Without ``force``, raises Held when the
@@ -181,10 +189,14 @@ def apply_effects(session: Session, tour: MobileTour, user_id: int | None, invoi
                        f"({RequestStatus.label_of(request.status).lower()}) : faites-la revalider d'abord.")
     booking_id = position = None
     if d["session_id"] is not None:
-        stop = session.get(MobileTourSession, (tour.id, d["session_id"])) is not None
-        booking = book_seat(session, d["session_id"], request.household, user_id=user_id, now=recorded_at,
-                            reservation_id=reservation.id, started_ok=stop)
-        booking.tour_id = tour.id
+        booking = _booked_already(session, d["session_id"], request.household_id)
+        if booking is None:
+            stop = session.get(MobileTourSession, (tour.id, d["session_id"])) is not None
+            booking = book_seat(session, d["session_id"], request.household, user_id=user_id, now=recorded_at,
+                                reservation_id=reservation.id, started_ok=stop)
+            booking.tour_id = tour.id
+        elif booking.reservation_id is None:
+            booking.reservation_id = reservation.id
         booking_id, position = booking.id, waitlist_position(session, booking)
     apply_transition(session, device, State.DISTRIBUTED, user_id=user_id, now=recorded_at, context=HANDING_OVER,
                      note=f"Remis au foyer {request.household.reference} en tournée {tour.reference} "

@@ -302,3 +302,31 @@ def test_a_printed_workshop_with_a_huge_text_is_refused_even_when_its_hash_holds
     assert result["message"].startswith("Atelier de la facture mal formé : seules les clés address, commune, date, ")
     assert "texte de 400 caractères au plus" in result["message"]
     assert session.execute(select(func.count()).select_from(Invoice)).scalar() == 0
+
+
+@pytest.mark.parametrize("marked", [True, False])
+def test_a_participant_of_the_stop_handed_a_device_there_keeps_their_one_booking(app, session, shop, marked):
+    from distribution.services.workshops import book
+
+    session.add(MobileUnit(code="M1", name="Camion Nord", active=True))
+    session.commit()
+    workshop = make_session(app, session, commune=MACOUBA, days=-1 / 24, venue_kind="mobile_stop")
+    first = reserved_in_macouba(app, session, shop, "Participante", "0696 20 20 25")
+    booked = book(session, actor(app, "admin"), workshop.id, first.request.household_id,
+                  now=workshop.starts_at - timedelta(hours=5))
+    tour = download_tour(session, actor(app, "technicien"), tour_date=to_local(workshop.starts_at).date(),
+                         session_ids=[workshop.id], device_key=KEY, settings=settings_for(app),
+                         programme=Programme("Rekonekt", None), unit="M1", now=workshop.starts_at - timedelta(hours=3))
+    van, now = Van(tour.snapshot), utcnow()
+    batch = [van.action("attendance", {"booking_id": booked.id, "attended": True, "satisfaction": 5},
+                        now - timedelta(minutes=30))] if marked else []
+    batch.append(van.handover(first.id, now - timedelta(minutes=5), session_id=workshop.id))
+
+    results = send(app, session, tour, batch)
+
+    assert [r["outcome"] for r in results] == ["applied"] * len(batch), results
+    assert results[-1]["result"]["booking_id"] == booked.id
+    bookings = session.execute(select(Booking).where(Booking.household_id == first.request.household_id)).scalars().all()
+    assert [(b.id, b.status, b.reservation_id) for b in bookings] == [
+        (booked.id, "attended" if marked else "booked", first.id)]
+    assert session.get(Device, first.device_id).state == "distributed"
