@@ -134,9 +134,12 @@ def _why_held(reservation: Reservation, recorded_at: datetime, number: str) -> H
     then = to_local(recorded_at).date()
     if reservation.status != ReservationStatus.ACTIVE.value:
         when = f" le {to_local(reservation.ended_at):%d/%m/%Y}" if reservation.ended_at else ""
-        reason = f" (motif : {reservation.end_reason})" if reservation.end_reason else ""
+        expired = reservation.status == ReservationStatus.EXPIRED.value     # its reason is the nightly release's
+        ended = "a expiré" if expired else f"a été {reservation.status_label.lower()}"
+        reason = f" (motif : {reservation.end_reason.strip().rstrip('.')})" if reservation.end_reason and not expired \
+            else ""
         return Held(
-            f"La réservation de {tag} a été {reservation.status_label.lower()}{when}{reason}. La facture {number} est "
+            f"La réservation de {tag} {ended}{when}{reason}. La facture {number} est "
             "enregistrée ; l'appareil n'est pas encore « Remis au foyer ».",
             "Si le foyer a bien l'appareil : Appliquer la remise. Sinon : émettre un avoir et récupérer l'appareil.")
     if device.state != State.RESERVED.value or device.missing_since is not None:

@@ -330,3 +330,20 @@ def test_a_participant_of_the_stop_handed_a_device_there_keeps_their_one_booking
     assert [(b.id, b.status, b.reservation_id) for b in bookings] == [
         (booked.id, "attended" if marked else "booked", first.id)]
     assert session.get(Device, first.device_id).state == "distributed"
+
+
+def test_a_reservation_expired_while_offline_is_told_in_plain_french(app, session, out):
+    from distribution.services.reservations import release_expired
+
+    tour, _, first, _ = out
+    action = Van(tour.snapshot).handover(first.id, utcnow() - timedelta(minutes=5))
+    session.refresh(first)
+    later = first.expires_at + timedelta(hours=1)          # the 14-day hold is over
+    assert first.id in [r.id for r in release_expired(session, now=later)]
+
+    [result] = send(app, session, tour, [action])
+
+    assert (result["outcome"], result["message"]) == (
+        "conflict", f"La réservation de {first.device.asset_tag} a expiré le {to_local(later):%d/%m/%Y}. La facture "
+                    f"{action['data']['invoice']['number']} est enregistrée ; l'appareil n'est pas encore « Remis au "
+                    "foyer ».")
