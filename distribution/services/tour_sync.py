@@ -95,13 +95,15 @@ def _attendance(ctx: Context, data: dict) -> dict:
     d = load(AttendanceData(), data)
     if d["satisfaction"] is not None and not d["attended"]:
         raise ValidationFailed({"satisfaction": ["La satisfaction se note seulement pour un participant présent."]})
-    booking = ctx.session.get(Booking, d["booking_id"], with_for_update=True, populate_existing=True)
+    booking = ctx.session.get(Booking, d["booking_id"])
     if booking is None:
         raise ValidationFailed({"booking_id": [f"Inscription n° {d['booking_id']} introuvable."]})
     if ctx.session.get(MobileTourSession, (ctx.tour.id, booking.session_id)) is None:
         raise ValidationFailed({"booking_id": [f"L'inscription n° {booking.id} n'est pas celle d'un atelier de cette "
                                                "tournée."]})
+    # The session's row, then the booking's, as the office locks them (cancelling, marking).
     _stop(ctx, booking.session_id)
+    ctx.session.refresh(booking, with_for_update=True)
     _not_late(ctx)
     wanted = BookingStatus.ATTENDED.value if d["attended"] else BookingStatus.NO_SHOW.value
     person = _person(booking.household)

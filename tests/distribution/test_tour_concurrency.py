@@ -2,8 +2,9 @@
 sent twice at once is applied once, the other copy answering « repeat »; a handover synced while
 the office hands another device over on the same workshop session ends with both, without a
 deadlock (lock order: tour → reservation → workshop session → unit → invoice-chain counter, as the
-office takes reservation → session → counter); two downloads at once load a preselected device on
-one tour only. Both engines."""
+office takes reservation → session → counter); attendance synced while the office cancels the
+session, likewise (session → booking, as the office); two downloads at once load a preselected
+device on one tour only. Both engines."""
 from __future__ import annotations
 
 import threading
@@ -155,3 +156,42 @@ def test_two_downloads_at_once_load_a_preselected_device_on_one_tour_only(app, s
                                 .where(MobileTourReservation.reservation_id == reservation.id,
                                        MobileTour.status == "out")).scalars().all()
         assert len(tours) == 1, tours
+
+
+def test_attendance_synced_while_the_office_cancels_the_session_does_not_deadlock(app, session, race, monkeypatch):
+    from distribution.services import workshops
+    from distribution.services.workshops import book, cancel_session
+    from tests.helpers import make_household
+
+    stop = make_session(app, session, commune=MACOUBA, days=-1 / 24, venue_kind="mobile_stop")
+    household = make_household(app, session, "prescripteur", commune_insee=MACOUBA, last_name="Présente",
+                               first_name="Rose", phone="0696 40 40 43")
+    booking = book(session, actor(app, "technicien"), stop.id, household.id, now=stop.starts_at - timedelta(hours=5))
+    tour = download_tour(session, actor(app, "animateur"), tour_date=to_local(stop.starts_at).date(),
+                         session_ids=[stop.id], device_key=KEY, settings=settings_for(app),
+                         programme=Programme("Rekonekt", None), now=stop.starts_at - timedelta(hours=3))
+    mark = Van(tour.snapshot).action("attendance", {"booking_id": booking.id, "attended": True}, utcnow())
+    contest = race(2)
+    _meet_before_first(monkeypatch, tour_sync, "_stop", contest)
+    real_lock = workshops.session_by_id
+
+    def lock_then_meet(*args, **kwargs):
+        # The office holds the session's row, then lingers before cancelling its bookings: a sync
+        # that locked the booking first and then waited for the session would wait for the office
+        # while the office waits for it.
+        workshop = real_lock(*args, **kwargs)
+        contest.meet_at_guard()
+        time.sleep(0.5)
+        return workshop
+
+    monkeypatch.setattr(workshops, "session_by_id", lock_then_meet)
+
+    def working(index: int):
+        contest.meet_at_start()
+        if index == 0:
+            return apply_batch(db.session, actor(app, "animateur"), tour.id,
+                               {"device_key": KEY, "format": 1, "actions": [mark]})["results"][0]["outcome"]
+        return cancel_session(db.session, actor(app, "technicien"), stop.id, reason="Pluie").cancelled_at is not None
+
+    synced, cancelled = values(contest.run(working))
+    assert cancelled and synced in ("applied", "conflict")
