@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
@@ -521,4 +522,47 @@ def test_no_empty_warning_box_when_the_browser_keeps_the_storage(journey, sessio
     page.wait_for_function("() => document.getElementById('tour-options').textContent !== ''")
     page.wait_for_timeout(200)
     assert not page.locator("#tour-storage").is_visible()
+    walk.finish()
+
+
+def test_a_record_the_device_can_no_longer_send_stops_the_sending_instead_of_looping(journey, session, app):
+    """The server waits for record n° 1, which the device holds as « Refusé » (a refusal the server
+    answered without storing it): sending record n° 2 again and again would go round in circles.
+    The page stops, says so in French, and keeps both records; a session that expired offers the
+    way back to the sign-in page and this one."""
+    make_workshop(session)
+    a_stop_today(app, session, 2)
+    walk = journey("animateur")
+    page = walk.page
+    walk.goto("/tour/", "tournée à préparer")
+    page.get_by_role("button", name="Télécharger la tournée").click()
+    page.wait_for_selector("#tour-banner:not(:empty)")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    go_offline(walk)
+    for i in range(2):
+        page.get_by_role("button", name=f"Présent — Rose Participant{i}").click()
+        page.wait_for_selector(f"text=Enregistré pour Rose Participant{i}.")
+    page.evaluate("RkTour.store.update(1, {state: 'refused', message: 'Clé déjà utilisée.'})")
+    page.reload()                                     # offline: the page comes from the worker's cache
+    page.wait_for_selector("#tour-banner:not(:empty)")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/sync") else None)
+
+    walk.context.set_offline(False)
+    stuck = config_text(page, "stuck").replace("{seq}", "1")
+    page.wait_for_function("(text) => document.getElementById('tour-message').textContent === text", arg=stuck)
+    page.wait_for_timeout(500)
+    assert len(sent) == 1, sent                       # one batch, no loop
+    assert [r["state"] for r in outbox(page)] == ["refused", "pending"]
+    assert session.execute(select(func.count()).select_from(TourAction)).scalar_one() == 0
+    walk.check("envoi arrêté, enregistrements gardés")
+
+    page.route("**/api/v1/tours/*", lambda route: route.fulfill(status=401, content_type="application/json",
+                                                                body='{"message": "Non authentifié."}'))
+    page.get_by_role("button", name="Envoyer maintenant").click()
+    link = page.locator("#tour-message a", has_text="Se reconnecter")
+    link.wait_for()
+    assert unquote(link.get_attribute("href")) == "/login/?next=/tour/"
+    walk._pending[:] = [p for p in walk._pending if "/api/v1/tours/" not in p]
+    walk.check("session expirée")
     walk.finish()

@@ -41,6 +41,10 @@
   function say(kind, text) {
     var box = $("tour-message");
     box.className = "message " + kind; box.textContent = text; box.hidden = !text;
+    if (text === X.expired) {           // the way back: sign in, then return to this page
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(el("a", X.sign_in, { href: config.login }));
+    }
   }
   function showNetwork() {
     var pill = $("tour-network"), online = navigator.onLine;
@@ -497,6 +501,13 @@
             done = Math.min(total, done + answer.body.results.filter(function (r) { return r.outcome !== "out_of_order"; }).length);
             progress(done, total);
             var gap = answer.body.results.filter(function (r) { return r.outcome === "out_of_order"; })[0];
+            if (gap && !state.outbox.some(function (r) { return r.seq === gap.expected && (r.state === "pending" || r.state === "sent"); })) {
+              // The server waits for a record this device has no more to send: sending on would go
+              // round in circles. Everything stays here; the office must look at the tour.
+              var stuck = new Error(X.stuck.replace("{seq}", gap.expected));
+              stuck.told = true;
+              throw stuck;
+            }
             return next(gap ? gap.expected : batch[batch.length - 1].seq + 1);
           });
         });
@@ -551,4 +562,9 @@
     navigator.storage.persist().then(function (granted) { if (!granted) { storage(X.not_persisted); } });
   }
   reload().then(function () { if (state.saved) { sync(); } });
+  // While online, look every minute whether the office settled what waits here.
+  window.setInterval(function () {
+    var held = state.outbox.some(function (r) { return r.state === "conflict" || r.state === "refused"; });
+    if (navigator.onLine && held) { sync(); }
+  }, 60 * 1000);
 })();
