@@ -40,7 +40,12 @@ def _loaded(session: Session, tour: MobileTour, data: dict) -> tuple[Reservation
     key = data["reservation_id"]
     if session.get(MobileTourReservation, (tour.id, key)) is None:
         raise ValidationFailed({"reservation_id": [f"La réservation n° {key} n'a pas été chargée pour cette tournée."]})
-    load_ = next(r for r in tour.snapshot["reservations"] if r["id"] == key)
+    loads = (tour.snapshot or {}).get("reservations")
+    if loads is None:       # erased after the retention period (tour_retention)
+        raise ValidationFailed({"reservation_id": [
+            f"Les données téléchargées par la tournée {tour.reference} ont été effacées au terme de leur "
+            "conservation : cette remise ne peut plus être reconstituée."]})
+    load_ = next(r for r in loads if r["id"] == key)
     return session.get(Reservation, key, with_for_update=True, populate_existing=True), load_
 
 

@@ -25,7 +25,7 @@ from core.clock import to_local, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.schemas import load
 from core.territory import Commune
-from core.unit_of_work import unit_of_work
+from core.unit_of_work import BUSY, CONCURRENT_CHANGE, unit_of_work
 from distribution.access import is_stock_manager
 from distribution.models import Booking, Invoice, WorkshopSession
 from distribution.services import tour_handover
@@ -40,6 +40,9 @@ from eligibility.identity import InvalidPhone, normalise_phone
 
 APPLIED, CONFLICT, REFUSED = ActionOutcome.APPLIED.value, ActionOutcome.CONFLICT.value, ActionOutcome.REFUSED.value
 RESOLVED, DISMISSED = ActionOutcome.RESOLVED.value, ActionOutcome.DISMISSED.value
+OUT_OF_ORDER, RETRY = "out_of_order", "retry"
+# What a unit of work raises on contention (core.unit_of_work): worth sending again, never a conflict.
+TRANSIENT = (CONCURRENT_CHANGE, BUSY)
 KEY_REUSED = "Clé déjà utilisée pour un autre contenu : cet enregistrement n'a pas été pris en compte."
 LATE = "Enregistré après l'expiration des données de la tournée."
 LATE_TODO = "Vérifiez l'enregistrement, puis Appliquer ou Classer."
@@ -274,6 +277,8 @@ def _one(session: Session, actor: Actor, tour_id: int, raw: dict, action: dict, 
             result = APPLY[action["kind"]](Context(session, actor, tour, action["recorded_at"]), action["data"])
             return action_json(_store(session, actor, tour, raw, action, digest, APPLIED, result=result, now=now))
     except (Conflict, NotFound) as exc:
+        if exc.message in TRANSIENT:       # a moment's contention, not the state of things: send it again
+            return _unstored(raw, RETRY, exc.message)
         outcome, message = CONFLICT, exc.message
         what_to_do = getattr(exc, "what_to_do", None) or "Vérifiez la situation à l'atelier, puis Appliquer ou Classer."
     except (ValidationFailed, Forbidden) as exc:
@@ -304,7 +309,8 @@ def _keep(session: Session, actor: Actor, tour_id: int, raw: dict, action: dict,
 def apply_batch(session: Session, actor: Actor, tour_id, body, *, now: datetime | None = None) -> dict:
     """Apply a batch sent by the tour's browser, in order. Returns ``{"results", "last_seq"}``; a
     result is ``out_of_order`` when an earlier action is missing (the page sends again from the
-    first one not acknowledged), and the batch stops there."""
+    first one not acknowledged), ``retry`` when the database was busy or a row changed under it
+    for a moment (nothing stored: the page sends it again later), and the batch stops there."""
     data = load(SyncIn(), body)
     tour = tour_by_id(session, actor, tour_id)
     require_holder(tour, actor, data["device_key"])
@@ -314,7 +320,7 @@ def apply_batch(session: Session, actor: Actor, tour_id, body, *, now: datetime 
     for raw, action in pairs:
         result = _one(session, actor, tour.id, {**raw, "key": raw["key"].lower()}, action, now)
         results.append(result)
-        if result["outcome"] == "out_of_order":
+        if result["outcome"] in (OUT_OF_ORDER, RETRY):
             break
     session.expire_all()
     return {"results": results, "last_seq": session.get(MobileTour, tour.id).last_seq}

@@ -135,3 +135,16 @@ def test_the_messages_that_name_someone_are_erased_with_the_rest(app, session, s
     session.expire_all()
     stored = session.execute(select(TourAction.message).order_by(TourAction.seq)).scalars().all()
     assert stored == [MESSAGE_ERASED, LATE, MESSAGE_ERASED]
+
+
+def test_a_handover_of_a_purged_tour_is_refused_in_french_not_a_server_error(app, session, synced):
+    from core.errors import ValidationFailed
+    from distribution.services.tour_handover import register
+
+    purge_tours(session, 36, now=utcnow() + timedelta(days=37 * 31))
+    tour = session.get(MobileTour, synced.id)
+    handover = session.execute(select(TourAction).where(TourAction.kind == "handover")).scalar_one()
+    with pytest.raises(ValidationFailed) as refused:
+        register(session, tour, None, handover.payload["data"])
+    assert refused.value.errors["reservation_id"][0].startswith(
+        f"Les données téléchargées par la tournée {tour.reference} ont été effacées")

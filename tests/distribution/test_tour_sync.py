@@ -260,3 +260,29 @@ def test_a_walk_in_without_a_name_but_spaces_is_refused(app, session, stop, tour
     assert (result["outcome"], result["message"]) == (
         "refused", "Nom du participant attendu (des espaces seuls ne suffisent pas).")
     assert session.execute(select(func.count()).select_from(WorkshopWalkIn)).scalar_one() == 0
+
+
+def test_a_moment_of_contention_is_sent_again_later_never_kept_as_a_conflict(app, session, stop, tour, monkeypatch):
+    """The database busy, or a row changed under the unit of work for a moment: nothing is stored,
+    the tour's order does not move, the batch stops there, and the page sends it again later."""
+    from core.unit_of_work import BUSY
+    from distribution.services import tour_sync
+
+    _, (a, b, _) = stop
+    real = tour_sync.APPLY["attendance"]
+    calls = []
+
+    def busy_once(ctx, data):
+        calls.append(data["booking_id"])
+        if len(calls) == 1:
+            raise Conflict(BUSY)
+        return real(ctx, data)
+
+    monkeypatch.setitem(tour_sync.APPLY, "attendance", busy_once)
+    batch = [act(1, "attendance", {"booking_id": a.id, "attended": True}),
+             act(2, "attendance", {"booking_id": b.id, "attended": True})]
+    answer = send(app, session, tour, batch)
+    assert [(r["outcome"], r["message"]) for r in answer["results"]] == [("retry", BUSY)]
+    assert answer["last_seq"] == 0 and session.execute(select(func.count()).select_from(TourAction)).scalar() == 0
+    assert session.get(Booking, a.id).status == "booked"
+    assert [r["outcome"] for r in send(app, session, tour, batch)["results"]] == ["applied", "applied"]

@@ -459,7 +459,7 @@
     return results.reduce(function (chain, result) {
       return chain.then(function () {
         var record = state.outbox.filter(function (r) { return r.key === result.key; })[0];
-        if (!record || result.outcome === "out_of_order") { return null; }
+        if (!record || result.outcome === "out_of_order" || result.outcome === "retry") { return null; }
         var changes = { state: result.outcome, message: result.message, what_to_do: result.what_to_do, result: result.result };
         Object.assign(record, changes);
         return S.update(record.seq, changes);
@@ -498,8 +498,14 @@
         }).then(function (answer) {
           if (answer.status !== 200 || !Array.isArray(answer.body.results)) { throw refusal(answer); }
           return applyResults(answer.body.results).then(function () {
-            done = Math.min(total, done + answer.body.results.filter(function (r) { return r.outcome !== "out_of_order"; }).length);
+            done = Math.min(total, done + answer.body.results.filter(function (r) {
+              return r.outcome !== "out_of_order" && r.outcome !== "retry"; }).length);
             progress(done, total);
+            if (answer.body.results.some(function (r) { return r.outcome === "retry"; })) {
+              var busy = new Error(X.busy);      // nothing of it was stored: it goes again next time
+              busy.told = true;
+              throw busy;
+            }
             var gap = answer.body.results.filter(function (r) { return r.outcome === "out_of_order"; })[0];
             if (gap && !state.outbox.some(function (r) { return r.seq === gap.expected && (r.state === "pending" || r.state === "sent"); })) {
               // The server waits for a record this device has no more to send: sending on would go
