@@ -45,6 +45,8 @@ OUT_OF_ORDER, RETRY = "out_of_order", "retry"
 TRANSIENT = (CONCURRENT_CHANGE, BUSY)
 KEY_REUSED = "Clé déjà utilisée pour un autre contenu : cet enregistrement n'a pas été pris en compte."
 LATE = "Enregistré après l'expiration des données de la tournée."
+EARLY = ("Enregistré avant le téléchargement de la tournée, d'après l'horloge de l'appareil : cette horloge "
+         "était fausse.")
 LATE_TODO = "Vérifiez l'enregistrement, puis Appliquer ou Classer."
 
 
@@ -89,9 +91,23 @@ def _stop(ctx: Context, session_id: int) -> WorkshopSession:
     return workshop
 
 
+def _out_of_time(ctx: Context) -> str | None:
+    """Why the moment an action says it was recorded cannot be right for this tour, or None: after
+    the data's limit, or before the download (the device's clock was wrong)."""
+    if ctx.force:
+        return None
+    tolerance = timedelta(minutes=CLOCK_TOLERANCE_MINUTES)
+    if ctx.recorded_at > ctx.tour.valid_until + tolerance:
+        return LATE
+    if ctx.recorded_at < ctx.tour.downloaded_at - tolerance:
+        return EARLY
+    return None
+
+
 def _not_late(ctx: Context) -> None:
-    if not ctx.force and ctx.recorded_at > ctx.tour.valid_until + timedelta(minutes=CLOCK_TOLERANCE_MINUTES):
-        raise Held(LATE, LATE_TODO)
+    why = _out_of_time(ctx)
+    if why:
+        raise Held(why, LATE_TODO)
 
 
 def _attendance(ctx: Context, data: dict) -> dict:
@@ -171,8 +187,9 @@ def _handover(ctx: Context, data: dict) -> dict:
     if ctx.tour.unit is None:
         raise ValidationFailed({"kind": ["Une remise en tournée suppose une unité mobile (série de factures)."]})
     invoice, reservation = tour_handover.register(ctx.session, ctx.tour, ctx.actor.id, data)
-    if not ctx.force and ctx.recorded_at > ctx.tour.valid_until + timedelta(minutes=CLOCK_TOLERANCE_MINUTES):
-        raise Held(f"{LATE} La facture {invoice.number} est enregistrée.", LATE_TODO)
+    why = _out_of_time(ctx)
+    if why:
+        raise Held(f"{why} La facture {invoice.number} est enregistrée.", LATE_TODO)
     return tour_handover.apply_effects(ctx.session, ctx.tour, ctx.actor.id, invoice, reservation, data,
                                        ctx.recorded_at)
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from core.clock import to_local, utcnow
 from core.errors import Conflict, Forbidden, ValidationFailed
 from distribution.models import Booking
-from distribution.services.tour_sync import KEY_REUSED, LATE, apply_batch, open_actions, resolve
+from distribution.services.tour_sync import EARLY, KEY_REUSED, LATE, apply_batch, open_actions, resolve
 from distribution.services.tours import Programme, download_tour
 from distribution.services.workshops import book, cancel, record_attendance
 from distribution.tour.models import MobileTour, TourAction, WorkshopWalkIn
@@ -286,3 +286,16 @@ def test_a_moment_of_contention_is_sent_again_later_never_kept_as_a_conflict(app
     assert answer["last_seq"] == 0 and session.execute(select(func.count()).select_from(TourAction)).scalar() == 0
     assert session.get(Booking, a.id).status == "booked"
     assert [r["outcome"] for r in send(app, session, tour, batch)["results"]] == ["applied", "applied"]
+
+
+def test_a_record_dated_before_the_download_is_kept_as_a_conflict(app, session, stop, tour):
+    """The device's clock was wrong (the page refuses to record then; the server checks too)."""
+    _, (a, _, _) = stop
+    early = tour.downloaded_at - timedelta(minutes=11)
+    [result] = send(app, session, tour, [act(1, "attendance", {"booking_id": a.id, "attended": True},
+                                             at=early)])["results"]
+    assert result["outcome"] == "conflict" and result["message"] == EARLY
+    assert session.get(Booking, a.id).status == "booked"
+    [ok] = send(app, session, tour, [act(2, "attendance", {"booking_id": a.id, "attended": True},
+                                         at=tour.downloaded_at - timedelta(minutes=9))])["results"]
+    assert ok["outcome"] == "applied"
