@@ -17,7 +17,10 @@ What it does:
    values): 12 donors, 9 sites across the three EPCI, 5,000 collections, ``--devices`` devices
    and exactly ``--events`` device events following the lifecycle over two years (one history
    per device, in time order), households, requests, reservations handed over with their
-   internet access, one invoice (and its line) per handover, workshop sessions and bookings.
+   internet access, one invoice (and its line) per handover, workshop sessions (one in 12
+   cancelled, with its bookings) and bookings; two mobile units, a tour for each day with a mobile
+   stop, walk-ins at its stops, and about 5 % of the handovers made on tour (invoiced in the
+   unit's series F-Mn-AAAA-NNNNN, with the tour).
    The fill runs with the triggers off (``session_replication_role = replica``); the summaries
    are then rebuilt from the records (``reporting.upkeep.rebuild``, as ``flask reporting
    rebuild``). Then VACUUM ANALYZE. ``--reuse`` keeps a database that already holds the same
@@ -30,7 +33,8 @@ What it does:
    the statements ``reporting/records.py`` issues. Its figures must equal the API's JSON, every
    one of them.
 4. **pandas.** The rows each indicator needs (events before the end of the period, devices,
-   collections, sites, invoices of the period, requests, reservations, sessions, bookings) are
+   collections, sites, invoices of the period, requests, reservations, sessions, bookings,
+   walk-ins) are
    loaded with ``pandas.read_sql`` and joined and grouped in pandas. Its counts, stock by state,
    weights and amounts must equal the API's; rates, averages and the median may differ by the
    last rounded digit (float against numeric arithmetic).
@@ -291,6 +295,40 @@ LOAD_SQL = [
                                           'mobile', 'mobile', 'mobile', 'broadband', 'broadband', 'broadband', 'broadband',
                                           'broadband', 'broadband', 'broadband'])[1 + floor(pg_temp.u(rn, 50) * 20)::int] END AS access
              FROM handover h) x""",
+    # --- onboarding workshops, mobile units and their tours (before the invoices: some are on tour)
+    # One session in 12 is cancelled three days before (its bookings with it); one in 24 of them a
+    # mobile stop whatever the draw, so that a cancelled mobile stop exists at every size.
+    """INSERT INTO workshop_session (id, topic, starts_at, ends_at, venue_kind, venue_name, address, commune_insee,
+                                    site_id, capacity, waitlist_counter, created_at, cancelled_at, cancel_reason)
+       SELECT k, (ARRAY['computer', 'computer', 'smartphone', 'tablet', 'online_services'])[1 + floor(pg_temp.u(k, 70) * 5)::int],
+              starts, starts + INTERVAL '2 hours',
+              CASE WHEN k %% 24 = 7 THEN 'mobile_stop'
+                   ELSE (ARRAY['site', 'digital_point', 'mobile_stop'])[1 + floor(pg_temp.u(k, 71) * 3)::int] END,
+              'Salle ' || commune.key_text, NULL, commune.key_text, NULL, 8, 0, starts - INTERVAL '20 days',
+              CASE WHEN k %% 12 = 7 THEN starts - INTERVAL '3 days' END,
+              CASE WHEN k %% 12 = 7 THEN 'Salle indisponible (bench).' END
+       FROM (SELECT k, %(first_day)s::timestamp + INTERVAL '14 hours' + ((k - 1) * %(span)s / %(sessions)s) * INTERVAL '1 day' AS starts
+             FROM generate_series(1, %(sessions)s) k) x
+       JOIN bench_pick commune ON commune.kind = 'commune' AND commune.bucket = floor(pg_temp.u(k, 72) * 1000)""",
+    """INSERT INTO mobile_unit (id, code, name, active, created_at)
+       VALUES (1, 'M1', 'Camion Nord (bench)', true, TIMESTAMP '2024-06-01 12:00'),
+              (2, 'M2', 'Camion Sud (bench)', true, TIMESTAMP '2024-06-01 12:00')""",
+    # One tour per Martinique day (UTC−4) with a mobile stop not cancelled, M1 and M2 in turn.
+    """CREATE TEMP TABLE tour_plan AS
+       SELECT row_number() OVER (ORDER BY day) AS tour_id, day, 1 + (row_number() OVER (ORDER BY day)) %% 2 AS unit_id,
+              row_number() OVER (PARTITION BY extract(year FROM day) ORDER BY day) AS n
+       FROM (SELECT DISTINCT (starts_at - INTERVAL '4 hours')::date AS day FROM workshop_session
+             WHERE venue_kind = 'mobile_stop' AND cancelled_at IS NULL) x""",
+    """INSERT INTO mobile_tour (id, reference, mobile_unit_id, holder_id, device_key, tour_date, status, downloaded_at,
+                               valid_until, snapshot_version, snapshot, snapshot_sha256, last_seq, closed_at, closed_by_id)
+       SELECT tour_id, 'TRN-' || extract(year FROM day)::int || '-' || lpad(n::text, greatest(4, length(n::text)), '0'),
+              unit_id, %(holder)s, '00000000-0000-4000-8000-' || lpad(tour_id::text, 12, '0'), day, 'closed',
+              day + INTERVAL '4 hours', day + INTERVAL '28 hours', 1, '{}'::json,   -- the local day, 00:00 to 24:00
+              encode(sha256(convert_to('{}', 'UTF8')), 'hex'), 0, day + INTERVAL '28 hours', %(holder)s
+       FROM tour_plan""",
+    """INSERT INTO mobile_tour_session (tour_id, session_id)
+       SELECT t.tour_id, s.id FROM workshop_session s JOIN tour_plan t ON t.day = (s.starts_at - INTERVAL '4 hours')::date
+       WHERE s.venue_kind = 'mobile_stop' AND s.cancelled_at IS NULL""",
     """CREATE TEMP TABLE grid AS
        SELECT g.id AS grid_id, d->>'category' AS category, d->>'grade' AS grade,
               (d->>'reference_value')::numeric(12, 2) AS reference_value, p.key::int AS tier, p.value::numeric(12, 2) AS price
@@ -300,14 +338,23 @@ LOAD_SQL = [
        SELECT row_number() OVER (ORDER BY h.handed_at, h.rn) AS position, h.rn, h.handed_at, h.household_id, h.device_id, h.tier,
               extract(year FROM h.handed_at - INTERVAL '4 hours')::int AS year, g.grid_id, g.reference_value, g.price,
               (ARRAY['cash', 'cash', 'card', 'card', 'voucher'])[1 + floor(pg_temp.u(h.rn, 60) * 5)::int] AS method,
-              d.brand || ' ' || d.model AS description, d.asset_tag, d.serial_number, hh.reference AS buyer
+              d.brand || ' ' || d.model AS description, d.asset_tag, d.serial_number, hh.reference AS buyer,
+              t.tour_id, t.unit_id
        FROM handover h JOIN device d ON d.id = h.device_id JOIN household hh ON hh.id = h.household_id
        JOIN grid g ON g.category = d.category AND g.grade = d.grade AND g.tier = h.tier
+       -- handed over on the tour of its day, by the tour's unit: about 5 %% of the handovers (all
+       -- of those on a tour's day when tours are rare)
+       LEFT JOIN tour_plan t ON t.day = (h.handed_at - INTERVAL '4 hours')::date
+            AND pg_temp.u(h.rn, 61) < (SELECT least(1.0, 0.05 * %(span)s / greatest(count(*), 1)) FROM tour_plan)
        WHERE h.handed_at IS NOT NULL""",
+    # An office invoice is numbered F-AAAA-NNNNN in the office's series, one issued on tour
+    # F-Mn-AAAA-NNNNN in its unit's and chained per unit too; all of them in the main chain.
     """INSERT INTO invoice (id, number, chain_position, issued_at, reservation_id, household_id, device_id, booking_id, seller,
                             buyer_name, buyer_address, vat_regime, price_grid_id, tier, total_ttc, total_ht, vat,
-                            reference_value, aide_solidaire, payments, amount_paid, workshop, content_hash, previous_hash)
-       SELECT position, 'F-' || year || '-' || lpad(n::text, greatest(5, length(n::text)), '0'), position, handed_at, rn,
+                            reference_value, aide_solidaire, payments, amount_paid, workshop, content_hash, previous_hash,
+                            mobile_unit_id, tour_id, unit_position, unit_previous_hash, unit_hash)
+       SELECT position, 'F-' || coalesce('M' || unit_id || '-', '') || year || '-' || lpad(n::text, greatest(5, length(n::text)), '0'),
+              position, handed_at, rn,
               household_id, device_id, NULL,
               json_build_object('name', 'Association Rekonekt Martinique', 'address', 'Zone de Manhity, 97232 Le Lamentin',
                                 'siret', '00000000000000', 'legal_form', 'Association loi 1901', 'vat_number', NULL),
@@ -315,36 +362,45 @@ LOAD_SQL = [
               reference_value - price, json_build_array(json_build_object('method', method, 'amount', price::text)),
               price, NULL, encode(sha256(convert_to('bench-invoice:' || position, 'UTF8')), 'hex'),
               CASE WHEN position = 1 THEN repeat('0', 64)
-                   ELSE encode(sha256(convert_to('bench-invoice:' || (position - 1), 'UTF8')), 'hex') END
-       FROM (SELECT *, row_number() OVER (PARTITION BY year ORDER BY position) AS n FROM issued) x""",
+                   ELSE encode(sha256(convert_to('bench-invoice:' || (position - 1), 'UTF8')), 'hex') END,
+              unit_id, tour_id, CASE WHEN unit_id IS NOT NULL THEN unit_position END,
+              CASE WHEN unit_id IS NULL THEN NULL WHEN unit_position = 1 THEN repeat('0', 64)
+                   ELSE encode(sha256(convert_to('bench-unit-invoice:' || unit_id || ':' || (unit_position - 1), 'UTF8')), 'hex') END,
+              CASE WHEN unit_id IS NOT NULL
+                   THEN encode(sha256(convert_to('bench-unit-invoice:' || unit_id || ':' || unit_position, 'UTF8')), 'hex') END
+       FROM (SELECT *, row_number() OVER (PARTITION BY unit_id, year ORDER BY position) AS n,
+                    row_number() OVER (PARTITION BY unit_id ORDER BY position) AS unit_position FROM issued) x""",
     """INSERT INTO invoice_line (invoice_id, position, kind, description, asset_tag, serial_number, quantity,
                                  unit_price_ttc, total_ttc, total_ht, vat)
        SELECT position, 1, 'device', description, asset_tag, serial_number, 1, price, price, price, 0 FROM issued""",
-    # --- onboarding workshops ---------------------------------------------------------------
-    """INSERT INTO workshop_session (id, topic, starts_at, ends_at, venue_kind, venue_name, address, commune_insee,
-                                    site_id, capacity, waitlist_counter, created_at)
-       SELECT k, (ARRAY['computer', 'computer', 'smartphone', 'tablet', 'online_services'])[1 + floor(pg_temp.u(k, 70) * 5)::int],
-              starts, starts + INTERVAL '2 hours',
-              (ARRAY['site', 'digital_point', 'mobile_stop'])[1 + floor(pg_temp.u(k, 71) * 3)::int],
-              'Salle ' || commune.key_text, NULL, commune.key_text, NULL, 8, 0, starts - INTERVAL '20 days'
-       FROM (SELECT k, %(first_day)s::timestamp + INTERVAL '14 hours' + ((k - 1) * %(span)s / %(sessions)s) * INTERVAL '1 day' AS starts
-             FROM generate_series(1, %(sessions)s) k) x
-       JOIN bench_pick commune ON commune.kind = 'commune' AND commune.bucket = floor(pg_temp.u(k, 72) * 1000)""",
+    """INSERT INTO mobile_tour_reservation (tour_id, reservation_id) SELECT tour_id, rn FROM issued WHERE tour_id IS NOT NULL""",
     """INSERT INTO booking (session_id, household_id, status, booked_at, attendance_at, cancelled_at, satisfaction)
        SELECT s.id, 1 + ((s.id::bigint * 6 + j) * 1000003) %% %(households)s, status, s.starts_at - INTERVAL '10 days',
               CASE WHEN status IN ('attended', 'no_show') THEN s.starts_at + INTERVAL '1 hour' END,
-              CASE WHEN status = 'cancelled' THEN s.starts_at - INTERVAL '2 days' END,
+              CASE WHEN status = 'cancelled' THEN coalesce(s.cancelled_at, s.starts_at - INTERVAL '2 days') END,
               CASE WHEN status = 'attended' AND pg_temp.u(s.id * 8 + j, 81) < 0.8
                    THEN (ARRAY[2, 3, 4, 4, 4, 5, 5, 5, 5, 5])[1 + floor(pg_temp.u(s.id * 8 + j, 82) * 10)::int] END
        FROM workshop_session s CROSS JOIN generate_series(1, 6) j
-       CROSS JOIN LATERAL (SELECT CASE WHEN s.starts_at > now() AT TIME ZONE 'UTC' THEN 'booked'
+       CROSS JOIN LATERAL (SELECT CASE WHEN s.cancelled_at IS NOT NULL THEN 'cancelled'
+                                       WHEN s.starts_at > now() AT TIME ZONE 'UTC' THEN 'booked'
                                        ELSE (ARRAY['attended', 'attended', 'attended', 'attended', 'attended', 'attended',
                                                    'attended', 'no_show', 'no_show', 'cancelled'])[1 + floor(pg_temp.u(s.id * 8 + j, 80) * 10)::int]
                                   END AS status) st""",
+    # 0–3 walk-ins at each mobile stop held, most of them living in the stop's commune.
+    """INSERT INTO workshop_walk_in (session_id, tour_id, last_name, first_name, commune_insee, satisfaction, recorded_at)
+       SELECT s.id, ts.tour_id, 'Passant', 'Bench ' || s.id || '-' || j,
+              CASE WHEN pg_temp.u(s.id * 4 + j, 91) < 0.7 THEN s.commune_insee ELSE commune.key_text END,
+              CASE WHEN pg_temp.u(s.id * 4 + j, 93) < 0.6 THEN 3 + floor(pg_temp.u(s.id * 4 + j, 94) * 3)::int END,
+              s.starts_at + INTERVAL '90 minutes'
+       FROM workshop_session s JOIN mobile_tour_session ts ON ts.session_id = s.id
+       CROSS JOIN LATERAL generate_series(1, floor(pg_temp.u(s.id, 90) * 4)::int) j
+       JOIN bench_pick commune ON commune.kind = 'commune' AND commune.bucket = floor(pg_temp.u(s.id * 4 + j, 92) * 1000)
+       WHERE s.starts_at <= now() AT TIME ZONE 'UTC'""",
 ]
 SUMMARIES = ("reporting_device_day", "reporting_handover", "reporting_equipment", "reporting_validated_request")
 SEQUENCED = ("organisation", "site", "collection", "device", "device_event", "household", "eligibility_request",
-             "reservation", "invoice", "invoice_line", "workshop_session", "booking")
+             "reservation", "invoice", "invoice_line", "workshop_session", "booking", "mobile_unit", "mobile_tour",
+             "workshop_walk_in")
 
 
 @dataclass
@@ -415,9 +471,12 @@ def load(url: str, sizes: Sizes) -> dict[str, int]:
                     "FROM bench_step GROUP BY path_id")
         cur.execute("ANALYZE bench_pick; ANALYZE bench_step")
 
+        holder = cur.execute("SELECT id FROM ab_user WHERE username = %s", (ADMIN,)).fetchone()
+        if holder is None:
+            raise RuntimeError("the bench admin (the tours' holder) must exist before the fill: ensure_admin(app)")
         params = {"donors": DONOR_COUNT, "first_day": FIRST_DAY, "span": SPAN_DAYS, "devices": sizes.devices,
                   "collections": sizes.collections, "households": sizes.households, "sessions": sizes.sessions,
-                  "household_step": int(SPAN_DAYS * 86400 / sizes.households)}
+                  "household_step": int(SPAN_DAYS * 86400 / sizes.households), "holder": holder[0]}
         for statement in LOAD_SQL:
             if statement.lstrip().startswith("INSERT INTO device_event"):
                 lifecycle = cur.execute("SELECT count(*) FROM plan_event").fetchone()[0]
@@ -438,7 +497,9 @@ def load(url: str, sizes: Sizes) -> dict[str, int]:
             UNION ALL SELECT 'collection:' || extract(year FROM collected_on)::int, count(*) FROM collection GROUP BY 1
             UNION ALL SELECT 'household:' || extract(year FROM created_at)::int, count(*) FROM household GROUP BY 1
             UNION ALL SELECT 'invoice-chain', count(*) FROM invoice
-            UNION ALL SELECT 'invoice-' || split_part(number, '-', 2), count(*) FROM invoice GROUP BY 1
+            UNION ALL SELECT 'invoice-' || split_part(number, '-', 2), count(*) FROM invoice WHERE mobile_unit_id IS NULL GROUP BY 1
+            UNION ALL SELECT 'mobile-unit', max(id) FROM mobile_unit
+            UNION ALL SELECT 'tour-' || extract(year FROM tour_date)::int, count(*) FROM mobile_tour GROUP BY 1
             ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value""", params)
         cur.connection.commit()
         return row_counts(cur, SEQUENCED)
@@ -598,9 +659,12 @@ def raw_statements(case: Case) -> dict[str, str]:
                  if case.epci_id is not None else "")
     invoices = (f"FROM invoice i JOIN device d ON d.id = i.device_id{household}{hj} "
                 f"WHERE i.issued_at >= %(start)s AND i.issued_at < %(end)s{hw}")
+    # Sessions held: in the period, started, not cancelled; by the EPCI of the session's commune.
+    held = ("ws.starts_at >= %(start)s AND ws.starts_at < %(end)s AND ws.starts_at <= %(now)s "
+            "AND ws.cancelled_at IS NULL")
     sessions = ("FROM workshop_session ws JOIN commune wc ON wc.insee_code = ws.commune_insee "
-                "WHERE ws.starts_at >= %(start)s AND ws.starts_at < %(end)s AND ws.starts_at <= %(now)s"
-                + (" AND wc.epci_id = %(epci)s" if case.epci_id is not None else ""))
+                f"WHERE {held}" + (" AND wc.epci_id = %(epci)s" if case.epci_id is not None else ""))
+    mobile = f"{sessions} AND ws.venue_kind = 'mobile_stop'"
     filtered = case.donor_id is not None or case.epci_id is not None
     # Each counted kind of event over its own partial index (reporting.records.counted_event_totals).
     kinds = (("received", "e.kind = 'received'"), ("sanitised", "e.kind = 'transition' AND e.from_state = 'wiping'"),
@@ -626,6 +690,8 @@ def raw_statements(case: Case) -> dict[str, str]:
         "handovers": f"""SELECT count(*), sum(d.weight_kg), sum(i.reference_value), sum(i.amount_paid), sum(i.aide_solidaire),
                                 percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.issued_at - d.created_at) / 86400.0)
                          {invoices}""",
+        # Handovers made on a tour: an invoice with its tour, as every handover (donor, household's EPCI).
+        "handovers_on_tour": f"SELECT count(*) {invoices} AND i.tour_id IS NOT NULL",
         "equipped": f"""
             SELECT ep.short_name, count(DISTINCT r.household_id)
             FROM eligibility_request r JOIN household h ON h.id = r.household_id
@@ -669,6 +735,29 @@ def raw_statements(case: Case) -> dict[str, str]:
                    sum(CASE WHEN b.status = 'no_show' THEN 1 ELSE 0 END),
                    avg(CASE WHEN b.status = 'attended' THEN b.satisfaction END)
             FROM booking b WHERE b.session_id IN (SELECT ws.id {sessions})"""
+        # Mobile workshops: the mobile stops held, their bookings and walk-ins, by the stop's EPCI.
+        statements["mobile_sessions"] = f"SELECT count(*) {mobile}"
+        statements["mobile_bookings"] = f"""
+            SELECT sum(CASE WHEN b.status = 'attended' THEN 1 ELSE 0 END),
+                   sum(CASE WHEN b.status = 'no_show' THEN 1 ELSE 0 END)
+            FROM booking b WHERE b.session_id IN (SELECT ws.id {mobile})"""
+        statements["mobile_walk_ins"] = f"SELECT count(*) FROM workshop_walk_in w WHERE w.session_id IN (SELECT ws.id {mobile})"
+        # Households reached on tour: present at a mobile stop held anywhere or handed a device on
+        # tour, each once, by the EPCI of their residence; plus the walk-ins, by the commune they gave.
+        statements["reached_on_tour"] = f"""
+            WITH mobile_held AS (SELECT ws.id FROM workshop_session ws WHERE {held} AND ws.venue_kind = 'mobile_stop'),
+            reached AS (
+                SELECT b.household_id FROM booking b
+                WHERE b.status = 'attended' AND b.session_id IN (SELECT id FROM mobile_held)
+                UNION
+                SELECT i.household_id FROM invoice i
+                WHERE i.tour_id IS NOT NULL AND i.issued_at >= %(start)s AND i.issued_at < %(end)s)
+            SELECT (SELECT count(*) FROM reached r JOIN household h ON h.id = r.household_id
+                    JOIN commune hc ON hc.insee_code = h.commune_insee
+                    WHERE true{" AND hc.epci_id = %(epci)s" if case.epci_id is not None else ""}),
+                   (SELECT count(*) FROM workshop_walk_in w JOIN commune wc ON wc.insee_code = w.commune_insee
+                    WHERE w.session_id IN (SELECT id FROM mobile_held)
+                    {"AND wc.epci_id = %(epci)s" if case.epci_id is not None else ""})"""
     return statements
 
 
@@ -692,9 +781,20 @@ def period_params(case: Case) -> dict:
             "now": datetime.now(timezone.utc).replace(tzinfo=None), "epci": case.epci_id, "donor": case.donor_id}
 
 
+def mobile_figures(case: Case, on_tour, sessions=None, attended=None, no_show=None, walk_ins=None, reached=None) -> dict:
+    """The mobile workshop's five keys: only the handovers on tour belong to a donor."""
+    if case.donor_id is not None:
+        return {"mobile_sessions": None, "mobile_attendance_rate": None, "mobile_walk_ins": None,
+                "handovers_on_tour": int(on_tour or 0), "households_reached_on_tour": None}
+    attended, no_show = int(attended or 0), int(no_show or 0)
+    return {"mobile_sessions": int(sessions or 0), "mobile_attendance_rate": ratio(attended, attended + no_show),
+            "mobile_walk_ins": int(walk_ins or 0), "handovers_on_tour": int(on_tour or 0),
+            "households_reached_on_tour": int(reached or 0)}
+
+
 def figures(case: Case, one, stock: dict, equipped: dict, validated, sessions, attended, no_show, satisfaction,
-            recorded, connected, referrals, median) -> dict:
-    """The API's JSON, from the values each variant computed."""
+            recorded, connected, referrals, median, mobile: dict) -> dict:
+    """The API's JSON, from the values each variant computed (``mobile``: ``mobile_figures``)."""
     collected, sanitised, graded, recycled, weight_recycled, distributed, weight_reused, reference, paid, aide = one
     by_epci = {name: int(equipped.get(name, 0)) for name in EPCI_NAMES}
     donor = case.donor_id is not None
@@ -714,6 +814,7 @@ def figures(case: Case, one, stock: dict, equipped: dict, validated, sessions, a
         "weight_reused_kg": kg(weight_reused), "weight_recycled_kg": kg(weight_recycled),
         "reference_value_total": money(reference), "paid_total": money(paid), "aide_solidaire_total": money(aide),
         "median_days_reception_to_handover": None if median is None else round(float(median), 1),
+        **mobile,
     }
 
 
@@ -735,10 +836,17 @@ def raw_sql(conn: psycopg.Connection, case: Case) -> dict:
         found = {name: (n, kg) for name, n, kg in out["device_counts"]}
         counts = [found.get(name, (0, None))[0] for name in ("received", "sanitised", "graded", "recycled")]
         out["device_counts"] = [(*counts, found.get("recycled", (0, None))[1])]
+    on_tour = out["handovers_on_tour"][0][0]
+    if case.donor_id is None:
+        households, walk_ins = out["reached_on_tour"][0]
+        mobile = mobile_figures(case, on_tour, out["mobile_sessions"][0][0], *out["mobile_bookings"][0],
+                                out["mobile_walk_ins"][0][0], households + walk_ins)
+    else:
+        mobile = mobile_figures(case, on_tour)
     return figures(case, (*out["device_counts"][0], *out["handovers"][0][:5]), dict(out["stock_by_state"]),
                    dict(out["equipped"]), out["validated"][0][0] if "validated" in out else None,
                    out["sessions"][0][0] if "sessions" in out else None, *booking, *out["internet"][0],
-                   out["handovers"][0][5])
+                   out["handovers"][0][5], mobile)
 
 
 # --------------------------------------------------------------------------------------------
@@ -754,13 +862,14 @@ def pandas_version(engine, case: Case) -> dict:
     collections = read("SELECT id AS collection_id, donor_id, site_id FROM collection")
     sites = read("SELECT id AS site_id, commune_insee FROM site")
     communes = read("SELECT c.insee_code AS commune_insee, c.epci_id, e.short_name FROM commune c JOIN epci e ON e.id = c.epci_id")
-    invoices = read("SELECT issued_at, device_id, household_id, reference_value, amount_paid, aide_solidaire FROM invoice "
+    invoices = read("SELECT issued_at, device_id, household_id, reference_value, amount_paid, aide_solidaire, tour_id FROM invoice "
                     "WHERE issued_at >= %(start)s AND issued_at < %(end)s", start=start, end=end)
     households = read("SELECT id AS household_id, commune_insee FROM household")
     requests = read("SELECT id AS request_id, household_id, status, decided_at, equipped_at FROM eligibility_request")
     reservations = read("SELECT request_id, device_id, status, ended_at, internet_access, internet_offer_referred FROM reservation")
-    sessions = read("SELECT id AS session_id, starts_at, commune_insee FROM workshop_session")
-    bookings = read("SELECT session_id, status, satisfaction FROM booking")
+    sessions = read("SELECT id AS session_id, starts_at, commune_insee, venue_kind, cancelled_at FROM workshop_session")
+    bookings = read("SELECT session_id, household_id, status, satisfaction FROM booking")
+    walk_ins = read("SELECT session_id, commune_insee FROM workshop_walk_in")
 
     epci_id = None if case.epci is None else int(communes.loc[communes.short_name == case.epci, "epci_id"].iloc[0])
     # Devices with what scopes them: the collection's donor, the EPCI of the collecting site.
@@ -799,19 +908,32 @@ def pandas_version(engine, case: Case) -> dict:
     equipped = equipped.groupby("short_name").household_id.nunique().to_dict()
     internet = over[(over.ended_at >= start) & (over.ended_at < end)].merge(req[["request_id"]], on="request_id")
 
+    on_tour = handed[handed.tour_id.notna()]
     validated = held = attended = no_show = satisfaction = None
+    mobile = mobile_figures(case, len(on_tour))
     if case.donor_id is None:
         decided = req[(req.decided_at >= start) & (req.decided_at < end) & req.status.isin(("validated", "equipped"))]
         validated = decided.household_id.nunique()
-        ws = sessions.merge(communes, on="commune_insee")
-        ws = ws[(ws.starts_at >= start) & (ws.starts_at < end) & (ws.starts_at <= now)]
-        if epci_id is not None:
-            ws = ws[ws.epci_id == epci_id]
+        held_anywhere = sessions[(sessions.starts_at >= start) & (sessions.starts_at < end) & (sessions.starts_at <= now)
+                                 & sessions.cancelled_at.isna()].merge(communes, on="commune_insee")
+        ws = held_anywhere if epci_id is None else held_anywhere[held_anywhere.epci_id == epci_id]
         held = len(ws)
         b = bookings[bookings.session_id.isin(ws.session_id)]
         attended, no_show = int((b.status == "attended").sum()), int((b.status == "no_show").sum())
         rated = b.loc[b.status == "attended", "satisfaction"].dropna()
         satisfaction = rated.mean() if len(rated) else None
+        # Mobile stops: by the stop's EPCI; households reached: by where they (or a walk-in) live.
+        mobile_ws = ws[ws.venue_kind == "mobile_stop"]
+        mb = bookings[bookings.session_id.isin(mobile_ws.session_id)]
+        mobile_anywhere = held_anywhere.loc[held_anywhere.venue_kind == "mobile_stop", "session_id"]
+        present = bookings.loc[(bookings.status == "attended") & bookings.session_id.isin(mobile_anywhere), "household_id"]
+        people = households[households.household_id.isin(pd.concat([present, on_tour.household_id]).unique())]
+        walkers = walk_ins[walk_ins.session_id.isin(mobile_anywhere)].merge(communes, on="commune_insee")
+        if epci_id is not None:
+            people, walkers = people[people.epci_id == epci_id], walkers[walkers.epci_id == epci_id]
+        mobile = mobile_figures(case, len(on_tour), len(mobile_ws), int((mb.status == "attended").sum()),
+                                int((mb.status == "no_show").sum()), int(walk_ins.session_id.isin(mobile_ws.session_id).sum()),
+                                len(people) + len(walkers))
     one = ((period.kind == "received").sum(), (transition & (period.from_state == "wiping")).sum(),
            (period.kind == "graded").sum(), len(recycled), int(recycled.grams.sum()) / 1000,
            len(handed), int(handed.grams.sum()) / 1000, Decimal(cents("reference_value")) / 100,
@@ -819,12 +941,12 @@ def pandas_version(engine, case: Case) -> dict:
     return figures(case, one, stock, equipped, validated, held, attended, no_show, satisfaction,
                    internet.internet_access.notna().sum(), internet.internet_access.isin(("mobile", "broadband")).sum(),
                    (internet.internet_offer_referred == True).sum(),  # noqa: E712 (object column)
-                   waits.median() if len(waits) else None)
+                   waits.median() if len(waits) else None, mobile)
 
 
 # Figures a float-based computation may round differently in the last digit.
-APPROXIMATE = {"workshop_attendance_rate": 1e-4, "satisfaction_avg": 0.01, "internet_access_rate": 1e-4,
-               "median_days_reception_to_handover": 0.1}
+APPROXIMATE = {"workshop_attendance_rate": 1e-4, "mobile_attendance_rate": 1e-4, "satisfaction_avg": 0.01,
+               "internet_access_rate": 1e-4, "median_days_reception_to_handover": 0.1}
 
 
 def differences(expected: dict, got: dict, approximate: dict[str, float] | None = None) -> list[str]:
@@ -905,6 +1027,7 @@ def main() -> None:
         app = make_app(url)
         from app.bootstrap import prepare
         prepare(app, demo=False, demo_password=PASSWORD)
+        ensure_admin(app)   # the tours' holder
         migrated = time.perf_counter()
         print(f"migrated in {migrated - started:.1f} s; loading {sizes.devices:,} devices and {sizes.events:,} events …",
               flush=True)
@@ -927,6 +1050,9 @@ def main() -> None:
         "SELECT c.donor_id, count(*)::float / (SELECT count(*) FROM device) FROM device d "
         "JOIN collection c ON c.id = d.collection_id GROUP BY 1 ORDER BY 2 DESC LIMIT 1").fetchone()
     epci_id = conn.execute("SELECT id FROM epci WHERE short_name = 'CACEM'").fetchone()[0]
+    cancelled = conn.execute("SELECT count(*) FROM workshop_session WHERE cancelled_at IS NOT NULL "
+                             "AND starts_at >= %(start)s AND starts_at < %(end)s",
+                             period_params(Case("", ""))).fetchone()[0]
     server = conn.execute("SHOW server_version").fetchone()[0]
     conn.rollback()
     period = f"from={PERIOD[0]}&to={PERIOD[1]}"
@@ -977,6 +1103,9 @@ def main() -> None:
         f"Period {PERIOD[0]} → {PERIOD[1]}: {base['devices_collected']:,} devices collected, "
         f"{base['devices_distributed']:,} handed over, {sum(base['stock_by_state'].values()):,} devices in the stock "
         f"figures. Donor {donor_id} gave {donor_share:.0%} of the devices.",
+        f"Mobile workshop: {base['mobile_sessions']:,} mobile stops held ({cancelled:,} sessions cancelled in the period, "
+        f"not counted), {base['mobile_walk_ins']:,} walk-ins, {base['handovers_on_tour']:,} handovers on tour, "
+        f"{base['households_reached_on_tour']:,} households reached on tour.",
         f"API: Flask test client, JWT, `GET /api/v1/indicators`, reading the summaries. Raw SQL: the indicators "
         f"computed from the records, by hand on one psycopg connection. pandas: `read_sql` of the rows, joins and "
         f"groups in memory. Best and median of {args.runs} runs ({args.pandas_runs} for pandas) after one warm-up; "
