@@ -22,7 +22,7 @@ from distribution.services.tour_sync import apply_batch
 from distribution.services.tours import Programme, download_tour
 from distribution.tour.models import MobileTour, MobileUnit, TourAction
 from distribution.tour.offline import OfflineDevice
-from tests.distribution.test_tour_handover_sync import MACOUBA, reserved_in_macouba
+from tests.distribution.tours import MACOUBA, reserved_in_macouba, take_out
 from tests.helpers import actor, bearer, login, make_session, make_workshop, settings_for
 
 LIST = "/distribution/tours/"
@@ -69,10 +69,7 @@ def tour(app, session):
                             venue_name="Bourg de Macouba")
     first = reserved_in_macouba(app, session, shop, "Premier", "0696 20 20 21")
     second = reserved_in_macouba(app, session, shop, "Second", "0696 20 20 22")
-    out = download_tour(session, actor(app, "technicien"), tour_date=to_local(workshop.starts_at).date(),
-                        session_ids=[workshop.id], device_key=KEY, settings=settings_for(app),
-                        programme=Programme("Rekonekt", None), unit="M1",
-                        now=workshop.starts_at - timedelta(hours=3))
+    out = take_out(app, session, workshop, key=KEY)
     van = OfflineDevice(out.snapshot)
     now = utcnow()
     batch = [van.handover(first.id, now - timedelta(minutes=30)),

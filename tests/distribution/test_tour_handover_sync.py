@@ -28,18 +28,10 @@ from eligibility.models import Request
 from eligibility.services.requests import create_request, decide_request
 from inventory.models import Device
 from distribution.tour.offline import OfflineDevice as Van
-from tests.helpers import actor, make_household, make_session, settings_for, stock_device
+from tests.distribution.tours import MACOUBA, reserved_in_macouba, take_out
+from tests.helpers import actor, make_household, make_session, settings_for
 
-MACOUBA = "97215"
 KEY = str(uuid.uuid4())
-
-
-def reserved_in_macouba(app, session, shop, last_name: str, phone: str) -> Reservation:
-    household = make_household(app, session, "prescripteur", commune_insee=MACOUBA, last_name=last_name,
-                               first_name="Rose", phone=phone)
-    item = decide_request(session, actor(app, "admin"), create_request(session, actor(app, "prescripteur"),
-                                                                       household, "laptop"), "validate")
-    return reserve(session, actor(app, "technicien"), item.id, stock_device(session, shop).asset_tag)
 
 
 @pytest.fixture
@@ -50,11 +42,7 @@ def out(app, session, shop):
     workshop = make_session(app, session, commune=MACOUBA, days=-1 / 24, venue_kind="mobile_stop")
     first = reserved_in_macouba(app, session, shop, "Premier", "0696 20 20 21")
     second = reserved_in_macouba(app, session, shop, "Second", "0696 20 20 22")
-    tour = download_tour(session, actor(app, "technicien"), tour_date=to_local(workshop.starts_at).date(),
-                         session_ids=[workshop.id], device_key=KEY, settings=settings_for(app),
-                         programme=Programme("Rekonekt", None), unit="M1",
-                         now=workshop.starts_at - timedelta(hours=3))
-    return tour, workshop, first, second
+    return take_out(app, session, workshop, key=KEY), workshop, first, second
 
 
 def send(app, session, tour, actions):

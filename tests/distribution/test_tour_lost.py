@@ -23,7 +23,7 @@ from distribution.services.tour_sync import apply_batch
 from distribution.services.tours import Programme, download_tour
 from distribution.tour.models import MobileTour, MobileUnit
 from tests.distribution.test_handover import cli
-from tests.distribution.test_tour_handover_sync import MACOUBA, reserved_in_macouba
+from tests.distribution.tours import MACOUBA, reserved_in_macouba, take_out
 from distribution.tour.offline import OfflineDevice as Van
 from tests.helpers import actor, make_session, settings_for
 
@@ -40,11 +40,7 @@ def out(app, session, shop):
     workshop = make_session(app, session, commune=MACOUBA, days=-1 / 24, venue_kind="mobile_stop")
     first = reserved_in_macouba(app, session, shop, "Premier", "0696 20 20 21")
     second = reserved_in_macouba(app, session, shop, "Second", "0696 20 20 22")
-    tour = download_tour(session, actor(app, "technicien"), tour_date=to_local(workshop.starts_at).date(),
-                         session_ids=[workshop.id], device_key=KEY, settings=settings_for(app),
-                         programme=Programme("Rekonekt", None), unit="M1",
-                         now=workshop.starts_at - timedelta(hours=3))
-    return tour, workshop, first, second
+    return take_out(app, session, workshop, key=KEY), workshop, first, second
 
 
 def send(app, session, tour, actions):

@@ -80,15 +80,24 @@ def a_stop_today(app, session, bookings: int):
     return workshop
 
 
-def download(walk, expected_devices: int):
+def download(walk, expected_devices: int | None = None):
+    """Download today's tour; with ``expected_devices`` (a stock manager's tour), that many devices
+    were preselected."""
     page = walk.page
     walk.goto("/tour/", "tournée à préparer")
-    page.wait_for_selector("#tour-unit")
-    assert page.locator("input[name=tour-reservation]:checked").count() == expected_devices
+    if expected_devices is not None:
+        page.wait_for_selector("#tour-unit")
+        assert page.locator("input[name=tour-reservation]:checked").count() == expected_devices
     page.get_by_role("button", name="Télécharger la tournée").click()
     page.wait_for_selector("#tour-banner:not(:empty)")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
     walk.check("tournée téléchargée")
+
+
+def mark_present(page, count: int) -> None:
+    for i in range(count):
+        page.get_by_role("button", name=f"Présent — Rose Participant{i}").click()
+        page.wait_for_selector(f"text=Enregistré pour Rose Participant{i}.")
 
 
 def go_offline(walk):
@@ -337,14 +346,9 @@ def test_a_sync_cut_off_keeps_the_records_and_says_so_in_french(journey, session
     workshop = a_stop_today(app, session, 2)
     walk = journey("animateur")
     page = walk.page
-    walk.goto("/tour/", "tournée à préparer")
-    page.get_by_role("button", name="Télécharger la tournée").click()
-    page.wait_for_selector("#tour-banner:not(:empty)")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    download(walk)
     go_offline(walk)
-    for i in range(2):
-        page.get_by_role("button", name=f"Présent — Rose Participant{i}").click()
-        page.wait_for_selector(f"text=Enregistré pour Rose Participant{i}.")
+    mark_present(page, 2)
     failed = config_text(page, "failed")
 
     page.route("**/api/v1/tours/*/sync", lambda route: route.abort("internetdisconnected"))
@@ -534,14 +538,9 @@ def test_a_record_the_device_can_no_longer_send_stops_the_sending_instead_of_loo
     a_stop_today(app, session, 2)
     walk = journey("animateur")
     page = walk.page
-    walk.goto("/tour/", "tournée à préparer")
-    page.get_by_role("button", name="Télécharger la tournée").click()
-    page.wait_for_selector("#tour-banner:not(:empty)")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    download(walk)
     go_offline(walk)
-    for i in range(2):
-        page.get_by_role("button", name=f"Présent — Rose Participant{i}").click()
-        page.wait_for_selector(f"text=Enregistré pour Rose Participant{i}.")
+    mark_present(page, 2)
     page.evaluate("RkTour.store.update(1, {state: 'refused', message: 'Clé déjà utilisée.'})")
     page.reload()                                     # offline: the page comes from the worker's cache
     page.wait_for_selector("#tour-banner:not(:empty)")
