@@ -96,6 +96,9 @@ def attendance_document(workshop: WorkshopSession, participants: list[Booking], 
         "commune": workshop.commune.name,
         "facilitator": f"{facilitator.first_name} {facilitator.last_name}".strip() if facilitator else None,
         "capacity": workshop.capacity, "programme_name": programme_name,
+        "cancelled": (f"Atelier annulé le {to_local(workshop.cancelled_at):%d/%m/%Y}"
+                      + (f" : {workshop.cancel_reason}" if workshop.cancel_reason else "") + "."
+                      if workshop.cancelled_at is not None else None),
         "participants": [{"last_name": b.household.last_name or b.household.reference,
                           "first_name": b.household.first_name or ""} for b in participants],
     }

@@ -100,6 +100,8 @@ def render_attendance_sheet(data: dict) -> bytes:
     story = [
         _p("Feuille d'émargement", TITLE),
         _p(f"Atelier de prise en main — {topic}", SUBTITLE),
+        # A sheet printed for a cancelled session says so first (its page hides the link).
+        *([_p(data["cancelled"], SUBTITLE)] if data.get("cancelled") else []),
         _header(data),
         Spacer(0, 5 * mm),
         _participants(data.get("participants") or []),

@@ -249,3 +249,21 @@ def test_a_booking_racing_the_cancellation_never_stays_live(app, session, race):
     assert outcomes[0] == REASON
     assert outcomes[1] == "booked" or outcomes[1].startswith("Cet atelier a été annulé : la séance du ")
     assert [status for status, _ in statuses(session, workshop_id)] in ([], ["cancelled"])
+
+
+def test_the_attendance_sheet_of_a_cancelled_session_says_so(app, session):
+    """Its page hides the link, but the API still serves the sheet: printed, it must not look
+    like a session to run."""
+    import io
+
+    from pypdf import PdfReader
+
+    from distribution.documents.attendance_pdf import render_attendance_sheet
+    from distribution.representations import attendance_document
+
+    workshop = make_session(app, session)
+    text = lambda: " ".join(page.extract_text() for page in PdfReader(io.BytesIO(render_attendance_sheet(  # noqa: E731
+        attendance_document(workshop, [], "Rekonekt")))).pages)
+    assert "annulé" not in text()
+    cancel_session(session, actor(app, "technicien"), workshop.id, reason=REASON)
+    assert f"Atelier annulé le {to_local(workshop.cancelled_at):%d/%m/%Y} : {REASON}." in " ".join(text().split())
