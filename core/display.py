@@ -45,6 +45,11 @@ def local_datetime(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     return local.strftime(fmt) if local else ""
 
 
+def local_date(moment: datetime | None) -> str:
+    """The day of a UTC instant in Martinique, JJ/MM/AAAA; "" for None."""
+    return local_datetime(moment, "%d/%m/%Y")
+
+
 def french_date(day: date | None) -> str:
     """JJ/MM/AAAA; "" for None."""
     return day.strftime("%d/%m/%Y") if day else ""

@@ -14,6 +14,7 @@ from app.api.menu import describe_menu_api
 from app.bearer import authenticate_bearer
 from app.extensions import csrf, db
 from app.operator import operator_name, operator_role
+from core.actor import actor_of
 from core.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,10 @@ class JsonApi(BaseApi):
 
     def current_user_role(self) -> str | None:
         return operator_role(self.current_user())
+
+    def actor(self):
+        """The authenticated user as the domains see them (``core.actor.Actor``)."""
+        return actor_of(self.current_user())
 
     def current_user_name(self) -> str | None:
         return operator_name(self.current_user())

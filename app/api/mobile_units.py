@@ -7,7 +7,6 @@ from flask_appbuilder.security.decorators import permission_name, protect
 
 from app.api.base import ID, JsonApi, domain_endpoint
 from app.extensions import db
-from core.actor import actor_of
 from core.schemas import load
 from distribution.services.mobile_units import create_unit, retire_unit, unit_overview, units_overview
 from distribution.tour.unit_schemas import MobileUnitIn, RetireUnitIn
@@ -21,9 +20,6 @@ class MobileUnitApi(JsonApi):
     class_permission_name = "MobileUnits"
     openapi_spec_tag = "Unités mobiles"
     openapi_spec_component_schemas = (MobileUnitIn, RetireUnitIn)
-
-    def _actor(self):
-        return actor_of(self.current_user())
 
     @expose("", methods=["GET"])
     @protect()
@@ -72,7 +68,7 @@ class MobileUnitApi(JsonApi):
             422: {description: "nom absent, trop long, ou déjà celui d'une unité active"}
         """
         data = load(_UNIT_IN, self.json_body())
-        unit = create_unit(db.session, self._actor(), name=data["name"])
+        unit = create_unit(db.session, self.actor(), name=data["name"])
         return self.response(201, result=unit_json(unit_overview(db.session, unit.id)))
 
     @expose(f"/<{ID}:unit_id>/retire", methods=["POST"])
@@ -105,5 +101,5 @@ class MobileUnitApi(JsonApi):
             422: {description: motif absent ou trop long}
         """
         data = load(_RETIRE_IN, self.json_body())
-        unit = retire_unit(db.session, self._actor(), unit_id, reason=data["reason"])
+        unit = retire_unit(db.session, self.actor(), unit_id, reason=data["reason"])
         return self.response(200, result=unit_json(unit_overview(db.session, unit.id)))

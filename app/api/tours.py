@@ -11,7 +11,6 @@ from flask_wtf.csrf import generate_csrf
 
 from app.api.base import ID, JsonApi, domain_endpoint
 from app.extensions import db
-from core.actor import actor_of
 from core.paging import page_number
 from core.schemas import load
 from distribution.services.tour_lost import LostIn, declare_lost
@@ -43,9 +42,6 @@ class TourApi(JsonApi):
     openapi_spec_tag = "Tournées"
     openapi_spec_component_schemas = (TourDownloadIn, SyncIn, ActionIn, ResolveIn)
 
-    def _actor(self):
-        return actor_of(self.current_user())
-
     @expose("/options", methods=["GET"])
     @protect()
     @permission_name("read")
@@ -62,7 +58,7 @@ class TourApi(JsonApi):
             422: {description: date invalide}
         """
         data = load(_OPTIONS_IN, {"date": request.args.get("date", "")})
-        return self.response(200, result=tour_options(db.session, self._actor(), data["date"]))
+        return self.response(200, result=tour_options(db.session, self.actor(), data["date"]))
 
     @expose("", methods=["POST"])
     @protect()
@@ -90,7 +86,7 @@ class TourApi(JsonApi):
         """
         data = load(_DOWNLOAD_IN, self.json_body())
         config = current_app.config
-        tour = download_tour(db.session, self._actor(), tour_date=data["date"], session_ids=data["session_ids"],
+        tour = download_tour(db.session, self.actor(), tour_date=data["date"], session_ids=data["session_ids"],
                              device_key=data["device_key"], settings=settings_from(config),
                              programme=Programme(config["PROGRAMME_NAME"], config.get("PROGRAMME_CONTACT")),
                              unit=data["unit"], reservation_ids=data["reservation_ids"])
@@ -111,7 +107,7 @@ class TourApi(JsonApi):
             200: {description: "{result: tournée avec open_conflicts, csrf_token}"}
             404: {description: tournée inconnue ou d'un autre animateur}
         """
-        actor = self._actor()
+        actor = self.actor()
         tour = tour_by_id(db.session, actor, tour_id)
         return self.response(200, result=tour_json(tour, len(open_actions(db.session, actor, tour.id))),
                              csrf_token=generate_csrf())
@@ -143,7 +139,7 @@ class TourApi(JsonApi):
             409: {description: tournée téléchargée sur un autre appareil}
             422: {description: lot mal formé}
         """
-        answer = apply_batch(db.session, self._actor(), tour_id, self.json_body())
+        answer = apply_batch(db.session, self.actor(), tour_id, self.json_body())
         return self.answer(200, answer)
 
     @expose(f"/<{ID}:tour_id>/actions", methods=["GET"])
@@ -163,7 +159,7 @@ class TourApi(JsonApi):
             404: {description: tournée inconnue}
         """
         only_open = request.args.get("open") == "1"
-        rows = (open_actions if only_open else actions_of)(db.session, self._actor(), tour_id)
+        rows = (open_actions if only_open else actions_of)(db.session, self.actor(), tour_id)
         return self.response(200, result=[action_json(a) for a in rows])
 
     @expose(f"/<{ID}:tour_id>/actions/<{KEY}:action_key>/resolve", methods=["POST"])
@@ -190,7 +186,7 @@ class TourApi(JsonApi):
             409: {description: "déjà réglé, ou ce qui l'empêchait tient toujours"}
             422: {description: décision invalide}
         """
-        action = resolve(db.session, self._actor(), tour_id, action_key, self.json_body())
+        action = resolve(db.session, self.actor(), tour_id, action_key, self.json_body())
         return self.response(200, result=action_json(action))
 
 
@@ -204,9 +200,6 @@ class TourOfficeApi(JsonApi):
     base_permissions = ["can_read", "can_declare_lost"]
     openapi_spec_tag = "Tournées (bureau)"
     openapi_spec_component_schemas = (LostIn,)
-
-    def _actor(self):
-        return actor_of(self.current_user())
 
     @expose("", methods=["GET"])
     @protect()
@@ -228,7 +221,7 @@ class TourOfficeApi(JsonApi):
             401: {description: authentification requise}
             403: {description: "réservé à l'atelier (technicien) et à l'administrateur"}
         """
-        page = tour_page(db.session, self._actor(), open_only=request.args.get("open") == "1",
+        page = tour_page(db.session, self.actor(), open_only=request.args.get("open") == "1",
                          number=page_number(request.args.get("page")))
         return self.response(200, result=[dict(tour_json(row.tour, row.open), received=row.received)
                                           for row in page.rows],
@@ -266,7 +259,7 @@ class TourOfficeApi(JsonApi):
             422: {description: motif absent ou trop long}
         """
         data = load(_LOST_IN, self.json_body())
-        lost = declare_lost(db.session, self._actor(), tour_id, reason=data["reason"])
+        lost = declare_lost(db.session, self.actor(), tour_id, reason=data["reason"])
         unit = lost.unit
         return self.response(200, result=dict(tour_json(lost.tour), lost_reason=lost.tour.lost_reason),
                              retired_unit=lost.retired.code if lost.retired is not None else None,

@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
-from core.clock import to_local, utcnow
+from core.clock import utcnow
 from core.counters import Counter, next_value
+from core.display import local_date
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.schemas import forbidden_text, parse_id
 from core.unit_of_work import unit_of_work
@@ -138,17 +139,12 @@ def rename_unit(session: Session, actor: Actor, unit_id, *, name) -> MobileUnit:
         _lock_names(session)
         unit = unit_by_id(session, unit_id, for_update=True)
         if not unit.active:
-            raise Conflict(f"L'unité {unit.code} est retirée depuis le {_day(unit.retired_at)} : "
+            raise Conflict(f"L'unité {unit.code} est retirée depuis le {local_date(unit.retired_at)} : "
                            "son nom ne change plus.")
         cleaned = _clean_name(name)
         _check_name_free(session, cleaned, unit_id=unit.id)
         unit.name = cleaned
     return unit
-
-
-def _day(moment: datetime | None) -> str:
-    local = to_local(moment)
-    return local.strftime("%d/%m/%Y") if local else "—"
 
 
 def _holder_name(user: User | None) -> str:
@@ -172,7 +168,7 @@ def retire_unit(session: Session, actor: Actor, unit_id, *, reason, now: datetim
     with unit_of_work(session):
         unit = unit_by_id(session, unit_id, for_update=True)
         if not unit.active:
-            raise Conflict(f"L'unité {unit.code} est déjà retirée depuis le {_day(unit.retired_at)}.")
+            raise Conflict(f"L'unité {unit.code} est déjà retirée depuis le {local_date(unit.retired_at)}.")
         tour = tour_out(session, unit.id)
         if tour is not None:
             raise Conflict(

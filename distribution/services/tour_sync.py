@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.clock import to_local, utcnow
+from core.display import local_date
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.schemas import load
 from core.territory import Commune
@@ -66,10 +67,6 @@ def payload_sha256(action: dict) -> str:
                                      default=str).encode()).hexdigest()
 
 
-def _day(moment: datetime) -> str:
-    return f"{to_local(moment):%d/%m/%Y}"
-
-
 def _person(household) -> str:
     return f"{household.first_name or ''} {household.last_name or household.reference}".strip()
 
@@ -85,8 +82,8 @@ def _stop(ctx: Context, session_id: int) -> WorkshopSession:
     if in_tour is None or workshop is None:
         raise ValidationFailed({"session_id": [f"L'atelier n° {session_id} n'est pas une étape de cette tournée."]})
     if workshop.cancelled_at is not None:
-        raise Held(f"L'atelier du {_day(workshop.starts_at)} à {workshop.commune.name} a été annulé le "
-                   f"{_day(workshop.cancelled_at)}.",
+        raise Held(f"L'atelier du {local_date(workshop.starts_at)} à {workshop.commune.name} a été annulé le "
+                   f"{local_date(workshop.cancelled_at)}.",
                    "S'il a bien eu lieu, faites-le rétablir par l'administrateur puis Appliquer ; sinon Classer.")
     return workshop
 
@@ -129,13 +126,13 @@ def _attendance(ctx: Context, data: dict) -> dict:
     if booking.status == BookingStatus.CANCELLED.value:
         if ctx.force:          # « Appliquer »: the booking stays cancelled; who came is a walk-in
             return _cancelled_booking_applied(ctx, booking, d)
-        raise Held(f"L'inscription de {person} a été annulée le {_day(booking.cancelled_at)}.",
+        raise Held(f"L'inscription de {person} a été annulée le {local_date(booking.cancelled_at)}.",
                    "Appliquer enregistre la personne comme participant sans inscription ; sinon Classer.")
     already = booking.status in (BookingStatus.ATTENDED.value, BookingStatus.NO_SHOW.value)
     changed = (booking.status, booking.satisfaction) != (wanted, d["satisfaction"])
     if already and changed and booking.attendance_by_id != ctx.actor.id and not ctx.force:
         who = ctx.session.get(User, booking.attendance_by_id) if booking.attendance_by_id else None
-        raise Held(f"Présence de {person} déjà notée « {booking.status_label} » le {_day(booking.attendance_at)}"
+        raise Held(f"Présence de {person} déjà notée « {booking.status_label} » le {local_date(booking.attendance_at)}"
                    + (f" par {_user(who)}" if who is not None else "") + ".",
                    "Appliquer remplace la saisie précédente ; Classer la garde.")
     booking.status, booking.queue_number = wanted, None

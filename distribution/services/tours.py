@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.actor import Actor
 from core.clock import MARTINIQUE, to_local, utcnow
 from core.counters import next_value
+from core.display import local_date
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.schemas import parse_id
 from core.territory import Commune
@@ -29,7 +30,7 @@ from distribution.pricing import GridInvalid
 from distribution.services.grids import grid_in_effect
 from distribution.services.handover import buyer_address, device_description
 from distribution.services.invoicing import GENESIS
-from distribution.services.reservations import missing_device, reservation_by_id
+from distribution.services.reservations import missing_device
 from distribution.services.workshops import free_seats, propose_sessions
 from distribution.settings import DistributionSettings
 from distribution.tour.models import MobileTour, MobileTourReservation, MobileTourSession, MobileUnit
@@ -60,17 +61,13 @@ def _require_tour_role(actor: Actor) -> None:
         raise Forbidden("Seuls les animateurs, l'atelier (technicien) et l'administrateur partent en tournée.")
 
 
-def _day(moment: datetime) -> str:
-    return f"{to_local(moment):%d/%m/%Y}"
-
-
 def _unit(session: Session, code: str) -> MobileUnit:
     unit = session.execute(select(MobileUnit).where(MobileUnit.code == code).with_for_update()).scalar_one_or_none()
     if unit is None:
         raise ValidationFailed({"unit": [f"Unité mobile « {code} » inconnue."]})
     if not unit.active:
-        raise Conflict(f"L'unité {unit.code} est retirée depuis le {_day(unit.retired_at)} : choisissez-en une autre "
-                       "ou demandez-en une nouvelle à l'administrateur.")
+        raise Conflict(f"L'unité {unit.code} est retirée depuis le {local_date(unit.retired_at)} : choisissez-en "
+                       "une autre ou demandez-en une nouvelle à l'administrateur.")
     out = session.execute(select(MobileTour).where(MobileTour.mobile_unit_id == unit.id,
                                                    MobileTour.status == OUT)).scalar_one_or_none()
     if out is not None:
@@ -87,9 +84,9 @@ def _stops(session: Session, actor: Actor, session_ids: list[int], tour_date: da
         if workshop is None or (own_only and workshop.facilitator_id != actor.id):
             raise ValidationFailed({"session_ids": [f"Atelier n° {key} introuvable."]})
         if workshop.cancelled_at is not None:
-            raise Conflict(f"L'atelier du {_day(workshop.starts_at)} ({workshop.venue_label}) a été annulé.")
+            raise Conflict(f"L'atelier du {local_date(workshop.starts_at)} ({workshop.venue_label}) a été annulé.")
         if to_local(workshop.starts_at).date() != tour_date:
-            raise ValidationFailed({"session_ids": [f"L'atelier n° {key} a lieu le {_day(workshop.starts_at)}, "
+            raise ValidationFailed({"session_ids": [f"L'atelier n° {key} a lieu le {local_date(workshop.starts_at)}, "
                                                     f"pas le {tour_date:%d/%m/%Y}."]})
         stops.append(workshop)
     return sorted(stops, key=lambda w: (w.starts_at, w.id))

@@ -4,7 +4,7 @@ the office hands another device over on the same workshop session ends with both
 deadlock (lock order: tour → reservation → workshop session → unit → invoice-chain counter, as the
 office takes reservation → session → counter); attendance synced while the office cancels the
 session, likewise (session → booking, as the office); two downloads at once load a preselected
-device on one tour only. Both engines."""
+device on one tour only; two downloads of one unit at once take it out once. Both engines."""
 from __future__ import annotations
 
 import threading
@@ -25,11 +25,12 @@ from distribution.services.tours import Programme, download_tour
 from distribution.tour.models import MobileTour, MobileUnit, TourAction
 from distribution.tour.offline import OfflineDevice as Van
 from tests.concurrency import values
-from tests.distribution.test_tour_handover_sync import KEY, MACOUBA, reserved_in_macouba
+from tests.distribution.tours import MACOUBA, reserved_in_macouba
 from tests.helpers import actor, make_session, settings_for
 from core.clock import to_local, utcnow
 
 pytestmark = pytest.mark.concurrency
+KEY = "5b0e9d7c-3f41-4c2a-9a57-0d6f1e2b7c13"
 
 
 @pytest.fixture
@@ -195,3 +196,36 @@ def test_attendance_synced_while_the_office_cancels_the_session_does_not_deadloc
 
     synced, cancelled = values(contest.run(working))
     assert cancelled and synced in ("applied", "conflict")
+
+
+def test_two_downloads_of_one_unit_at_once_take_it_out_once(app, session, race, out, monkeypatch):
+    """One tour out per unit (one writer per invoice series): the unit's row is locked while the
+    download looks for a tour out, so the second download reads the first and is refused in French,
+    naming the tour that has the series out (without the lock, the partial unique index would refuse
+    it with a bare « vient d'être sortie »)."""
+    from core.errors import Conflict
+    from distribution.services import tours as tours_module
+
+    tour, _, _, _ = out
+    stop = tour.sessions[0]
+    tour.status = "closed"             # M1 is free again
+    session.commit()
+    contest = race(2)
+    _meet_before_first(monkeypatch, tours_module, "_unit", contest)
+
+    def downloading(index: int):
+        contest.meet_at_start()
+        return download_tour(db.session, actor(app, "admin" if index else "technicien"),
+                             tour_date=to_local(stop.starts_at).date(), session_ids=[stop.id], device_key=KEY,
+                             settings=settings_for(app), programme=Programme("Rekonekt", None), unit="M1",
+                             reservation_ids=[], now=stop.starts_at - timedelta(hours=2)).reference
+
+    outcomes = contest.run(downloading)
+    [winner] = [o.value for o in outcomes if o.ok]
+    [loser] = [o.error for o in outcomes if not o.ok]
+    assert type(loser) is Conflict
+    assert loser.message.startswith(f"La série F-M1 est déjà sortie avec la tournée {winner} du "), loser.message
+    session.expire_all()
+    out_now = session.execute(select(MobileTour.reference).join(MobileUnit)
+                              .where(MobileUnit.code == "M1", MobileTour.status == "out")).scalars().all()
+    assert out_now == [winner]
